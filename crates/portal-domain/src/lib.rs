@@ -1,0 +1,16 @@
+//! Domain types and rules of b2b-portal.
+//!
+//! Everything here is plain data and pure rules: identifiers parsed at the edge
+//! ([`ids`]), the entities a portal shows ([`model`]), who may see what
+//! ([`access`]). This crate does no IO and knows nothing of AWS, HTTP or how
+//! values are stored.
+
+pub mod access;
+pub mod ids;
+pub mod model;
+
+pub use access::{AccessScope, AccountChoiceError, CatalogScope, Principal, Role, ScopeError};
+pub use ids::{
+    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, ParseError, PoNumber,
+    ShipmentId, Sku, TrackingNumber, UserId,
+};

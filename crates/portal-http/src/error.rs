@@ -1,0 +1,127 @@
+//! The one mapping from failures to HTTP responses: `application/problem+json` (RFC 9457)
+//! with a stable `code` per kind of problem. Clients never see internal details; server
+//! errors are logged here, once, with their whole cause chain.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use portal_domain::{AccountChoiceError, ParseError};
+use portal_store::StoreError;
+use serde::Serialize;
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No or unusable identity in the request context.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A valid identity the portal does not know, or a role that may not do this.
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    /// The object does not exist or is not visible to the caller (the two are not told apart).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Something in the request is wrong; `detail` says what.
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// The store pushes back; try again later.
+    #[error("service temporarily unavailable")]
+    Unavailable(#[source] StoreError),
+    /// A fault on our side.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// A 400 with the given stable code.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::BadRequest { code, detail: detail.into() }
+    }
+
+    /// A 400 `invalid-parameter` naming the parameter.
+    pub fn invalid_parameter(name: &str, problem: impl std::fmt::Display) -> Self {
+        ApiError::bad_request("invalid-parameter", format!("{name}: {problem}"))
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:b2b-portal:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// The stable, machine-readable code clients branch on.
+    pub code: &'static str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            let mut chain = String::new();
+            let mut source = std::error::Error::source(&self);
+            while let Some(cause) = source {
+                chain.push_str(": ");
+                chain.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            tracing::error!(code, cause = %chain, "request failed");
+        }
+        let problem = Problem {
+            kind: format!("urn:b2b-portal:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code,
+        };
+        let mut response = (status, Json(problem)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Cursor(cursor) => ApiError::bad_request("invalid-cursor", cursor.to_string()),
+            err if err.is_throttling() => ApiError::Unavailable(err),
+            err => ApiError::Internal(Box::new(err)),
+        }
+    }
+}
+
+impl From<ParseError> for ApiError {
+    fn from(err: ParseError) -> Self {
+        ApiError::bad_request("invalid-parameter", err.to_string())
+    }
+}
+
+impl From<AccountChoiceError> for ApiError {
+    fn from(err: AccountChoiceError) -> Self {
+        match err {
+            AccountChoiceError::AccountRequired => ApiError::bad_request("account-required", err.to_string()),
+            AccountChoiceError::NotVisible => ApiError::NotFound("account"),
+        }
+    }
+}
+
+/// The answer for paths no route matches.
+pub async fn not_found_fallback() -> ApiError {
+    ApiError::NotFound("route")
+}

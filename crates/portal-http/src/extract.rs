@@ -1,0 +1,63 @@
+//! Extractors that reject in our problem format instead of axum's plain text.
+
+use crate::ApiError;
+use axum::extract::FromRequestParts;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use portal_domain::ParseError;
+
+/// The query string, deserialised into `T` (use `#[serde(deny_unknown_fields)]` so typos are 400s).
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// Path parameters, deserialised into `T`.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::bad_request("invalid-parameter", rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::bad_request("invalid-parameter", rejection.body_text())
+    }
+}
+
+/// Parses an optional parameter, naming it in the error.
+pub fn parse_opt<T, E: std::fmt::Display>(
+    name: &str,
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, ApiError> {
+    raw.map(|v| parse(v).map_err(|e| ApiError::invalid_parameter(name, e))).transpose()
+}
+
+/// Parses a comma-separated list parameter such as `status=shipped,delivered`.
+pub fn comma_list<T>(raw: Option<&str>, parse: impl Fn(&str) -> Result<T, ParseError>) -> Result<Vec<T>, ApiError> {
+    raw.map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(&parse).collect::<Result<Vec<T>, _>>())
+        .transpose()
+        .map(Option::unwrap_or_default)
+        .map_err(ApiError::from)
+}
+
+/// Parses the `from` and `to` dates (`YYYY-MM-DD`, both inclusive) of a list route.
+pub fn date_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), ApiError> {
+    let date = |raw: &str| {
+        chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("{raw:?} is not a date of the form YYYY-MM-DD"))
+    };
+    let from = parse_opt("from", from, date)?;
+    let to = parse_opt("to", to, date)?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::invalid_parameter("from", format!("{f} is after to ({t})")));
+    }
+    Ok((from, to))
+}

@@ -1,0 +1,41 @@
+//! What every handler shares: the store, the cursor codec and the principal cache.
+
+use crate::{Config, PrincipalCache};
+use portal_store::{CursorCodec, Store, StoreConfig};
+use std::sync::Arc;
+
+/// The state of a function (or of the local server, which merges every function's router).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub cursors: CursorCodec,
+    pub principals: Arc<PrincipalCache>,
+}
+
+impl AppState {
+    /// State over SDK clients built by the caller: once per cold start in Lambda, against the
+    /// emulators in local mode.
+    pub fn new(config: &Config, dynamodb: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client) -> Self {
+        let store = Store::new(
+            dynamodb,
+            s3,
+            StoreConfig {
+                table: config.table.clone(),
+                documents_bucket: config.documents_bucket.clone(),
+                download_ttl: config.download_ttl,
+            },
+        );
+        Self {
+            store,
+            cursors: CursorCodec::new(&config.cursor_secret),
+            principals: Arc::new(PrincipalCache::new(config.principal_ttl)),
+        }
+    }
+
+    /// State from the environment and the default AWS credential chain: what a Lambda `main` calls.
+    pub async fn from_env() -> Result<Self, crate::ConfigError> {
+        let config = Config::from_env()?;
+        let aws = aws_config::load_from_env().await;
+        Ok(Self::new(&config, aws_sdk_dynamodb::Client::new(&aws), aws_sdk_s3::Client::new(&aws)))
+    }
+}

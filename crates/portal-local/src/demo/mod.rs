@@ -1,0 +1,234 @@
+//! Demo data that looks like a real industrial seller, generated deterministically from a seed.
+//!
+//! Four divisions, customers in seven countries and currencies, a catalog of hoses, fittings,
+//! bolts, bearings, seals and lubricants, and three years of orders in which each customer
+//! reorders its regular SKUs at its own rhythm (with seasonality, new and dropped SKUs, and
+//! one-off purchases), followed by shipments with tracking events, invoices (some overdue),
+//! credit notes, order confirmations, delivery notes and batch certificates as PDFs in S3.
+
+mod catalog;
+mod customers;
+mod history;
+pub mod pdf;
+
+pub use customers::{DEMO_ADMIN, DEMO_BUYER, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+use portal_domain::model::Document;
+use portal_store::{Record, Store};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// What to generate. The same spec always gives the same data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoSpec {
+    pub seed: u64,
+    pub accounts: usize,
+    pub skus: usize,
+    /// About this many order lines in all.
+    pub order_lines: usize,
+    /// Years of history up to `today`.
+    pub years: u32,
+    /// The last day of history; statuses and payments are as of this day.
+    pub today: NaiveDate,
+}
+
+/// Counts of what was generated.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DemoSummary {
+    pub divisions: usize,
+    pub accounts: usize,
+    pub users: usize,
+    pub products: usize,
+    pub orders: usize,
+    pub order_lines: usize,
+    pub shipments: usize,
+    pub invoices: usize,
+    pub documents: usize,
+}
+
+/// The seeded random source of the generator.
+pub(crate) struct Gen {
+    rng: ChaCha8Rng,
+}
+
+impl Gen {
+    fn new(seed: u64) -> Self {
+        Self { rng: ChaCha8Rng::seed_from_u64(seed) }
+    }
+
+    /// A standard normal sample (Box-Muller).
+    fn normal(&mut self) -> f64 {
+        let u1: f64 = self.rng.random_range(f64::EPSILON..1.0);
+        let u2: f64 = self.rng.random();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}
+
+/// Generated data, ready to load.
+pub struct DemoData {
+    pub records: Vec<Record>,
+    /// Documents with the text of their PDFs, rendered when loaded.
+    pub documents: Vec<(Document, Vec<String>)>,
+    pub summary: DemoSummary,
+}
+
+/// Generates the demo data for `spec`.
+pub fn generate(spec: &DemoSpec) -> DemoData {
+    let mut g = Gen::new(spec.seed);
+    let divisions = catalog::divisions();
+    let products = catalog::products(&mut g, spec.skus);
+    let mut customers = customers::customers(&mut g, spec.accounts);
+    let users = customers::users(&mut g, &mut customers);
+    let history = history::history(&mut g, spec, &customers, &products);
+    let summary = DemoSummary {
+        divisions: divisions.len(),
+        accounts: customers.len(),
+        users: users.len(),
+        products: products.len(),
+        orders: history.orders.len(),
+        order_lines: history.orders.iter().map(|o| o.lines.len()).sum(),
+        shipments: history.shipments.len(),
+        invoices: history.invoices.len(),
+        documents: history.documents.len(),
+    };
+    let mut records = Vec::new();
+    records.extend(divisions.into_iter().map(Record::Division));
+    records.extend(customers.into_iter().map(|c| Record::Account(c.account)));
+    records.extend(users.into_iter().map(Record::User));
+    records.extend(products.into_iter().map(|p| Record::Product(p.product)));
+    records.extend(history.orders.into_iter().map(Record::Order));
+    records.extend(history.shipments.into_iter().map(Record::Shipment));
+    records.extend(history.invoices.into_iter().map(Record::Invoice));
+    DemoData { records, documents: history.documents, summary }
+}
+
+/// How many writes run at once while loading.
+const CONCURRENCY: usize = 8;
+/// Records per write task.
+const CHUNK: usize = 250;
+
+fn progress(len: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>18} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// Writes `data` through the store. Table records and document files load side by side; each
+/// document's item is written only after its file is stored, so no item points at a missing file.
+pub async fn load(store: &Store, data: DemoData) -> anyhow::Result<()> {
+    let DemoData { records, documents, .. } = data;
+    let bar = progress(records.len() + documents.len(), "records and files");
+    let (records, documents) = tokio::join!(
+        write_records(store, records, bar.clone()),
+        store_documents(store, documents, bar.clone()),
+    );
+    records?;
+    documents?;
+    bar.finish();
+    Ok(())
+}
+
+async fn write_records(store: &Store, records: Vec<Record>, bar: ProgressBar) -> anyhow::Result<()> {
+    let records = Arc::new(records);
+    let mut tasks = JoinSet::new();
+    let mut next = 0;
+    while next < records.len() || !tasks.is_empty() {
+        while tasks.len() < CONCURRENCY && next < records.len() {
+            let (start, end) = (next, (next + CHUNK).min(records.len()));
+            next = end;
+            let (store, records) = (store.clone(), Arc::clone(&records));
+            tasks.spawn(async move { store.put_records(&records[start..end]).await.map(|()| end - start) });
+        }
+        if let Some(result) = tasks.join_next().await {
+            bar.inc(result.context("a write task failed")?? as u64);
+        }
+    }
+    Ok(())
+}
+
+async fn store_documents(
+    store: &Store,
+    documents: Vec<(Document, Vec<String>)>,
+    bar: ProgressBar,
+) -> anyhow::Result<()> {
+    let mut tasks = JoinSet::new();
+    let mut pending = documents.into_iter().peekable();
+    while pending.peek().is_some() || !tasks.is_empty() {
+        while tasks.len() < CONCURRENCY && pending.peek().is_some() {
+            let chunk: Vec<_> = pending.by_ref().take(CHUNK / 2).collect();
+            let store = store.clone();
+            tasks.spawn(async move {
+                let mut records = Vec::with_capacity(chunk.len());
+                for (mut document, text) in chunk {
+                    let bytes = pdf::render(&text);
+                    document.size_bytes = bytes.len() as u64;
+                    store.put_document_file(&document.id, &document.content_type, bytes).await?;
+                    records.push(Record::Document(document));
+                }
+                store.put_records(&records).await?;
+                anyhow::Ok(records.len())
+            });
+        }
+        if let Some(result) = tasks.join_next().await {
+            bar.inc(result.context("a document task failed")?? as u64);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> DemoSpec {
+        DemoSpec {
+            seed: 7,
+            accounts: 12,
+            skus: 60,
+            order_lines: 3_000,
+            years: 3,
+            today: NaiveDate::from_ymd_opt(2026, 6, 1).expect("date"),
+        }
+    }
+
+    #[test]
+    fn same_spec_generates_the_same_data() {
+        let a = generate(&spec());
+        let b = generate(&spec());
+        assert_eq!(format!("{:?}", a.records), format!("{:?}", b.records));
+        assert_eq!(a.documents.len(), b.documents.len());
+    }
+
+    #[test]
+    fn order_lines_come_close_to_the_requested_number() {
+        let data = generate(&spec());
+        let lines = data.summary.order_lines as f64;
+        assert!((2_000.0..4_500.0).contains(&lines), "{lines} lines for 3000 requested");
+    }
+
+    #[test]
+    fn every_order_line_is_a_product_of_the_accounts_divisions() {
+        let data = generate(&spec());
+        let accounts: std::collections::HashMap<_, _> = data
+            .records
+            .iter()
+            .filter_map(|r| if let Record::Account(a) = r { Some((a.id.clone(), a.divisions.clone())) } else { None })
+            .collect();
+        for record in &data.records {
+            if let Record::Order(order) = record {
+                assert!(accounts[&order.summary.account_id].contains(&order.summary.division));
+            }
+        }
+    }
+}

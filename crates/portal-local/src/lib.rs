@@ -1,0 +1,17 @@
+//! Local mode: the whole product on one machine, with no AWS account.
+//!
+//! [`emulators`] starts AWS-compatible DynamoDB (dynoxide) and S3 (s3s-fs) servers
+//! in-process over a data folder; [`clients`] points the real SDK clients at them;
+//! [`auth`] issues dev tokens and builds the same API Gateway request context the
+//! JWT authorizer builds in AWS; [`server`] merges every function's router on one
+//! port; [`demo`] generates a seller's worth of demo data. The `portal` command
+//! (`src/main.rs`) drives them.
+
+pub mod auth;
+pub mod bench;
+pub mod clients;
+pub mod demo;
+pub mod emulators;
+pub mod server;
+
+pub use server::LocalApp;

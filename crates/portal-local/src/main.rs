@@ -1,0 +1,244 @@
+//! `portal`: b2b-portal in local mode. Run `portal --help`.
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use portal_local::LocalApp;
+use portal_local::demo::{self, DemoSpec};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// b2b-portal in local mode: every API function on one port, over embedded DynamoDB and S3
+/// emulators that keep their data in a folder. No AWS account needed.
+#[derive(Parser)]
+#[command(name = "portal", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Seed demo data (unless the data folder already has it), serve the API, print tokens.
+    Demo {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Seed again even if the data folder already holds this demo data.
+        #[arg(long)]
+        reseed: bool,
+    },
+    /// Replace the data folder's contents with freshly generated demo data.
+    Seed {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Only generate, and print what would be loaded.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Serve the API over the data folder as it is.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Print a dev token for a user of the data folder (local mode only).
+    Token {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The user id (the token's `sub`), such as demo-buyer.
+        #[arg(long)]
+        user: String,
+        /// How long the token is valid, in hours.
+        #[arg(long, default_value_t = 12)]
+        hours: u64,
+    },
+    /// Measure the order-history page through the whole API against the bare store query beneath it.
+    Bench(portal_local::bench::BenchArgs),
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// The data folder of the emulators.
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = ".portal-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+}
+
+#[derive(Args, Clone)]
+struct SpecArgs {
+    /// The random seed: the same seed and sizes give the same data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Customer accounts.
+    #[arg(long, default_value_t = 240)]
+    accounts: usize,
+    /// Products in the catalog.
+    #[arg(long, default_value_t = 2_400)]
+    skus: usize,
+    /// About this many order lines in all.
+    #[arg(long, default_value_t = 200_000)]
+    order_lines: usize,
+    /// Years of order history.
+    #[arg(long, default_value_t = 3)]
+    years: u32,
+    /// The last day of history (YYYY-MM-DD); default today.
+    #[arg(long)]
+    today: Option<NaiveDate>,
+}
+
+impl SpecArgs {
+    fn spec(&self) -> DemoSpec {
+        DemoSpec {
+            seed: self.seed,
+            accounts: self.accounts.max(2),
+            skus: self.skus.max(20),
+            order_lines: self.order_lines,
+            years: self.years.clamp(1, 10),
+            today: self.today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        }
+    }
+}
+
+const MARKER: &str = "demo.json";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,dynoxide=error"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match Cli::parse().command {
+        Command::Demo { data, serve, spec, reseed } => {
+            let existing = read_marker(&data.data_dir);
+            let wanted = spec.spec();
+            let reuse = !reseed
+                && existing.as_ref().is_some_and(|old| {
+                    (old.seed, old.accounts, old.skus, old.order_lines, old.years)
+                        == (wanted.seed, wanted.accounts, wanted.skus, wanted.order_lines, wanted.years)
+                        && (spec.today.is_none() || spec.today == Some(old.today))
+                });
+            if reuse {
+                eprintln!("Using the demo data already in {}.", data.data_dir.display());
+            } else {
+                seed(&data.data_dir, &wanted).await?;
+            }
+            let app = LocalApp::open(&data.data_dir).await?;
+            serve_with_banner(&app, &serve, true).await
+        }
+        Command::Seed { data, spec, dry_run: true } => {
+            let summary = demo::generate(&spec.spec()).summary;
+            let _ = data;
+            write_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))
+        }
+        Command::Seed { data, spec, dry_run: false } => seed(&data.data_dir, &spec.spec()).await,
+        Command::Serve { data, serve } => {
+            let app = LocalApp::open(&data.data_dir).await?;
+            serve_with_banner(&app, &serve, false).await
+        }
+        Command::Token { data, user, hours } => {
+            let app = LocalApp::open(&data.data_dir).await?;
+            let token = app.auth.issue(&user, Duration::from_secs(hours * 3600))?;
+            write_stdout(&format!("{token}\n"))
+        }
+        Command::Bench(args) => portal_local::bench::run(args).await,
+    }
+}
+
+fn read_marker(data_dir: &Path) -> Option<DemoSpec> {
+    serde_json::from_str(&std::fs::read_to_string(data_dir.join(MARKER)).ok()?).ok()
+}
+
+/// Empties the data folder and loads demo data; the marker is written last, so an interrupted
+/// seed is redone rather than served half-written.
+async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
+    for stale in [MARKER, "dynamodb.sqlite", "dynamodb.sqlite-wal", "dynamodb.sqlite-shm"] {
+        let path = data_dir.join(stale);
+        if path.exists() {
+            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    let s3 = data_dir.join("s3");
+    if s3.exists() {
+        std::fs::remove_dir_all(&s3).with_context(|| format!("cannot remove {}", s3.display()))?;
+    }
+    let started = Instant::now();
+    eprintln!(
+        "Generating demo data: seed {}, {} accounts, {} SKUs, ~{} order lines over {} years up to {}...",
+        spec.seed, spec.accounts, spec.skus, spec.order_lines, spec.years, spec.today
+    );
+    let data = demo::generate(spec);
+    let summary = data.summary.clone();
+    eprintln!(
+        "Generated {} orders with {} lines, {} shipments, {} invoices, {} documents in {:.1} s. Loading...",
+        summary.orders,
+        summary.order_lines,
+        summary.shipments,
+        summary.invoices,
+        summary.documents,
+        started.elapsed().as_secs_f64()
+    );
+    let app = LocalApp::open(data_dir).await?;
+    // A fresh folder that is re-seeded if anything fails: no need to sync every write to disk.
+    let bulk = &app.emulators.dynamodb;
+    bulk.enable_bulk_loading().map_err(|e| anyhow::anyhow!("cannot enter bulk-loading mode: {e}"))?;
+    let loaded = demo::load(&app.state.store, data).await;
+    bulk.disable_bulk_loading().map_err(|e| anyhow::anyhow!("cannot leave bulk-loading mode: {e}"))?;
+    loaded?;
+    std::fs::write(data_dir.join(MARKER), serde_json::to_vec_pretty(spec)?)?;
+    eprintln!("Seeded {} in {:.1} s.", data_dir.display(), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+async fn serve_with_banner(app: &LocalApp, args: &ServeArgs, demo_users: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let mut banner = format!("\nb2b-portal is serving on {url}\n");
+    if demo_users {
+        banner.push_str("\nDev tokens (valid 12 hours):\n");
+        for (user, what) in [
+            (demo::DEMO_BUYER, "buyer of ACC-10001"),
+            (demo::DEMO_VIEWER, "viewer of ACC-10001"),
+            (demo::DEMO_OTHER_BUYER, "buyer of ACC-10002"),
+            (demo::DEMO_MANAGER, "account manager, assigned accounts"),
+            (demo::DEMO_ADMIN, "seller admin, all accounts"),
+        ] {
+            let token = app.auth.issue(user, Duration::from_secs(12 * 3600))?;
+            banner.push_str(&format!("\n  {user} ({what}):\n  {token}\n"));
+        }
+        let buyer = app.auth.issue(demo::DEMO_BUYER, Duration::from_secs(12 * 3600))?;
+        banner.push_str(&format!(
+            "\nTry:\n  curl -H \"Authorization: Bearer {buyer}\" {url}/orders\n\nPress Ctrl-C to stop.\n"
+        ));
+    }
+    write_stdout(&banner)?;
+    app.serve(listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Every function's router on one port, over the emulators: what `portal serve` runs and tests drive.
+
+use crate::auth::{self, DevAuth};
+use crate::clients;
+use crate::emulators::Emulators;
+use anyhow::Context;
+use axum::Router;
+use portal_http::{AppState, Config, Route};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The table local mode uses.
+pub const TABLE: &str = "b2b-portal";
+/// The documents bucket local mode uses.
+pub const DOCUMENTS_BUCKET: &str = "b2b-portal-documents";
+
+/// Every API function with its routes: the one list the local server merges and the tests enumerate.
+pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
+    vec![
+        ("me-api", me_api::routes()),
+        ("orders-api", orders_api::routes()),
+        ("shipments-api", shipments_api::routes()),
+        ("invoices-api", invoices_api::routes()),
+        ("documents-api", documents_api::routes()),
+        ("catalog-api", catalog_api::routes()),
+    ]
+}
+
+/// All functions' routers merged, behind the local JWT authorizer.
+pub fn app_router(state: AppState, auth: DevAuth) -> Router {
+    functions()
+        .into_iter()
+        .fold(Router::new(), |router, (_, routes)| router.merge(portal_http::router(routes, state.clone())))
+        .fallback(portal_http::not_found_fallback)
+        .layer(axum::middleware::from_fn_with_state(auth, auth::authorize))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// The secrets of a local data folder, made on first use.
+#[derive(Serialize, Deserialize)]
+struct Secrets {
+    jwt_secret: String,
+    cursor_secret: String,
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Secrets {
+    fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join("local-secrets.json");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()));
+        }
+        let secrets = Self { jwt_secret: random_hex(), cursor_secret: random_hex() };
+        std::fs::write(&path, serde_json::to_vec_pretty(&secrets)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(secrets)
+    }
+}
+
+/// The product running locally: emulators, SDK clients, state and dev-token issuer.
+#[derive(Debug)]
+pub struct LocalApp {
+    pub data_dir: PathBuf,
+    pub emulators: Emulators,
+    pub config: Config,
+    pub state: AppState,
+    pub auth: DevAuth,
+}
+
+impl LocalApp {
+    /// Starts the emulators over `data_dir` and creates the table and bucket if missing.
+    pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+        let emulators = Emulators::start(data_dir).await?;
+        let secrets = Secrets::load_or_create(data_dir)?;
+        let config = Config {
+            table: TABLE.to_owned(),
+            documents_bucket: DOCUMENTS_BUCKET.to_owned(),
+            cursor_secret: secrets.cursor_secret,
+            download_ttl: Duration::from_secs(300),
+            principal_ttl: Duration::from_secs(60),
+        };
+        config.validate()?;
+        let state = AppState::new(
+            &config,
+            clients::dynamodb(&emulators.dynamodb_endpoint),
+            clients::s3(&emulators.s3_endpoint),
+        );
+        state.store.ensure_resources().await.context("cannot create the table and bucket")?;
+        let auth = DevAuth::new(secrets.jwt_secret.as_bytes());
+        Ok(Self { data_dir: data_dir.to_owned(), emulators, config, state, auth })
+    }
+
+    /// The merged router of every function.
+    pub fn router(&self) -> Router {
+        app_router(self.state.clone(), self.auth.clone())
+    }
+
+    /// Serves the API on `listener` until `shutdown` resolves.
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
+    }
+}

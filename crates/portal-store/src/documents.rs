@@ -1,0 +1,186 @@
+//! Documents and certificates: metadata in the table, files in S3, downloads by presigned URL.
+
+use crate::items::{Item, QuerySpec, SortKey, from_item, to_item};
+use crate::keys::{self, Index, ItemKeys, META};
+use crate::{Store, StoreError};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use chrono::{DateTime, Utc};
+use portal_domain::model::{Document, DocumentAudience};
+use portal_domain::{BatchId, DocumentId, OrderId, Principal, Sku};
+use serde::Serialize;
+
+/// A short-lived link to a document's file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DownloadLink {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub(crate) fn document_item(document: &Document) -> Result<Item, StoreError> {
+    let links = &document.links;
+    let sk = keys::document(&document.id);
+    let gsi1 = match (&links.order_id, &links.sku) {
+        (Some(order), _) => Some((keys::order(order), sk.clone())),
+        (None, Some(sku)) => Some((keys::product(sku), sk.clone())),
+        (None, None) => None,
+    };
+    to_item(
+        document,
+        ItemKeys {
+            entity: "document",
+            pk: keys::document(&document.id),
+            sk: META.to_owned(),
+            gsi1,
+            gsi2: links.batch.as_ref().map(|b| (keys::batch(b), sk.clone())),
+        },
+    )
+}
+
+impl Store {
+    /// Whether `principal` may see `document`. Product documents need the product's division.
+    async fn may_see(&self, principal: &Principal, document: &Document) -> Result<bool, StoreError> {
+        Ok(match &document.audience {
+            DocumentAudience::Account { account_id } => principal.can_see(account_id),
+            DocumentAudience::Batch { delivered_to } => delivered_to.iter().any(|a| principal.can_see(a)),
+            DocumentAudience::Product => match &document.links.sku {
+                Some(sku) => self.product(principal, sku).await?.is_some(),
+                None => false,
+            },
+        })
+    }
+
+    /// One document's metadata, when visible to `principal`.
+    pub async fn document(&self, principal: &Principal, id: &DocumentId) -> Result<Option<Document>, StoreError> {
+        let Some(item) = self.table.get(keys::document(id), META).await? else { return Ok(None) };
+        let document: Document = from_item(item)?;
+        Ok(self.may_see(principal, &document).await?.then_some(document))
+    }
+
+    /// The documents of an order (confirmation, delivery notes, invoices), or `None` when the order is not visible.
+    pub async fn order_documents(
+        &self,
+        principal: &Principal,
+        order: &OrderId,
+    ) -> Result<Option<Vec<Document>>, StoreError> {
+        if self.visible_order_account(principal, order).await?.is_none() {
+            return Ok(None);
+        }
+        let spec = QuerySpec::new(Some(Index::Gsi1), keys::order(order), SortKey::BeginsWith("DOCUMENT#".to_owned()));
+        let documents = self.visible(principal, self.table.query_all(&spec).await?).await?;
+        Ok(Some(documents))
+    }
+
+    /// A product's certificates: its own (declaration of conformity, safety data sheet) and the material
+    /// certificates of its batches delivered to the principal's accounts. `None` when the product is not visible.
+    pub async fn product_certificates(
+        &self,
+        principal: &Principal,
+        sku: &Sku,
+    ) -> Result<Option<Vec<Document>>, StoreError> {
+        if self.product(principal, sku).await?.is_none() {
+            return Ok(None);
+        }
+        let spec = QuerySpec::new(Some(Index::Gsi1), keys::product(sku), SortKey::BeginsWith("DOCUMENT#".to_owned()));
+        let items = self.table.query_all(&spec).await?;
+        // The product is visible, so its product-level documents are too: no per-document look-up.
+        let mut documents = Vec::new();
+        for item in items {
+            let document: Document = from_item(item)?;
+            let visible = match &document.audience {
+                DocumentAudience::Product => true,
+                DocumentAudience::Batch { delivered_to } => delivered_to.iter().any(|a| principal.can_see(a)),
+                DocumentAudience::Account { account_id } => principal.can_see(account_id),
+            };
+            if visible && document.kind.is_certificate() {
+                documents.push(document);
+            }
+        }
+        Ok(Some(documents))
+    }
+
+    /// The certificates of a batch that was delivered to one of the principal's accounts.
+    pub async fn batch_certificates(&self, principal: &Principal, batch: &BatchId) -> Result<Vec<Document>, StoreError> {
+        let spec = QuerySpec::new(Some(Index::Gsi2), keys::batch(batch), SortKey::BeginsWith("DOCUMENT#".to_owned()));
+        self.visible(principal, self.table.query_all(&spec).await?).await
+    }
+
+    /// The certificates of one order line: its batch's and its product's. `None` when the order or line is not visible.
+    pub async fn line_certificates(
+        &self,
+        principal: &Principal,
+        order: &OrderId,
+        line_no: u32,
+    ) -> Result<Option<Vec<Document>>, StoreError> {
+        let Some(order) = self.order(principal, order).await? else { return Ok(None) };
+        let Some(line) = order.lines.iter().find(|l| l.line_no == line_no) else { return Ok(None) };
+        let spec = QuerySpec::new(Some(Index::Gsi1), keys::product(&line.sku), SortKey::BeginsWith("DOCUMENT#".to_owned()));
+        let mut documents = Vec::new();
+        for item in self.table.query_all(&spec).await? {
+            let document: Document = from_item(item)?;
+            let belongs = match &document.audience {
+                DocumentAudience::Product => true,
+                DocumentAudience::Batch { .. } => line.batch.is_some() && document.links.batch == line.batch,
+                DocumentAudience::Account { .. } => false,
+            };
+            // The line is the principal's, so its product and its batch are visible to it.
+            if belongs && document.kind.is_certificate() {
+                documents.push(document);
+            }
+        }
+        Ok(Some(documents))
+    }
+
+    async fn visible(&self, principal: &Principal, items: Vec<Item>) -> Result<Vec<Document>, StoreError> {
+        let mut documents = Vec::with_capacity(items.len());
+        for item in items {
+            let document: Document = from_item(item)?;
+            if self.may_see(principal, &document).await? {
+                documents.push(document);
+            }
+        }
+        Ok(documents)
+    }
+
+    /// A presigned GET URL for a document's file, valid for the configured time.
+    pub async fn download_link(&self, document: &Document) -> Result<DownloadLink, StoreError> {
+        let ttl = self.config.download_ttl;
+        let presigning = PresigningConfig::expires_in(ttl).map_err(|e| StoreError::Service {
+            service: "S3",
+            operation: "presign",
+            code: None,
+            message: e.to_string(),
+        })?;
+        let request = self
+            .s3
+            .get_object()
+            .bucket(&self.config.documents_bucket)
+            .key(keys::document_object(&document.id))
+            .response_content_type(&document.content_type)
+            .response_content_disposition(format!("attachment; filename=\"{}\"", document.file_name.replace('"', "")))
+            .presigned(presigning)
+            .await
+            .map_err(crate::error::s3("GetObject"))?;
+        let expires_at = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default();
+        Ok(DownloadLink { url: request.uri().to_owned(), expires_at })
+    }
+
+    /// Stores a document's file.
+    pub async fn put_document_file(
+        &self,
+        id: &DocumentId,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        self.s3
+            .put_object()
+            .bucket(&self.config.documents_bucket)
+            .key(keys::document_object(id))
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(crate::error::s3("PutObject"))?;
+        Ok(())
+    }
+}

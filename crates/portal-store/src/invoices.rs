@@ -1,0 +1,131 @@
+//! Invoices and credit notes, their status filters and an account's open balance.
+
+use crate::items::{Item, Page, QuerySpec, SortKey, from_item, s, through, to_item};
+use crate::keys::{self, Index, ItemKeys, META};
+use crate::{PageKey, Store, StoreError};
+use chrono::NaiveDate;
+use portal_domain::model::{Invoice, PaymentState};
+use portal_domain::{AccountId, Currency, InvoiceId, Principal};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Which invoices to list by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceStatusFilter {
+    /// Unpaid and not yet due.
+    Open,
+    /// Unpaid and past due.
+    Overdue,
+    /// Open or overdue.
+    Unpaid,
+    Paid,
+}
+
+/// Filters of the invoice list.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    pub status: Option<InvoiceStatusFilter>,
+    /// Issued on or after.
+    pub from: Option<NaiveDate>,
+    /// Issued on or before.
+    pub to: Option<NaiveDate>,
+}
+
+/// What an account owes in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenBalance {
+    pub currency: Currency,
+    /// Everything unpaid, credit notes deducted.
+    pub open_amount: Decimal,
+    /// The part of it past due.
+    pub overdue_amount: Decimal,
+    pub open_count: u32,
+    pub overdue_count: u32,
+}
+
+pub(crate) fn invoice_item(invoice: &Invoice) -> Result<Item, StoreError> {
+    to_item(
+        invoice,
+        ItemKeys {
+            entity: "invoice",
+            pk: keys::invoice(&invoice.id),
+            sk: META.to_owned(),
+            gsi1: Some((keys::account_invoices(&invoice.account_id), format!("{}#{}", invoice.issue_date, invoice.id))),
+            // The sparse "unpaid" partition holds only what is still owed, by due date.
+            gsi2: (invoice.payment == PaymentState::Unpaid)
+                .then(|| (keys::account_unpaid(&invoice.account_id), format!("{}#{}", invoice.due_date, invoice.id))),
+        },
+    )
+}
+
+impl Store {
+    /// An account's invoices: newest first, or, for unpaid ones, the longest overdue first.
+    pub async fn invoices(
+        &self,
+        account: &AccountId,
+        filter: &InvoiceFilter,
+        today: NaiveDate,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<Invoice>, StoreError> {
+        let from = filter.from.map_or_else(|| "0".to_owned(), |d| d.to_string());
+        let to = filter.to.map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
+        let unpaid = |sk| QuerySpec::new(Some(Index::Gsi2), keys::account_unpaid(account), sk);
+        let mut spec = match filter.status {
+            None | Some(InvoiceStatusFilter::Paid) => {
+                let mut spec = QuerySpec::new(Some(Index::Gsi1), keys::account_invoices(account), SortKey::Between(from.clone(), to.clone()));
+                spec.newest_first = true;
+                spec
+            }
+            Some(InvoiceStatusFilter::Unpaid) => unpaid(SortKey::Any),
+            Some(InvoiceStatusFilter::Open) => unpaid(SortKey::Between(today.to_string(), keys::HIGH.to_string())),
+            Some(InvoiceStatusFilter::Overdue) => {
+                let yesterday = today.pred_opt().unwrap_or(today);
+                unpaid(SortKey::Between("0".to_owned(), through(&yesterday.to_string())))
+            }
+        };
+        if filter.status == Some(InvoiceStatusFilter::Paid) {
+            spec.filter.and("#payment = :paid").name("#payment", "payment").value(":paid", s("paid"));
+        }
+        if spec.index == Some(Index::Gsi2) && (filter.from.is_some() || filter.to.is_some()) {
+            spec.filter
+                .and("#issue_date BETWEEN :from AND :to")
+                .name("#issue_date", "issue_date")
+                .value(":from", s(from))
+                .value(":to", s(to));
+        }
+        let page = self.table.query_page(&spec, limit, after).await?;
+        Ok(Page { items: page.items.into_iter().map(from_item).collect::<Result<_, _>>()?, next: page.next })
+    }
+
+    /// One invoice or credit note, when visible to `principal`.
+    pub async fn invoice(&self, principal: &Principal, id: &InvoiceId) -> Result<Option<Invoice>, StoreError> {
+        let Some(item) = self.table.get(keys::invoice(id), META).await? else { return Ok(None) };
+        let invoice: Invoice = from_item(item)?;
+        Ok(principal.can_see(&invoice.account_id).then_some(invoice))
+    }
+
+    /// What an account owes, per currency, from the sparse partition of unpaid invoices.
+    pub async fn open_balance(&self, account: &AccountId, today: NaiveDate) -> Result<Vec<OpenBalance>, StoreError> {
+        let spec = QuerySpec::new(Some(Index::Gsi2), keys::account_unpaid(account), SortKey::Any);
+        let mut balances: BTreeMap<Currency, OpenBalance> = BTreeMap::new();
+        for item in self.table.query_all(&spec).await? {
+            let invoice: Invoice = from_item(item)?;
+            let balance = balances.entry(invoice.currency).or_insert(OpenBalance {
+                currency: invoice.currency,
+                open_amount: Decimal::ZERO,
+                overdue_amount: Decimal::ZERO,
+                open_count: 0,
+                overdue_count: 0,
+            });
+            balance.open_amount += invoice.totals.gross;
+            balance.open_count += 1;
+            if invoice.due_date < today {
+                balance.overdue_amount += invoice.totals.gross;
+                balance.overdue_count += 1;
+            }
+        }
+        Ok(balances.into_values().collect())
+    }
+}

@@ -1,0 +1,363 @@
+//! Turning domain values into items and back, and the table operations every repository shares.
+
+use crate::cursor::PageKey;
+use crate::error::{StoreError, dynamo};
+use crate::keys::{self, ENTITY, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Index, ItemKeys, PK, SK};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// A DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Serialises `value` and adds its keys.
+pub(crate) fn to_item<T: Serialize>(value: &T, item_keys: ItemKeys) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::aws_sdk_dynamodb_1::to_item(value)
+        .map_err(|source| StoreError::Serialise { what: format!("{} {}", item_keys.entity, item_keys.pk), source })?;
+    item.insert(ENTITY.to_owned(), AttributeValue::S(item_keys.entity.to_owned()));
+    item.insert(PK.to_owned(), AttributeValue::S(item_keys.pk));
+    item.insert(SK.to_owned(), AttributeValue::S(item_keys.sk));
+    if let Some((pk, sk)) = item_keys.gsi1 {
+        item.insert(GSI1PK.to_owned(), AttributeValue::S(pk));
+        item.insert(GSI1SK.to_owned(), AttributeValue::S(sk));
+    }
+    if let Some((pk, sk)) = item_keys.gsi2 {
+        item.insert(GSI2PK.to_owned(), AttributeValue::S(pk));
+        item.insert(GSI2SK.to_owned(), AttributeValue::S(sk));
+    }
+    Ok(item)
+}
+
+/// Parses an item into a domain value; an item that does not parse is an error naming its key.
+pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    let key = describe_key(&item);
+    serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key, source })
+}
+
+fn describe_key(item: &Item) -> String {
+    let get = |name| item.get(name).and_then(|v: &AttributeValue| v.as_s().ok()).map_or("?", String::as_str);
+    format!("{}/{}", get(PK), get(SK))
+}
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// How a query narrows the sort key.
+#[derive(Debug, Clone)]
+pub(crate) enum SortKey {
+    Any,
+    BeginsWith(String),
+    Between(String, String),
+}
+
+/// A filter applied after the key condition (it costs reads, so only on bounded partitions).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filter {
+    pub expression: Vec<String>,
+    pub names: Vec<(String, String)>,
+    pub values: Vec<(String, AttributeValue)>,
+}
+
+impl Filter {
+    /// Adds a condition, AND-ed with the others; `#n` and `:v` placeholders are the caller's.
+    pub fn and(&mut self, expression: impl Into<String>) -> &mut Self {
+        self.expression.push(expression.into());
+        self
+    }
+    pub fn name(&mut self, placeholder: &str, attribute: &str) -> &mut Self {
+        self.names.push((placeholder.to_owned(), attribute.to_owned()));
+        self
+    }
+    pub fn value(&mut self, placeholder: &str, value: AttributeValue) -> &mut Self {
+        self.values.push((placeholder.to_owned(), value));
+        self
+    }
+}
+
+/// One `Query` on the table or an index.
+#[derive(Debug, Clone)]
+pub(crate) struct QuerySpec {
+    pub index: Option<Index>,
+    pub pk: String,
+    pub sk: SortKey,
+    pub filter: Filter,
+    /// Attributes to read; `None` reads whole items.
+    pub projection: Option<&'static [&'static str]>,
+    pub newest_first: bool,
+}
+
+impl QuerySpec {
+    pub fn new(index: Option<Index>, pk: impl Into<String>, sk: SortKey) -> Self {
+        Self { index, pk: pk.into(), sk, filter: Filter::default(), projection: None, newest_first: false }
+    }
+
+    fn key_attributes(&self) -> (&'static str, &'static str) {
+        self.index.map_or((PK, SK), Index::attributes)
+    }
+
+    /// The attributes a page key of this query holds.
+    fn page_key_attributes(&self) -> Vec<&'static str> {
+        let mut attrs = vec![PK, SK];
+        if let Some(index) = self.index {
+            let (pk, sk) = index.attributes();
+            attrs.extend([pk, sk]);
+        }
+        attrs
+    }
+}
+
+/// A page of results and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<PageKey>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next: self.next }
+    }
+}
+
+/// The table's name and client: the operations every repository shares.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub client: aws_sdk_dynamodb::Client,
+    pub name: String,
+}
+
+/// The most items one `BatchWriteItem` takes.
+const WRITE_BATCH: usize = 25;
+/// The most keys one `BatchGetItem` takes.
+const GET_BATCH: usize = 100;
+const RETRIES: u32 = 8;
+
+impl Table {
+    pub async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .send()
+            .await
+            .map_err(dynamo("GetItem"))?;
+        Ok(out.item)
+    }
+
+    /// Reads items by key in batches, retrying what the service leaves unprocessed. Order is not kept.
+    pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(GET_BATCH) {
+            let mut request = KeysAndAttributes::builder();
+            for (pk, sk) in chunk {
+                request = request.keys(HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))]));
+            }
+            let mut pending = Some(request.build().map_err(|e| StoreError::Service {
+                service: "DynamoDB",
+                operation: "BatchGetItem",
+                code: None,
+                message: e.to_string(),
+            })?);
+            let mut attempt = 0;
+            while let Some(request) = pending.take() {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.name, request)
+                    .send()
+                    .await
+                    .map_err(dynamo("BatchGetItem"))?;
+                if let Some(mut responses) = out.responses {
+                    found.extend(responses.remove(&self.name).unwrap_or_default());
+                }
+                pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.name)).filter(|k| !k.keys.is_empty());
+                if pending.is_some() {
+                    attempt += 1;
+                    if attempt > RETRIES {
+                        return Err(StoreError::Unprocessed(keys.len()));
+                    }
+                    backoff(attempt).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes items in batches of 25, retrying unprocessed ones with backoff.
+    pub async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let mut requests: Vec<WriteRequest> = items
+                .by_ref()
+                .take(WRITE_BATCH)
+                .map(|item| {
+                    let put = PutRequest::builder().set_item(Some(item)).build().expect("item is set");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            let mut attempt = 0;
+            while !requests.is_empty() {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.name, requests)
+                    .send()
+                    .await
+                    .map_err(dynamo("BatchWriteItem"))?;
+                requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.name)).unwrap_or_default();
+                if !requests.is_empty() {
+                    attempt += 1;
+                    if attempt > RETRIES {
+                        return Err(StoreError::Unprocessed(requests.len()));
+                    }
+                    backoff(attempt).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `spec` and returns up to `limit` items after `after`, filling the page across
+    /// service pages when a filter drops items, and where the next page starts.
+    pub async fn query_page(
+        &self,
+        spec: &QuerySpec,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<Item>, StoreError> {
+        if let Some(after) = &after {
+            self.check_page_key(spec, after)?;
+        }
+        let mut start = after.map(|k| k.0.into_iter().map(|(k, v)| (k, s(v))).collect::<Item>());
+        let mut items = Vec::new();
+        loop {
+            let want = limit - items.len();
+            // With a filter the service evaluates more than it returns: read ahead a little.
+            let read = if spec.filter.expression.is_empty() { want } else { want.max(50) };
+            let out = self.query_once(spec, read, start.take()).await?;
+            let fetched = out.items.unwrap_or_default();
+            let service_next = out.last_evaluated_key;
+            if fetched.len() > want {
+                // The filter kept more than fits: cut, and continue after the last item kept.
+                let mut fetched = fetched;
+                fetched.truncate(want);
+                let next = fetched.last().map(|last| self.page_key_of(spec, last));
+                items.extend(fetched);
+                return Ok(Page { items, next });
+            }
+            items.extend(fetched);
+            match service_next {
+                Some(key) if items.len() < limit => start = Some(key),
+                Some(key) => {
+                    return Ok(Page { items, next: Some(to_page_key(key)) });
+                }
+                None => return Ok(Page { items, next: None }),
+            }
+        }
+    }
+
+    /// Runs `spec` to the end. Only for partitions bounded by design (an order's shipments, a batch's certificates).
+    pub async fn query_all(&self, spec: &QuerySpec) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self.query_once(spec, 1000, start).await?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    async fn query_once(
+        &self,
+        spec: &QuerySpec,
+        limit: usize,
+        start: Option<Item>,
+    ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StoreError> {
+        let (pk_attr, sk_attr) = spec.key_attributes();
+        let mut names: HashMap<String, String> = HashMap::from([("#pk".to_owned(), pk_attr.to_owned())]);
+        let mut values: Item = HashMap::from([(":pk".to_owned(), s(&spec.pk))]);
+        let mut condition = "#pk = :pk".to_owned();
+        match &spec.sk {
+            SortKey::Any => {}
+            SortKey::BeginsWith(prefix) => {
+                names.insert("#sk".to_owned(), sk_attr.to_owned());
+                values.insert(":sk".to_owned(), s(prefix));
+                condition.push_str(" AND begins_with(#sk, :sk)");
+            }
+            SortKey::Between(low, high) => {
+                names.insert("#sk".to_owned(), sk_attr.to_owned());
+                values.insert(":skl".to_owned(), s(low));
+                values.insert(":skh".to_owned(), s(high));
+                condition.push_str(" AND #sk BETWEEN :skl AND :skh");
+            }
+        }
+        names.extend(spec.filter.names.iter().cloned());
+        values.extend(spec.filter.values.iter().cloned());
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .set_index_name(spec.index.map(|i| i.name().to_owned()))
+            .key_condition_expression(condition)
+            .scan_index_forward(!spec.newest_first)
+            .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start);
+        if !spec.filter.expression.is_empty() {
+            request = request.filter_expression(spec.filter.expression.join(" AND "));
+        }
+        if let Some(projection) = spec.projection {
+            let mut parts = Vec::new();
+            for (i, attr) in projection.iter().chain(spec.page_key_attributes().iter()).enumerate() {
+                let placeholder = format!("#p{i}");
+                names.insert(placeholder.clone(), (*attr).to_owned());
+                parts.push(placeholder);
+            }
+            request = request.projection_expression(parts.join(", "));
+        }
+        request
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await
+            .map_err(dynamo("Query"))
+    }
+
+    fn page_key_of(&self, spec: &QuerySpec, item: &Item) -> PageKey {
+        PageKey(
+            spec.page_key_attributes()
+                .into_iter()
+                .filter_map(|attr| item.get(attr).and_then(|v| v.as_s().ok()).map(|v| (attr.to_owned(), v.clone())))
+                .collect(),
+        )
+    }
+
+    /// A signed cursor cannot be forged, but it must also belong to this partition.
+    fn check_page_key(&self, spec: &QuerySpec, key: &PageKey) -> Result<(), StoreError> {
+        let (pk_attr, _) = spec.key_attributes();
+        let fits = key.0.get(pk_attr) == Some(&spec.pk)
+            && spec.page_key_attributes().iter().all(|a| key.0.contains_key(*a))
+            && key.0.len() == spec.page_key_attributes().len();
+        if fits { Ok(()) } else { Err(crate::cursor::CursorError::WrongQuery.into()) }
+    }
+}
+
+fn to_page_key(key: Item) -> PageKey {
+    PageKey(key.into_iter().filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone()))).collect())
+}
+
+async fn backoff(attempt: u32) {
+    tokio::time::sleep(Duration::from_millis(10u64 << attempt.min(6))).await;
+}
+
+/// The upper bound of a sort-key range that starts with `prefix`.
+pub(crate) fn through(prefix: &str) -> String {
+    format!("{prefix}{}", keys::HIGH)
+}

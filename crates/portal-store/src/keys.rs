@@ -1,0 +1,122 @@
+//! The single-table key design.
+//!
+//! Every item has `PK` and `SK`; items that must be found another way also carry
+//! `GSI1PK`/`GSI1SK` and/or `GSI2PK`/`GSI2SK` (both indexes project all
+//! attributes). ARCHITECTURE.md lists every access pattern against these keys;
+//! change both together. Identifiers cannot contain `#` (see `portal_domain::ids`),
+//! so the composite keys below never collide.
+
+use portal_domain::{AccountId, BatchId, DivisionId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku, TrackingNumber, UserId};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+/// The attribute naming an item's entity type, for humans reading the table.
+pub const ENTITY: &str = "entity";
+
+/// The sort key of an entity's main item.
+pub const META: &str = "#META";
+
+/// A secondary index of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    Gsi1,
+    Gsi2,
+}
+
+impl Index {
+    pub fn name(self) -> &'static str {
+        match self {
+            Index::Gsi1 => "GSI1",
+            Index::Gsi2 => "GSI2",
+        }
+    }
+
+    pub fn attributes(self) -> (&'static str, &'static str) {
+        match self {
+            Index::Gsi1 => (GSI1PK, GSI1SK),
+            Index::Gsi2 => (GSI2PK, GSI2SK),
+        }
+    }
+}
+
+/// Where an item lives and how it is indexed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemKeys {
+    pub entity: &'static str,
+    pub pk: String,
+    pub sk: String,
+    pub gsi1: Option<(String, String)>,
+    pub gsi2: Option<(String, String)>,
+}
+
+/// The character that sorts after every identifier character, closing key ranges.
+pub const HIGH: char = '~';
+
+pub fn account(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}")
+}
+pub fn accounts_list() -> &'static str {
+    "ACCOUNTS"
+}
+pub fn account_users(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}#USERS")
+}
+pub fn account_orders(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}#ORDERS")
+}
+pub fn account_po(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}#PO")
+}
+pub fn account_invoices(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}#INVOICES")
+}
+pub fn account_unpaid(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}#UNPAID")
+}
+pub fn user(id: &UserId) -> String {
+    format!("USER#{id}")
+}
+pub fn seller() -> &'static str {
+    "SELLER"
+}
+pub fn division(id: &DivisionId) -> String {
+    format!("DIVISION#{id}")
+}
+pub fn product(sku: &Sku) -> String {
+    format!("PRODUCT#{sku}")
+}
+pub fn catalog(division: &DivisionId) -> String {
+    format!("CATALOG#{division}")
+}
+pub fn catalog_sku(sku: &str) -> String {
+    format!("SKU#{sku}")
+}
+pub fn catalog_word(word: &str) -> String {
+    format!("WORD#{word}")
+}
+pub fn order(id: &OrderId) -> String {
+    format!("ORDER#{id}")
+}
+pub fn shipment(id: &ShipmentId) -> String {
+    format!("SHIPMENT#{id}")
+}
+pub fn tracking(number: &TrackingNumber) -> String {
+    format!("TRACKING#{number}")
+}
+pub fn invoice(id: &InvoiceId) -> String {
+    format!("INVOICE#{id}")
+}
+pub fn document(id: &DocumentId) -> String {
+    format!("DOCUMENT#{id}")
+}
+pub fn batch(id: &BatchId) -> String {
+    format!("BATCH#{id}")
+}
+/// The S3 object key of a document's file.
+pub fn document_object(id: &DocumentId) -> String {
+    format!("documents/{id}")
+}

@@ -1,0 +1,145 @@
+//! Orders: history per account with filters, and one order with its lines and status history.
+
+use crate::items::{Item, Page, QuerySpec, SortKey, from_item, s, through, to_item};
+use crate::keys::{self, Index, ItemKeys, META};
+use crate::{PageKey, Store, StoreError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::NaiveDate;
+use portal_domain::model::{Order, OrderStatus, OrderSummary};
+use portal_domain::{AccountId, OrderId, Principal, Sku};
+
+/// Filters of the order history; all optional, all AND-ed.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Any of these statuses.
+    pub statuses: Vec<OrderStatus>,
+    /// Ordered on or after.
+    pub from: Option<NaiveDate>,
+    /// Ordered on or before.
+    pub to: Option<NaiveDate>,
+    /// The PO number starts with this (case-insensitive).
+    pub po_prefix: Option<String>,
+    /// The order has a line with this SKU.
+    pub sku: Option<Sku>,
+}
+
+/// The attributes of an order that lists show.
+const SUMMARY: &[&str] = &[
+    "id",
+    "account_id",
+    "po_number",
+    "division",
+    "currency",
+    "order_date",
+    "requested_delivery",
+    "confirmed_delivery",
+    "status",
+    "totals",
+    "line_count",
+];
+
+pub(crate) fn order_item(order: &Order) -> Result<Item, StoreError> {
+    let o = &order.summary;
+    let mut item = to_item(
+        order,
+        ItemKeys {
+            entity: "order",
+            pk: keys::order(&o.id),
+            sk: META.to_owned(),
+            gsi1: Some((keys::account_orders(&o.account_id), format!("{}#{}", o.order_date, o.id))),
+            gsi2: Some((
+                keys::account_po(&o.account_id),
+                format!("{}#{}", o.po_number.as_str().to_uppercase(), o.id),
+            )),
+        },
+    )?;
+    let mut skus: Vec<String> = order.lines.iter().map(|l| l.sku.to_string()).collect();
+    skus.sort();
+    skus.dedup();
+    if !skus.is_empty() {
+        item.insert("skus".to_owned(), AttributeValue::Ss(skus));
+    }
+    Ok(item)
+}
+
+impl Store {
+    /// An account's orders, newest first.
+    ///
+    /// Key conditions: the account's order partition of GSI1 narrowed by date, or, with a
+    /// PO prefix, the account's PO partition of GSI2. Status and SKU are filters on that partition.
+    pub async fn orders(
+        &self,
+        account: &AccountId,
+        filter: &OrderFilter,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<OrderSummary>, StoreError> {
+        let from = filter.from.map_or_else(|| "0".to_owned(), |d| d.to_string());
+        let to = filter.to.map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
+        let mut spec = match &filter.po_prefix {
+            Some(po) => {
+                let mut spec = QuerySpec::new(
+                    Some(Index::Gsi2),
+                    keys::account_po(account),
+                    SortKey::BeginsWith(po.to_uppercase()),
+                );
+                if filter.from.is_some() || filter.to.is_some() {
+                    spec.filter
+                        .and("#order_date BETWEEN :from AND :to")
+                        .name("#order_date", "order_date")
+                        .value(":from", s(from))
+                        .value(":to", s(to));
+                }
+                spec
+            }
+            None => QuerySpec::new(Some(Index::Gsi1), keys::account_orders(account), SortKey::Between(from, to)),
+        };
+        spec.newest_first = true;
+        spec.projection = Some(SUMMARY);
+        if !filter.statuses.is_empty() {
+            let placeholders: Vec<String> = (0..filter.statuses.len()).map(|i| format!(":st{i}")).collect();
+            spec.filter.and(format!("#status IN ({})", placeholders.join(", "))).name("#status", "status");
+            for (placeholder, status) in placeholders.iter().zip(&filter.statuses) {
+                spec.filter.value(placeholder, s(status.as_str()));
+            }
+        }
+        if let Some(sku) = &filter.sku {
+            spec.filter.and("contains(#skus, :sku)").name("#skus", "skus").value(":sku", s(sku.as_str()));
+        }
+        let page = self.table.query_page(&spec, limit, after).await?;
+        Ok(Page { items: page.items.into_iter().map(from_item).collect::<Result<_, _>>()?, next: page.next })
+    }
+
+    /// One order with its lines and status history, when visible to `principal`.
+    pub async fn order(&self, principal: &Principal, id: &OrderId) -> Result<Option<Order>, StoreError> {
+        let Some(item) = self.table.get(keys::order(id), META).await? else { return Ok(None) };
+        let order: Order = from_item(item)?;
+        Ok(principal.can_see(&order.summary.account_id).then_some(order))
+    }
+
+    /// The account an order belongs to, when the order exists and is visible to `principal`.
+    pub(crate) async fn visible_order_account(
+        &self,
+        principal: &Principal,
+        id: &OrderId,
+    ) -> Result<Option<AccountId>, StoreError> {
+        let out = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .key(keys::PK, s(keys::order(id)))
+            .key(keys::SK, s(META))
+            .projection_expression("account_id")
+            .send()
+            .await
+            .map_err(crate::error::dynamo("GetItem"))?;
+        let Some(item) = out.item else { return Ok(None) };
+        #[derive(serde::Deserialize)]
+        struct Owner {
+            account_id: AccountId,
+        }
+        let owner: Owner = from_item(item)?;
+        Ok(principal.can_see(&owner.account_id).then_some(owner.account_id))
+    }
+}

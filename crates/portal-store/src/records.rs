@@ -1,0 +1,46 @@
+//! Writing domain values: one [`Record`] becomes one or more items.
+
+use crate::items::Item;
+use crate::{Store, StoreError};
+use portal_domain::model::{Account, Division, Document, Invoice, Order, Product, Shipment, User};
+
+/// Anything the portal stores.
+#[derive(Debug, Clone)]
+pub enum Record {
+    Division(Division),
+    Account(Account),
+    User(User),
+    Product(Product),
+    Order(Order),
+    Shipment(Shipment),
+    Invoice(Invoice),
+    Document(Document),
+}
+
+impl Record {
+    /// The items this record is stored as.
+    pub(crate) fn items(&self) -> Result<Vec<Item>, StoreError> {
+        Ok(match self {
+            Record::Division(d) => vec![crate::accounts::division_item(d)?],
+            Record::Account(a) => vec![crate::accounts::account_item(a)?],
+            Record::User(u) => vec![crate::accounts::user_item(u)?],
+            Record::Product(p) => crate::catalog::product_items(p)?,
+            Record::Order(o) => vec![crate::orders::order_item(o)?],
+            Record::Shipment(s) => vec![crate::shipments::shipment_item(s)?],
+            Record::Invoice(i) => vec![crate::invoices::invoice_item(i)?],
+            Record::Document(d) => vec![crate::documents::document_item(d)?],
+        })
+    }
+}
+
+impl Store {
+    /// Writes records with batched writes (25 items a call), retrying what the service leaves unprocessed.
+    /// Unconditional upserts: for loading data that the caller owns, such as demo data.
+    pub async fn put_records(&self, records: &[Record]) -> Result<(), StoreError> {
+        let mut items = Vec::with_capacity(records.len());
+        for record in records {
+            items.extend(record.items()?);
+        }
+        self.table.batch_put(items).await
+    }
+}

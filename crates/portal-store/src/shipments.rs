@@ -1,0 +1,56 @@
+//! Shipments and their tracking events.
+
+use crate::items::{Item, QuerySpec, SortKey, from_item, to_item};
+use crate::keys::{self, Index, ItemKeys, META};
+use crate::{Store, StoreError};
+use portal_domain::model::Shipment;
+use portal_domain::{OrderId, Principal, ShipmentId, TrackingNumber};
+
+pub(crate) fn shipment_item(shipment: &Shipment) -> Result<Item, StoreError> {
+    to_item(
+        shipment,
+        ItemKeys {
+            entity: "shipment",
+            pk: keys::shipment(&shipment.id),
+            sk: META.to_owned(),
+            gsi1: Some((keys::order(&shipment.order_id), keys::shipment(&shipment.id))),
+            gsi2: Some((keys::tracking(&shipment.tracking_number), keys::shipment(&shipment.id))),
+        },
+    )
+}
+
+impl Store {
+    /// The shipments of an order, or `None` when the order is absent or not visible.
+    pub async fn order_shipments(
+        &self,
+        principal: &Principal,
+        order: &OrderId,
+    ) -> Result<Option<Vec<Shipment>>, StoreError> {
+        if self.visible_order_account(principal, order).await?.is_none() {
+            return Ok(None);
+        }
+        let spec = QuerySpec::new(Some(Index::Gsi1), keys::order(order), SortKey::BeginsWith("SHIPMENT#".to_owned()));
+        let shipments: Vec<Shipment> =
+            self.table.query_all(&spec).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok(Some(shipments.into_iter().filter(|s| principal.can_see(&s.account_id)).collect()))
+    }
+
+    /// One shipment, when visible to `principal`.
+    pub async fn shipment(&self, principal: &Principal, id: &ShipmentId) -> Result<Option<Shipment>, StoreError> {
+        let Some(item) = self.table.get(keys::shipment(id), META).await? else { return Ok(None) };
+        let shipment: Shipment = from_item(item)?;
+        Ok(principal.can_see(&shipment.account_id).then_some(shipment))
+    }
+
+    /// The visible shipments with a tracking number (carriers reuse numbers over the years).
+    pub async fn shipments_by_tracking(
+        &self,
+        principal: &Principal,
+        number: &TrackingNumber,
+    ) -> Result<Vec<Shipment>, StoreError> {
+        let spec = QuerySpec::new(Some(Index::Gsi2), keys::tracking(number), SortKey::BeginsWith("SHIPMENT#".to_owned()));
+        let shipments: Vec<Shipment> =
+            self.table.query_all(&spec).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok(shipments.into_iter().filter(|s| principal.can_see(&s.account_id)).collect())
+    }
+}

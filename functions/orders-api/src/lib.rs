@@ -1,0 +1,74 @@
+//! Order history and order detail.
+//!
+//! - `GET /orders`: an account's orders, newest first; filters `status` (comma-separated),
+//!   `from`/`to` (order date, inclusive), `po` (PO number prefix), `sku`; `account` for staff.
+//! - `GET /orders/{order_id}`: one order with its lines and status history.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::Uri;
+use portal_domain::model::{Order, OrderStatus, OrderSummary};
+use portal_domain::{AccountId, OrderId, Sku};
+use portal_http::{ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route};
+use portal_store::OrderFilter;
+use serde::Deserialize;
+
+/// This function's routes.
+pub fn routes() -> Vec<Route> {
+    vec![Route::get("/orders", list_orders), Route::get("/orders/{order_id}", get_order)]
+}
+
+/// The function's router, shared by its Lambda binary, the local server and the tests.
+pub fn router(state: AppState) -> Router {
+    portal_http::router(routes(), state)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrdersQuery {
+    account: Option<String>,
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    po: Option<String>,
+    sku: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn list_orders(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    uri: Uri,
+    Query(q): Query<OrdersQuery>,
+) -> ApiResult<ListResponse<OrderSummary>> {
+    let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
+    let account = principal.account_for(requested.as_ref())?;
+    let (from, to) = portal_http::date_range(q.from.as_deref(), q.to.as_deref())?;
+    let po_prefix = match q.po.as_deref() {
+        Some(po) if po.is_empty() || po.contains('#') || po.chars().any(char::is_control) => {
+            return Err(ApiError::invalid_parameter("po", "must be a non-empty PO number prefix without '#'"));
+        }
+        po => po.map(str::to_owned),
+    };
+    let filter = OrderFilter {
+        statuses: portal_http::comma_list(q.status.as_deref(), OrderStatus::parse)?,
+        from,
+        to,
+        po_prefix,
+        sku: portal_http::parse_opt("sku", q.sku.as_deref(), Sku::parse)?,
+    };
+    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
+    let page = state.store.orders(&account, &filter, paging.limit, paging.after.take()).await?;
+    Ok(paging.respond(&state, &principal, page))
+}
+
+async fn get_order(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(order_id): Path<String>,
+) -> ApiResult<Order> {
+    let id = OrderId::parse(&order_id)?;
+    let order = state.store.order(&principal, &id).await?.ok_or(ApiError::NotFound("order"))?;
+    Ok(axum::Json(order))
+}
