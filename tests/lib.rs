@@ -1,1 +1,178 @@
+//! Test support for the integration tests in `api/`: a small, hand-made world of two customer
+//! accounts and the seller's staff, loaded through the real store code into the embedded
+//! emulators (or moto, for the store tests), and a running app to call.
 
+pub mod fixture;
+
+use portal_local::LocalApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::time::Duration;
+
+/// A running local stack with the fixture loaded, served on a free port.
+pub struct TestApp {
+    pub local: LocalApp,
+    pub url: String,
+    client: reqwest::Client,
+    _data: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// A response: status, content type and body as JSON (`Null` when the body is not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// The `items` of a list response.
+    pub fn items(&self) -> &Vec<Value> {
+        static EMPTY: Vec<Value> = Vec::new();
+        self.body["items"].as_array().unwrap_or(&EMPTY)
+    }
+
+    /// The ids (`id` field) of a list response's items.
+    pub fn ids(&self) -> Vec<String> {
+        self.items()
+            .iter()
+            .filter_map(|i| i["id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Asserts a problem+json error with the given status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert!(
+            self.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "a problem says what was wrong"
+        );
+    }
+}
+
+/// Starts the stack on port 0 over a fresh data folder and loads the fixture. `TEST_LOG=1` shows logs.
+pub async fn spawn_app() -> TestApp {
+    init_logs();
+    let data = tempfile::tempdir().expect("temporary data folder");
+    let local = LocalApp::open(data.path())
+        .await
+        .expect("local stack starts");
+    fixture::load(&local.state.store).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("free port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let router = local.router();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    TestApp {
+        local,
+        url,
+        client: reqwest::Client::new(),
+        _data: data,
+        stop: Some(stop),
+    }
+}
+
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        portal_http::lambda::init_tracing_for_tests();
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl TestApp {
+    /// A dev token for `user`.
+    pub fn token(&self, user: &str) -> String {
+        self.local
+            .auth
+            .issue(user, Duration::from_secs(600))
+            .expect("token")
+    }
+
+    /// GET `path_and_query` as `user` (no Authorization header when `None`).
+    pub async fn get_as(&self, user: Option<&str>, path_and_query: &str) -> Reply {
+        let mut request = self.client.get(format!("{}{path_and_query}", self.url));
+        if let Some(user) = user {
+            request = request.bearer_auth(self.token(user));
+        }
+        let response = request.send().await.expect("request reaches the app");
+        Reply::read(response).await
+    }
+
+    /// GET as `user`.
+    pub async fn get(&self, user: &str, path_and_query: &str) -> Reply {
+        self.get_as(Some(user), path_and_query).await
+    }
+
+    /// GET with a raw Authorization header value.
+    pub async fn get_with_authorization(&self, authorization: &str, path_and_query: &str) -> Reply {
+        let response = self
+            .client
+            .get(format!("{}{path_and_query}", self.url))
+            .header("authorization", authorization)
+            .send()
+            .await
+            .expect("request reaches the app");
+        Reply::read(response).await
+    }
+
+    /// Fetches an absolute URL (a presigned download link) without credentials.
+    pub async fn fetch(&self, url: &str) -> (StatusCode, Vec<u8>) {
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .expect("request reaches S3");
+        let status = response.status();
+        (status, response.bytes().await.expect("body").to_vec())
+    }
+}
+
+impl Reply {
+    async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            content_type,
+            body,
+            text,
+        }
+    }
+}

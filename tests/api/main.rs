@@ -1,1 +1,11 @@
+//! The integration tests: the whole system over the embedded emulators, one binary.
 
+mod access;
+mod catalog;
+mod documents;
+mod errors;
+mod invoices;
+mod lambda_events;
+mod orders;
+mod shipments;
+mod store;

@@ -41,7 +41,10 @@ impl Role {
 
     /// Whether the role belongs to a customer's user (as opposed to seller staff).
     pub fn is_customer_side(self) -> bool {
-        matches!(self, Role::Viewer | Role::Buyer | Role::Approver | Role::AccountAdmin)
+        matches!(
+            self,
+            Role::Viewer | Role::Buyer | Role::Approver | Role::AccountAdmin
+        )
     }
 
     /// The role's name as used in tokens, records and documentation.
@@ -124,13 +127,24 @@ impl Principal {
         account: Option<AccountId>,
         assigned: impl IntoIterator<Item = AccountId>,
     ) -> Result<Self, ScopeError> {
-        let catalog = if role.is_customer_side() { CatalogScope::Divisions(BTreeSet::new()) } else { CatalogScope::All };
+        let catalog = if role.is_customer_side() {
+            CatalogScope::Divisions(BTreeSet::new())
+        } else {
+            CatalogScope::All
+        };
         let scope = match role {
             Role::Admin => AccessScope::All,
             Role::AccountManager => AccessScope::Assigned(assigned.into_iter().collect()),
-            _ => AccessScope::Account(account.ok_or_else(|| ScopeError::CustomerWithoutAccount(user_id.clone()))?),
+            _ => AccessScope::Account(
+                account.ok_or_else(|| ScopeError::CustomerWithoutAccount(user_id.clone()))?,
+            ),
         };
-        Ok(Self { user_id, role, scope, catalog })
+        Ok(Self {
+            user_id,
+            role,
+            scope,
+            catalog,
+        })
     }
 
     /// Limits a customer's catalog to the divisions its account buys from; staff keep the whole catalog.
@@ -159,14 +173,19 @@ impl Principal {
     }
 
     /// The account a request is about: the one it names if visible, else the only one the principal has.
-    pub fn account_for(&self, requested: Option<&AccountId>) -> Result<AccountId, AccountChoiceError> {
+    pub fn account_for(
+        &self,
+        requested: Option<&AccountId>,
+    ) -> Result<AccountId, AccountChoiceError> {
         match (requested, &self.scope) {
             (Some(account), _) if self.can_see(account) => Ok(account.clone()),
             (Some(_), _) => Err(AccountChoiceError::NotVisible),
             (None, AccessScope::Account(own)) => Ok(own.clone()),
-            (None, AccessScope::Assigned(set)) if set.len() == 1 => {
-                set.iter().next().cloned().ok_or(AccountChoiceError::AccountRequired)
-            }
+            (None, AccessScope::Assigned(set)) if set.len() == 1 => set
+                .iter()
+                .next()
+                .cloned()
+                .ok_or(AccountChoiceError::AccountRequired),
             (None, _) => Err(AccountChoiceError::AccountRequired),
         }
     }
@@ -204,9 +223,15 @@ mod tests {
         for role in Role::ALL.into_iter().filter(|r| r.is_customer_side()) {
             let p = user(role, Some("A1"), &["A2"]);
             assert!(p.can_see(&acc("A1")));
-            assert!(!p.can_see(&acc("A2")), "{role} must not see assigned accounts");
+            assert!(
+                !p.can_see(&acc("A2")),
+                "{role} must not see assigned accounts"
+            );
             assert_eq!(p.account_for(None), Ok(acc("A1")));
-            assert_eq!(p.account_for(Some(&acc("A2"))), Err(AccountChoiceError::NotVisible));
+            assert_eq!(
+                p.account_for(Some(&acc("A2"))),
+                Err(AccountChoiceError::NotVisible)
+            );
         }
     }
 
@@ -214,15 +239,24 @@ mod tests {
     fn account_manager_sees_only_assigned_accounts() {
         let p = user(Role::AccountManager, Some("A9"), &["A1", "A2"]);
         assert!(p.can_see(&acc("A2")));
-        assert!(!p.can_see(&acc("A9")), "an account manager's own account field grants nothing");
-        assert_eq!(p.account_for(None), Err(AccountChoiceError::AccountRequired));
+        assert!(
+            !p.can_see(&acc("A9")),
+            "an account manager's own account field grants nothing"
+        );
+        assert_eq!(
+            p.account_for(None),
+            Err(AccountChoiceError::AccountRequired)
+        );
     }
 
     #[test]
     fn admin_sees_every_account_but_must_name_one() {
         let p = user(Role::Admin, None, &[]);
         assert!(p.can_see(&acc("ANY")));
-        assert_eq!(p.account_for(None), Err(AccountChoiceError::AccountRequired));
+        assert_eq!(
+            p.account_for(None),
+            Err(AccountChoiceError::AccountRequired)
+        );
         assert_eq!(p.visible_accounts(), None);
     }
 

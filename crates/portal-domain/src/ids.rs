@@ -19,7 +19,10 @@ pub struct ParseError {
 
 impl ParseError {
     fn new(what: &'static str, problem: impl Into<String>) -> Self {
-        Self { what, problem: problem.into() }
+        Self {
+            what,
+            problem: problem.into(),
+        }
     }
 }
 
@@ -58,10 +61,16 @@ fn check(what: &'static str, raw: &str, max: usize, charset: Charset) -> Result<
     }
     let len = raw.chars().count();
     if len > max {
-        return Err(ParseError::new(what, format!("must be at most {max} characters long, got {len}")));
+        return Err(ParseError::new(
+            what,
+            format!("must be at most {max} characters long, got {len}"),
+        ));
     }
     if raw.trim() != raw {
-        return Err(ParseError::new(what, "must not start or end with white space"));
+        return Err(ParseError::new(
+            what,
+            "must not start or end with white space",
+        ));
     }
     if let Some(bad) = raw.chars().find(|c| !charset.allows(*c)) {
         return Err(ParseError::new(
@@ -169,7 +178,10 @@ impl Currency {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         match raw.as_bytes() {
             [a, b, c] if [a, b, c].iter().all(|b| b.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
-            _ => Err(ParseError::new("currency", format!("must be three upper-case letters (ISO 4217), got {raw:?}"))),
+            _ => Err(ParseError::new(
+                "currency",
+                format!("must be three upper-case letters (ISO 4217), got {raw:?}"),
+            )),
         }
     }
 
@@ -206,7 +218,10 @@ mod tests {
 
     #[test]
     fn sku_is_upper_cased_so_lookups_ignore_case() {
-        assert_eq!(Sku::parse("ab-12/x").map(|s| s.to_string()), Ok("AB-12/X".to_owned()));
+        assert_eq!(
+            Sku::parse("ab-12/x").map(|s| s.to_string()),
+            Ok("AB-12/X".to_owned())
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use crate::access::Role;
 use crate::ids::{
-    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, PoNumber, ShipmentId, Sku,
-    TrackingNumber, UserId,
+    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, PoNumber, ShipmentId,
+    Sku, TrackingNumber, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -115,7 +115,9 @@ impl DocumentKind {
     pub fn is_certificate(self) -> bool {
         matches!(
             self,
-            DocumentKind::MaterialCertificate | DocumentKind::DeclarationOfConformity | DocumentKind::SafetyDataSheet
+            DocumentKind::MaterialCertificate
+                | DocumentKind::DeclarationOfConformity
+                | DocumentKind::SafetyDataSheet
         )
     }
 }
@@ -207,13 +209,16 @@ impl OrderStatus {
 
     /// Parses a status name, saying which names exist when it is unknown.
     pub fn parse(raw: &str) -> Result<Self, crate::ParseError> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| crate::ParseError {
-            what: "order status",
-            problem: format!(
-                "{raw:?} is unknown; use one of {}",
-                Self::ALL.map(OrderStatus::as_str).join(", ")
-            ),
-        })
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| crate::ParseError {
+                what: "order status",
+                problem: format!(
+                    "{raw:?} is unknown; use one of {}",
+                    Self::ALL.map(OrderStatus::as_str).join(", ")
+                ),
+            })
     }
 }
 
@@ -404,7 +409,11 @@ mod tests {
             issue_date: NaiveDate::from_str("2026-01-01").expect("date"),
             due_date: NaiveDate::from_str(due).expect("date"),
             currency: Currency::parse("EUR").expect("currency"),
-            totals: Totals { net: Decimal::ONE, tax: Decimal::ZERO, gross: Decimal::ONE },
+            totals: Totals {
+                net: Decimal::ONE,
+                tax: Decimal::ZERO,
+                gross: Decimal::ONE,
+            },
             payment,
             paid_on: None,
             document_id: None,
@@ -417,7 +426,10 @@ mod tests {
         let day = |s| NaiveDate::from_str(s).expect("date");
         assert_eq!(inv.status_on(day("2026-02-01")), InvoiceStatus::Open);
         assert_eq!(inv.status_on(day("2026-02-02")), InvoiceStatus::Overdue);
-        assert_eq!(invoice(PaymentState::Paid, "2026-02-01").status_on(day("2027-01-01")), InvoiceStatus::Paid);
+        assert_eq!(
+            invoice(PaymentState::Paid, "2026-02-01").status_on(day("2027-01-01")),
+            InvoiceStatus::Paid
+        );
     }
 
     #[test]
@@ -433,7 +445,11 @@ mod tests {
 
     #[test]
     fn amounts_serialise_as_strings_so_clients_do_not_round_them() {
-        let t = Totals { net: Decimal::new(12345, 2), tax: Decimal::ZERO, gross: Decimal::new(12345, 2) };
+        let t = Totals {
+            net: Decimal::new(12345, 2),
+            tax: Decimal::ZERO,
+            gross: Decimal::new(12345, 2),
+        };
         let json = serde_json::to_value(t).expect("serialise");
         assert_eq!(json["net"], "123.45");
     }

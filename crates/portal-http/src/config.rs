@@ -58,16 +58,23 @@ impl Config {
 
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let required = |name: &'static str| lookup(name).filter(|v| !v.is_empty()).ok_or(ConfigError::Missing(name));
-        let seconds = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
-            match lookup(name) {
-                None => Ok(Duration::from_secs(default)),
-                Some(v) => v.parse::<u64>().map(Duration::from_secs).map_err(|e| ConfigError::Invalid {
-                    name,
-                    problem: format!("{v:?} is not a number of seconds ({e})"),
-                }),
-            }
+        let required = |name: &'static str| {
+            lookup(name)
+                .filter(|v| !v.is_empty())
+                .ok_or(ConfigError::Missing(name))
         };
+        let seconds =
+            |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+                match lookup(name) {
+                    None => Ok(Duration::from_secs(default)),
+                    Some(v) => v.parse::<u64>().map(Duration::from_secs).map_err(|e| {
+                        ConfigError::Invalid {
+                            name,
+                            problem: format!("{v:?} is not a number of seconds ({e})"),
+                        }
+                    }),
+                }
+            };
         let config = Self {
             table: required("PORTAL_TABLE")?,
             documents_bucket: required("PORTAL_DOCUMENTS_BUCKET")?,
@@ -90,7 +97,8 @@ impl Config {
         if self.download_ttl.is_zero() || self.download_ttl > Duration::from_secs(3600) {
             return Err(ConfigError::Invalid {
                 name: "PORTAL_DOWNLOAD_TTL_SECONDS",
-                problem: "must be between 1 and 3600 seconds: download links expire in minutes".to_owned(),
+                problem: "must be between 1 and 3600 seconds: download links expire in minutes"
+                    .to_owned(),
             });
         }
         Ok(())
@@ -103,7 +111,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -111,8 +122,11 @@ mod tests {
 
     #[test]
     fn missing_table_stops_start_up_naming_the_variable() {
-        let err = Config::from_lookup(lookup(&[("PORTAL_DOCUMENTS_BUCKET", "b"), ("PORTAL_CURSOR_SECRET", SECRET)]))
-            .expect_err("table is required");
+        let err = Config::from_lookup(lookup(&[
+            ("PORTAL_DOCUMENTS_BUCKET", "b"),
+            ("PORTAL_CURSOR_SECRET", SECRET),
+        ]))
+        .expect_err("table is required");
         assert!(err.to_string().contains("PORTAL_TABLE"), "{err}");
     }
 
@@ -136,6 +150,9 @@ mod tests {
         ]))
         .expect("valid configuration");
         assert_eq!(config.download_ttl, Duration::from_secs(300));
-        assert!(!format!("{config:?}").contains(SECRET), "the secret must not reach logs");
+        assert!(
+            !format!("{config:?}").contains(SECRET),
+            "the secret must not reach logs"
+        );
     }
 }

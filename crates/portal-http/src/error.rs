@@ -35,7 +35,10 @@ pub enum ApiError {
 impl ApiError {
     /// A 400 with the given stable code.
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::BadRequest { code, detail: detail.into() }
+        ApiError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
     }
 
     /// A 400 `invalid-parameter` naming the parameter.
@@ -89,9 +92,10 @@ impl IntoResponse for ApiError {
             code,
         };
         let mut response = (status, Json(problem)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
         response
     }
 }
@@ -99,7 +103,9 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Cursor(cursor) => ApiError::bad_request("invalid-cursor", cursor.to_string()),
+            StoreError::Cursor(cursor) => {
+                ApiError::bad_request("invalid-cursor", cursor.to_string())
+            }
             err if err.is_throttling() => ApiError::Unavailable(err),
             err => ApiError::Internal(Box::new(err)),
         }
@@ -115,7 +121,9 @@ impl From<ParseError> for ApiError {
 impl From<AccountChoiceError> for ApiError {
     fn from(err: AccountChoiceError) -> Self {
         match err {
-            AccountChoiceError::AccountRequired => ApiError::bad_request("account-required", err.to_string()),
+            AccountChoiceError::AccountRequired => {
+                ApiError::bad_request("account-required", err.to_string())
+            }
             AccountChoiceError::NotVisible => ApiError::NotFound("account"),
         }
     }

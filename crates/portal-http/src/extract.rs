@@ -33,15 +33,25 @@ pub fn parse_opt<T, E: std::fmt::Display>(
     raw: Option<&str>,
     parse: impl Fn(&str) -> Result<T, E>,
 ) -> Result<Option<T>, ApiError> {
-    raw.map(|v| parse(v).map_err(|e| ApiError::invalid_parameter(name, e))).transpose()
+    raw.map(|v| parse(v).map_err(|e| ApiError::invalid_parameter(name, e)))
+        .transpose()
 }
 
 /// Parses a comma-separated list parameter such as `status=shipped,delivered`.
-pub fn comma_list<T>(raw: Option<&str>, parse: impl Fn(&str) -> Result<T, ParseError>) -> Result<Vec<T>, ApiError> {
-    raw.map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(&parse).collect::<Result<Vec<T>, _>>())
-        .transpose()
-        .map(Option::unwrap_or_default)
-        .map_err(ApiError::from)
+pub fn comma_list<T>(
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, ParseError>,
+) -> Result<Vec<T>, ApiError> {
+    raw.map(|v| {
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(&parse)
+            .collect::<Result<Vec<T>, _>>()
+    })
+    .transpose()
+    .map(Option::unwrap_or_default)
+    .map_err(ApiError::from)
 }
 
 /// Parses the `from` and `to` dates (`YYYY-MM-DD`, both inclusive) of a list route.
@@ -50,14 +60,18 @@ pub fn date_range(
     to: Option<&str>,
 ) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), ApiError> {
     let date = |raw: &str| {
-        chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("{raw:?} is not a date of the form YYYY-MM-DD"))
+        chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map_err(|_| format!("{raw:?} is not a date of the form YYYY-MM-DD"))
     };
     let from = parse_opt("from", from, date)?;
     let to = parse_opt("to", to, date)?;
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
-        return Err(ApiError::invalid_parameter("from", format!("{f} is after to ({t})")));
+        return Err(ApiError::invalid_parameter(
+            "from",
+            format!("{f} is after to ({t})"),
+        ));
     }
     Ok((from, to))
 }

@@ -39,24 +39,51 @@ impl Paging {
     ) -> Result<Self, ApiError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::invalid_parameter("limit", format!("must be between 1 and {MAX_LIMIT}, got {limit}")));
+            return Err(ApiError::invalid_parameter(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
+            ));
         }
         let binding = binding_query(uri);
         let after = cursor
             .map(|token| {
-                state.cursors.open(token, CursorBinding { principal: principal.user_id.as_str(), query: &binding })
+                state.cursors.open(
+                    token,
+                    CursorBinding {
+                        principal: principal.user_id.as_str(),
+                        query: &binding,
+                    },
+                )
             })
             .transpose()
             .map_err(|e| ApiError::bad_request("invalid-cursor", e.to_string()))?;
-        Ok(Self { limit: limit as usize, after, binding })
+        Ok(Self {
+            limit: limit as usize,
+            after,
+            binding,
+        })
     }
 
     /// Turns a page into the response, sealing the next cursor.
-    pub fn respond<T>(self, state: &AppState, principal: &Principal, page: Page<T>) -> axum::Json<ListResponse<T>> {
+    pub fn respond<T>(
+        self,
+        state: &AppState,
+        principal: &Principal,
+        page: Page<T>,
+    ) -> axum::Json<ListResponse<T>> {
         let next_cursor = page.next.map(|key| {
-            state.cursors.seal(&key, CursorBinding { principal: principal.user_id.as_str(), query: &self.binding })
+            state.cursors.seal(
+                &key,
+                CursorBinding {
+                    principal: principal.user_id.as_str(),
+                    query: &self.binding,
+                },
+            )
         });
-        axum::Json(ListResponse { items: page.items, next_cursor })
+        axum::Json(ListResponse {
+            items: page.items,
+            next_cursor,
+        })
     }
 }
 
@@ -76,7 +103,9 @@ mod tests {
 
     #[test]
     fn binding_ignores_cursor_limit_and_parameter_order() {
-        let a: Uri = "/orders?status=shipped&po=A&cursor=x&limit=5".parse().expect("uri");
+        let a: Uri = "/orders?status=shipped&po=A&cursor=x&limit=5"
+            .parse()
+            .expect("uri");
         let b: Uri = "/orders?po=A&status=shipped".parse().expect("uri");
         let c: Uri = "/orders?po=B&status=shipped".parse().expect("uri");
         assert_eq!(binding_query(&a), binding_query(&b));

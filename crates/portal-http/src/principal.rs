@@ -23,7 +23,9 @@ pub struct Caller(pub Principal);
 /// The JWT claims in a request's API Gateway context, if any.
 pub fn claims_of(parts: &Parts) -> Option<&HashMap<String, String>> {
     match parts.extensions.get::<RequestContext>()? {
-        RequestContext::ApiGatewayV2(context) => Some(&context.authorizer.as_ref()?.jwt.as_ref()?.claims),
+        RequestContext::ApiGatewayV2(context) => {
+            Some(&context.authorizer.as_ref()?.jwt.as_ref()?.claims)
+        }
         #[allow(unreachable_patterns)]
         _ => None,
     }
@@ -33,12 +35,14 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let claims = claims_of(parts)
-            .ok_or_else(|| ApiError::Unauthenticated("the request carries no authorizer claims".to_owned()))?;
+        let claims = claims_of(parts).ok_or_else(|| {
+            ApiError::Unauthenticated("the request carries no authorizer claims".to_owned())
+        })?;
         let sub = claims
             .get("sub")
             .ok_or_else(|| ApiError::Unauthenticated("the token has no `sub` claim".to_owned()))?;
-        let user_id = UserId::parse(sub).map_err(|e| ApiError::Unauthenticated(format!("the token's `sub` claim: {e}")))?;
+        let user_id = UserId::parse(sub)
+            .map_err(|e| ApiError::Unauthenticated(format!("the token's `sub` claim: {e}")))?;
         let principal = state.principals.resolve(&state.store, &user_id).await?;
         Ok(Caller(principal))
     }
@@ -58,7 +62,10 @@ const CAPACITY: usize = 10_000;
 impl PrincipalCache {
     /// A cache keeping entries for `ttl` (zero disables it).
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, entries: Mutex::new(HashMap::new()) }
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The principal of `user_id`: from the cache, or built from the user record (and, for
@@ -69,7 +76,10 @@ impl PrincipalCache {
         }
         let principal = build(store, user_id).await?;
         if !self.ttl.is_zero() {
-            let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut entries = self
+                .entries
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             if entries.len() >= CAPACITY {
                 let now = Instant::now();
                 entries.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
@@ -83,19 +93,30 @@ impl PrincipalCache {
     }
 
     fn cached(&self, user_id: &UserId) -> Option<Principal> {
-        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let (at, principal) = entries.get(user_id)?;
         (at.elapsed() < self.ttl).then(|| principal.clone())
     }
 }
 
 async fn build(store: &Store, user_id: &UserId) -> Result<Principal, ApiError> {
-    let user = store.user(user_id).await?.ok_or_else(|| ApiError::Forbidden {
-        code: "user-not-provisioned",
-        detail: "the token is valid, but this portal has no user record for it".to_owned(),
-    })?;
-    let principal = Principal::new(user.id, user.role, user.account_id.clone(), user.assigned_accounts)
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let user = store
+        .user(user_id)
+        .await?
+        .ok_or_else(|| ApiError::Forbidden {
+            code: "user-not-provisioned",
+            detail: "the token is valid, but this portal has no user record for it".to_owned(),
+        })?;
+    let principal = Principal::new(
+        user.id,
+        user.role,
+        user.account_id.clone(),
+        user.assigned_accounts,
+    )
+    .map_err(|e| ApiError::Internal(Box::new(e)))?;
     match &user.account_id {
         Some(account_id) if user.role.is_customer_side() => {
             let account = store.account_unscoped(account_id).await?.ok_or_else(|| {
@@ -103,7 +124,9 @@ async fn build(store: &Store, user_id: &UserId) -> Result<Principal, ApiError> {
                     service: "portal",
                     operation: "resolve principal",
                     code: None,
-                    message: format!("user {user_id} names account {account_id}, which does not exist"),
+                    message: format!(
+                        "user {user_id} names account {account_id}, which does not exist"
+                    ),
                 }))
             })?;
             Ok(principal.with_divisions(account.divisions))

@@ -20,7 +20,11 @@ impl Route {
         H: axum::handler::Handler<T, AppState>,
         T: 'static,
     {
-        Self { method: Method::GET, path, handler: axum::routing::get(handler) }
+        Self {
+            method: Method::GET,
+            path,
+            handler: axum::routing::get(handler),
+        }
     }
 }
 
@@ -29,6 +33,8 @@ impl Route {
 pub fn router(routes: Vec<Route>, state: AppState) -> Router {
     routes
         .into_iter()
-        .fold(Router::new(), |router, route| router.route(route.path, route.handler))
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, route.handler)
+        })
         .with_state(state)
 }

@@ -15,7 +15,11 @@ pub struct AppState {
 impl AppState {
     /// State over SDK clients built by the caller: once per cold start in Lambda, against the
     /// emulators in local mode.
-    pub fn new(config: &Config, dynamodb: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client) -> Self {
+    pub fn new(
+        config: &Config,
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+    ) -> Self {
         let store = Store::new(
             dynamodb,
             s3,
@@ -36,6 +40,10 @@ impl AppState {
     pub async fn from_env() -> Result<Self, crate::ConfigError> {
         let config = Config::from_env()?;
         let aws = aws_config::load_from_env().await;
-        Ok(Self::new(&config, aws_sdk_dynamodb::Client::new(&aws), aws_sdk_s3::Client::new(&aws)))
+        Ok(Self::new(
+            &config,
+            aws_sdk_dynamodb::Client::new(&aws),
+            aws_sdk_s3::Client::new(&aws),
+        ))
     }
 }

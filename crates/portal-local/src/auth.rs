@@ -10,7 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lambda_http::aws_lambda_events::apigw::{
-    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription, ApiGatewayV2httpRequestContext,
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+    ApiGatewayV2httpRequestContext,
 };
 use lambda_http::request::RequestContext;
 use portal_http::ApiError;
@@ -39,7 +40,12 @@ impl std::fmt::Debug for DevAuth {
 impl DevAuth {
     /// An issuer signing with `secret`.
     pub fn new(secret: &[u8]) -> Self {
-        Self { keys: Arc::new((EncodingKey::from_secret(secret), DecodingKey::from_secret(secret))) }
+        Self {
+            keys: Arc::new((
+                EncodingKey::from_secret(secret),
+                DecodingKey::from_secret(secret),
+            )),
+        }
     }
 
     /// A token for user `sub`, valid for `ttl`.
@@ -53,17 +59,29 @@ impl DevAuth {
             "exp": now + ttl.as_secs(),
             "token_use": "access",
         });
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.keys.0)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.keys.0,
+        )?)
     }
 
     /// The claims of a valid token, as API Gateway passes them: every value a string.
-    pub fn verify(&self, token: &str) -> Result<HashMap<String, String>, jsonwebtoken::errors::Error> {
+    pub fn verify(
+        &self,
+        token: &str,
+    ) -> Result<HashMap<String, String>, jsonwebtoken::errors::Error> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let data = jsonwebtoken::decode::<HashMap<String, Value>>(token, &self.keys.1, &validation)?;
-        Ok(data.claims.into_iter().map(|(k, v)| (k, claim_string(v))).collect())
+        let data =
+            jsonwebtoken::decode::<HashMap<String, Value>>(token, &self.keys.1, &validation)?;
+        Ok(data
+            .claims
+            .into_iter()
+            .map(|(k, v)| (k, claim_string(v)))
+            .collect())
     }
 }
 
@@ -72,14 +90,25 @@ fn claim_string(value: Value) -> String {
     match value {
         Value::String(s) => s,
         Value::Array(items) => {
-            format!("[{}]", items.into_iter().map(claim_string).collect::<Vec<_>>().join(" "))
+            format!(
+                "[{}]",
+                items
+                    .into_iter()
+                    .map(claim_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
         }
         other => other.to_string(),
     }
 }
 
 /// The request context API Gateway builds for a request its JWT authorizer let through.
-pub fn request_context(claims: HashMap<String, String>, method: &axum::http::Method, path: &str) -> RequestContext {
+pub fn request_context(
+    claims: HashMap<String, String>,
+    method: &axum::http::Method,
+    path: &str,
+) -> RequestContext {
     let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
     jwt.claims = claims;
     let mut authorizer = ApiGatewayRequestAuthorizer::default();
@@ -94,18 +123,26 @@ pub fn request_context(claims: HashMap<String, String>, method: &axum::http::Met
 
 /// The local authorizer: a valid bearer token becomes the request context; an invalid one is a 401.
 pub async fn authorize(State(auth): State<DevAuth>, mut request: Request, next: Next) -> Response {
-    let header = request.headers().get(axum::http::header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+    let header = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or(""));
     if let Some(header) = header {
         let Some(token) = header.strip_prefix("Bearer ").map(str::trim) else {
-            return ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".to_owned())
-                .into_response();
+            return ApiError::Unauthenticated(
+                "the Authorization header must be `Bearer <token>`".to_owned(),
+            )
+            .into_response();
         };
         match auth.verify(token) {
             Ok(claims) => {
                 let context = request_context(claims, request.method(), request.uri().path());
                 request.extensions_mut().insert(context);
             }
-            Err(e) => return ApiError::Unauthenticated(format!("the token is not valid: {e}")).into_response(),
+            Err(e) => {
+                return ApiError::Unauthenticated(format!("the token is not valid: {e}"))
+                    .into_response();
+            }
         }
     }
     next.run(request).await
@@ -121,13 +158,23 @@ mod tests {
         let token = auth.issue("u-1", Duration::from_secs(60)).expect("token");
         let claims = auth.verify(&token).expect("valid");
         assert_eq!(claims.get("sub").map(String::as_str), Some("u-1"));
-        assert!(claims.get("exp").is_some_and(|exp| exp.parse::<u64>().is_ok()));
+        assert!(
+            claims
+                .get("exp")
+                .is_some_and(|exp| exp.parse::<u64>().is_ok())
+        );
     }
 
     #[test]
     fn token_of_another_secret_is_refused() {
-        let token = DevAuth::new(b"one secret, long enough for hs256..").issue("u", Duration::from_secs(60)).expect("token");
-        assert!(DevAuth::new(b"another secret, long enough for hs256").verify(&token).is_err());
+        let token = DevAuth::new(b"one secret, long enough for hs256..")
+            .issue("u", Duration::from_secs(60))
+            .expect("token");
+        assert!(
+            DevAuth::new(b"another secret, long enough for hs256")
+                .verify(&token)
+                .is_err()
+        );
     }
 
     #[test]

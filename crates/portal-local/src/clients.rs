@@ -3,7 +3,13 @@
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
 fn credentials() -> Credentials {
-    Credentials::new(crate::emulators::ACCESS_KEY, crate::emulators::SECRET_KEY, None, None, "portal-local")
+    Credentials::new(
+        crate::emulators::ACCESS_KEY,
+        crate::emulators::SECRET_KEY,
+        None,
+        None,
+        "portal-local",
+    )
 }
 
 /// A DynamoDB client for `endpoint` (the embedded emulator, or moto in CI).

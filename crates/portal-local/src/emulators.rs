@@ -31,7 +31,9 @@ impl Emulators {
         let db_path = data_dir.join("dynamodb.sqlite");
         let db = dynoxide::Database::new(&db_path.to_string_lossy())
             .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", db_path.display()))?;
-        let listener = TcpListener::bind("127.0.0.1:0").await.context("cannot bind the DynamoDB emulator")?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot bind the DynamoDB emulator")?;
         let dynamodb_endpoint = format!("http://{}", listener.local_addr()?);
         let mut until = stopped.clone();
         let dynamodb = db.clone();
@@ -49,7 +51,9 @@ impl Emulators {
         let mut builder = s3s::service::S3ServiceBuilder::new(fs);
         builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
-        let listener = TcpListener::bind("127.0.0.1:0").await.context("cannot bind the S3 emulator")?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot bind the S3 emulator")?;
         let s3_endpoint = format!("http://{}", listener.local_addr()?);
         let mut until = stopped;
         tokio::spawn(async move {
@@ -65,14 +69,21 @@ impl Emulators {
                     },
                     _ = until.wait_for(|stop| *stop) => break,
                 };
-                let connection = http.serve_connection(TokioIo::new(socket), service.clone()).into_owned();
+                let connection = http
+                    .serve_connection(TokioIo::new(socket), service.clone())
+                    .into_owned();
                 tokio::spawn(async move {
                     let _ = connection.await;
                 });
             }
         });
 
-        Ok(Self { dynamodb, dynamodb_endpoint, s3_endpoint, stop })
+        Ok(Self {
+            dynamodb,
+            dynamodb_endpoint,
+            s3_endpoint,
+            stop,
+        })
     }
 }
 

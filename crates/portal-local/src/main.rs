@@ -110,7 +110,9 @@ impl SpecArgs {
             skus: self.skus.max(20),
             order_lines: self.order_lines,
             years: self.years.clamp(1, 10),
-            today: self.today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            today: self
+                .today
+                .unwrap_or_else(|| chrono::Utc::now().date_naive()),
         }
     }
 }
@@ -121,31 +123,56 @@ const MARKER: &str = "demo.json";
 async fn main() -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,dynoxide=error"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match Cli::parse().command {
-        Command::Demo { data, serve, spec, reseed } => {
+        Command::Demo {
+            data,
+            serve,
+            spec,
+            reseed,
+        } => {
             let existing = read_marker(&data.data_dir);
             let wanted = spec.spec();
             let reuse = !reseed
                 && existing.as_ref().is_some_and(|old| {
                     (old.seed, old.accounts, old.skus, old.order_lines, old.years)
-                        == (wanted.seed, wanted.accounts, wanted.skus, wanted.order_lines, wanted.years)
+                        == (
+                            wanted.seed,
+                            wanted.accounts,
+                            wanted.skus,
+                            wanted.order_lines,
+                            wanted.years,
+                        )
                         && (spec.today.is_none() || spec.today == Some(old.today))
                 });
             if reuse {
-                eprintln!("Using the demo data already in {}.", data.data_dir.display());
+                eprintln!(
+                    "Using the demo data already in {}.",
+                    data.data_dir.display()
+                );
             } else {
                 seed(&data.data_dir, &wanted).await?;
             }
             let app = LocalApp::open(&data.data_dir).await?;
             serve_with_banner(&app, &serve, true).await
         }
-        Command::Seed { data, spec, dry_run: true } => {
+        Command::Seed {
+            data,
+            spec,
+            dry_run: true,
+        } => {
             let summary = demo::generate(&spec.spec()).summary;
             let _ = data;
             write_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))
         }
-        Command::Seed { data, spec, dry_run: false } => seed(&data.data_dir, &spec.spec()).await,
+        Command::Seed {
+            data,
+            spec,
+            dry_run: false,
+        } => seed(&data.data_dir, &spec.spec()).await,
         Command::Serve { data, serve } => {
             let app = LocalApp::open(&data.data_dir).await?;
             serve_with_banner(&app, &serve, false).await
@@ -166,10 +193,16 @@ fn read_marker(data_dir: &Path) -> Option<DemoSpec> {
 /// Empties the data folder and loads demo data; the marker is written last, so an interrupted
 /// seed is redone rather than served half-written.
 async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
-    for stale in [MARKER, "dynamodb.sqlite", "dynamodb.sqlite-wal", "dynamodb.sqlite-shm"] {
+    for stale in [
+        MARKER,
+        "dynamodb.sqlite",
+        "dynamodb.sqlite-wal",
+        "dynamodb.sqlite-shm",
+    ] {
         let path = data_dir.join(stale);
         if path.exists() {
-            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
     let s3 = data_dir.join("s3");
@@ -195,16 +228,26 @@ async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
     let app = LocalApp::open(data_dir).await?;
     // A fresh folder that is re-seeded if anything fails: no need to sync every write to disk.
     let bulk = &app.emulators.dynamodb;
-    bulk.enable_bulk_loading().map_err(|e| anyhow::anyhow!("cannot enter bulk-loading mode: {e}"))?;
+    bulk.enable_bulk_loading()
+        .map_err(|e| anyhow::anyhow!("cannot enter bulk-loading mode: {e}"))?;
     let loaded = demo::load(&app.state.store, data).await;
-    bulk.disable_bulk_loading().map_err(|e| anyhow::anyhow!("cannot leave bulk-loading mode: {e}"))?;
+    bulk.disable_bulk_loading()
+        .map_err(|e| anyhow::anyhow!("cannot leave bulk-loading mode: {e}"))?;
     loaded?;
     std::fs::write(data_dir.join(MARKER), serde_json::to_vec_pretty(spec)?)?;
-    eprintln!("Seeded {} in {:.1} s.", data_dir.display(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "Seeded {} in {:.1} s.",
+        data_dir.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
-async fn serve_with_banner(app: &LocalApp, args: &ServeArgs, demo_users: bool) -> anyhow::Result<()> {
+async fn serve_with_banner(
+    app: &LocalApp,
+    args: &ServeArgs,
+    demo_users: bool,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
@@ -222,7 +265,9 @@ async fn serve_with_banner(app: &LocalApp, args: &ServeArgs, demo_users: bool) -
             let token = app.auth.issue(user, Duration::from_secs(12 * 3600))?;
             banner.push_str(&format!("\n  {user} ({what}):\n  {token}\n"));
         }
-        let buyer = app.auth.issue(demo::DEMO_BUYER, Duration::from_secs(12 * 3600))?;
+        let buyer = app
+            .auth
+            .issue(demo::DEMO_BUYER, Duration::from_secs(12 * 3600))?;
         banner.push_str(&format!(
             "\nTry:\n  curl -H \"Authorization: Bearer {buyer}\" {url}/orders\n\nPress Ctrl-C to stop.\n"
         ));

@@ -32,7 +32,9 @@ pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
 pub fn app_router(state: AppState, auth: DevAuth) -> Router {
     functions()
         .into_iter()
-        .fold(Router::new(), |router, (_, routes)| router.merge(portal_http::router(routes, state.clone())))
+        .fold(Router::new(), |router, (_, routes)| {
+            router.merge(portal_http::router(routes, state.clone()))
+        })
         .fallback(portal_http::not_found_fallback)
         .layer(axum::middleware::from_fn_with_state(auth, auth::authorize))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -55,9 +57,13 @@ impl Secrets {
     fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
         let path = data_dir.join("local-secrets.json");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            return serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()));
+            return serde_json::from_str(&text)
+                .with_context(|| format!("{} is not valid", path.display()));
         }
-        let secrets = Self { jwt_secret: random_hex(), cursor_secret: random_hex() };
+        let secrets = Self {
+            jwt_secret: random_hex(),
+            cursor_secret: random_hex(),
+        };
         std::fs::write(&path, serde_json::to_vec_pretty(&secrets)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(secrets)
@@ -94,9 +100,19 @@ impl LocalApp {
             clients::dynamodb(&emulators.dynamodb_endpoint),
             clients::s3(&emulators.s3_endpoint),
         );
-        state.store.ensure_resources().await.context("cannot create the table and bucket")?;
+        state
+            .store
+            .ensure_resources()
+            .await
+            .context("cannot create the table and bucket")?;
         let auth = DevAuth::new(secrets.jwt_secret.as_bytes());
-        Ok(Self { data_dir: data_dir.to_owned(), emulators, config, state, auth })
+        Ok(Self {
+            data_dir: data_dir.to_owned(),
+            emulators,
+            config,
+            state,
+            auth,
+        })
     }
 
     /// The merged router of every function.
@@ -110,6 +126,8 @@ impl LocalApp {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 }

@@ -26,7 +26,10 @@ pub(crate) fn user_item(user: &User) -> Result<crate::items::Item, StoreError> {
             entity: "user",
             pk: keys::user(&user.id),
             sk: META.to_owned(),
-            gsi1: user.account_id.as_ref().map(|a| (keys::account_users(a), user.id.to_string())),
+            gsi1: user
+                .account_id
+                .as_ref()
+                .map(|a| (keys::account_users(a), user.id.to_string())),
             gsi2: None,
         },
     )
@@ -48,11 +51,19 @@ pub(crate) fn division_item(division: &Division) -> Result<crate::items::Item, S
 impl Store {
     /// The portal's record of a user, by the token's subject. Not scoped: it is how a principal is built.
     pub async fn user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
-        self.table.get(keys::user(id), META).await?.map(from_item).transpose()
+        self.table
+            .get(keys::user(id), META)
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     /// An account, when visible to `principal`.
-    pub async fn account(&self, principal: &Principal, id: &AccountId) -> Result<Option<Account>, StoreError> {
+    pub async fn account(
+        &self,
+        principal: &Principal,
+        id: &AccountId,
+    ) -> Result<Option<Account>, StoreError> {
         if !principal.can_see(id) {
             return Ok(None);
         }
@@ -61,7 +72,11 @@ impl Store {
 
     /// An account without a scope check: for building a principal from its user record.
     pub async fn account_unscoped(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
-        self.table.get(keys::account(id), META).await?.map(from_item).transpose()
+        self.table
+            .get(keys::account(id), META)
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     /// The accounts visible to `principal`, by id. Customers and account managers get theirs in one page;
@@ -74,24 +89,52 @@ impl Store {
     ) -> Result<Page<Account>, StoreError> {
         let ids: Vec<AccountId> = match &principal.scope {
             AccessScope::All => {
-                let spec = QuerySpec::new(Some(keys::Index::Gsi1), keys::accounts_list(), SortKey::Any);
+                let spec =
+                    QuerySpec::new(Some(keys::Index::Gsi1), keys::accounts_list(), SortKey::Any);
                 let page = self.table.query_page(&spec, limit, after).await?;
-                let items = page.items.into_iter().map(from_item).collect::<Result<_, _>>()?;
-                return Ok(Page { items, next: page.next });
+                let items = page
+                    .items
+                    .into_iter()
+                    .map(from_item)
+                    .collect::<Result<_, _>>()?;
+                return Ok(Page {
+                    items,
+                    next: page.next,
+                });
             }
             AccessScope::Account(own) => vec![own.clone()],
             AccessScope::Assigned(set) => set.iter().cloned().collect(),
         };
-        let keys = ids.iter().map(|id| (keys::account(id), META.to_owned())).collect();
-        let mut accounts: Vec<Account> =
-            self.table.batch_get(keys).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let keys = ids
+            .iter()
+            .map(|id| (keys::account(id), META.to_owned()))
+            .collect();
+        let mut accounts: Vec<Account> = self
+            .table
+            .batch_get(keys)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Page { items: accounts, next: None })
+        Ok(Page {
+            items: accounts,
+            next: None,
+        })
     }
 
     /// The seller's divisions, in id order.
     pub async fn divisions(&self) -> Result<Vec<Division>, StoreError> {
-        let spec = QuerySpec::new(None, keys::seller(), SortKey::BeginsWith("DIVISION#".to_owned()));
-        self.table.query_all(&spec).await?.into_iter().map(from_item).collect()
+        let spec = QuerySpec::new(
+            None,
+            keys::seller(),
+            SortKey::BeginsWith("DIVISION#".to_owned()),
+        );
+        self.table
+            .query_all(&spec)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
     }
 }

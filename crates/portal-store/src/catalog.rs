@@ -43,7 +43,10 @@ pub(crate) fn product_items(product: &Product) -> Result<Vec<Item>, StoreError> 
     let name_lc = product.name.to_lowercase();
     let catalog = keys::catalog(&product.division);
     let mut items = vec![to_item(
-        &Searchable { value: product, name_lc: name_lc.clone() },
+        &Searchable {
+            value: product,
+            name_lc: name_lc.clone(),
+        },
         ItemKeys {
             entity: "product",
             pk: keys::product(&product.sku),
@@ -55,12 +58,18 @@ pub(crate) fn product_items(product: &Product) -> Result<Vec<Item>, StoreError> 
     let summary = ProductSummary::from(product);
     for word in words(&product.name) {
         items.push(to_item(
-            &Searchable { value: &summary, name_lc: name_lc.clone() },
+            &Searchable {
+                value: &summary,
+                name_lc: name_lc.clone(),
+            },
             ItemKeys {
                 entity: "product-word",
                 pk: keys::product(&product.sku),
                 sk: keys::catalog_word(&word),
-                gsi1: Some((catalog.clone(), format!("{}#{}", keys::catalog_word(&word), product.sku))),
+                gsi1: Some((
+                    catalog.clone(),
+                    format!("{}#{}", keys::catalog_word(&word), product.sku),
+                )),
                 gsi2: None,
             },
         )?);
@@ -72,10 +81,18 @@ const SUMMARY: &[&str] = &["sku", "name", "division", "unit", "pack_size"];
 
 impl Store {
     /// A product, when its division is visible to `principal`.
-    pub async fn product(&self, principal: &Principal, sku: &Sku) -> Result<Option<Product>, StoreError> {
-        let Some(item) = self.table.get(keys::product(sku), META).await? else { return Ok(None) };
+    pub async fn product(
+        &self,
+        principal: &Principal,
+        sku: &Sku,
+    ) -> Result<Option<Product>, StoreError> {
+        let Some(item) = self.table.get(keys::product(sku), META).await? else {
+            return Ok(None);
+        };
         let product: Product = from_item(item)?;
-        Ok(principal.can_see_division(&product.division).then_some(product))
+        Ok(principal
+            .can_see_division(&product.division)
+            .then_some(product))
     }
 
     /// Searches the divisions visible to `principal`, one division after another in id order.
@@ -96,7 +113,11 @@ impl Store {
         let mut start = 0;
         let mut after = after;
         if let Some(key) = &after {
-            let current = key.0.get(GSI1PK).or_else(|| key.0.get(NEXT_DIVISION)).ok_or(crate::CursorError::WrongQuery)?;
+            let current = key
+                .0
+                .get(GSI1PK)
+                .or_else(|| key.0.get(NEXT_DIVISION))
+                .ok_or(crate::CursorError::WrongQuery)?;
             start = divisions
                 .iter()
                 .position(|d| &keys::catalog(d) == current)
@@ -109,7 +130,10 @@ impl Store {
         let mut items: Vec<ProductSummary> = Vec::new();
         for division in &divisions[start.min(divisions.len())..] {
             let spec = search_spec(division, query.sku_prefix.as_deref(), &name_words);
-            let page = self.table.query_page(&spec, limit - items.len(), after.take()).await?;
+            let page = self
+                .table
+                .query_page(&spec, limit - items.len(), after.take())
+                .await?;
             for item in page.items {
                 let product: ProductSummary = from_item(item)?;
                 if !items.iter().any(|p| p.sku == product.sku) {
@@ -117,18 +141,28 @@ impl Store {
                 }
             }
             if page.next.is_some() {
-                return Ok(Page { items, next: page.next });
+                return Ok(Page {
+                    items,
+                    next: page.next,
+                });
             }
             if items.len() >= limit {
                 // This division is done; the next page starts at the next division.
-                return Ok(Page { items, next: next_division_start(&divisions, division) });
+                return Ok(Page {
+                    items,
+                    next: next_division_start(&divisions, division),
+                });
             }
         }
         Ok(Page { items, next: None })
     }
 }
 
-fn search_spec(division: &DivisionId, sku_prefix: Option<&str>, name_words: &[String]) -> QuerySpec {
+fn search_spec(
+    division: &DivisionId,
+    sku_prefix: Option<&str>,
+    name_words: &[String],
+) -> QuerySpec {
     let catalog = keys::catalog(division);
     let (sk, other_words) = match (sku_prefix, name_words.split_first()) {
         (Some(prefix), _) => (keys::catalog_sku(&prefix.to_ascii_uppercase()), name_words),
@@ -139,7 +173,9 @@ fn search_spec(division: &DivisionId, sku_prefix: Option<&str>, name_words: &[St
     spec.projection = Some(SUMMARY);
     for (i, word) in other_words.iter().enumerate() {
         let placeholder = format!(":w{i}");
-        spec.filter.and(format!("contains(#name_lc, {placeholder})")).value(&placeholder, s(word.clone()));
+        spec.filter
+            .and(format!("contains(#name_lc, {placeholder})"))
+            .value(&placeholder, s(word.clone()));
     }
     if !other_words.is_empty() {
         spec.filter.name("#name_lc", "name_lc");
@@ -153,7 +189,11 @@ const NEXT_DIVISION: &str = "next_division";
 /// A page key that starts the division after `current` from its beginning.
 fn next_division_start(divisions: &[DivisionId], current: &DivisionId) -> Option<PageKey> {
     let next = divisions.iter().skip_while(|d| *d != current).nth(1)?;
-    Some(PageKey([(NEXT_DIVISION.to_owned(), keys::catalog(next))].into_iter().collect()))
+    Some(PageKey(
+        [(NEXT_DIVISION.to_owned(), keys::catalog(next))]
+            .into_iter()
+            .collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -162,6 +202,9 @@ mod tests {
 
     #[test]
     fn name_words_are_lower_cased_unique_and_at_least_two_characters() {
-        assert_eq!(words("Ball Valve DN-50 ball, X"), vec!["50", "ball", "dn", "valve"]);
+        assert_eq!(
+            words("Ball Valve DN-50 ball, X"),
+            vec!["50", "ball", "dn", "valve"]
+        );
     }
 }

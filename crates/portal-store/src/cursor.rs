@@ -69,7 +69,9 @@ impl std::fmt::Debug for CursorCodec {
 impl CursorCodec {
     /// A codec signing with `secret` (at least 32 bytes of randomness in production).
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        Self { key: secret.as_ref().to_vec() }
+        Self {
+            key: secret.as_ref().to_vec(),
+        }
     }
 
     fn mac(&self) -> HmacSha256 {
@@ -78,7 +80,10 @@ impl CursorCodec {
 
     /// Turns a page key into an opaque token bound to `binding`.
     pub fn seal(&self, key: &PageKey, binding: CursorBinding<'_>) -> String {
-        let payload = Payload { b: binding.digest(), k: key.clone() };
+        let payload = Payload {
+            b: binding.digest(),
+            k: key.clone(),
+        };
         // A map of strings always serialises.
         let json = serde_json::to_vec(&payload).unwrap_or_default();
         let body = URL_SAFE_NO_PAD.encode(json);
@@ -91,11 +96,16 @@ impl CursorCodec {
     /// Checks a token and returns its page key.
     pub fn open(&self, token: &str, binding: CursorBinding<'_>) -> Result<PageKey, CursorError> {
         let (body, sig) = token.split_once('.').ok_or(CursorError::Malformed)?;
-        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| CursorError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(sig)
+            .map_err(|_| CursorError::Malformed)?;
         let mut mac = self.mac();
         mac.update(body.as_bytes());
-        mac.verify_slice(&sig).map_err(|_| CursorError::BadSignature)?;
-        let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| CursorError::Malformed)?;
+        mac.verify_slice(&sig)
+            .map_err(|_| CursorError::BadSignature)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| CursorError::Malformed)?;
         let payload: Payload = serde_json::from_slice(&json).map_err(|_| CursorError::Malformed)?;
         if payload.b != binding.digest() {
             return Err(CursorError::WrongQuery);
@@ -109,10 +119,17 @@ mod tests {
     use super::*;
 
     fn key() -> PageKey {
-        PageKey([("PK".to_owned(), "ORDER#1".to_owned())].into_iter().collect())
+        PageKey(
+            [("PK".to_owned(), "ORDER#1".to_owned())]
+                .into_iter()
+                .collect(),
+        )
     }
 
-    const BINDING: CursorBinding<'static> = CursorBinding { principal: "u1", query: "/orders?status=shipped" };
+    const BINDING: CursorBinding<'static> = CursorBinding {
+        principal: "u1",
+        query: "/orders?status=shipped",
+    };
 
     #[test]
     fn sealed_cursor_opens_for_the_same_principal_and_query() {
@@ -125,10 +142,19 @@ mod tests {
     fn cursor_of_another_principal_or_query_is_refused() {
         let codec = CursorCodec::new("secret");
         let token = codec.seal(&key(), BINDING);
-        let other_user = CursorBinding { principal: "u2", ..BINDING };
-        let other_query = CursorBinding { query: "/orders", ..BINDING };
+        let other_user = CursorBinding {
+            principal: "u2",
+            ..BINDING
+        };
+        let other_query = CursorBinding {
+            query: "/orders",
+            ..BINDING
+        };
         assert_eq!(codec.open(&token, other_user), Err(CursorError::WrongQuery));
-        assert_eq!(codec.open(&token, other_query), Err(CursorError::WrongQuery));
+        assert_eq!(
+            codec.open(&token, other_query),
+            Err(CursorError::WrongQuery)
+        );
     }
 
     #[test]
@@ -138,9 +164,15 @@ mod tests {
         let mut bytes = token.clone().into_bytes();
         bytes[3] = if bytes[3] == b'A' { b'B' } else { b'A' };
         let altered = String::from_utf8(bytes).expect("ascii");
-        assert_eq!(codec.open(&altered, BINDING), Err(CursorError::BadSignature));
+        assert_eq!(
+            codec.open(&altered, BINDING),
+            Err(CursorError::BadSignature)
+        );
         let foreign = CursorCodec::new("other secret").seal(&key(), BINDING);
-        assert_eq!(codec.open(&foreign, BINDING), Err(CursorError::BadSignature));
+        assert_eq!(
+            codec.open(&foreign, BINDING),
+            Err(CursorError::BadSignature)
+        );
         assert_eq!(codec.open("garbage", BINDING), Err(CursorError::Malformed));
         assert_eq!(codec.open("", BINDING), Err(CursorError::Malformed));
     }

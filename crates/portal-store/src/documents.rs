@@ -39,10 +39,16 @@ pub(crate) fn document_item(document: &Document) -> Result<Item, StoreError> {
 
 impl Store {
     /// Whether `principal` may see `document`. Product documents need the product's division.
-    async fn may_see(&self, principal: &Principal, document: &Document) -> Result<bool, StoreError> {
+    async fn may_see(
+        &self,
+        principal: &Principal,
+        document: &Document,
+    ) -> Result<bool, StoreError> {
         Ok(match &document.audience {
             DocumentAudience::Account { account_id } => principal.can_see(account_id),
-            DocumentAudience::Batch { delivered_to } => delivered_to.iter().any(|a| principal.can_see(a)),
+            DocumentAudience::Batch { delivered_to } => {
+                delivered_to.iter().any(|a| principal.can_see(a))
+            }
             DocumentAudience::Product => match &document.links.sku {
                 Some(sku) => self.product(principal, sku).await?.is_some(),
                 None => false,
@@ -51,10 +57,19 @@ impl Store {
     }
 
     /// One document's metadata, when visible to `principal`.
-    pub async fn document(&self, principal: &Principal, id: &DocumentId) -> Result<Option<Document>, StoreError> {
-        let Some(item) = self.table.get(keys::document(id), META).await? else { return Ok(None) };
+    pub async fn document(
+        &self,
+        principal: &Principal,
+        id: &DocumentId,
+    ) -> Result<Option<Document>, StoreError> {
+        let Some(item) = self.table.get(keys::document(id), META).await? else {
+            return Ok(None);
+        };
         let document: Document = from_item(item)?;
-        Ok(self.may_see(principal, &document).await?.then_some(document))
+        Ok(self
+            .may_see(principal, &document)
+            .await?
+            .then_some(document))
     }
 
     /// The documents of an order (confirmation, delivery notes, invoices), or `None` when the order is not visible.
@@ -63,11 +78,21 @@ impl Store {
         principal: &Principal,
         order: &OrderId,
     ) -> Result<Option<Vec<Document>>, StoreError> {
-        if self.visible_order_account(principal, order).await?.is_none() {
+        if self
+            .visible_order_account(principal, order)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
-        let spec = QuerySpec::new(Some(Index::Gsi1), keys::order(order), SortKey::BeginsWith("DOCUMENT#".to_owned()));
-        let documents = self.visible(principal, self.table.query_all(&spec).await?).await?;
+        let spec = QuerySpec::new(
+            Some(Index::Gsi1),
+            keys::order(order),
+            SortKey::BeginsWith("DOCUMENT#".to_owned()),
+        );
+        let documents = self
+            .visible(principal, self.table.query_all(&spec).await?)
+            .await?;
         Ok(Some(documents))
     }
 
@@ -81,7 +106,11 @@ impl Store {
         if self.product(principal, sku).await?.is_none() {
             return Ok(None);
         }
-        let spec = QuerySpec::new(Some(Index::Gsi1), keys::product(sku), SortKey::BeginsWith("DOCUMENT#".to_owned()));
+        let spec = QuerySpec::new(
+            Some(Index::Gsi1),
+            keys::product(sku),
+            SortKey::BeginsWith("DOCUMENT#".to_owned()),
+        );
         let items = self.table.query_all(&spec).await?;
         // The product is visible, so its product-level documents are too: no per-document look-up.
         let mut documents = Vec::new();
@@ -89,7 +118,9 @@ impl Store {
             let document: Document = from_item(item)?;
             let visible = match &document.audience {
                 DocumentAudience::Product => true,
-                DocumentAudience::Batch { delivered_to } => delivered_to.iter().any(|a| principal.can_see(a)),
+                DocumentAudience::Batch { delivered_to } => {
+                    delivered_to.iter().any(|a| principal.can_see(a))
+                }
                 DocumentAudience::Account { account_id } => principal.can_see(account_id),
             };
             if visible && document.kind.is_certificate() {
@@ -100,9 +131,18 @@ impl Store {
     }
 
     /// The certificates of a batch that was delivered to one of the principal's accounts.
-    pub async fn batch_certificates(&self, principal: &Principal, batch: &BatchId) -> Result<Vec<Document>, StoreError> {
-        let spec = QuerySpec::new(Some(Index::Gsi2), keys::batch(batch), SortKey::BeginsWith("DOCUMENT#".to_owned()));
-        self.visible(principal, self.table.query_all(&spec).await?).await
+    pub async fn batch_certificates(
+        &self,
+        principal: &Principal,
+        batch: &BatchId,
+    ) -> Result<Vec<Document>, StoreError> {
+        let spec = QuerySpec::new(
+            Some(Index::Gsi2),
+            keys::batch(batch),
+            SortKey::BeginsWith("DOCUMENT#".to_owned()),
+        );
+        self.visible(principal, self.table.query_all(&spec).await?)
+            .await
     }
 
     /// The certificates of one order line: its batch's and its product's. `None` when the order or line is not visible.
@@ -112,15 +152,25 @@ impl Store {
         order: &OrderId,
         line_no: u32,
     ) -> Result<Option<Vec<Document>>, StoreError> {
-        let Some(order) = self.order(principal, order).await? else { return Ok(None) };
-        let Some(line) = order.lines.iter().find(|l| l.line_no == line_no) else { return Ok(None) };
-        let spec = QuerySpec::new(Some(Index::Gsi1), keys::product(&line.sku), SortKey::BeginsWith("DOCUMENT#".to_owned()));
+        let Some(order) = self.order(principal, order).await? else {
+            return Ok(None);
+        };
+        let Some(line) = order.lines.iter().find(|l| l.line_no == line_no) else {
+            return Ok(None);
+        };
+        let spec = QuerySpec::new(
+            Some(Index::Gsi1),
+            keys::product(&line.sku),
+            SortKey::BeginsWith("DOCUMENT#".to_owned()),
+        );
         let mut documents = Vec::new();
         for item in self.table.query_all(&spec).await? {
             let document: Document = from_item(item)?;
             let belongs = match &document.audience {
                 DocumentAudience::Product => true,
-                DocumentAudience::Batch { .. } => line.batch.is_some() && document.links.batch == line.batch,
+                DocumentAudience::Batch { .. } => {
+                    line.batch.is_some() && document.links.batch == line.batch
+                }
                 DocumentAudience::Account { .. } => false,
             };
             // The line is the principal's, so its product and its batch are visible to it.
@@ -131,7 +181,11 @@ impl Store {
         Ok(Some(documents))
     }
 
-    async fn visible(&self, principal: &Principal, items: Vec<Item>) -> Result<Vec<Document>, StoreError> {
+    async fn visible(
+        &self,
+        principal: &Principal,
+        items: Vec<Item>,
+    ) -> Result<Vec<Document>, StoreError> {
         let mut documents = Vec::with_capacity(items.len());
         for item in items {
             let document: Document = from_item(item)?;
@@ -157,12 +211,18 @@ impl Store {
             .bucket(&self.config.documents_bucket)
             .key(keys::document_object(&document.id))
             .response_content_type(&document.content_type)
-            .response_content_disposition(format!("attachment; filename=\"{}\"", document.file_name.replace('"', "")))
+            .response_content_disposition(format!(
+                "attachment; filename=\"{}\"",
+                document.file_name.replace('"', "")
+            ))
             .presigned(presigning)
             .await
             .map_err(crate::error::s3("GetObject"))?;
         let expires_at = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default();
-        Ok(DownloadLink { url: request.uri().to_owned(), expires_at })
+        Ok(DownloadLink {
+            url: request.uri().to_owned(),
+            expires_at,
+        })
     }
 
     /// Stores a document's file.

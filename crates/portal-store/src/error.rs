@@ -62,7 +62,10 @@ where
     service("S3", operation)
 }
 
-fn service<E, R>(service: &'static str, operation: &'static str) -> impl FnOnce(SdkError<E, R>) -> StoreError
+fn service<E, R>(
+    service: &'static str,
+    operation: &'static str,
+) -> impl FnOnce(SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,

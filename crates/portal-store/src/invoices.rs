@@ -51,10 +51,17 @@ pub(crate) fn invoice_item(invoice: &Invoice) -> Result<Item, StoreError> {
             entity: "invoice",
             pk: keys::invoice(&invoice.id),
             sk: META.to_owned(),
-            gsi1: Some((keys::account_invoices(&invoice.account_id), format!("{}#{}", invoice.issue_date, invoice.id))),
+            gsi1: Some((
+                keys::account_invoices(&invoice.account_id),
+                format!("{}#{}", invoice.issue_date, invoice.id),
+            )),
             // The sparse "unpaid" partition holds only what is still owed, by due date.
-            gsi2: (invoice.payment == PaymentState::Unpaid)
-                .then(|| (keys::account_unpaid(&invoice.account_id), format!("{}#{}", invoice.due_date, invoice.id))),
+            gsi2: (invoice.payment == PaymentState::Unpaid).then(|| {
+                (
+                    keys::account_unpaid(&invoice.account_id),
+                    format!("{}#{}", invoice.due_date, invoice.id),
+                )
+            }),
         },
     )
 }
@@ -69,24 +76,40 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<Invoice>, StoreError> {
-        let from = filter.from.map_or_else(|| "0".to_owned(), |d| d.to_string());
-        let to = filter.to.map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
+        let from = filter
+            .from
+            .map_or_else(|| "0".to_owned(), |d| d.to_string());
+        let to = filter
+            .to
+            .map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
         let unpaid = |sk| QuerySpec::new(Some(Index::Gsi2), keys::account_unpaid(account), sk);
         let mut spec = match filter.status {
             None | Some(InvoiceStatusFilter::Paid) => {
-                let mut spec = QuerySpec::new(Some(Index::Gsi1), keys::account_invoices(account), SortKey::Between(from.clone(), to.clone()));
+                let mut spec = QuerySpec::new(
+                    Some(Index::Gsi1),
+                    keys::account_invoices(account),
+                    SortKey::Between(from.clone(), to.clone()),
+                );
                 spec.newest_first = true;
                 spec
             }
             Some(InvoiceStatusFilter::Unpaid) => unpaid(SortKey::Any),
-            Some(InvoiceStatusFilter::Open) => unpaid(SortKey::Between(today.to_string(), keys::HIGH.to_string())),
+            Some(InvoiceStatusFilter::Open) => {
+                unpaid(SortKey::Between(today.to_string(), keys::HIGH.to_string()))
+            }
             Some(InvoiceStatusFilter::Overdue) => {
                 let yesterday = today.pred_opt().unwrap_or(today);
-                unpaid(SortKey::Between("0".to_owned(), through(&yesterday.to_string())))
+                unpaid(SortKey::Between(
+                    "0".to_owned(),
+                    through(&yesterday.to_string()),
+                ))
             }
         };
         if filter.status == Some(InvoiceStatusFilter::Paid) {
-            spec.filter.and("#payment = :paid").name("#payment", "payment").value(":paid", s("paid"));
+            spec.filter
+                .and("#payment = :paid")
+                .name("#payment", "payment")
+                .value(":paid", s("paid"));
         }
         if spec.index == Some(Index::Gsi2) && (filter.from.is_some() || filter.to.is_some()) {
             spec.filter
@@ -96,19 +119,40 @@ impl Store {
                 .value(":to", s(to));
         }
         let page = self.table.query_page(&spec, limit, after).await?;
-        Ok(Page { items: page.items.into_iter().map(from_item).collect::<Result<_, _>>()?, next: page.next })
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(from_item)
+                .collect::<Result<_, _>>()?,
+            next: page.next,
+        })
     }
 
     /// One invoice or credit note, when visible to `principal`.
-    pub async fn invoice(&self, principal: &Principal, id: &InvoiceId) -> Result<Option<Invoice>, StoreError> {
-        let Some(item) = self.table.get(keys::invoice(id), META).await? else { return Ok(None) };
+    pub async fn invoice(
+        &self,
+        principal: &Principal,
+        id: &InvoiceId,
+    ) -> Result<Option<Invoice>, StoreError> {
+        let Some(item) = self.table.get(keys::invoice(id), META).await? else {
+            return Ok(None);
+        };
         let invoice: Invoice = from_item(item)?;
         Ok(principal.can_see(&invoice.account_id).then_some(invoice))
     }
 
     /// What an account owes, per currency, from the sparse partition of unpaid invoices.
-    pub async fn open_balance(&self, account: &AccountId, today: NaiveDate) -> Result<Vec<OpenBalance>, StoreError> {
-        let spec = QuerySpec::new(Some(Index::Gsi2), keys::account_unpaid(account), SortKey::Any);
+    pub async fn open_balance(
+        &self,
+        account: &AccountId,
+        today: NaiveDate,
+    ) -> Result<Vec<OpenBalance>, StoreError> {
+        let spec = QuerySpec::new(
+            Some(Index::Gsi2),
+            keys::account_unpaid(account),
+            SortKey::Any,
+        );
         let mut balances: BTreeMap<Currency, OpenBalance> = BTreeMap::new();
         for item in self.table.query_all(&spec).await? {
             let invoice: Invoice = from_item(item)?;

@@ -14,9 +14,16 @@ pub type Item = HashMap<String, AttributeValue>;
 
 /// Serialises `value` and adds its keys.
 pub(crate) fn to_item<T: Serialize>(value: &T, item_keys: ItemKeys) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::aws_sdk_dynamodb_1::to_item(value)
-        .map_err(|source| StoreError::Serialise { what: format!("{} {}", item_keys.entity, item_keys.pk), source })?;
-    item.insert(ENTITY.to_owned(), AttributeValue::S(item_keys.entity.to_owned()));
+    let mut item: Item = serde_dynamo::aws_sdk_dynamodb_1::to_item(value).map_err(|source| {
+        StoreError::Serialise {
+            what: format!("{} {}", item_keys.entity, item_keys.pk),
+            source,
+        }
+    })?;
+    item.insert(
+        ENTITY.to_owned(),
+        AttributeValue::S(item_keys.entity.to_owned()),
+    );
     item.insert(PK.to_owned(), AttributeValue::S(item_keys.pk));
     item.insert(SK.to_owned(), AttributeValue::S(item_keys.sk));
     if let Some((pk, sk)) = item_keys.gsi1 {
@@ -37,7 +44,11 @@ pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError
 }
 
 fn describe_key(item: &Item) -> String {
-    let get = |name| item.get(name).and_then(|v: &AttributeValue| v.as_s().ok()).map_or("?", String::as_str);
+    let get = |name| {
+        item.get(name)
+            .and_then(|v: &AttributeValue| v.as_s().ok())
+            .map_or("?", String::as_str)
+    };
     format!("{}/{}", get(PK), get(SK))
 }
 
@@ -68,7 +79,8 @@ impl Filter {
         self
     }
     pub fn name(&mut self, placeholder: &str, attribute: &str) -> &mut Self {
-        self.names.push((placeholder.to_owned(), attribute.to_owned()));
+        self.names
+            .push((placeholder.to_owned(), attribute.to_owned()));
         self
     }
     pub fn value(&mut self, placeholder: &str, value: AttributeValue) -> &mut Self {
@@ -91,7 +103,14 @@ pub(crate) struct QuerySpec {
 
 impl QuerySpec {
     pub fn new(index: Option<Index>, pk: impl Into<String>, sk: SortKey) -> Self {
-        Self { index, pk: pk.into(), sk, filter: Filter::default(), projection: None, newest_first: false }
+        Self {
+            index,
+            pk: pk.into(),
+            sk,
+            filter: Filter::default(),
+            projection: None,
+            newest_first: false,
+        }
     }
 
     fn key_attributes(&self) -> (&'static str, &'static str) {
@@ -118,7 +137,10 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next: self.next }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next: self.next,
+        }
     }
 }
 
@@ -155,7 +177,10 @@ impl Table {
         for chunk in keys.chunks(GET_BATCH) {
             let mut request = KeysAndAttributes::builder();
             for (pk, sk) in chunk {
-                request = request.keys(HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))]));
+                request = request.keys(HashMap::from([
+                    (PK.to_owned(), s(pk)),
+                    (SK.to_owned(), s(sk)),
+                ]));
             }
             let mut pending = Some(request.build().map_err(|e| StoreError::Service {
                 service: "DynamoDB",
@@ -175,7 +200,10 @@ impl Table {
                 if let Some(mut responses) = out.responses {
                     found.extend(responses.remove(&self.name).unwrap_or_default());
                 }
-                pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.name)).filter(|k| !k.keys.is_empty());
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.name))
+                    .filter(|k| !k.keys.is_empty());
                 if pending.is_some() {
                     attempt += 1;
                     if attempt > RETRIES {
@@ -196,7 +224,10 @@ impl Table {
                 .by_ref()
                 .take(WRITE_BATCH)
                 .map(|item| {
-                    let put = PutRequest::builder().set_item(Some(item)).build().expect("item is set");
+                    let put = PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .expect("item is set");
                     WriteRequest::builder().put_request(put).build()
                 })
                 .collect();
@@ -209,7 +240,10 @@ impl Table {
                     .send()
                     .await
                     .map_err(dynamo("BatchWriteItem"))?;
-                requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.name)).unwrap_or_default();
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.name))
+                    .unwrap_or_default();
                 if !requests.is_empty() {
                     attempt += 1;
                     if attempt > RETRIES {
@@ -238,7 +272,11 @@ impl Table {
         loop {
             let want = limit - items.len();
             // With a filter the service evaluates more than it returns: read ahead a little.
-            let read = if spec.filter.expression.is_empty() { want } else { want.max(50) };
+            let read = if spec.filter.expression.is_empty() {
+                want
+            } else {
+                want.max(50)
+            };
             let out = self.query_once(spec, read, start.take()).await?;
             let fetched = out.items.unwrap_or_default();
             let service_next = out.last_evaluated_key;
@@ -254,7 +292,10 @@ impl Table {
             match service_next {
                 Some(key) if items.len() < limit => start = Some(key),
                 Some(key) => {
-                    return Ok(Page { items, next: Some(to_page_key(key)) });
+                    return Ok(Page {
+                        items,
+                        next: Some(to_page_key(key)),
+                    });
                 }
                 None => return Ok(Page { items, next: None }),
             }
@@ -282,7 +323,8 @@ impl Table {
         start: Option<Item>,
     ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StoreError> {
         let (pk_attr, sk_attr) = spec.key_attributes();
-        let mut names: HashMap<String, String> = HashMap::from([("#pk".to_owned(), pk_attr.to_owned())]);
+        let mut names: HashMap<String, String> =
+            HashMap::from([("#pk".to_owned(), pk_attr.to_owned())]);
         let mut values: Item = HashMap::from([(":pk".to_owned(), s(&spec.pk))]);
         let mut condition = "#pk = :pk".to_owned();
         match &spec.sk {
@@ -315,7 +357,11 @@ impl Table {
         }
         if let Some(projection) = spec.projection {
             let mut parts = Vec::new();
-            for (i, attr) in projection.iter().chain(spec.page_key_attributes().iter()).enumerate() {
+            for (i, attr) in projection
+                .iter()
+                .chain(spec.page_key_attributes().iter())
+                .enumerate()
+            {
                 let placeholder = format!("#p{i}");
                 names.insert(placeholder.clone(), (*attr).to_owned());
                 parts.push(placeholder);
@@ -334,7 +380,11 @@ impl Table {
         PageKey(
             spec.page_key_attributes()
                 .into_iter()
-                .filter_map(|attr| item.get(attr).and_then(|v| v.as_s().ok()).map(|v| (attr.to_owned(), v.clone())))
+                .filter_map(|attr| {
+                    item.get(attr)
+                        .and_then(|v| v.as_s().ok())
+                        .map(|v| (attr.to_owned(), v.clone()))
+                })
                 .collect(),
         )
     }
@@ -343,14 +393,25 @@ impl Table {
     fn check_page_key(&self, spec: &QuerySpec, key: &PageKey) -> Result<(), StoreError> {
         let (pk_attr, _) = spec.key_attributes();
         let fits = key.0.get(pk_attr) == Some(&spec.pk)
-            && spec.page_key_attributes().iter().all(|a| key.0.contains_key(*a))
+            && spec
+                .page_key_attributes()
+                .iter()
+                .all(|a| key.0.contains_key(*a))
             && key.0.len() == spec.page_key_attributes().len();
-        if fits { Ok(()) } else { Err(crate::cursor::CursorError::WrongQuery.into()) }
+        if fits {
+            Ok(())
+        } else {
+            Err(crate::cursor::CursorError::WrongQuery.into())
+        }
     }
 }
 
 fn to_page_key(key: Item) -> PageKey {
-    PageKey(key.into_iter().filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone()))).collect())
+    PageKey(
+        key.into_iter()
+            .filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone())))
+            .collect(),
+    )
 }
 
 async fn backoff(attempt: u32) {

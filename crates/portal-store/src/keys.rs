@@ -6,7 +6,10 @@
 //! change both together. Identifiers cannot contain `#` (see `portal_domain::ids`),
 //! so the composite keys below never collide.
 
-use portal_domain::{AccountId, BatchId, DivisionId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku, TrackingNumber, UserId};
+use portal_domain::{
+    AccountId, BatchId, DivisionId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku,
+    TrackingNumber, UserId,
+};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";

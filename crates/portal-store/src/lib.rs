@@ -19,13 +19,13 @@ mod records;
 pub mod schema;
 mod shipments;
 
+pub use catalog::ProductQuery;
 pub use cursor::{CursorBinding, CursorCodec, CursorError, PageKey};
 pub use documents::DownloadLink;
 pub use error::StoreError;
 pub use invoices::{InvoiceFilter, InvoiceStatusFilter, OpenBalance};
 pub use items::Page;
 pub use orders::OrderFilter;
-pub use catalog::ProductQuery;
 pub use records::Record;
 
 use items::Table;
@@ -50,8 +50,19 @@ pub struct Store {
 
 impl Store {
     /// A store over clients built once per process (cold start).
-    pub fn new(dynamodb: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client, config: StoreConfig) -> Self {
-        Self { table: Table { client: dynamodb, name: config.table.clone() }, s3, config }
+    pub fn new(
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+        config: StoreConfig,
+    ) -> Self {
+        Self {
+            table: Table {
+                client: dynamodb,
+                name: config.table.clone(),
+            },
+            s3,
+            config,
+        }
     }
 
     /// The DynamoDB client, for benchmarks that compare against the bare store.

@@ -46,7 +46,10 @@ pub(crate) fn order_item(order: &Order) -> Result<Item, StoreError> {
             entity: "order",
             pk: keys::order(&o.id),
             sk: META.to_owned(),
-            gsi1: Some((keys::account_orders(&o.account_id), format!("{}#{}", o.order_date, o.id))),
+            gsi1: Some((
+                keys::account_orders(&o.account_id),
+                format!("{}#{}", o.order_date, o.id),
+            )),
             gsi2: Some((
                 keys::account_po(&o.account_id),
                 format!("{}#{}", o.po_number.as_str().to_uppercase(), o.id),
@@ -74,8 +77,12 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<OrderSummary>, StoreError> {
-        let from = filter.from.map_or_else(|| "0".to_owned(), |d| d.to_string());
-        let to = filter.to.map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
+        let from = filter
+            .from
+            .map_or_else(|| "0".to_owned(), |d| d.to_string());
+        let to = filter
+            .to
+            .map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
         let mut spec = match &filter.po_prefix {
             Some(po) => {
                 let mut spec = QuerySpec::new(
@@ -92,29 +99,55 @@ impl Store {
                 }
                 spec
             }
-            None => QuerySpec::new(Some(Index::Gsi1), keys::account_orders(account), SortKey::Between(from, to)),
+            None => QuerySpec::new(
+                Some(Index::Gsi1),
+                keys::account_orders(account),
+                SortKey::Between(from, to),
+            ),
         };
         spec.newest_first = true;
         spec.projection = Some(SUMMARY);
         if !filter.statuses.is_empty() {
-            let placeholders: Vec<String> = (0..filter.statuses.len()).map(|i| format!(":st{i}")).collect();
-            spec.filter.and(format!("#status IN ({})", placeholders.join(", "))).name("#status", "status");
+            let placeholders: Vec<String> = (0..filter.statuses.len())
+                .map(|i| format!(":st{i}"))
+                .collect();
+            spec.filter
+                .and(format!("#status IN ({})", placeholders.join(", ")))
+                .name("#status", "status");
             for (placeholder, status) in placeholders.iter().zip(&filter.statuses) {
                 spec.filter.value(placeholder, s(status.as_str()));
             }
         }
         if let Some(sku) = &filter.sku {
-            spec.filter.and("contains(#skus, :sku)").name("#skus", "skus").value(":sku", s(sku.as_str()));
+            spec.filter
+                .and("contains(#skus, :sku)")
+                .name("#skus", "skus")
+                .value(":sku", s(sku.as_str()));
         }
         let page = self.table.query_page(&spec, limit, after).await?;
-        Ok(Page { items: page.items.into_iter().map(from_item).collect::<Result<_, _>>()?, next: page.next })
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(from_item)
+                .collect::<Result<_, _>>()?,
+            next: page.next,
+        })
     }
 
     /// One order with its lines and status history, when visible to `principal`.
-    pub async fn order(&self, principal: &Principal, id: &OrderId) -> Result<Option<Order>, StoreError> {
-        let Some(item) = self.table.get(keys::order(id), META).await? else { return Ok(None) };
+    pub async fn order(
+        &self,
+        principal: &Principal,
+        id: &OrderId,
+    ) -> Result<Option<Order>, StoreError> {
+        let Some(item) = self.table.get(keys::order(id), META).await? else {
+            return Ok(None);
+        };
         let order: Order = from_item(item)?;
-        Ok(principal.can_see(&order.summary.account_id).then_some(order))
+        Ok(principal
+            .can_see(&order.summary.account_id)
+            .then_some(order))
     }
 
     /// The account an order belongs to, when the order exists and is visible to `principal`.
@@ -134,12 +167,16 @@ impl Store {
             .send()
             .await
             .map_err(crate::error::dynamo("GetItem"))?;
-        let Some(item) = out.item else { return Ok(None) };
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
         #[derive(serde::Deserialize)]
         struct Owner {
             account_id: AccountId,
         }
         let owner: Owner = from_item(item)?;
-        Ok(principal.can_see(&owner.account_id).then_some(owner.account_id))
+        Ok(principal
+            .can_see(&owner.account_id)
+            .then_some(owner.account_id))
     }
 }

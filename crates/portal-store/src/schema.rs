@@ -30,7 +30,11 @@ fn index(index: Index) -> GlobalSecondaryIndex {
         .index_name(index.name())
         .key_schema(key(pk, KeyType::Hash))
         .key_schema(key(sk, KeyType::Range))
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
         .build()
         .expect("name, keys and projection are set")
 }
@@ -39,7 +43,10 @@ fn index(index: Index) -> GlobalSecondaryIndex {
 pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, StoreError> {
     match client.describe_table().table_name(table).send().await {
         Ok(_) => return Ok(false),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {}
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) => {}
         Err(err) => return Err(dynamo("DescribeTable")(err)),
     }
     client
@@ -47,7 +54,10 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, StoreErr
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
         .set_attribute_definitions(Some(
-            [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK].into_iter().map(string_attribute).collect(),
+            [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK]
+                .into_iter()
+                .map(string_attribute)
+                .collect(),
         ))
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range))
@@ -64,6 +74,11 @@ pub async fn ensure_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<
     if client.head_bucket().bucket(bucket).send().await.is_ok() {
         return Ok(());
     }
-    client.create_bucket().bucket(bucket).send().await.map_err(crate::error::s3("CreateBucket"))?;
+    client
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(crate::error::s3("CreateBucket"))?;
     Ok(())
 }

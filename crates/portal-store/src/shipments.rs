@@ -13,8 +13,14 @@ pub(crate) fn shipment_item(shipment: &Shipment) -> Result<Item, StoreError> {
             entity: "shipment",
             pk: keys::shipment(&shipment.id),
             sk: META.to_owned(),
-            gsi1: Some((keys::order(&shipment.order_id), keys::shipment(&shipment.id))),
-            gsi2: Some((keys::tracking(&shipment.tracking_number), keys::shipment(&shipment.id))),
+            gsi1: Some((
+                keys::order(&shipment.order_id),
+                keys::shipment(&shipment.id),
+            )),
+            gsi2: Some((
+                keys::tracking(&shipment.tracking_number),
+                keys::shipment(&shipment.id),
+            )),
         },
     )
 }
@@ -26,18 +32,42 @@ impl Store {
         principal: &Principal,
         order: &OrderId,
     ) -> Result<Option<Vec<Shipment>>, StoreError> {
-        if self.visible_order_account(principal, order).await?.is_none() {
+        if self
+            .visible_order_account(principal, order)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
-        let spec = QuerySpec::new(Some(Index::Gsi1), keys::order(order), SortKey::BeginsWith("SHIPMENT#".to_owned()));
-        let shipments: Vec<Shipment> =
-            self.table.query_all(&spec).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Some(shipments.into_iter().filter(|s| principal.can_see(&s.account_id)).collect()))
+        let spec = QuerySpec::new(
+            Some(Index::Gsi1),
+            keys::order(order),
+            SortKey::BeginsWith("SHIPMENT#".to_owned()),
+        );
+        let shipments: Vec<Shipment> = self
+            .table
+            .query_all(&spec)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(
+            shipments
+                .into_iter()
+                .filter(|s| principal.can_see(&s.account_id))
+                .collect(),
+        ))
     }
 
     /// One shipment, when visible to `principal`.
-    pub async fn shipment(&self, principal: &Principal, id: &ShipmentId) -> Result<Option<Shipment>, StoreError> {
-        let Some(item) = self.table.get(keys::shipment(id), META).await? else { return Ok(None) };
+    pub async fn shipment(
+        &self,
+        principal: &Principal,
+        id: &ShipmentId,
+    ) -> Result<Option<Shipment>, StoreError> {
+        let Some(item) = self.table.get(keys::shipment(id), META).await? else {
+            return Ok(None);
+        };
         let shipment: Shipment = from_item(item)?;
         Ok(principal.can_see(&shipment.account_id).then_some(shipment))
     }
@@ -48,9 +78,21 @@ impl Store {
         principal: &Principal,
         number: &TrackingNumber,
     ) -> Result<Vec<Shipment>, StoreError> {
-        let spec = QuerySpec::new(Some(Index::Gsi2), keys::tracking(number), SortKey::BeginsWith("SHIPMENT#".to_owned()));
-        let shipments: Vec<Shipment> =
-            self.table.query_all(&spec).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(shipments.into_iter().filter(|s| principal.can_see(&s.account_id)).collect())
+        let spec = QuerySpec::new(
+            Some(Index::Gsi2),
+            keys::tracking(number),
+            SortKey::BeginsWith("SHIPMENT#".to_owned()),
+        );
+        let shipments: Vec<Shipment> = self
+            .table
+            .query_all(&spec)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(shipments
+            .into_iter()
+            .filter(|s| principal.can_see(&s.account_id))
+            .collect())
     }
 }

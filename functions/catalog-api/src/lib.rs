@@ -9,13 +9,18 @@ use axum::extract::State;
 use axum::http::Uri;
 use portal_domain::model::{Product, ProductSummary};
 use portal_domain::{DivisionId, Sku};
-use portal_http::{ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route};
+use portal_http::{
+    ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
+};
 use portal_store::ProductQuery;
 use serde::Deserialize;
 
 /// This function's routes.
 pub fn routes() -> Vec<Route> {
-    vec![Route::get("/products", search_products), Route::get("/products/{sku}", get_product)]
+    vec![
+        Route::get("/products", search_products),
+        Route::get("/products/{sku}", get_product),
+    ]
 }
 
 /// The function's router, shared by its Lambda binary, the local server and the tests.
@@ -46,10 +51,16 @@ async fn search_products(
     };
     let name = match q.name.as_deref().map(str::trim) {
         Some(name) if name.chars().filter(|c| c.is_alphanumeric()).count() < 2 => {
-            return Err(ApiError::invalid_parameter("name", "must contain a word of at least two letters or digits"));
+            return Err(ApiError::invalid_parameter(
+                "name",
+                "must contain a word of at least two letters or digits",
+            ));
         }
         Some(name) if name.chars().count() > 100 => {
-            return Err(ApiError::invalid_parameter("name", "must be at most 100 characters"));
+            return Err(ApiError::invalid_parameter(
+                "name",
+                "must be at most 100 characters",
+            ));
         }
         name => name.map(str::to_owned),
     };
@@ -59,7 +70,10 @@ async fn search_products(
         division: portal_http::parse_opt("division", q.division.as_deref(), DivisionId::parse)?,
     };
     let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
-    let page = state.store.products(&principal, &query, paging.limit, paging.after.take()).await?;
+    let page = state
+        .store
+        .products(&principal, &query, paging.limit, paging.after.take())
+        .await?;
     Ok(paging.respond(&state, &principal, page))
 }
 
@@ -69,6 +83,10 @@ async fn get_product(
     Path(sku): Path<String>,
 ) -> ApiResult<Product> {
     let sku = Sku::parse(&sku)?;
-    let product = state.store.product(&principal, &sku).await?.ok_or(ApiError::NotFound("product"))?;
+    let product = state
+        .store
+        .product(&principal, &sku)
+        .await?
+        .ok_or(ApiError::NotFound("product"))?;
     Ok(axum::Json(product))
 }

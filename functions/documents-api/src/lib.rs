@@ -22,7 +22,10 @@ pub fn routes() -> Vec<Route> {
         Route::get("/documents/{document_id}", get_document),
         Route::get("/documents/{document_id}/download", download),
         Route::get("/orders/{order_id}/documents", order_documents),
-        Route::get("/orders/{order_id}/lines/{line_no}/certificates", line_certificates),
+        Route::get(
+            "/orders/{order_id}/lines/{line_no}/certificates",
+            line_certificates,
+        ),
         Route::get("/products/{sku}/certificates", product_certificates),
         Route::get("/certificates", batch_certificates),
     ]
@@ -65,7 +68,10 @@ impl From<Document> for DocumentView {
 }
 
 fn list(documents: Vec<Document>) -> axum::Json<ListResponse<DocumentView>> {
-    axum::Json(ListResponse { items: documents.into_iter().map(DocumentView::from).collect(), next_cursor: None })
+    axum::Json(ListResponse {
+        items: documents.into_iter().map(DocumentView::from).collect(),
+        next_cursor: None,
+    })
 }
 
 async fn get_document(
@@ -74,7 +80,11 @@ async fn get_document(
     Path(document_id): Path<String>,
 ) -> ApiResult<DocumentView> {
     let id = DocumentId::parse(&document_id)?;
-    let document = state.store.document(&principal, &id).await?.ok_or(ApiError::NotFound("document"))?;
+    let document = state
+        .store
+        .document(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("document"))?;
     Ok(axum::Json(document.into()))
 }
 
@@ -84,7 +94,11 @@ async fn download(
     Path(document_id): Path<String>,
 ) -> ApiResult<DownloadLink> {
     let id = DocumentId::parse(&document_id)?;
-    let document = state.store.document(&principal, &id).await?.ok_or(ApiError::NotFound("document"))?;
+    let document = state
+        .store
+        .document(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("document"))?;
     Ok(axum::Json(state.store.download_link(&document).await?))
 }
 
@@ -94,7 +108,11 @@ async fn order_documents(
     Path(order_id): Path<String>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let id = OrderId::parse(&order_id)?;
-    let documents = state.store.order_documents(&principal, &id).await?.ok_or(ApiError::NotFound("order"))?;
+    let documents = state
+        .store
+        .order_documents(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?;
     Ok(list(documents))
 }
 
@@ -104,10 +122,14 @@ async fn line_certificates(
     Path((order_id, line_no)): Path<(String, String)>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let id = OrderId::parse(&order_id)?;
-    let line_no: u32 =
-        line_no.parse().map_err(|_| ApiError::invalid_parameter("line_no", format!("{line_no:?} is not a line number")))?;
-    let documents =
-        state.store.line_certificates(&principal, &id, line_no).await?.ok_or(ApiError::NotFound("order line"))?;
+    let line_no: u32 = line_no.parse().map_err(|_| {
+        ApiError::invalid_parameter("line_no", format!("{line_no:?} is not a line number"))
+    })?;
+    let documents = state
+        .store
+        .line_certificates(&principal, &id, line_no)
+        .await?
+        .ok_or(ApiError::NotFound("order line"))?;
     Ok(list(documents))
 }
 
@@ -117,7 +139,11 @@ async fn product_certificates(
     Path(sku): Path<String>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let sku = Sku::parse(&sku)?;
-    let documents = state.store.product_certificates(&principal, &sku).await?.ok_or(ApiError::NotFound("product"))?;
+    let documents = state
+        .store
+        .product_certificates(&principal, &sku)
+        .await?
+        .ok_or(ApiError::NotFound("product"))?;
     Ok(list(documents))
 }
 
@@ -132,7 +158,9 @@ async fn batch_certificates(
     Caller(principal): Caller,
     Query(q): Query<BatchQuery>,
 ) -> ApiResult<ListResponse<DocumentView>> {
-    let raw = q.batch.ok_or_else(|| ApiError::invalid_parameter("batch", "is required"))?;
+    let raw = q
+        .batch
+        .ok_or_else(|| ApiError::invalid_parameter("batch", "is required"))?;
     let batch = BatchId::parse(&raw)?;
     let documents = state.store.batch_certificates(&principal, &batch).await?;
     if documents.is_empty() {

@@ -11,7 +11,9 @@ use axum::http::Uri;
 use chrono::{NaiveDate, Utc};
 use portal_domain::model::{Invoice, InvoiceStatus};
 use portal_domain::{AccountId, InvoiceId};
-use portal_http::{ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route};
+use portal_http::{
+    ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
+};
 use portal_store::{InvoiceFilter, InvoiceStatusFilter, OpenBalance};
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +65,9 @@ fn status_filter(raw: &str) -> Result<InvoiceStatusFilter, String> {
         "overdue" => Ok(InvoiceStatusFilter::Overdue),
         "unpaid" => Ok(InvoiceStatusFilter::Unpaid),
         "paid" => Ok(InvoiceStatusFilter::Paid),
-        other => Err(format!("{other:?} is unknown; use one of open, overdue, unpaid, paid")),
+        other => Err(format!(
+            "{other:?} is unknown; use one of open, overdue, unpaid, paid"
+        )),
     }
 }
 
@@ -76,10 +80,17 @@ async fn list_invoices(
     let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
     let account = principal.account_for(requested.as_ref())?;
     let (from, to) = portal_http::date_range(q.from.as_deref(), q.to.as_deref())?;
-    let filter = InvoiceFilter { status: portal_http::parse_opt("status", q.status.as_deref(), status_filter)?, from, to };
+    let filter = InvoiceFilter {
+        status: portal_http::parse_opt("status", q.status.as_deref(), status_filter)?,
+        from,
+        to,
+    };
     let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let today = today();
-    let page = state.store.invoices(&account, &filter, today, paging.limit, paging.after.take()).await?;
+    let page = state
+        .store
+        .invoices(&account, &filter, today, paging.limit, paging.after.take())
+        .await?;
     Ok(paging.respond(&state, &principal, page.map(|i| view(i, today))))
 }
 
@@ -106,7 +117,11 @@ async fn open_balance(
     let account = principal.account_for(requested.as_ref())?;
     let today = today();
     let balances = state.store.open_balance(&account, today).await?;
-    Ok(axum::Json(BalanceView { account_id: account, as_of: today, balances }))
+    Ok(axum::Json(BalanceView {
+        account_id: account,
+        as_of: today,
+        balances,
+    }))
 }
 
 async fn get_invoice(
@@ -115,6 +130,10 @@ async fn get_invoice(
     Path(invoice_id): Path<String>,
 ) -> ApiResult<InvoiceView> {
     let id = InvoiceId::parse(&invoice_id)?;
-    let invoice = state.store.invoice(&principal, &id).await?.ok_or(ApiError::NotFound("invoice"))?;
+    let invoice = state
+        .store
+        .invoice(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("invoice"))?;
     Ok(axum::Json(view(invoice, today())))
 }

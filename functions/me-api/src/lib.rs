@@ -9,7 +9,9 @@ use axum::extract::State;
 use axum::http::Uri;
 use portal_domain::model::{Account, User};
 use portal_domain::{AccessScope, AccountId, Role};
-use portal_http::{ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route};
+use portal_http::{
+    ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
+};
 use serde::{Deserialize, Serialize};
 
 /// This function's routes.
@@ -49,13 +51,26 @@ pub struct Me {
 }
 
 async fn me(State(state): State<AppState>, Caller(principal): Caller) -> ApiResult<Me> {
-    let user = state.store.user(&principal.user_id).await?.ok_or(ApiError::NotFound("user"))?;
+    let mut user = state
+        .store
+        .user(&principal.user_id)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    if !principal.role.is_customer_side() {
+        // Staff reach accounts through assignments; an account on their record grants nothing.
+        user.account_id = None;
+    }
     let (reach, accounts) = match &principal.scope {
         AccessScope::Account(a) => (Reach::Account, vec![a.clone()]),
         AccessScope::Assigned(set) => (Reach::Assigned, set.iter().cloned().collect()),
         AccessScope::All => (Reach::All, Vec::new()),
     };
-    Ok(axum::Json(Me { user, role: principal.role, reach, accounts }))
+    Ok(axum::Json(Me {
+        user,
+        role: principal.role,
+        reach,
+        accounts,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,7 +87,10 @@ async fn list_accounts(
     Query(q): Query<AccountsQuery>,
 ) -> ApiResult<ListResponse<Account>> {
     let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
-    let page = state.store.accounts(&principal, paging.limit, paging.after.take()).await?;
+    let page = state
+        .store
+        .accounts(&principal, paging.limit, paging.after.take())
+        .await?;
     Ok(paging.respond(&state, &principal, page))
 }
 
@@ -82,6 +100,10 @@ async fn get_account(
     Path(account_id): Path<String>,
 ) -> ApiResult<Account> {
     let id = AccountId::parse(&account_id)?;
-    let account = state.store.account(&principal, &id).await?.ok_or(ApiError::NotFound("account"))?;
+    let account = state
+        .store
+        .account(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
     Ok(axum::Json(account))
 }

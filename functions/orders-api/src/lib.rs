@@ -9,13 +9,18 @@ use axum::extract::State;
 use axum::http::Uri;
 use portal_domain::model::{Order, OrderStatus, OrderSummary};
 use portal_domain::{AccountId, OrderId, Sku};
-use portal_http::{ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route};
+use portal_http::{
+    ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
+};
 use portal_store::OrderFilter;
 use serde::Deserialize;
 
 /// This function's routes.
 pub fn routes() -> Vec<Route> {
-    vec![Route::get("/orders", list_orders), Route::get("/orders/{order_id}", get_order)]
+    vec![
+        Route::get("/orders", list_orders),
+        Route::get("/orders/{order_id}", get_order),
+    ]
 }
 
 /// The function's router, shared by its Lambda binary, the local server and the tests.
@@ -47,7 +52,10 @@ async fn list_orders(
     let (from, to) = portal_http::date_range(q.from.as_deref(), q.to.as_deref())?;
     let po_prefix = match q.po.as_deref() {
         Some(po) if po.is_empty() || po.contains('#') || po.chars().any(char::is_control) => {
-            return Err(ApiError::invalid_parameter("po", "must be a non-empty PO number prefix without '#'"));
+            return Err(ApiError::invalid_parameter(
+                "po",
+                "must be a non-empty PO number prefix without '#'",
+            ));
         }
         po => po.map(str::to_owned),
     };
@@ -59,7 +67,10 @@ async fn list_orders(
         sku: portal_http::parse_opt("sku", q.sku.as_deref(), Sku::parse)?,
     };
     let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
-    let page = state.store.orders(&account, &filter, paging.limit, paging.after.take()).await?;
+    let page = state
+        .store
+        .orders(&account, &filter, paging.limit, paging.after.take())
+        .await?;
     Ok(paging.respond(&state, &principal, page))
 }
 
@@ -69,6 +80,10 @@ async fn get_order(
     Path(order_id): Path<String>,
 ) -> ApiResult<Order> {
     let id = OrderId::parse(&order_id)?;
-    let order = state.store.order(&principal, &id).await?.ok_or(ApiError::NotFound("order"))?;
+    let order = state
+        .store
+        .order(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?;
     Ok(axum::Json(order))
 }

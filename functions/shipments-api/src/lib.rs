@@ -31,8 +31,15 @@ async fn order_shipments(
     Path(order_id): Path<String>,
 ) -> ApiResult<ListResponse<Shipment>> {
     let id = OrderId::parse(&order_id)?;
-    let items = state.store.order_shipments(&principal, &id).await?.ok_or(ApiError::NotFound("order"))?;
-    Ok(axum::Json(ListResponse { items, next_cursor: None }))
+    let items = state
+        .store
+        .order_shipments(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?;
+    Ok(axum::Json(ListResponse {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,11 +57,17 @@ async fn find_shipments(
         .tracking_number
         .ok_or_else(|| ApiError::invalid_parameter("tracking_number", "is required"))?;
     let number = TrackingNumber::parse(&raw)?;
-    let items = state.store.shipments_by_tracking(&principal, &number).await?;
+    let items = state
+        .store
+        .shipments_by_tracking(&principal, &number)
+        .await?;
     if items.is_empty() {
         return Err(ApiError::NotFound("shipment"));
     }
-    Ok(axum::Json(ListResponse { items, next_cursor: None }))
+    Ok(axum::Json(ListResponse {
+        items,
+        next_cursor: None,
+    }))
 }
 
 async fn get_shipment(
@@ -63,6 +76,10 @@ async fn get_shipment(
     Path(shipment_id): Path<String>,
 ) -> ApiResult<Shipment> {
     let id = ShipmentId::parse(&shipment_id)?;
-    let shipment = state.store.shipment(&principal, &id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    let shipment = state
+        .store
+        .shipment(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("shipment"))?;
     Ok(axum::Json(shipment))
 }

@@ -17,19 +17,98 @@ pub const DEMO_OTHER_BUYER: &str = "demo-other-buyer";
 
 /// Country, currency, VAT rate in per mille, payment terms in days, cities.
 pub(super) const COUNTRIES: &[(&str, &str, i64, i64, &[&str])] = &[
-    ("FI", "EUR", 255, 30, &["Tampere", "Oulu", "Vaasa", "Lahti", "Espoo"]),
-    ("SE", "SEK", 250, 30, &["Göteborg", "Västerås", "Luleå", "Malmö"]),
-    ("DE", "EUR", 190, 30, &["Stuttgart", "Dortmund", "Bremen", "Leipzig"]),
+    (
+        "FI",
+        "EUR",
+        255,
+        30,
+        &["Tampere", "Oulu", "Vaasa", "Lahti", "Espoo"],
+    ),
+    (
+        "SE",
+        "SEK",
+        250,
+        30,
+        &["Göteborg", "Västerås", "Luleå", "Malmö"],
+    ),
+    (
+        "DE",
+        "EUR",
+        190,
+        30,
+        &["Stuttgart", "Dortmund", "Bremen", "Leipzig"],
+    ),
     ("NO", "NOK", 250, 30, &["Stavanger", "Trondheim", "Bergen"]),
     ("GB", "GBP", 200, 60, &["Sheffield", "Leeds", "Glasgow"]),
     ("US", "USD", 0, 60, &["Milwaukee", "Houston", "Pittsburgh"]),
     ("PL", "PLN", 230, 45, &["Gdańsk", "Katowice", "Poznań"]),
 ];
 
-const NAME_A: &[&str] = &["Nordic", "Baltic", "Arctic", "Boreal", "Atlas", "Titan", "Granite", "Fjord", "Aurora", "Delta", "Summit", "Keystone", "Ironwood", "Bluewater", "Northgate"];
-const NAME_B: &[&str] = &["Steelworks", "Machinery", "Hydraulics", "Mining", "Marine", "Paper Mill", "Forestry", "Energy", "Automation", "Fabrication", "Cranes", "Process Systems", "Agritech", "Rail Services"];
-const FIRST: &[&str] = &["Aino", "Mikko", "Sofia", "Lars", "Anna", "Jonas", "Katarzyna", "Oliver", "Emma", "Pekka", "Ingrid", "Tomasz", "Grace", "Henrik", "Laura", "Matti"];
-const LAST: &[&str] = &["Virtanen", "Lindqvist", "Schmidt", "Nowak", "Hansen", "Smith", "Korhonen", "Berg", "Müller", "Jensen", "Wilson", "Mäkinen"];
+const NAME_A: &[&str] = &[
+    "Nordic",
+    "Baltic",
+    "Arctic",
+    "Boreal",
+    "Atlas",
+    "Titan",
+    "Granite",
+    "Fjord",
+    "Aurora",
+    "Delta",
+    "Summit",
+    "Keystone",
+    "Ironwood",
+    "Bluewater",
+    "Northgate",
+];
+const NAME_B: &[&str] = &[
+    "Steelworks",
+    "Machinery",
+    "Hydraulics",
+    "Mining",
+    "Marine",
+    "Paper Mill",
+    "Forestry",
+    "Energy",
+    "Automation",
+    "Fabrication",
+    "Cranes",
+    "Process Systems",
+    "Agritech",
+    "Rail Services",
+];
+const FIRST: &[&str] = &[
+    "Aino",
+    "Mikko",
+    "Sofia",
+    "Lars",
+    "Anna",
+    "Jonas",
+    "Katarzyna",
+    "Oliver",
+    "Emma",
+    "Pekka",
+    "Ingrid",
+    "Tomasz",
+    "Grace",
+    "Henrik",
+    "Laura",
+    "Matti",
+];
+const LAST: &[&str] = &[
+    "Virtanen",
+    "Lindqvist",
+    "Schmidt",
+    "Nowak",
+    "Hansen",
+    "Smith",
+    "Korhonen",
+    "Berg",
+    "Müller",
+    "Jensen",
+    "Wilson",
+    "Mäkinen",
+];
 
 /// What the history generator needs to know about an account.
 pub(super) struct Customer {
@@ -65,11 +144,17 @@ pub(super) fn customers(g: &mut Gen, count: usize) -> Vec<Customer> {
                 NAME_B.choose(&mut g.rng).unwrap_or(&"Steelworks"),
                 legal_form(code)
             );
-            let mut divisions: Vec<DivisionId> =
-                DIVISIONS.iter().map(|(d, _)| DivisionId::parse(d).expect("valid division")).collect();
+            let mut divisions: Vec<DivisionId> = DIVISIONS
+                .iter()
+                .map(|(d, _)| DivisionId::parse(d).expect("valid division"))
+                .collect();
             divisions.shuffle(&mut g.rng);
             // The first two demo accounts buy from every division, so the demo shows everything.
-            let keep = if i < 2 { divisions.len() } else { g.rng.random_range(1..=3) };
+            let keep = if i < 2 {
+                divisions.len()
+            } else {
+                g.rng.random_range(1..=3)
+            };
             divisions.truncate(keep);
             divisions.sort();
             let ship_to = (0..g.rng.random_range(1..=3))
@@ -77,8 +162,21 @@ pub(super) fn customers(g: &mut Gen, count: usize) -> Vec<Customer> {
                     let city = *cities.choose(&mut g.rng).unwrap_or(&"Tampere");
                     Address {
                         id: format!("ST{}", n + 1),
-                        name: if n == 0 { "Main plant".to_owned() } else { format!("Site {city}") },
-                        street: format!("{} {}", ["Industrial Road", "Harbour Street", "Mill Lane", "Factory Avenue"][n % 4], g.rng.random_range(1..200)),
+                        name: if n == 0 {
+                            "Main plant".to_owned()
+                        } else {
+                            format!("Site {city}")
+                        },
+                        street: format!(
+                            "{} {}",
+                            [
+                                "Industrial Road",
+                                "Harbour Street",
+                                "Mill Lane",
+                                "Factory Avenue"
+                            ][n % 4],
+                            g.rng.random_range(1..200)
+                        ),
                         postal_code: format!("{:05}", g.rng.random_range(10_000..99_999)),
                         city: city.to_owned(),
                         country: code.to_owned(),
@@ -115,7 +213,8 @@ fn person(g: &mut Gen, id: String, role: Role, account: Option<AccountId>, domai
     User {
         id: UserId::parse(&id).expect("valid user id"),
         name: format!("{first} {last}"),
-        email: format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase()).replace(['ä', 'ö', 'ü', 'ń'], "a"),
+        email: format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase())
+            .replace(['ä', 'ö', 'ü', 'ń'], "a"),
         role,
         account_id: account,
         assigned_accounts: Vec::new(),
@@ -128,7 +227,11 @@ pub(super) fn users(g: &mut Gen, customers: &mut [Customer]) -> Vec<User> {
     let managers = (customers.len() / 25).max(4);
     let mut staff: Vec<User> = (0..managers)
         .map(|m| {
-            let id = if m == 0 { DEMO_MANAGER.to_owned() } else { format!("am-{:02}", m + 1) };
+            let id = if m == 0 {
+                DEMO_MANAGER.to_owned()
+            } else {
+                format!("am-{:02}", m + 1)
+            };
             person(g, id, Role::AccountManager, None, "seller.example")
         })
         .collect();
@@ -143,9 +246,20 @@ pub(super) fn users(g: &mut Gen, customers: &mut [Customer]) -> Vec<User> {
             customer.account.account_managers.push(staff[m].id.clone());
         }
         let domain = format!("{}.example", customer.account.id.as_str().to_lowercase());
-        let roles = [Role::AccountAdmin, Role::Buyer, Role::Viewer, Role::Approver];
+        let roles = [
+            Role::AccountAdmin,
+            Role::Buyer,
+            Role::Viewer,
+            Role::Approver,
+        ];
         for (n, role) in roles.iter().take(g.rng.random_range(1..=4)).enumerate() {
-            users.push(person(g, format!("u-{}-{}", customer.account.id, n + 1), *role, Some(customer.account.id.clone()), &domain));
+            users.push(person(
+                g,
+                format!("u-{}-{}", customer.account.id, n + 1),
+                *role,
+                Some(customer.account.id.clone()),
+                &domain,
+            ));
         }
         let demo = match i {
             0 => vec![(DEMO_BUYER, Role::Buyer), (DEMO_VIEWER, Role::Viewer)],
@@ -153,10 +267,22 @@ pub(super) fn users(g: &mut Gen, customers: &mut [Customer]) -> Vec<User> {
             _ => vec![],
         };
         for (id, role) in demo {
-            users.push(person(g, id.to_owned(), role, Some(customer.account.id.clone()), &domain));
+            users.push(person(
+                g,
+                id.to_owned(),
+                role,
+                Some(customer.account.id.clone()),
+                &domain,
+            ));
         }
     }
     users.extend(staff);
-    users.push(person(g, DEMO_ADMIN.to_owned(), Role::Admin, None, "seller.example"));
+    users.push(person(
+        g,
+        DEMO_ADMIN.to_owned(),
+        Role::Admin,
+        None,
+        "seller.example",
+    ));
     users
 }

@@ -6,10 +6,13 @@ use super::customers::{COUNTRIES, Customer};
 use super::{DemoSpec, Gen};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use portal_domain::model::{
-    Document, DocumentAudience, DocumentKind, DocumentLinks, Invoice, InvoiceKind, LineStatus, Order, OrderLine,
-    OrderStatus, OrderSummary, PaymentState, Shipment, ShipmentStatus, StatusChange, Totals, TrackingEvent,
+    Document, DocumentAudience, DocumentKind, DocumentLinks, Invoice, InvoiceKind, LineStatus,
+    Order, OrderLine, OrderStatus, OrderSummary, PaymentState, Shipment, ShipmentStatus,
+    StatusChange, Totals, TrackingEvent,
 };
-use portal_domain::{AccountId, BatchId, DocumentId, InvoiceId, OrderId, PoNumber, ShipmentId, Sku, TrackingNumber};
+use portal_domain::{
+    AccountId, BatchId, DocumentId, InvoiceId, OrderId, PoNumber, ShipmentId, Sku, TrackingNumber,
+};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use rust_decimal::Decimal;
@@ -35,8 +38,13 @@ struct Purchase {
     packs: i64,
 }
 
-const CARRIERS: &[(&str, &str, usize)] =
-    &[("DHL Freight", "JJD", 14), ("DB Schenker", "SCH", 10), ("DSV", "DSV", 9), ("PostNord", "00370", 13), ("UPS", "1Z", 16)];
+const CARRIERS: &[(&str, &str, usize)] = &[
+    ("DHL Freight", "JJD", 14),
+    ("DB Schenker", "SCH", 10),
+    ("DSV", "DSV", 9),
+    ("PostNord", "00370", 13),
+    ("UPS", "1Z", 16),
+];
 const SELLER: &str = "Nordwerk Industrial Supply Oy";
 const WAREHOUSE: &str = "Tampere central warehouse, FI";
 
@@ -72,7 +80,9 @@ fn weekday_on_or_after(day: NaiveDate) -> NaiveDate {
 }
 
 fn at(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
-    day.and_hms_opt(hour.min(23), minute.min(59), 0).unwrap_or_default().and_utc()
+    day.and_hms_opt(hour.min(23), minute.min(59), 0)
+        .unwrap_or_default()
+        .and_utc()
 }
 
 fn money(cents: i64) -> Decimal {
@@ -82,13 +92,21 @@ fn money(cents: i64) -> Decimal {
 /// Each customer's purchases: a set of regularly reordered SKUs, each a renewal process with
 /// its own interval, jitter and possible dropout, scaled so that all customers together make
 /// about `spec.order_lines` lines, plus some one-off purchases.
-fn purchases(g: &mut Gen, spec: &DemoSpec, customer: &Customer, pool: &[usize], total_weight: f64) -> Vec<Purchase> {
+fn purchases(
+    g: &mut Gen,
+    spec: &DemoSpec,
+    customer: &Customer,
+    pool: &[usize],
+    total_weight: f64,
+) -> Vec<Purchase> {
     let start = spec.today - Duration::days(365 * i64::from(spec.years));
     let end = spec.today;
     let span = (end - start).num_days() as f64;
     // Purchases of one SKU within one ordering cycle merge into one line: ask for more.
     let target = spec.order_lines as f64 * customer.weight / total_weight * LINE_BOOST;
-    let regulars = ((target / 12.0).round() as usize).clamp(4, 120).min(pool.len());
+    let regulars = ((target / 12.0).round() as usize)
+        .clamp(4, 120)
+        .min(pool.len());
     struct Habit {
         item: usize,
         interval: f64,
@@ -99,9 +117,23 @@ fn purchases(g: &mut Gen, spec: &DemoSpec, customer: &Customer, pool: &[usize], 
     let mut habits: Vec<Habit> = (0..regulars)
         .map(|_| {
             let item = *pool.choose(&mut g.rng).unwrap_or(&0);
-            let from = if g.rng.random_bool(0.2) { g.rng.random_range(0.0..span * 0.8) } else { 0.0 };
-            let until = if g.rng.random_bool(0.12) { g.rng.random_range(from..span) } else { span };
-            Habit { item, interval: g.rng.random_range(14.0..120.0), packs: g.rng.random_range(1.0..10.0), from, until }
+            let from = if g.rng.random_bool(0.2) {
+                g.rng.random_range(0.0..span * 0.8)
+            } else {
+                0.0
+            };
+            let until = if g.rng.random_bool(0.12) {
+                g.rng.random_range(from..span)
+            } else {
+                span
+            };
+            Habit {
+                item,
+                interval: g.rng.random_range(14.0..120.0),
+                packs: g.rng.random_range(1.0..10.0),
+                from,
+                until,
+            }
         })
         .collect();
     let natural: f64 = habits.iter().map(|h| (h.until - h.from) / h.interval).sum();
@@ -116,7 +148,11 @@ fn purchases(g: &mut Gen, spec: &DemoSpec, customer: &Customer, pool: &[usize], 
             let day = weekday_on_or_after(start + Duration::days(t as i64));
             if day <= end {
                 let packs = (habit.packs * (g.normal() * 0.3).exp()).round().max(1.0) as i64;
-                out.push(Purchase { day, item: habit.item, packs });
+                out.push(Purchase {
+                    day,
+                    item: habit.item,
+                    packs,
+                });
             }
             t += habit.interval * (g.normal() * 0.25).exp() / season(day);
         }
@@ -126,7 +162,11 @@ fn purchases(g: &mut Gen, spec: &DemoSpec, customer: &Customer, pool: &[usize], 
         let day = weekday_on_or_after(start + Duration::days(g.rng.random_range(0..span as i64)));
         let item = *pool.choose(&mut g.rng).unwrap_or(&0);
         if day <= end {
-            out.push(Purchase { day, item, packs: g.rng.random_range(1..4) });
+            out.push(Purchase {
+                day,
+                item,
+                packs: g.rng.random_range(1..4),
+            });
         }
     }
     out
@@ -139,12 +179,22 @@ struct Draft {
     lines: BTreeMap<usize, i64>,
 }
 
-pub(super) fn history(g: &mut Gen, spec: &DemoSpec, customers: &[Customer], catalog: &[CatalogItem]) -> History {
+pub(super) fn history(
+    g: &mut Gen,
+    spec: &DemoSpec,
+    customers: &[Customer],
+    catalog: &[CatalogItem],
+) -> History {
     let total_weight: f64 = customers.iter().map(|c| c.weight).sum();
     let mut drafts: Vec<Draft> = Vec::new();
     for (ci, customer) in customers.iter().enumerate() {
         let pool: Vec<usize> = (0..catalog.len())
-            .filter(|&i| customer.account.divisions.contains(&catalog[i].product.division))
+            .filter(|&i| {
+                customer
+                    .account
+                    .divisions
+                    .contains(&catalog[i].product.division)
+            })
             .collect();
         if pool.is_empty() {
             continue;
@@ -158,8 +208,15 @@ pub(super) fn history(g: &mut Gen, spec: &DemoSpec, customers: &[Customer], cata
         let cycle = (span * divisions * lines_per_order / target.max(1.0)).clamp(7.0, 120.0) as i64;
         let mut weeks: BTreeMap<(i64, String), Draft> = BTreeMap::new();
         for p in purchases(g, spec, customer, &pool, total_weight) {
-            let key = ((p.day - NaiveDate::MIN).num_days() / cycle, catalog[p.item].product.division.to_string());
-            let draft = weeks.entry(key).or_insert_with(|| Draft { customer: ci, day: p.day, lines: BTreeMap::new() });
+            let key = (
+                (p.day - NaiveDate::MIN).num_days() / cycle,
+                catalog[p.item].product.division.to_string(),
+            );
+            let draft = weeks.entry(key).or_insert_with(|| Draft {
+                customer: ci,
+                day: p.day,
+                lines: BTreeMap::new(),
+            });
             draft.day = draft.day.min(p.day);
             *draft.lines.entry(p.item).or_insert(0) += p.packs;
         }
@@ -173,7 +230,17 @@ pub(super) fn history(g: &mut Gen, spec: &DemoSpec, customers: &[Customer], cata
     for (seq, draft) in drafts.into_iter().enumerate() {
         let customer = &customers[draft.customer];
         po_counters[draft.customer] += 1;
-        build_order(g, spec, &mut h, &mut batches, seq, customer, catalog, &draft, po_counters[draft.customer]);
+        build_order(
+            g,
+            spec,
+            &mut h,
+            &mut batches,
+            seq,
+            customer,
+            catalog,
+            &draft,
+            po_counters[draft.customer],
+        );
     }
     certificates(&mut h, catalog, batches);
     h
@@ -202,8 +269,14 @@ fn build_order(
         1 => format!("PO-{}-{:04}", day.year(), po_seq),
         _ => format!("MRO/{}/{po_seq}", day.format("%y%m")),
     };
-    let discount = Decimal::new(70 + (account.id.as_str().len() as i64 * 7 + seq as i64) % 25, 2);
-    let division = catalog[*draft.lines.keys().next().unwrap_or(&0)].product.division.clone();
+    let discount = Decimal::new(
+        70 + (account.id.as_str().len() as i64 * 7 + seq as i64) % 25,
+        2,
+    );
+    let division = catalog[*draft.lines.keys().next().unwrap_or(&0)]
+        .product
+        .division
+        .clone();
 
     // The order's life: received, confirmed, maybe produced, shipped (maybe in two parts), delivered.
     let received = at(day, g.rng.random_range(7..16), g.rng.random_range(0..60));
@@ -216,7 +289,10 @@ fn build_order(
     let split = draft.lines.len() >= 2 && g.rng.random_bool(0.1);
     let second_ship_on = weekday_on_or_after(ship_on + Duration::days(g.rng.random_range(3..11)));
     let deliveries = if split {
-        vec![(ship_on, ship_on + Duration::days(transit)), (second_ship_on, second_ship_on + Duration::days(transit))]
+        vec![
+            (ship_on, ship_on + Duration::days(transit)),
+            (second_ship_on, second_ship_on + Duration::days(transit)),
+        ]
     } else {
         vec![(ship_on, ship_on + Duration::days(transit))]
     };
@@ -243,12 +319,15 @@ fn build_order(
         };
         let batch = (!cancelled && shipped <= today).then(|| {
             let half = if shipped.month() <= 6 { "A" } else { "B" };
-            BatchId::parse(&format!("L{}{half}-{}", shipped.format("%y"), product.sku)).expect("valid batch")
+            BatchId::parse(&format!("L{}{half}-{}", shipped.format("%y"), product.sku))
+                .expect("valid batch")
         });
         if let Some(batch) = &batch
             && FAMILIES[catalog[item].family].material_certificate
         {
-            let entry = batches.entry(batch.clone()).or_insert_with(|| (product.sku.clone(), shipped, BTreeSet::new()));
+            let entry = batches
+                .entry(batch.clone())
+                .or_insert_with(|| (product.sku.clone(), shipped, BTreeSet::new()));
             entry.1 = entry.1.min(shipped);
             entry.2.insert(account.id.clone());
         }
@@ -266,20 +345,43 @@ fn build_order(
     }
     let net: Decimal = lines.iter().map(|l| l.line_total).sum();
     let tax = (net * Decimal::new(vat, 3)).round_dp(2);
-    let totals = Totals { net, tax, gross: net + tax };
+    let totals = Totals {
+        net,
+        tax,
+        gross: net + tax,
+    };
 
-    let mut history = vec![StatusChange { status: OrderStatus::Received, at: received, note: None }];
+    let mut history = vec![StatusChange {
+        status: OrderStatus::Received,
+        at: received,
+        note: None,
+    }];
     let mut push = |status, when: DateTime<Utc>, note: Option<String>| {
         if when <= now {
-            history.push(StatusChange { status, at: when, note });
+            history.push(StatusChange {
+                status,
+                at: when,
+                note,
+            });
         }
     };
     let last_delivery = deliveries.iter().map(|d| d.1).max().unwrap_or(ship_on);
     let invoice_on = last_delivery + Duration::days(g.rng.random_range(0..3));
     if cancelled {
-        push(OrderStatus::Cancelled, at(day + Duration::days(1), 9, 30), Some("Cancelled at the customer's request".to_owned()));
+        push(
+            OrderStatus::Cancelled,
+            at(day + Duration::days(1), 9, 30),
+            Some("Cancelled at the customer's request".to_owned()),
+        );
     } else {
-        push(OrderStatus::Confirmed, at(confirmed_on, 9, 15), Some(format!("Delivery confirmed for {}", ship_on + Duration::days(transit))));
+        push(
+            OrderStatus::Confirmed,
+            at(confirmed_on, 9, 15),
+            Some(format!(
+                "Delivery confirmed for {}",
+                ship_on + Duration::days(transit)
+            )),
+        );
         if let Some(p) = produced_on {
             push(OrderStatus::InProduction, at(p, 7, 0), None);
         }
@@ -302,7 +404,8 @@ fn build_order(
         currency: account.currency,
         order_date: day,
         requested_delivery: Some(day + Duration::days(g.rng.random_range(5..21))),
-        confirmed_delivery: (!cancelled && confirmed_on <= today).then(|| ship_on + Duration::days(transit)),
+        confirmed_delivery: (!cancelled && confirmed_on <= today)
+            .then(|| ship_on + Duration::days(transit)),
         status,
         totals,
         line_count: line_count as u32,
@@ -315,18 +418,40 @@ fn build_order(
     };
 
     let doc_lines = |title: String| -> Vec<String> {
-        let mut text = vec![format!("{SELLER} - {title}"), format!("Customer: {} ({})", account.name, account.id)];
+        let mut text = vec![
+            format!("{SELLER} - {title}"),
+            format!("Customer: {} ({})", account.name, account.id),
+        ];
         text.push(format!("Order {id}, PO {po}, ordered {day}"));
         for l in order.lines.iter().take(40) {
-            text.push(format!("{:>4}  {}  {}  {} {}  {} {currency}", l.line_no, l.sku, l.description, l.quantity, l.unit, l.line_total));
+            text.push(format!(
+                "{:>4}  {}  {}  {} {}  {} {currency}",
+                l.line_no, l.sku, l.description, l.quantity, l.unit, l.line_total
+            ));
         }
-        text.push(format!("Net {} {currency}, VAT {} {currency}, total {} {currency}", totals.net, totals.tax, totals.gross));
+        text.push(format!(
+            "Net {} {currency}, VAT {} {currency}, total {} {currency}",
+            totals.net, totals.tax, totals.gross
+        ));
         text
     };
     if !cancelled && confirmed_on <= today {
         let doc_id = DocumentId::parse(&format!("OC-{id}")).expect("valid document id");
         let text = doc_lines(format!("Order confirmation {id}"));
-        h.documents.push((account_document(doc_id, DocumentKind::OrderConfirmation, format!("Order confirmation {id}"), confirmed_on, &account.id, DocumentLinks { order_id: Some(id.clone()), ..Default::default() }), text));
+        h.documents.push((
+            account_document(
+                doc_id,
+                DocumentKind::OrderConfirmation,
+                format!("Order confirmation {id}"),
+                confirmed_on,
+                &account.id,
+                DocumentLinks {
+                    order_id: Some(id.clone()),
+                    ..Default::default()
+                },
+            ),
+            text,
+        ));
     }
 
     // Shipments and their tracking events.
@@ -335,22 +460,59 @@ fn build_order(
             if shipped > today {
                 continue;
             }
-            let shipment_id = ShipmentId::parse(&format!("SH-{}", 1_000_000 + seq * 2 + part)).expect("valid shipment id");
+            let shipment_id = ShipmentId::parse(&format!("SH-{}", 1_000_000 + seq * 2 + part))
+                .expect("valid shipment id");
             let (carrier, prefix, digits) = *CARRIERS.choose(&mut g.rng).unwrap_or(&CARRIERS[0]);
-            let number: String = (0..digits).map(|_| char::from(b'0' + g.rng.random_range(0..10u8))).collect();
+            let number: String = (0..digits)
+                .map(|_| char::from(b'0' + g.rng.random_range(0..10u8)))
+                .collect();
             let city = *cities.choose(&mut g.rng).unwrap_or(&"Tampere");
             let mut events = vec![
-                TrackingEvent { at: at(shipped, 8, 0), place: WAREHOUSE.to_owned(), status: ShipmentStatus::Booked, description: "Shipment booked with carrier".to_owned() },
-                TrackingEvent { at: at(shipped, 15, 30), place: WAREHOUSE.to_owned(), status: ShipmentStatus::PickedUp, description: "Picked up".to_owned() },
-                TrackingEvent { at: at(shipped + Duration::days(1), 3, 10), place: "Carrier hub".to_owned(), status: ShipmentStatus::InTransit, description: "In transit".to_owned() },
+                TrackingEvent {
+                    at: at(shipped, 8, 0),
+                    place: WAREHOUSE.to_owned(),
+                    status: ShipmentStatus::Booked,
+                    description: "Shipment booked with carrier".to_owned(),
+                },
+                TrackingEvent {
+                    at: at(shipped, 15, 30),
+                    place: WAREHOUSE.to_owned(),
+                    status: ShipmentStatus::PickedUp,
+                    description: "Picked up".to_owned(),
+                },
+                TrackingEvent {
+                    at: at(shipped + Duration::days(1), 3, 10),
+                    place: "Carrier hub".to_owned(),
+                    status: ShipmentStatus::InTransit,
+                    description: "In transit".to_owned(),
+                },
             ];
             let exception = g.rng.random_bool(0.03);
             if exception {
-                events.push(TrackingEvent { at: at(delivered, 10, 5), place: city.to_owned(), status: ShipmentStatus::Exception, description: "Delivery attempt failed: receiving dock closed".to_owned() });
+                events.push(TrackingEvent {
+                    at: at(delivered, 10, 5),
+                    place: city.to_owned(),
+                    status: ShipmentStatus::Exception,
+                    description: "Delivery attempt failed: receiving dock closed".to_owned(),
+                });
             }
-            let final_day = if exception { delivered + Duration::days(1) } else { delivered };
-            events.push(TrackingEvent { at: at(final_day, 7, 0), place: city.to_owned(), status: ShipmentStatus::OutForDelivery, description: "Out for delivery".to_owned() });
-            events.push(TrackingEvent { at: at(final_day, 12, g.rng.random_range(0..60)), place: city.to_owned(), status: ShipmentStatus::Delivered, description: "Delivered, signed by goods receipt".to_owned() });
+            let final_day = if exception {
+                delivered + Duration::days(1)
+            } else {
+                delivered
+            };
+            events.push(TrackingEvent {
+                at: at(final_day, 7, 0),
+                place: city.to_owned(),
+                status: ShipmentStatus::OutForDelivery,
+                description: "Out for delivery".to_owned(),
+            });
+            events.push(TrackingEvent {
+                at: at(final_day, 12, g.rng.random_range(0..60)),
+                place: city.to_owned(),
+                status: ShipmentStatus::Delivered,
+                description: "Delivered, signed by goods receipt".to_owned(),
+            });
             events.retain(|e| e.at <= now);
             let status = events.last().map_or(ShipmentStatus::Booked, |e| e.status);
             let line_nos: Vec<u32> = order
@@ -365,24 +527,47 @@ fn build_order(
                 account_id: account.id.clone(),
                 order_id: id.clone(),
                 carrier: carrier.to_owned(),
-                tracking_number: TrackingNumber::parse(&format!("{prefix}{number}")).expect("valid tracking number"),
+                tracking_number: TrackingNumber::parse(&format!("{prefix}{number}"))
+                    .expect("valid tracking number"),
                 status,
                 shipped_on: shipped,
                 eta: Some(delivered),
-                delivered_at: events.iter().find(|e| e.status == ShipmentStatus::Delivered).map(|e| e.at),
+                delivered_at: events
+                    .iter()
+                    .find(|e| e.status == ShipmentStatus::Delivered)
+                    .map(|e| e.at),
                 lines: line_nos,
                 events,
             };
-            let doc_id = DocumentId::parse(&format!("DN-{shipment_id}")).expect("valid document id");
-            let text = doc_lines(format!("Delivery note {shipment_id} ({carrier} {})", shipment.tracking_number));
-            h.documents.push((account_document(doc_id, DocumentKind::DeliveryNote, format!("Delivery note {shipment_id}"), shipped, &account.id, DocumentLinks { order_id: Some(id.clone()), shipment_id: Some(shipment_id), ..Default::default() }), text));
+            let doc_id =
+                DocumentId::parse(&format!("DN-{shipment_id}")).expect("valid document id");
+            let text = doc_lines(format!(
+                "Delivery note {shipment_id} ({carrier} {})",
+                shipment.tracking_number
+            ));
+            h.documents.push((
+                account_document(
+                    doc_id,
+                    DocumentKind::DeliveryNote,
+                    format!("Delivery note {shipment_id}"),
+                    shipped,
+                    &account.id,
+                    DocumentLinks {
+                        order_id: Some(id.clone()),
+                        shipment_id: Some(shipment_id),
+                        ..Default::default()
+                    },
+                ),
+                text,
+            ));
             h.shipments.push(shipment);
         }
     }
 
     // The invoice, its payment, and sometimes a credit note.
     if !cancelled && invoice_on <= today && last_delivery <= today {
-        let invoice_id = InvoiceId::parse(&format!("INV-{}", 2_000_000 + seq)).expect("valid invoice id");
+        let invoice_id =
+            InvoiceId::parse(&format!("INV-{}", 2_000_000 + seq)).expect("valid invoice id");
         let due = invoice_on + Duration::days(terms);
         let paid_on = match customer.payer {
             0 => Some(due - Duration::days(g.rng.random_range(0..12))),
@@ -392,10 +577,28 @@ fn build_order(
         }
         .map(|d| d.max(invoice_on))
         .filter(|d| *d <= today);
-        let payment = if paid_on.is_some() { PaymentState::Paid } else { PaymentState::Unpaid };
+        let payment = if paid_on.is_some() {
+            PaymentState::Paid
+        } else {
+            PaymentState::Unpaid
+        };
         let doc_id = DocumentId::parse(&format!("IV-{invoice_id}")).expect("valid document id");
         let text = doc_lines(format!("Invoice {invoice_id}, due {due}"));
-        h.documents.push((account_document(doc_id.clone(), DocumentKind::Invoice, format!("Invoice {invoice_id}"), invoice_on, &account.id, DocumentLinks { order_id: Some(id.clone()), invoice_id: Some(invoice_id.clone()), ..Default::default() }), text));
+        h.documents.push((
+            account_document(
+                doc_id.clone(),
+                DocumentKind::Invoice,
+                format!("Invoice {invoice_id}"),
+                invoice_on,
+                &account.id,
+                DocumentLinks {
+                    order_id: Some(id.clone()),
+                    invoice_id: Some(invoice_id.clone()),
+                    ..Default::default()
+                },
+            ),
+            text,
+        ));
         let invoice = Invoice {
             id: invoice_id.clone(),
             account_id: account.id.clone(),
@@ -415,15 +618,33 @@ fn build_order(
             let share = Decimal::new(g.rng.random_range(10..=100), 2);
             let net = -(totals.net * share).round_dp(2);
             let tax = (net * Decimal::new(vat, 3)).round_dp(2);
-            let credit_id = InvoiceId::parse(&format!("CN-{}", 2_000_000 + seq)).expect("valid credit note id");
+            let credit_id =
+                InvoiceId::parse(&format!("CN-{}", 2_000_000 + seq)).expect("valid credit note id");
             let doc_id = DocumentId::parse(&format!("CR-{credit_id}")).expect("valid document id");
             let text = vec![
                 format!("{SELLER} - Credit note {credit_id}"),
                 format!("Customer: {} ({})", account.name, account.id),
                 format!("Credits invoice {invoice_id} of order {id}: quantity difference"),
-                format!("Net {net} {currency}, VAT {tax} {currency}, total {} {currency}", net + tax),
+                format!(
+                    "Net {net} {currency}, VAT {tax} {currency}, total {} {currency}",
+                    net + tax
+                ),
             ];
-            h.documents.push((account_document(doc_id.clone(), DocumentKind::CreditNote, format!("Credit note {credit_id}"), credit_on, &account.id, DocumentLinks { order_id: Some(id.clone()), invoice_id: Some(credit_id.clone()), ..Default::default() }), text));
+            h.documents.push((
+                account_document(
+                    doc_id.clone(),
+                    DocumentKind::CreditNote,
+                    format!("Credit note {credit_id}"),
+                    credit_on,
+                    &account.id,
+                    DocumentLinks {
+                        order_id: Some(id.clone()),
+                        invoice_id: Some(credit_id.clone()),
+                        ..Default::default()
+                    },
+                ),
+                text,
+            ));
             h.invoices.push(Invoice {
                 id: credit_id,
                 account_id: account.id.clone(),
@@ -433,7 +654,11 @@ fn build_order(
                 issue_date: credit_on,
                 due_date: credit_on,
                 currency: account.currency,
-                totals: Totals { net, tax, gross: net + tax },
+                totals: Totals {
+                    net,
+                    tax,
+                    gross: net + tax,
+                },
                 payment,
                 paid_on: paid_on.map(|d| d.max(credit_on)),
                 document_id: Some(doc_id),
@@ -461,19 +686,26 @@ fn account_document(
         size_bytes: 0,
         issued_on,
         links,
-        audience: DocumentAudience::Account { account_id: account.clone() },
+        audience: DocumentAudience::Account {
+            account_id: account.clone(),
+        },
     }
 }
 
 /// Material certificates of delivered batches, and the products' own certificates.
-fn certificates(h: &mut History, catalog: &[CatalogItem], batches: BTreeMap<BatchId, (Sku, NaiveDate, BTreeSet<AccountId>)>) {
+fn certificates(
+    h: &mut History,
+    catalog: &[CatalogItem],
+    batches: BTreeMap<BatchId, (Sku, NaiveDate, BTreeSet<AccountId>)>,
+) {
     for (batch, (sku, first_shipped, delivered_to)) in batches {
         let id = DocumentId::parse(&format!("MC-{batch}")).expect("valid document id");
         let issued_on = first_shipped - Duration::days(3);
         let text = vec![
             format!("{SELLER} - Inspection certificate 3.1 (EN 10204)"),
             format!("Product {sku}, batch {batch}"),
-            "Chemical composition and mechanical properties tested; results within specification.".to_owned(),
+            "Chemical composition and mechanical properties tested; results within specification."
+                .to_owned(),
             format!("Issued {issued_on} by the quality department"),
         ];
         let document = Document {
@@ -484,8 +716,14 @@ fn certificates(h: &mut History, catalog: &[CatalogItem], batches: BTreeMap<Batc
             content_type: "application/pdf".to_owned(),
             size_bytes: 0,
             issued_on,
-            links: DocumentLinks { sku: Some(sku), batch: Some(batch), ..Default::default() },
-            audience: DocumentAudience::Batch { delivered_to: delivered_to.into_iter().collect() },
+            links: DocumentLinks {
+                sku: Some(sku),
+                batch: Some(batch),
+                ..Default::default()
+            },
+            audience: DocumentAudience::Batch {
+                delivered_to: delivered_to.into_iter().collect(),
+            },
         };
         h.documents.push((document, text));
     }
@@ -493,15 +731,28 @@ fn certificates(h: &mut History, catalog: &[CatalogItem], batches: BTreeMap<Batc
         let family = &FAMILIES[item.family];
         let sku = &item.product.sku;
         let kinds = [
-            (family.conformity, DocumentKind::DeclarationOfConformity, "DC", "EU declaration of conformity"),
-            (family.safety_data_sheet, DocumentKind::SafetyDataSheet, "SDS", "Safety data sheet"),
+            (
+                family.conformity,
+                DocumentKind::DeclarationOfConformity,
+                "DC",
+                "EU declaration of conformity",
+            ),
+            (
+                family.safety_data_sheet,
+                DocumentKind::SafetyDataSheet,
+                "SDS",
+                "Safety data sheet",
+            ),
         ];
         for (applies, kind, prefix, title) in kinds {
             if !applies {
                 continue;
             }
             let id = DocumentId::parse(&format!("{prefix}-{sku}")).expect("valid document id");
-            let text = vec![format!("{SELLER} - {title}"), format!("Product {sku}: {}", item.product.name)];
+            let text = vec![
+                format!("{SELLER} - {title}"),
+                format!("Product {sku}: {}", item.product.name),
+            ];
             h.documents.push((
                 Document {
                     file_name: format!("{id}.pdf"),
@@ -511,7 +762,10 @@ fn certificates(h: &mut History, catalog: &[CatalogItem], batches: BTreeMap<Batc
                     content_type: "application/pdf".to_owned(),
                     size_bytes: 0,
                     issued_on: NaiveDate::from_ymd_opt(2023, 1, 16).unwrap_or_default(),
-                    links: DocumentLinks { sku: Some(sku.clone()), ..Default::default() },
+                    links: DocumentLinks {
+                        sku: Some(sku.clone()),
+                        ..Default::default()
+                    },
                     audience: DocumentAudience::Product,
                 },
                 text,

@@ -59,7 +59,9 @@ pub(crate) struct Gen {
 
 impl Gen {
     fn new(seed: u64) -> Self {
-        Self { rng: ChaCha8Rng::seed_from_u64(seed) }
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
     }
 
     /// A standard normal sample (Box-Muller).
@@ -105,7 +107,11 @@ pub fn generate(spec: &DemoSpec) -> DemoData {
     records.extend(history.orders.into_iter().map(Record::Order));
     records.extend(history.shipments.into_iter().map(Record::Shipment));
     records.extend(history.invoices.into_iter().map(Record::Invoice));
-    DemoData { records, documents: history.documents, summary }
+    DemoData {
+        records,
+        documents: history.documents,
+        summary,
+    }
 }
 
 /// How many writes run at once while loading.
@@ -127,7 +133,9 @@ fn progress(len: usize, what: &str) -> ProgressBar {
 /// Writes `data` through the store. Table records and document files load side by side; each
 /// document's item is written only after its file is stored, so no item points at a missing file.
 pub async fn load(store: &Store, data: DemoData) -> anyhow::Result<()> {
-    let DemoData { records, documents, .. } = data;
+    let DemoData {
+        records, documents, ..
+    } = data;
     let bar = progress(records.len() + documents.len(), "records and files");
     let (records, documents) = tokio::join!(
         write_records(store, records, bar.clone()),
@@ -139,7 +147,11 @@ pub async fn load(store: &Store, data: DemoData) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn write_records(store: &Store, records: Vec<Record>, bar: ProgressBar) -> anyhow::Result<()> {
+async fn write_records(
+    store: &Store,
+    records: Vec<Record>,
+    bar: ProgressBar,
+) -> anyhow::Result<()> {
     let records = Arc::new(records);
     let mut tasks = JoinSet::new();
     let mut next = 0;
@@ -148,7 +160,12 @@ async fn write_records(store: &Store, records: Vec<Record>, bar: ProgressBar) ->
             let (start, end) = (next, (next + CHUNK).min(records.len()));
             next = end;
             let (store, records) = (store.clone(), Arc::clone(&records));
-            tasks.spawn(async move { store.put_records(&records[start..end]).await.map(|()| end - start) });
+            tasks.spawn(async move {
+                store
+                    .put_records(&records[start..end])
+                    .await
+                    .map(|()| end - start)
+            });
         }
         if let Some(result) = tasks.join_next().await {
             bar.inc(result.context("a write task failed")?? as u64);
@@ -173,7 +190,9 @@ async fn store_documents(
                 for (mut document, text) in chunk {
                     let bytes = pdf::render(&text);
                     document.size_bytes = bytes.len() as u64;
-                    store.put_document_file(&document.id, &document.content_type, bytes).await?;
+                    store
+                        .put_document_file(&document.id, &document.content_type, bytes)
+                        .await?;
                     records.push(Record::Document(document));
                 }
                 store.put_records(&records).await?;
@@ -214,7 +233,10 @@ mod tests {
     fn order_lines_come_close_to_the_requested_number() {
         let data = generate(&spec());
         let lines = data.summary.order_lines as f64;
-        assert!((2_000.0..4_500.0).contains(&lines), "{lines} lines for 3000 requested");
+        assert!(
+            (2_000.0..4_500.0).contains(&lines),
+            "{lines} lines for 3000 requested"
+        );
     }
 
     #[test]
@@ -223,7 +245,13 @@ mod tests {
         let accounts: std::collections::HashMap<_, _> = data
             .records
             .iter()
-            .filter_map(|r| if let Record::Account(a) = r { Some((a.id.clone(), a.divisions.clone())) } else { None })
+            .filter_map(|r| {
+                if let Record::Account(a) = r {
+                    Some((a.id.clone(), a.divisions.clone()))
+                } else {
+                    None
+                }
+            })
             .collect();
         for record in &data.records {
             if let Record::Order(order) = record {

@@ -1,0 +1,276 @@
+//! Authentication and the cross-account matrix: every route of every router, every role,
+//! against the other account's objects.
+
+use portal_local::server::functions;
+use tests::fixture::*;
+use tests::{Reply, spawn_app};
+
+/// What a probe at B's objects must give.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// 404 for everyone on A's side (account data).
+    Hidden,
+    /// A catalog object of a division A does not buy from: 404 for A's customers, visible to staff.
+    Catalog,
+    /// Not an object look-up: any answer, but no B data in it.
+    NoLeak,
+}
+
+/// How to aim a route at B's objects and, as the positive control, at A's.
+struct Probe {
+    foreign: Vec<(String, Expect)>,
+    own: String,
+}
+
+fn probe(path: &str) -> Option<Probe> {
+    let hidden = |uri: String| vec![(uri, Expect::Hidden)];
+    let p = |foreign: Vec<(String, Expect)>, own: String| Some(Probe { foreign, own });
+    match path {
+        "/me" => p(vec![("/me".into(), Expect::NoLeak)], "/me".into()),
+        "/accounts" => p(
+            vec![("/accounts".into(), Expect::NoLeak)],
+            "/accounts".into(),
+        ),
+        "/accounts/{account_id}" => p(
+            hidden(format!("/accounts/{ACCOUNT_B}")),
+            format!("/accounts/{ACCOUNT_A}"),
+        ),
+        "/orders" => p(
+            hidden(format!("/orders?account={ACCOUNT_B}")),
+            format!("/orders?account={ACCOUNT_A}"),
+        ),
+        "/orders/{order_id}" => p(
+            hidden(format!("/orders/{ORDER_B}")),
+            format!("/orders/{ORDER_A}"),
+        ),
+        "/orders/{order_id}/shipments" => p(
+            hidden(format!("/orders/{ORDER_B}/shipments")),
+            format!("/orders/{ORDER_A}/shipments"),
+        ),
+        "/orders/{order_id}/documents" => p(
+            hidden(format!("/orders/{ORDER_B}/documents")),
+            format!("/orders/{ORDER_A}/documents"),
+        ),
+        "/orders/{order_id}/lines/{line_no}/certificates" => p(
+            hidden(format!("/orders/{ORDER_B}/lines/10/certificates")),
+            format!("/orders/{ORDER_A}/lines/10/certificates"),
+        ),
+        "/shipments" => p(
+            hidden(format!("/shipments?tracking_number={TRACKING_B}")),
+            format!("/shipments?tracking_number={TRACKING_A}"),
+        ),
+        "/shipments/{shipment_id}" => p(
+            hidden(format!("/shipments/{SHIPMENT_B}")),
+            format!("/shipments/{SHIPMENT_A}"),
+        ),
+        "/invoices" => p(
+            hidden(format!("/invoices?account={ACCOUNT_B}")),
+            format!("/invoices?account={ACCOUNT_A}"),
+        ),
+        "/invoices/balance" => p(
+            hidden(format!("/invoices/balance?account={ACCOUNT_B}")),
+            format!("/invoices/balance?account={ACCOUNT_A}"),
+        ),
+        "/invoices/{invoice_id}" => p(
+            hidden(format!("/invoices/{INVOICE_B}")),
+            format!("/invoices/{INVOICE_A_OPEN}"),
+        ),
+        "/documents/{document_id}" | "/documents/{document_id}/download" => {
+            let uri = |id: &str| path.replace("{document_id}", id);
+            p(
+                vec![
+                    (uri(DOCUMENT_B), Expect::Hidden),
+                    (uri(CERTIFICATE_B), Expect::Hidden),
+                    (uri(SDS_BOLT), Expect::Catalog),
+                ],
+                uri(DOCUMENT_A),
+            )
+        }
+        "/certificates" => p(
+            hidden(format!("/certificates?batch={BATCH_B}")),
+            format!("/certificates?batch={BATCH_A}"),
+        ),
+        "/products" => p(
+            vec![("/products".into(), Expect::NoLeak)],
+            "/products".into(),
+        ),
+        "/products/{sku}" => p(
+            vec![(format!("/products/{SKU_BOLT}"), Expect::Catalog)],
+            format!("/products/{SKU_HOSE}"),
+        ),
+        "/products/{sku}/certificates" => p(
+            vec![
+                (
+                    format!("/products/{SKU_BOLT}/certificates"),
+                    Expect::Catalog,
+                ),
+                (format!("/products/{SKU_HOSE}/certificates"), Expect::NoLeak),
+            ],
+            format!("/products/{SKU_HOSE}/certificates"),
+        ),
+        _ => None,
+    }
+}
+
+/// Every route of every function, as the routers are built.
+fn every_route() -> Vec<(&'static str, String)> {
+    let mut routes = Vec::new();
+    for (function, function_routes) in functions() {
+        for route in function_routes {
+            assert_eq!(
+                route.method,
+                axum::http::Method::GET,
+                "{function} {}: extend the matrix to {}",
+                route.path,
+                route.method
+            );
+            routes.push((function, route.path.to_owned()));
+        }
+    }
+    assert!(routes.len() >= 19, "the routers lost routes: {routes:?}");
+    routes
+}
+
+fn probes() -> Vec<(String, Probe)> {
+    every_route()
+        .into_iter()
+        .map(|(function, path)| {
+            let probe = probe(&path).unwrap_or_else(|| {
+                panic!("{function} route {path} has no cross-account probe: add one to tests/api/access.rs")
+            });
+            (path, probe)
+        })
+        .collect()
+}
+
+fn assert_no_foreign_data(reply: &Reply, context: &str) {
+    for marker in FOREIGN_MARKERS {
+        assert!(
+            !reply.text.contains(marker),
+            "{context}: the response mentions {marker}: {}",
+            reply.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_route_hides_the_other_accounts_objects_from_every_role_of_account_a() {
+    let app = spawn_app().await;
+    for (path, probe) in probes() {
+        for user in A_SIDE {
+            let own = app.get(user, &probe.own).await;
+            assert_eq!(
+                own.status, 200,
+                "{user} GET {} (own data of {path}): {}",
+                probe.own, own.text
+            );
+            assert_no_foreign_data(&own, &format!("{user} GET {}", probe.own));
+            for (uri, expect) in &probe.foreign {
+                let reply = app.get(user, uri).await;
+                let context = format!("{user} GET {uri}");
+                let staff = user == MANAGER_A;
+                match expect {
+                    Expect::Hidden => reply.assert_problem(404, "not-found"),
+                    Expect::Catalog if !staff => reply.assert_problem(404, "not-found"),
+                    Expect::Catalog | Expect::NoLeak => {
+                        assert_eq!(reply.status, 200, "{context}: {}", reply.text)
+                    }
+                }
+                assert_no_foreign_data(&reply, &context);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_foreign_probes_aim_at_objects_that_exist() {
+    // Without this, a probe with a typo would pass the matrix by answering 404 for everyone.
+    let app = spawn_app().await;
+    for (path, probe) in probes() {
+        for (uri, expect) in &probe.foreign {
+            for user in [ADMIN, MANAGER_B] {
+                let reply = app.get(user, uri).await;
+                assert_eq!(
+                    reply.status, 200,
+                    "{user} GET {uri} ({path}, {expect:?}): {}",
+                    reply.text
+                );
+            }
+        }
+        let reply = app.get(ADMIN, &probe.own).await;
+        assert_eq!(reply.status, 200, "admin GET {}: {}", probe.own, reply.text);
+    }
+}
+
+#[tokio::test]
+async fn account_manager_of_the_other_account_cannot_see_account_a() {
+    let app = spawn_app().await;
+    for (uri, user) in [
+        (format!("/orders/{ORDER_A}"), MANAGER_B),
+        (format!("/orders?account={ACCOUNT_A}"), MANAGER_B),
+        (format!("/invoices/{INVOICE_A_OPEN}"), MANAGER_B),
+        (format!("/documents/{DOCUMENT_A}/download"), MANAGER_B),
+        (format!("/orders/{ORDER_A}"), B_BUYER),
+    ] {
+        app.get(user, &uri).await.assert_problem(404, "not-found");
+    }
+}
+
+#[tokio::test]
+async fn every_route_refuses_a_request_without_a_token() {
+    let app = spawn_app().await;
+    for (path, probe) in probes() {
+        let reply = app.get_as(None, &probe.own).await;
+        reply.assert_problem(401, "unauthenticated");
+        assert_no_foreign_data(&reply, &path);
+    }
+}
+
+#[tokio::test]
+async fn a_valid_token_of_a_user_the_portal_does_not_know_is_forbidden() {
+    let app = spawn_app().await;
+    app.get(STRANGER, "/orders")
+        .await
+        .assert_problem(403, "user-not-provisioned");
+}
+
+#[tokio::test]
+async fn a_forged_or_malformed_token_is_unauthenticated() {
+    let app = spawn_app().await;
+    let token = app.token(A_BUYER);
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    app.get_with_authorization(&format!("Bearer {forged}"), "/orders")
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.get_with_authorization("Basic dXNlcjpwdw==", "/orders")
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn me_tells_each_role_how_far_it_reaches() {
+    let app = spawn_app().await;
+    let buyer = app.get(A_BUYER, "/me").await;
+    assert_eq!(buyer.body["role"], "buyer");
+    assert_eq!(buyer.body["reach"], "account");
+    assert_eq!(buyer.body["accounts"], serde_json::json!([ACCOUNT_A]));
+    let manager = app.get(MANAGER_A, "/me").await;
+    assert_eq!(manager.body["reach"], "assigned");
+    assert_eq!(manager.body["accounts"], serde_json::json!([ACCOUNT_A]));
+    let admin = app.get(ADMIN, "/me").await;
+    assert_eq!(admin.body["reach"], "all");
+}
+
+#[tokio::test]
+async fn admin_pages_through_every_account_and_others_see_only_theirs() {
+    let app = spawn_app().await;
+    let first = app.get(ADMIN, "/accounts?limit=1").await;
+    assert_eq!(first.ids(), vec![ACCOUNT_A]);
+    let cursor = first.body["next_cursor"].as_str().expect("a second page");
+    let second = app
+        .get(ADMIN, &format!("/accounts?limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(second.ids(), vec![ACCOUNT_B]);
+    assert_eq!(app.get(MANAGER_B, "/accounts").await.ids(), vec![ACCOUNT_B]);
+    assert_eq!(app.get(A_VIEWER, "/accounts").await.ids(), vec![ACCOUNT_A]);
+}

@@ -1,0 +1,422 @@
+//! The store's own tests, on the real SDK against the embedded emulators and, when
+//! `PORTAL_TEST_MOTO_ENDPOINT` names a moto server (CI starts one), against moto too, so that
+//! neither emulator's quirks are baked in.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Utc;
+use portal_domain::model::Account;
+use portal_domain::{AccountId, OrderId, Principal, Role, UserId};
+use portal_local::clients;
+use portal_local::emulators::Emulators;
+use portal_store::{
+    InvoiceFilter, InvoiceStatusFilter, OrderFilter, Record, Store, StoreConfig, StoreError,
+};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+use tests::fixture::{self, *};
+
+/// A store on one backend, over a table and bucket of its own.
+struct Backend {
+    name: &'static str,
+    store: Store,
+    _emulators: Option<(Emulators, tempfile::TempDir)>,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+async fn store_on(endpoint: &str) -> Store {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let unique = format!("{}-{n}", std::process::id());
+    let store = Store::new(
+        clients::dynamodb(endpoint),
+        clients::s3(endpoint),
+        StoreConfig {
+            table: format!("portal-test-{unique}"),
+            documents_bucket: format!("portal-test-{unique}"),
+            download_ttl: Duration::from_secs(60),
+        },
+    );
+    store
+        .ensure_resources()
+        .await
+        .expect("table and bucket created");
+    store
+}
+
+/// The embedded emulators, and moto when CI gives its endpoint.
+async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let emulators = Emulators::start(dir.path()).await.expect("emulators start");
+    let store = Store::new(
+        clients::dynamodb(&emulators.dynamodb_endpoint),
+        clients::s3(&emulators.s3_endpoint),
+        StoreConfig {
+            table: "portal-test".to_owned(),
+            documents_bucket: "portal-test".to_owned(),
+            download_ttl: Duration::from_secs(60),
+        },
+    );
+    store
+        .ensure_resources()
+        .await
+        .expect("table and bucket created");
+    let mut backends = vec![Backend {
+        name: "embedded",
+        store,
+        _emulators: Some((emulators, dir)),
+    }];
+    if let Ok(endpoint) = std::env::var("PORTAL_TEST_MOTO_ENDPOINT") {
+        backends.push(Backend {
+            name: "moto",
+            store: store_on(&endpoint).await,
+            _emulators: None,
+        });
+    }
+    backends
+}
+
+fn principal(user: &str, role: Role, account: Option<&str>, assigned: &[&str]) -> Principal {
+    Principal::new(
+        UserId::parse(user).expect("user"),
+        role,
+        account.map(|a| AccountId::parse(a).expect("account")),
+        assigned
+            .iter()
+            .map(|a| AccountId::parse(a).expect("account")),
+    )
+    .expect("principal")
+}
+
+fn admin() -> Principal {
+    principal("admin", Role::Admin, None, &[])
+}
+
+fn account_a() -> AccountId {
+    AccountId::parse(ACCOUNT_A).expect("account")
+}
+
+#[tokio::test]
+async fn every_record_kind_reads_back_as_written() {
+    for backend in backends().await {
+        let store = &backend.store;
+        fixture::load(store).await;
+        let records = fixture::records();
+        for record in &records {
+            match record {
+                Record::Order(order) => {
+                    let read = store
+                        .order(&admin(), &order.summary.id)
+                        .await
+                        .expect("read");
+                    assert_eq!(
+                        read.as_ref(),
+                        Some(order),
+                        "{}: order {}",
+                        backend.name,
+                        order.summary.id
+                    );
+                }
+                Record::Account(account) => {
+                    let read = store.account(&admin(), &account.id).await.expect("read");
+                    assert_eq!(read.as_ref(), Some(account), "{}", backend.name);
+                }
+                Record::User(user) => {
+                    assert_eq!(
+                        store.user(&user.id).await.expect("read").as_ref(),
+                        Some(user),
+                        "{}",
+                        backend.name
+                    );
+                }
+                Record::Shipment(shipment) => {
+                    let read = store.shipment(&admin(), &shipment.id).await.expect("read");
+                    assert_eq!(read.as_ref(), Some(shipment), "{}", backend.name);
+                }
+                Record::Invoice(invoice) => {
+                    let read = store.invoice(&admin(), &invoice.id).await.expect("read");
+                    assert_eq!(read.as_ref(), Some(invoice), "{}", backend.name);
+                }
+                Record::Product(product) => {
+                    let read = store.product(&admin(), &product.sku).await.expect("read");
+                    assert_eq!(read.as_ref(), Some(product), "{}", backend.name);
+                }
+                Record::Division(_) | Record::Document(_) => {}
+            }
+        }
+        assert_eq!(
+            store.divisions().await.expect("divisions").len(),
+            2,
+            "{}",
+            backend.name
+        );
+        for document in fixture::documents() {
+            let read = store
+                .document(&admin(), &document.id)
+                .await
+                .expect("read")
+                .expect("found");
+            assert_eq!(read.links, document.links, "{}", backend.name);
+            assert_eq!(
+                read.size_bytes,
+                fixture::file_of(document.id.as_str()).len() as u64
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn reads_outside_the_principals_scope_find_nothing() {
+    for backend in backends().await {
+        let store = &backend.store;
+        fixture::load(store).await;
+        let buyer = principal(A_BUYER, Role::Buyer, Some(ACCOUNT_A), &[]);
+        let order_b = OrderId::parse(ORDER_B).expect("id");
+        assert!(
+            store.order(&buyer, &order_b).await.expect("read").is_none(),
+            "{}",
+            backend.name
+        );
+        assert!(
+            store
+                .order_shipments(&buyer, &order_b)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            store
+                .order_documents(&buyer, &order_b)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        let batch_b = BATCH_B.parse().expect("batch");
+        assert!(
+            store
+                .batch_certificates(&buyer, &batch_b)
+                .await
+                .expect("read")
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn order_pages_follow_each_other_to_the_end() {
+    for backend in backends().await {
+        let store = &backend.store;
+        fixture::load(store).await;
+        let mut after = None;
+        let mut seen = Vec::new();
+        loop {
+            let page = store
+                .orders(&account_a(), &OrderFilter::default(), 10, after)
+                .await
+                .expect("page");
+            assert!(page.items.len() <= 10);
+            seen.extend(page.items.into_iter().map(|o| o.id.to_string()));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), A_ORDERS, "{}: {seen:?}", backend.name);
+        assert_eq!(seen[0], "SO-A25", "{}: newest first", backend.name);
+    }
+}
+
+#[tokio::test]
+async fn order_filters_are_key_conditions_and_filters_on_the_accounts_partition() {
+    for backend in backends().await {
+        let store = &backend.store;
+        fixture::load(store).await;
+        let ids = |page: portal_store::Page<portal_domain::model::OrderSummary>| {
+            page.items
+                .into_iter()
+                .map(|o| o.id.to_string())
+                .collect::<Vec<_>>()
+        };
+        let cancelled = OrderFilter {
+            statuses: vec![portal_domain::model::OrderStatus::Cancelled],
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(store
+                .orders(&account_a(), &cancelled, 3, None)
+                .await
+                .expect("page")),
+            vec!["SO-A25", "SO-A20", "SO-A15"],
+            "{}",
+            backend.name
+        );
+        let po = OrderFilter {
+            po_prefix: Some("po-alpha".to_owned()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(store
+                .orders(&account_a(), &po, 20, None)
+                .await
+                .expect("page")),
+            vec!["SO-A02", ORDER_A],
+            "{}",
+            backend.name
+        );
+        let sku = OrderFilter {
+            sku: Some(SKU_PUMP.parse().expect("sku")),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(store
+                .orders(&account_a(), &sku, 20, None)
+                .await
+                .expect("page")),
+            vec!["SO-A02", ORDER_A],
+            "{}",
+            backend.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn unpaid_invoices_live_in_a_sparse_partition_by_due_date() {
+    for backend in backends().await {
+        let store = &backend.store;
+        fixture::load(store).await;
+        let today = Utc::now().date_naive();
+        let list = |status| {
+            let filter = InvoiceFilter {
+                status: Some(status),
+                ..Default::default()
+            };
+            async move {
+                store
+                    .invoices(&account_a(), &filter, today, 20, None)
+                    .await
+                    .expect("page")
+                    .items
+                    .into_iter()
+                    .map(|i| i.id.to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            list(InvoiceStatusFilter::Overdue).await,
+            vec![INVOICE_A_OVERDUE, CREDIT_NOTE_A],
+            "{}",
+            backend.name
+        );
+        assert_eq!(
+            list(InvoiceStatusFilter::Open).await,
+            vec![INVOICE_A_OPEN],
+            "{}",
+            backend.name
+        );
+        assert_eq!(
+            list(InvoiceStatusFilter::Paid).await,
+            vec![INVOICE_A_PAID],
+            "{}",
+            backend.name
+        );
+        let balance = store
+            .open_balance(&account_a(), today)
+            .await
+            .expect("balance");
+        assert_eq!(
+            balance[0].open_amount.to_string(),
+            "350.00",
+            "{}",
+            backend.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn batch_reads_and_writes_go_past_the_services_per_call_limits() {
+    for backend in backends().await {
+        let store = &backend.store;
+        let accounts: Vec<Account> = (0..130)
+            .map(|n| Account {
+                id: AccountId::parse(&format!("ACC-{n:04}")).expect("id"),
+                name: format!("Account {n}"),
+                divisions: vec![],
+                currency: portal_domain::Currency::parse("EUR").expect("currency"),
+                ship_to: vec![],
+                account_managers: vec![],
+            })
+            .collect();
+        let records: Vec<Record> = accounts.iter().cloned().map(Record::Account).collect();
+        store
+            .put_records(&records)
+            .await
+            .expect("130 items in batches of 25");
+        let ids: Vec<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+        let manager = principal("m", Role::AccountManager, None, &ids);
+        let page = store
+            .accounts(&manager, 20, None)
+            .await
+            .expect("batch get of 130 keys");
+        assert_eq!(
+            page.items, accounts,
+            "{}: every assigned account, in id order",
+            backend.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_item_that_does_not_parse_is_an_error_naming_its_key() {
+    for backend in backends().await {
+        let store = &backend.store;
+        store
+            .dynamodb()
+            .put_item()
+            .table_name(&store.config().table)
+            .item("PK", AttributeValue::S("ORDER#SO-BROKEN".to_owned()))
+            .item("SK", AttributeValue::S("#META".to_owned()))
+            .item("id", AttributeValue::S("SO#BROKEN".to_owned()))
+            .send()
+            .await
+            .expect("raw put");
+        let err = store
+            .order(&admin(), &OrderId::parse("SO-BROKEN").expect("id"))
+            .await
+            .expect_err("corrupt item");
+        assert!(
+            matches!(err, StoreError::Corrupt { .. }),
+            "{}: {err}",
+            backend.name
+        );
+        assert!(
+            err.to_string().contains("ORDER#SO-BROKEN"),
+            "{}: {err}",
+            backend.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_presigned_link_fetches_the_stored_file() {
+    for backend in backends().await {
+        let store = &backend.store;
+        fixture::load(store).await;
+        let document = store
+            .document(&admin(), &DOCUMENT_A.parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("found");
+        let link = store.download_link(&document).await.expect("presigned");
+        let bytes = reqwest::get(&link.url)
+            .await
+            .expect("fetch")
+            .bytes()
+            .await
+            .expect("body");
+        assert_eq!(
+            bytes.to_vec(),
+            fixture::file_of(DOCUMENT_A),
+            "{}",
+            backend.name
+        );
+    }
+}
