@@ -83,7 +83,11 @@ where
     while let Some(result) = tasks.join_next().await {
         latencies.extend(result??);
     }
-    Ok(Round { requests: latencies.len(), elapsed: started.elapsed(), latencies })
+    Ok(Round {
+        requests: latencies.len(),
+        elapsed: started.elapsed(),
+        latencies,
+    })
 }
 
 fn median(mut rounds: Vec<Round>) -> Round {
@@ -101,15 +105,24 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
     let app = LocalApp::open(&args.data_dir).await?;
     let user = portal_domain::UserId::parse(&args.user)?;
-    let record = app.state.store.user(&user).await?.context("no such user in the data folder")?;
-    let account = record.account_id.context("the user has no account: pick a customer's user")?;
+    let record = app
+        .state
+        .store
+        .user(&user)
+        .await?
+        .context("no such user in the data folder")?;
+    let account = record
+        .account_id
+        .context("the user has no account: pick a customer's user")?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/orders?limit=20", listener.local_addr()?);
     let router = app.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
     let token = app.auth.issue(user.as_str(), Duration::from_secs(3600))?;
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
 
     let api = {
         let (client, url, token) = (client.clone(), url.clone(), token.clone());
@@ -117,7 +130,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let request = client.get(&url).bearer_auth(&token);
             async move {
                 let response = request.send().await?;
-                anyhow::ensure!(response.status().is_success(), "the API answered {}", response.status());
+                anyhow::ensure!(
+                    response.status().is_success(),
+                    "the API answered {}",
+                    response.status()
+                );
                 let body = response.bytes().await?;
                 anyhow::ensure!(body.len() > 100, "the API answered an empty page");
                 Ok(())
@@ -149,7 +166,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 .limit(20);
             async move {
                 let out = request.send().await?;
-                anyhow::ensure!(out.items.is_some_and(|i| i.len() == 20), "the store returned a short page");
+                anyhow::ensure!(
+                    out.items.is_some_and(|i| i.len() == 20),
+                    "the store returned a short page"
+                );
                 Ok(())
             }
         }
