@@ -6,6 +6,7 @@ mod documents;
 mod errors;
 mod invoices;
 mod lambda_events;
+mod openapi;
 mod orders;
 mod shipments;
 mod store;
