@@ -66,12 +66,21 @@ impl Reply {
 
 /// Starts the stack on port 0 over a fresh data folder and loads the fixture. `TEST_LOG=1` shows logs.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|store| async move { fixture::load(&store).await }).await
+}
+
+/// Starts the stack on port 0 over a fresh data folder, loading it with `load`.
+pub async fn spawn_app_with<F, Fut>(load: F) -> TestApp
+where
+    F: FnOnce(portal_store::Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     init_logs();
     let data = tempfile::tempdir().expect("temporary data folder");
     let local = LocalApp::open(data.path())
         .await
         .expect("local stack starts");
-    fixture::load(&local.state.store).await;
+    load(local.state.store.clone()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("free port");

@@ -2,6 +2,7 @@
 
 mod access;
 mod catalog;
+mod demo;
 mod documents;
 mod errors;
 mod invoices;

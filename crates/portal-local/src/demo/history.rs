@@ -199,13 +199,13 @@ pub(super) fn history(
         if pool.is_empty() {
             continue;
         }
-        // Customers gather what is due into one order per division and ordering cycle, about ten
+        // Customers gather what is due into one order per division and ordering cycle, about fifteen
         // lines an order: the largest order weekly, the smallest a few times a year.
         let target = spec.order_lines as f64 * customer.weight / total_weight * LINE_BOOST;
         let span = 365.0 * f64::from(spec.years);
         let divisions = customer.account.divisions.len() as f64;
-        let lines_per_order = g.rng.random_range(7.0..14.0);
-        let cycle = (span * divisions * lines_per_order / target.max(1.0)).clamp(7.0, 120.0) as i64;
+        let lines_per_order = g.rng.random_range(10.0..20.0);
+        let cycle = (span * divisions * lines_per_order / target.max(1.0)).clamp(7.0, 182.0) as i64;
         let mut weeks: BTreeMap<(i64, String), Draft> = BTreeMap::new();
         for p in purchases(g, spec, customer, &pool, total_weight) {
             let key = (

@@ -230,12 +230,29 @@ mod tests {
     }
 
     #[test]
-    fn order_lines_come_close_to_the_requested_number() {
+    fn small_demos_come_near_the_requested_number_of_lines() {
         let data = generate(&spec());
         let lines = data.summary.order_lines as f64;
         assert!(
-            (2_000.0..4_500.0).contains(&lines),
+            (1_500.0..4_500.0).contains(&lines),
             "{lines} lines for 3000 requested"
+        );
+    }
+
+    #[test]
+    fn the_default_demo_has_at_least_two_hundred_thousand_lines() {
+        let spec = DemoSpec {
+            seed: 42,
+            accounts: 240,
+            skus: 2_400,
+            order_lines: 200_000,
+            ..spec()
+        };
+        let summary = generate(&spec).summary;
+        assert!(summary.order_lines >= 200_000, "{summary:?}");
+        assert!(
+            summary.accounts >= 200 && summary.products >= 2_000,
+            "{summary:?}"
         );
     }
 
