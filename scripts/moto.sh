@@ -17,7 +17,7 @@ moto=$!
 trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true; rm -f "$log"' EXIT
 
 for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then break; fi
+  if python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then break; fi
   if ! kill -0 "$moto" 2>/dev/null; then cat "$log"; echo "moto_server did not start" >&2; exit 1; fi
   sleep 0.2
 done

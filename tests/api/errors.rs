@@ -49,3 +49,17 @@ async fn unknown_ids_and_routes_are_404_problems() {
         .await
         .assert_problem(404, "not-found");
 }
+
+#[tokio::test]
+async fn a_method_a_route_does_not_serve_is_a_405_problem() {
+    let app = spawn_app().await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/orders", app.url))
+        .bearer_auth(app.token(A_BUYER))
+        .send()
+        .await
+        .expect("request reaches the app");
+    assert_eq!(response.status(), 405);
+    let body: serde_json::Value = response.json().await.expect("problem body");
+    assert_eq!(body["code"], "method-not-allowed");
+}

@@ -18,6 +18,9 @@ pub enum ApiError {
     /// A valid identity the portal does not know, or a role that may not do this.
     #[error("{detail}")]
     Forbidden { code: &'static str, detail: String },
+    /// The route exists, but not for this method.
+    #[error("this route does not answer {0}")]
+    MethodNotAllowed(String),
     /// The object does not exist or is not visible to the caller (the two are not told apart).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -51,6 +54,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -127,6 +131,11 @@ impl From<AccountChoiceError> for ApiError {
             AccountChoiceError::NotVisible => ApiError::NotFound("account"),
         }
     }
+}
+
+/// The answer for a known path with a method it does not serve.
+pub(crate) async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
 }
 
 /// The answer for paths no route matches.

@@ -36,5 +36,6 @@ pub fn router(routes: Vec<Route>, state: AppState) -> Router {
         .fold(Router::new(), |router, route| {
             router.route(route.path, route.handler)
         })
+        .method_not_allowed_fallback(crate::error::method_not_allowed)
         .with_state(state)
 }
