@@ -91,16 +91,7 @@ impl Store {
             AccessScope::All => {
                 let spec =
                     QuerySpec::new(Some(keys::Index::Gsi1), keys::accounts_list(), SortKey::Any);
-                let page = self.table.query_page(&spec, limit, after).await?;
-                let items = page
-                    .items
-                    .into_iter()
-                    .map(from_item)
-                    .collect::<Result<_, _>>()?;
-                return Ok(Page {
-                    items,
-                    next: page.next,
-                });
+                return self.table.query_page_as(&spec, limit, after).await;
             }
             AccessScope::Account(own) => vec![own.clone()],
             AccessScope::Assigned(set) => set.iter().cloned().collect(),
@@ -109,13 +100,7 @@ impl Store {
             .iter()
             .map(|id| (keys::account(id), META.to_owned()))
             .collect();
-        let mut accounts: Vec<Account> = self
-            .table
-            .batch_get(keys)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
+        let mut accounts: Vec<Account> = self.table.batch_get_as(keys).await?;
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(Page {
             items: accounts,
@@ -130,11 +115,6 @@ impl Store {
             keys::seller(),
             SortKey::BeginsWith("DIVISION#".to_owned()),
         );
-        self.table
-            .query_all(&spec)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect()
+        self.table.query_all_as(&spec).await
     }
 }

@@ -37,6 +37,17 @@ pub(crate) fn document_item(document: &Document) -> Result<Item, StoreError> {
     )
 }
 
+/// Whether `principal` may see `document`, given that the document's product, if any, is visible to it.
+fn visible_with_product(principal: &Principal, document: &Document) -> bool {
+    match &document.audience {
+        DocumentAudience::Account { account_id } => principal.can_see(account_id),
+        DocumentAudience::Batch { delivered_to } => {
+            delivered_to.iter().any(|a| principal.can_see(a))
+        }
+        DocumentAudience::Product => true,
+    }
+}
+
 impl Store {
     /// Whether `principal` may see `document`. Product documents need the product's division.
     async fn may_see(
@@ -44,15 +55,10 @@ impl Store {
         principal: &Principal,
         document: &Document,
     ) -> Result<bool, StoreError> {
-        Ok(match &document.audience {
-            DocumentAudience::Account { account_id } => principal.can_see(account_id),
-            DocumentAudience::Batch { delivered_to } => {
-                delivered_to.iter().any(|a| principal.can_see(a))
-            }
-            DocumentAudience::Product => match &document.links.sku {
-                Some(sku) => self.product(principal, sku).await?.is_some(),
-                None => false,
-            },
+        Ok(match (&document.audience, &document.links.sku) {
+            (DocumentAudience::Product, Some(sku)) => self.product(principal, sku).await?.is_some(),
+            (DocumentAudience::Product, None) => false,
+            _ => visible_with_product(principal, document),
         })
     }
 
@@ -91,7 +97,7 @@ impl Store {
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
         let documents = self
-            .visible(principal, self.table.query_all(&spec).await?)
+            .visible(principal, self.table.query_all_as(&spec).await?)
             .await?;
         Ok(Some(documents))
     }
@@ -111,23 +117,14 @@ impl Store {
             keys::product(sku),
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
-        let items = self.table.query_all(&spec).await?;
         // The product is visible, so its product-level documents are too: no per-document look-up.
-        let mut documents = Vec::new();
-        for item in items {
-            let document: Document = from_item(item)?;
-            let visible = match &document.audience {
-                DocumentAudience::Product => true,
-                DocumentAudience::Batch { delivered_to } => {
-                    delivered_to.iter().any(|a| principal.can_see(a))
-                }
-                DocumentAudience::Account { account_id } => principal.can_see(account_id),
-            };
-            if visible && document.kind.is_certificate() {
-                documents.push(document);
-            }
-        }
-        Ok(Some(documents))
+        let documents: Vec<Document> = self.table.query_all_as(&spec).await?;
+        Ok(Some(
+            documents
+                .into_iter()
+                .filter(|d| d.kind.is_certificate() && visible_with_product(principal, d))
+                .collect(),
+        ))
     }
 
     /// The certificates of a batch that was delivered to one of the principal's accounts.
@@ -141,7 +138,7 @@ impl Store {
             keys::batch(batch),
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
-        self.visible(principal, self.table.query_all(&spec).await?)
+        self.visible(principal, self.table.query_all_as(&spec).await?)
             .await
     }
 
@@ -163,37 +160,33 @@ impl Store {
             keys::product(&line.sku),
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
-        let mut documents = Vec::new();
-        for item in self.table.query_all(&spec).await? {
-            let document: Document = from_item(item)?;
-            let belongs = match &document.audience {
-                DocumentAudience::Product => true,
-                DocumentAudience::Batch { .. } => {
-                    line.batch.is_some() && document.links.batch == line.batch
-                }
-                DocumentAudience::Account { .. } => false,
-            };
-            // The line is the principal's, so its product and its batch are visible to it.
-            if belongs && document.kind.is_certificate() {
-                documents.push(document);
-            }
-        }
-        Ok(Some(documents))
+        // The line is the principal's, so its product and its batch are visible to it.
+        let documents: Vec<Document> = self.table.query_all_as(&spec).await?;
+        let belongs = |d: &Document| match &d.audience {
+            DocumentAudience::Product => true,
+            DocumentAudience::Batch { .. } => line.batch.is_some() && d.links.batch == line.batch,
+            DocumentAudience::Account { .. } => false,
+        };
+        Ok(Some(
+            documents
+                .into_iter()
+                .filter(|d| d.kind.is_certificate() && belongs(d))
+                .collect(),
+        ))
     }
 
     async fn visible(
         &self,
         principal: &Principal,
-        items: Vec<Item>,
+        documents: Vec<Document>,
     ) -> Result<Vec<Document>, StoreError> {
-        let mut documents = Vec::with_capacity(items.len());
-        for item in items {
-            let document: Document = from_item(item)?;
+        let mut visible = Vec::with_capacity(documents.len());
+        for document in documents {
             if self.may_see(principal, &document).await? {
-                documents.push(document);
+                visible.push(document);
             }
         }
-        Ok(documents)
+        Ok(visible)
     }
 
     /// A presigned GET URL for a document's file, valid for the configured time.

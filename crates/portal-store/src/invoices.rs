@@ -118,15 +118,7 @@ impl Store {
                 .value(":from", s(from))
                 .value(":to", s(to));
         }
-        let page = self.table.query_page(&spec, limit, after).await?;
-        Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(from_item)
-                .collect::<Result<_, _>>()?,
-            next: page.next,
-        })
+        self.table.query_page_as(&spec, limit, after).await
     }
 
     /// One invoice or credit note, when visible to `principal`.
@@ -154,8 +146,8 @@ impl Store {
             SortKey::Any,
         );
         let mut balances: BTreeMap<Currency, OpenBalance> = BTreeMap::new();
-        for item in self.table.query_all(&spec).await? {
-            let invoice: Invoice = from_item(item)?;
+        let unpaid: Vec<Invoice> = self.table.query_all_as(&spec).await?;
+        for invoice in unpaid {
             let balance = balances.entry(invoice.currency).or_insert(OpenBalance {
                 currency: invoice.currency,
                 open_amount: Decimal::ZERO,

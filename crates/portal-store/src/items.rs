@@ -302,6 +302,49 @@ impl Table {
         }
     }
 
+    /// [`Table::query_page`], parsing each item into `T`.
+    pub async fn query_page_as<T: DeserializeOwned>(
+        &self,
+        spec: &QuerySpec,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<T>, StoreError> {
+        let page = self.query_page(spec, limit, after).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
+    /// [`Table::query_all`], parsing each item into `T`.
+    pub async fn query_all_as<T: DeserializeOwned>(
+        &self,
+        spec: &QuerySpec,
+    ) -> Result<Vec<T>, StoreError> {
+        self.query_all(spec)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    /// [`Table::batch_get`], parsing each item into `T`.
+    pub async fn batch_get_as<T: DeserializeOwned>(
+        &self,
+        keys: Vec<(String, String)>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.batch_get(keys)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
     /// Runs `spec` to the end. Only for partitions bounded by design (an order's shipments, a batch's certificates).
     pub async fn query_all(&self, spec: &QuerySpec) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();

@@ -124,15 +124,7 @@ impl Store {
                 .name("#skus", "skus")
                 .value(":sku", s(sku.as_str()));
         }
-        let page = self.table.query_page(&spec, limit, after).await?;
-        Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(from_item)
-                .collect::<Result<_, _>>()?,
-            next: page.next,
-        })
+        self.table.query_page_as(&spec, limit, after).await
     }
 
     /// One order with its lines and status history, when visible to `principal`.

@@ -44,13 +44,7 @@ impl Store {
             keys::order(order),
             SortKey::BeginsWith("SHIPMENT#".to_owned()),
         );
-        let shipments: Vec<Shipment> = self
-            .table
-            .query_all(&spec)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
+        let shipments: Vec<Shipment> = self.table.query_all_as(&spec).await?;
         Ok(Some(
             shipments
                 .into_iter()
@@ -83,13 +77,7 @@ impl Store {
             keys::tracking(number),
             SortKey::BeginsWith("SHIPMENT#".to_owned()),
         );
-        let shipments: Vec<Shipment> = self
-            .table
-            .query_all(&spec)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
+        let shipments: Vec<Shipment> = self.table.query_all_as(&spec).await?;
         Ok(shipments
             .into_iter()
             .filter(|s| principal.can_see(&s.account_id))
