@@ -57,6 +57,9 @@ async fn products_are_found_by_sku_prefix_and_by_words_of_their_name() {
         skus(&app.get(B_BUYER, "/products?name=gear%20brass").await),
         Vec::<String>::new()
     );
+    app.get(B_BUYER, "/products?name=a%20b")
+        .await
+        .assert_problem(400, "invalid-parameter");
     app.get(B_BUYER, "/products?name=x")
         .await
         .assert_problem(400, "invalid-parameter");

@@ -20,6 +20,8 @@ async fn bad_parameters_are_400_problems_that_say_what_was_wrong() {
         ("/invoices/INV%20A", "invoice id"),
         ("/products?sku_prefix=%20", "sku"),
         ("/documents/x%00y", "document id"),
+        ("/orders?po=PO-0123456789012345678901234567890123", "po"),
+        ("/orders?po=%20PO", "po"),
     ];
     for (uri, mentions) in cases {
         let reply = app.get(A_BUYER, uri).await;

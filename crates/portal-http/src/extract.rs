@@ -37,21 +37,24 @@ pub fn parse_opt<T, E: std::fmt::Display>(
         .transpose()
 }
 
-/// Parses a comma-separated list parameter such as `status=shipped,delivered`.
-pub fn comma_list<T>(
+/// Parses a comma-separated list parameter such as `status=shipped,delivered`, dropping repeats.
+pub fn comma_list<T: PartialEq>(
     raw: Option<&str>,
     parse: impl Fn(&str) -> Result<T, ParseError>,
 ) -> Result<Vec<T>, ApiError> {
-    raw.map(|v| {
-        v.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(&parse)
-            .collect::<Result<Vec<T>, _>>()
-    })
-    .transpose()
-    .map(Option::unwrap_or_default)
-    .map_err(ApiError::from)
+    let mut values = Vec::new();
+    for part in raw
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let value = parse(part)?;
+        if !values.contains(&value) {
+            values.push(value);
+        }
+    }
+    Ok(values)
 }
 
 /// Parses the `from` and `to` dates (`YYYY-MM-DD`, both inclusive) of a list route.

@@ -50,7 +50,11 @@ async fn search_products(
         None => None,
     };
     let name = match q.name.as_deref().map(str::trim) {
-        Some(name) if name.chars().filter(|c| c.is_alphanumeric()).count() < 2 => {
+        Some(name)
+            if !name
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|word| word.chars().count() >= 2) =>
+        {
             return Err(ApiError::invalid_parameter(
                 "name",
                 "must contain a word of at least two letters or digits",

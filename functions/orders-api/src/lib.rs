@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::Uri;
 use portal_domain::model::{Order, OrderStatus, OrderSummary};
-use portal_domain::{AccountId, OrderId, Sku};
+use portal_domain::{AccountId, OrderId, PoNumber, Sku};
 use portal_http::{
     ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
 };
@@ -50,15 +50,9 @@ async fn list_orders(
     let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
     let account = principal.account_for(requested.as_ref())?;
     let (from, to) = portal_http::date_range(q.from.as_deref(), q.to.as_deref())?;
-    let po_prefix = match q.po.as_deref() {
-        Some(po) if po.is_empty() || po.contains('#') || po.chars().any(char::is_control) => {
-            return Err(ApiError::invalid_parameter(
-                "po",
-                "must be a non-empty PO number prefix without '#'",
-            ));
-        }
-        po => po.map(str::to_owned),
-    };
+    // A prefix of a PO number follows the PO number's rules (length, characters).
+    let po_prefix =
+        portal_http::parse_opt("po", q.po.as_deref(), PoNumber::parse)?.map(String::from);
     let filter = OrderFilter {
         statuses: portal_http::comma_list(q.status.as_deref(), OrderStatus::parse)?,
         from,
