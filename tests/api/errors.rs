@@ -65,3 +65,111 @@ async fn a_method_a_route_does_not_serve_is_a_405_problem() {
     let body: serde_json::Value = response.json().await.expect("problem body");
     assert_eq!(body["code"], "method-not-allowed");
 }
+
+/// Random text for a parameter: printable ASCII, key separators, Unicode, long runs, empties.
+fn random_value(rng: &mut impl rand::Rng) -> String {
+    const PIECES: &[&str] = &[
+        "#",
+        "~",
+        "%",
+        "/",
+        "..",
+        " ",
+        "'",
+        "\"",
+        "<",
+        "ä",
+        "日本",
+        "\u{7f}",
+        "2026-02-30",
+        "-1",
+        "999999999999",
+        "SO-A01",
+        "ACC-B",
+        "null",
+        "[]",
+        "{}",
+        "\\",
+        ",",
+        ";",
+        "=",
+        "&",
+    ];
+    let mut value = String::new();
+    for _ in 0..rng.random_range(0..6) {
+        if rng.random_bool(0.5) {
+            value.push_str(PIECES[rng.random_range(0..PIECES.len())]);
+        } else {
+            let longest = if rng.random_bool(0.1) { 300 } else { 12 };
+            let len = rng.random_range(1..longest);
+            value.extend((0..len).map(|_| char::from(rng.random_range(b' '..=b'~'))));
+        }
+    }
+    value
+}
+
+#[tokio::test]
+async fn no_input_makes_the_api_answer_a_server_error() {
+    use rand::{Rng, SeedableRng};
+    let app = spawn_app().await;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
+    let routes = [
+        (
+            "/orders",
+            &[
+                "account", "status", "from", "to", "po", "sku", "limit", "cursor",
+            ][..],
+        ),
+        (
+            "/invoices",
+            &["account", "status", "from", "to", "limit", "cursor"][..],
+        ),
+        ("/invoices/balance", &["account"][..]),
+        ("/shipments", &["tracking_number"][..]),
+        ("/certificates", &["batch"][..]),
+        (
+            "/products",
+            &["sku_prefix", "name", "division", "limit", "cursor"][..],
+        ),
+        ("/accounts", &["limit", "cursor"][..]),
+    ];
+    let id_routes = [
+        "/orders/",
+        "/invoices/",
+        "/shipments/",
+        "/documents/",
+        "/products/",
+        "/accounts/",
+    ];
+    let encode = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    for round in 0..400 {
+        let uri = if round % 3 == 0 {
+            let route = id_routes[rng.random_range(0..id_routes.len())];
+            format!(
+                "{route}{}",
+                encode(&random_value(&mut rng)).replace('+', "%20")
+            )
+        } else {
+            let (route, params) = routes[rng.random_range(0..routes.len())];
+            let query: Vec<String> = (0..rng.random_range(1..4))
+                .map(|_| {
+                    let name = params[rng.random_range(0..params.len())];
+                    format!("{name}={}", encode(&random_value(&mut rng)))
+                })
+                .collect();
+            format!("{route}?{}", query.join("&"))
+        };
+        for user in [A_BUYER, MANAGER_A, ADMIN] {
+            let reply = app.get(user, &uri).await;
+            assert!(
+                reply.status.as_u16() < 500,
+                "{user} GET {uri}: {} {}",
+                reply.status,
+                reply.text
+            );
+            if reply.status.as_u16() >= 400 {
+                assert_eq!(reply.content_type, "application/problem+json", "GET {uri}");
+            }
+        }
+    }
+}
