@@ -6,6 +6,7 @@ mod demo;
 mod documents;
 mod errors;
 mod invoices;
+mod invoke;
 mod lambda_events;
 mod openapi;
 mod orders;

@@ -12,6 +12,7 @@ pub mod bench;
 pub mod clients;
 pub mod demo;
 pub mod emulators;
+pub mod invoke;
 pub mod server;
 
 pub use server::LocalApp;

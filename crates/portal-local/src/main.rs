@@ -59,6 +59,20 @@ enum Command {
         #[arg(long, default_value_t = 12)]
         hours: u64,
     },
+    /// Run one function's Lambda handler on an event file and print the Lambda response
+    /// (like `sam local invoke`, without Docker), against the data folder.
+    Invoke {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The function, such as orders-api.
+        function: String,
+        /// The event JSON file (for example from `sam local generate-event apigateway http-api-proxy`).
+        #[arg(long)]
+        event: PathBuf,
+        /// Set the JWT authorizer's `sub` claim to this user.
+        #[arg(long)]
+        sub: Option<String>,
+    },
     /// Measure the order-history page through the whole API against the bare store query beneath it.
     Bench(portal_local::bench::BenchArgs),
 }
@@ -181,6 +195,23 @@ async fn main() -> anyhow::Result<()> {
             let app = LocalApp::open(&data.data_dir).await?;
             let token = app.auth.issue(&user, Duration::from_secs(hours * 3600))?;
             write_stdout(&format!("{token}\n"))
+        }
+        Command::Invoke {
+            data,
+            function,
+            event,
+            sub,
+        } => {
+            let text = std::fs::read_to_string(&event)
+                .with_context(|| format!("cannot read {}", event.display()))?;
+            let mut event: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", event.display()))?;
+            if let Some(sub) = sub {
+                event = portal_local::invoke::with_subject(event, &sub);
+            }
+            let app = LocalApp::open(&data.data_dir).await?;
+            let response = portal_local::invoke::invoke(&app, &function, event).await?;
+            write_stdout(&format!("{}\n", serde_json::to_string_pretty(&response)?))
         }
         Command::Bench(args) => portal_local::bench::run(args).await,
     }
