@@ -115,3 +115,42 @@ async fn invoking_an_unknown_function_names_the_ones_there_are() {
     .expect_err("no such function");
     assert!(err.to_string().contains("orders-api"), "{err}");
 }
+
+/// `sam local generate-event apigateway http-api-proxy --method GET --path orders/SO-A01`, as it came.
+const SAM_EVENT: &str = include_str!("../events/sam-http-api-proxy.json");
+
+#[tokio::test]
+async fn an_event_from_sam_generate_event_works_once_a_subject_claim_is_added() {
+    let app = spawn_app().await;
+    let event: Value = serde_json::from_str(SAM_EVENT).expect("event JSON");
+    for stage in ["$default", "prod"] {
+        let mut event = event.clone();
+        event["requestContext"]["stage"] = stage.into();
+        let (status, _) = answer(
+            &invoke(&app.local, "orders-api", event.clone())
+                .await
+                .expect("invoked"),
+        );
+        assert_eq!(
+            status, 401,
+            "{stage}: sam's sample claims name no portal user"
+        );
+        let response = invoke(
+            &app.local,
+            "orders-api",
+            with_subject(event.clone(), A_BUYER),
+        )
+        .await
+        .expect("invoked");
+        let (status, body) = answer(&response);
+        assert_eq!(
+            (status, body["id"].as_str()),
+            (200, Some(ORDER_A)),
+            "{stage}: {response}"
+        );
+        let response = invoke(&app.local, "orders-api", with_subject(event, B_BUYER))
+            .await
+            .expect("invoked");
+        assert_eq!(answer(&response).0, 404, "{stage}: another account's buyer");
+    }
+}
