@@ -2,6 +2,7 @@
 //! accounts and the seller's staff, loaded through the real store code into the embedded
 //! emulators (or moto, for the store tests), and a running app to call.
 
+pub mod drift;
 pub mod fixture;
 
 use portal_local::LocalApp;

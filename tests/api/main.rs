@@ -4,6 +4,7 @@ mod access;
 mod catalog;
 mod demo;
 mod documents;
+mod drift;
 mod errors;
 mod invoices;
 mod invoke;

@@ -1,0 +1,106 @@
+//! The SAM template and the code agree; and each check fails when they do not.
+
+use portal_http::Config;
+use portal_local::server::functions;
+use std::path::Path;
+use tests::drift::{Template, functions_have_packages, routes_match, variables_are_set};
+
+const TEMPLATE: &str = include_str!("../../infra/template.yaml");
+
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace holds tests/")
+}
+
+fn code_routes() -> Vec<(&'static str, Vec<(String, String)>)> {
+    functions()
+        .into_iter()
+        .map(|(name, routes)| {
+            (
+                name,
+                routes
+                    .into_iter()
+                    .map(|r| (r.method.to_string(), r.path.to_owned()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn template() -> Template {
+    Template::parse(TEMPLATE).expect("the template parses")
+}
+
+#[test]
+fn every_route_of_every_router_is_an_event_of_its_function_in_the_template() {
+    assert_eq!(
+        routes_match(&template(), &code_routes()),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn every_function_in_the_template_is_a_package_with_its_binary() {
+    let template = template();
+    assert!(template.functions.len() >= 6, "{template:?}");
+    assert_eq!(
+        functions_have_packages(&template, workspace()),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn every_variable_a_function_reads_is_set_by_the_template() {
+    assert_eq!(
+        variables_are_set(&template(), &Config::VARIABLES),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_route_missing_from_the_template_fails_the_route_check() {
+    let text = TEMPLATE.replace(
+        "        Balance: { Type: HttpApi, Properties: { ApiId: !Ref Api, Method: GET, Path: /invoices/balance } }\n",
+        "",
+    );
+    assert_ne!(text, TEMPLATE, "the template changed: update this test");
+    let problems = routes_match(&Template::parse(&text).expect("parses"), &code_routes());
+    assert!(
+        problems.iter().any(|p| p.contains("/invoices/balance")),
+        "{problems:?}"
+    );
+    let mut extra = code_routes();
+    extra[0]
+        .1
+        .push(("GET".to_owned(), "/me/preferences".to_owned()));
+    let problems = routes_match(&template(), &extra);
+    assert!(
+        problems.iter().any(|p| p.contains("/me/preferences")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_function_without_its_package_fails_the_package_check() {
+    let text = TEMPLATE.replace("Binary: catalog-api", "Binary: pricing-api");
+    assert_ne!(text, TEMPLATE, "the template changed: update this test");
+    let problems = functions_have_packages(&Template::parse(&text).expect("parses"), workspace());
+    assert!(
+        problems.iter().any(|p| p.contains("pricing-api")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_variable_the_template_does_not_set_fails_the_variable_check() {
+    let text = TEMPLATE.replace("        PORTAL_CURSOR_SECRET: !Ref CursorSecret\n", "");
+    assert_ne!(text, TEMPLATE, "the template changed: update this test");
+    let problems = variables_are_set(&Template::parse(&text).expect("parses"), &Config::VARIABLES);
+    assert!(
+        problems.iter().any(|p| p.contains("PORTAL_CURSOR_SECRET")),
+        "{problems:?}"
+    );
+    let problems = variables_are_set(&template(), &["PORTAL_NEW_SETTING"]);
+    assert_eq!(problems.len(), template().functions.len(), "{problems:?}");
+}

@@ -1,0 +1,156 @@
+//! Checks that the SAM template and the code agree: every route is an API event of its function,
+//! every function in the template is a package with its binary, every variable a function reads
+//! is set. Each check returns the problems it finds, so tests can show that it can fail.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// The parts of `infra/template.yaml` the checks read.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub functions: Vec<TemplateFunction>,
+    /// Variables set for every function (`Globals.Function.Environment.Variables`).
+    pub global_variables: BTreeSet<String>,
+}
+
+/// One `AWS::Serverless::Function`.
+#[derive(Debug, Clone)]
+pub struct TemplateFunction {
+    pub logical_id: String,
+    /// `Metadata.BuildProperties.Binary`: the cargo binary (and package) it is built from.
+    pub binary: Option<String>,
+    /// `(METHOD, path)` of its `HttpApi` events.
+    pub routes: BTreeSet<(String, String)>,
+    pub variables: BTreeSet<String>,
+}
+
+fn keys(yaml: &Yaml) -> BTreeSet<String> {
+    yaml.as_hash()
+        .map(|h| {
+            h.keys()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Template {
+    /// Parses a SAM template (CloudFormation tags such as `!Ref` are read as their values).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let docs = YamlLoader::load_from_str(text).map_err(|e| e.to_string())?;
+        let doc = docs.first().ok_or("the template is empty")?;
+        let global_variables = keys(&doc["Globals"]["Function"]["Environment"]["Variables"]);
+        let resources = doc["Resources"]
+            .as_hash()
+            .ok_or("the template has no Resources")?;
+        let mut functions = Vec::new();
+        for (id, resource) in resources {
+            if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let properties = &resource["Properties"];
+            let mut routes = BTreeSet::new();
+            if let Some(events) = properties["Events"].as_hash() {
+                for event in events.values() {
+                    if event["Type"].as_str() == Some("HttpApi") {
+                        let method = event["Properties"]["Method"]
+                            .as_str()
+                            .unwrap_or("ANY")
+                            .to_uppercase();
+                        let path = event["Properties"]["Path"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_owned();
+                        routes.insert((method, path));
+                    }
+                }
+            }
+            functions.push(TemplateFunction {
+                logical_id: id.as_str().unwrap_or("?").to_owned(),
+                binary: resource["Metadata"]["BuildProperties"]["Binary"]
+                    .as_str()
+                    .map(str::to_owned),
+                routes,
+                variables: keys(&properties["Environment"]["Variables"]),
+            });
+        }
+        Ok(Self {
+            functions,
+            global_variables,
+        })
+    }
+
+    fn function(&self, binary: &str) -> Option<&TemplateFunction> {
+        self.functions
+            .iter()
+            .find(|f| f.binary.as_deref() == Some(binary))
+    }
+}
+
+/// Every route of every function is an `HttpApi` event of that function, and no event names a
+/// route the function does not have.
+pub fn routes_match(
+    template: &Template,
+    functions: &[(&str, Vec<(String, String)>)],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, routes) in functions {
+        let Some(function) = template.function(name) else {
+            problems.push(format!("function {name} is not in the template"));
+            continue;
+        };
+        let code: BTreeSet<(String, String)> = routes.iter().cloned().collect();
+        for (method, path) in code.difference(&function.routes) {
+            problems.push(format!(
+                "{name}: route {method} {path} has no HttpApi event in the template"
+            ));
+        }
+        for (method, path) in function.routes.difference(&code) {
+            problems.push(format!(
+                "{name}: the template routes {method} {path}, which the function does not serve"
+            ));
+        }
+    }
+    problems
+}
+
+/// Every function of the template is built from a package `functions/<binary>` with that binary.
+pub fn functions_have_packages(template: &Template, workspace: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    for function in &template.functions {
+        let Some(binary) = &function.binary else {
+            problems.push(format!(
+                "{} has no Metadata.BuildProperties.Binary",
+                function.logical_id
+            ));
+            continue;
+        };
+        let package = workspace.join("functions").join(binary);
+        let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap_or_default();
+        if !manifest.contains(&format!("name = \"{binary}\""))
+            || !package.join("src/main.rs").exists()
+        {
+            problems.push(format!(
+                "{}: no package functions/{binary} with a binary {binary}",
+                function.logical_id
+            ));
+        }
+    }
+    problems
+}
+
+/// Every variable a function reads is set for it, globally or on the function.
+pub fn variables_are_set(template: &Template, read: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for function in &template.functions {
+        for variable in read {
+            if !template.global_variables.contains(*variable)
+                && !function.variables.contains(*variable)
+            {
+                problems.push(format!("{} does not set {variable}", function.logical_id));
+            }
+        }
+    }
+    problems
+}
