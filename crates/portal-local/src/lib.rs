@@ -13,6 +13,7 @@ pub mod clients;
 pub mod demo;
 pub mod emulators;
 pub mod invoke;
+pub mod runtime_api;
 pub mod server;
 
 pub use server::LocalApp;
