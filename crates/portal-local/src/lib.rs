@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod bench;
 pub mod clients;
+pub mod cold_start;
 pub mod demo;
 pub mod emulators;
 pub mod invoke;

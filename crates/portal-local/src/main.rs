@@ -75,6 +75,8 @@ enum Command {
     },
     /// Measure the order-history page through the whole API against the bare store query beneath it.
     Bench(portal_local::bench::BenchArgs),
+    /// Measure each built function's cold start and binary size against the Lambda budgets.
+    BenchColdStart(portal_local::cold_start::ColdStartArgs),
 }
 
 #[derive(Args)]
@@ -214,6 +216,7 @@ async fn main() -> anyhow::Result<()> {
             write_stdout(&format!("{}\n", serde_json::to_string_pretty(&response)?))
         }
         Command::Bench(args) => portal_local::bench::run(args).await,
+        Command::BenchColdStart(args) => portal_local::cold_start::run(args).await,
     }
 }
 
