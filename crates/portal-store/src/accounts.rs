@@ -1,6 +1,6 @@
 //! Accounts, users and divisions.
 
-use crate::items::{Page, QuerySpec, SortKey, from_item, to_item};
+use crate::items::{Page, QuerySpec, SortKey, to_item};
 use crate::keys::{self, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use portal_domain::model::{Account, Division, User};
@@ -51,11 +51,7 @@ pub(crate) fn division_item(division: &Division) -> Result<crate::items::Item, S
 impl Store {
     /// The portal's record of a user, by the token's subject. Not scoped: it is how a principal is built.
     pub async fn user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
-        self.table
-            .get(keys::user(id), META)
-            .await?
-            .map(from_item)
-            .transpose()
+        self.table.get_as(keys::user(id), META).await
     }
 
     /// An account, when visible to `principal`.
@@ -72,11 +68,7 @@ impl Store {
 
     /// An account without a scope check: for building a principal from its user record.
     pub async fn account_unscoped(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
-        self.table
-            .get(keys::account(id), META)
-            .await?
-            .map(from_item)
-            .transpose()
+        self.table.get_as(keys::account(id), META).await
     }
 
     /// The accounts visible to `principal`, by id. Customers and account managers get theirs in one page;

@@ -86,13 +86,8 @@ impl Store {
         principal: &Principal,
         sku: &Sku,
     ) -> Result<Option<Product>, StoreError> {
-        let Some(item) = self.table.get(keys::product(sku), META).await? else {
-            return Ok(None);
-        };
-        let product: Product = from_item(item)?;
-        Ok(principal
-            .can_see_division(&product.division)
-            .then_some(product))
+        let product: Option<Product> = self.table.get_as(keys::product(sku), META).await?;
+        Ok(product.filter(|p| principal.can_see_division(&p.division)))
     }
 
     /// Searches the divisions visible to `principal`, one division after another in id order.

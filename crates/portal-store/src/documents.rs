@@ -1,6 +1,6 @@
 //! Documents and certificates: metadata in the table, files in S3, downloads by presigned URL.
 
-use crate::items::{Item, QuerySpec, SortKey, from_item, to_item};
+use crate::items::{Item, QuerySpec, SortKey, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
 use crate::{Store, StoreError};
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -68,10 +68,13 @@ impl Store {
         principal: &Principal,
         id: &DocumentId,
     ) -> Result<Option<Document>, StoreError> {
-        let Some(item) = self.table.get(keys::document(id), META).await? else {
+        let Some(document) = self
+            .table
+            .get_as::<Document>(keys::document(id), META)
+            .await?
+        else {
             return Ok(None);
         };
-        let document: Document = from_item(item)?;
         Ok(self
             .may_see(principal, &document)
             .await?
@@ -84,22 +87,10 @@ impl Store {
         principal: &Principal,
         order: &OrderId,
     ) -> Result<Option<Vec<Document>>, StoreError> {
-        if self
-            .visible_order_account(principal, order)
-            .await?
-            .is_none()
-        {
-            return Ok(None);
+        match self.order_children(principal, order, "DOCUMENT#").await? {
+            Some(documents) => Ok(Some(self.visible(principal, documents).await?)),
+            None => Ok(None),
         }
-        let spec = QuerySpec::new(
-            Some(Index::Gsi1),
-            keys::order(order),
-            SortKey::BeginsWith("DOCUMENT#".to_owned()),
-        );
-        let documents = self
-            .visible(principal, self.table.query_all_as(&spec).await?)
-            .await?;
-        Ok(Some(documents))
     }
 
     /// A product's certificates: its own (declaration of conformity, safety data sheet) and the material

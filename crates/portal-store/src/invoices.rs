@@ -1,6 +1,6 @@
 //! Invoices and credit notes, their status filters and an account's open balance.
 
-use crate::items::{Item, Page, QuerySpec, SortKey, from_item, s, through, to_item};
+use crate::items::{Item, Page, QuerySpec, SortKey, s, through, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use chrono::NaiveDate;
@@ -127,11 +127,8 @@ impl Store {
         principal: &Principal,
         id: &InvoiceId,
     ) -> Result<Option<Invoice>, StoreError> {
-        let Some(item) = self.table.get(keys::invoice(id), META).await? else {
-            return Ok(None);
-        };
-        let invoice: Invoice = from_item(item)?;
-        Ok(principal.can_see(&invoice.account_id).then_some(invoice))
+        let invoice: Option<Invoice> = self.table.get_as(keys::invoice(id), META).await?;
+        Ok(invoice.filter(|i| principal.can_see(&i.account_id)))
     }
 
     /// What an account owes, per currency, from the sparse partition of unpaid invoices.

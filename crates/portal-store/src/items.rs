@@ -171,6 +171,15 @@ impl Table {
         Ok(out.item)
     }
 
+    /// [`Table::get`], parsing the item into `T`.
+    pub async fn get_as<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, StoreError> {
+        self.get(pk, sk).await?.map(from_item).transpose()
+    }
+
     /// Reads items by key in batches, retrying what the service leaves unprocessed. Order is not kept.
     pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::with_capacity(keys.len());

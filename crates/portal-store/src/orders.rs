@@ -133,17 +133,31 @@ impl Store {
         principal: &Principal,
         id: &OrderId,
     ) -> Result<Option<Order>, StoreError> {
-        let Some(item) = self.table.get(keys::order(id), META).await? else {
+        let order: Option<Order> = self.table.get_as(keys::order(id), META).await?;
+        Ok(order.filter(|o| principal.can_see(&o.summary.account_id)))
+    }
+
+    /// The items filed under an order in GSI1 whose sort key starts with `prefix` (its shipments,
+    /// its documents), or `None` when the order is absent or not visible to `principal`.
+    pub(crate) async fn order_children<T: serde::de::DeserializeOwned>(
+        &self,
+        principal: &Principal,
+        id: &OrderId,
+        prefix: &str,
+    ) -> Result<Option<Vec<T>>, StoreError> {
+        if self.visible_order_account(principal, id).await?.is_none() {
             return Ok(None);
-        };
-        let order: Order = from_item(item)?;
-        Ok(principal
-            .can_see(&order.summary.account_id)
-            .then_some(order))
+        }
+        let spec = QuerySpec::new(
+            Some(Index::Gsi1),
+            keys::order(id),
+            SortKey::BeginsWith(prefix.to_owned()),
+        );
+        Ok(Some(self.table.query_all_as(&spec).await?))
     }
 
     /// The account an order belongs to, when the order exists and is visible to `principal`.
-    pub(crate) async fn visible_order_account(
+    async fn visible_order_account(
         &self,
         principal: &Principal,
         id: &OrderId,

@@ -1,6 +1,6 @@
 //! Shipments and their tracking events.
 
-use crate::items::{Item, QuerySpec, SortKey, from_item, to_item};
+use crate::items::{Item, QuerySpec, SortKey, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
 use crate::{Store, StoreError};
 use portal_domain::model::Shipment;
@@ -32,25 +32,13 @@ impl Store {
         principal: &Principal,
         order: &OrderId,
     ) -> Result<Option<Vec<Shipment>>, StoreError> {
-        if self
-            .visible_order_account(principal, order)
-            .await?
-            .is_none()
-        {
-            return Ok(None);
-        }
-        let spec = QuerySpec::new(
-            Some(Index::Gsi1),
-            keys::order(order),
-            SortKey::BeginsWith("SHIPMENT#".to_owned()),
-        );
-        let shipments: Vec<Shipment> = self.table.query_all_as(&spec).await?;
-        Ok(Some(
-            shipments
-                .into_iter()
+        let shipments: Option<Vec<Shipment>> =
+            self.order_children(principal, order, "SHIPMENT#").await?;
+        Ok(shipments.map(|all| {
+            all.into_iter()
                 .filter(|s| principal.can_see(&s.account_id))
-                .collect(),
-        ))
+                .collect()
+        }))
     }
 
     /// One shipment, when visible to `principal`.
@@ -59,11 +47,8 @@ impl Store {
         principal: &Principal,
         id: &ShipmentId,
     ) -> Result<Option<Shipment>, StoreError> {
-        let Some(item) = self.table.get(keys::shipment(id), META).await? else {
-            return Ok(None);
-        };
-        let shipment: Shipment = from_item(item)?;
-        Ok(principal.can_see(&shipment.account_id).then_some(shipment))
+        let shipment: Option<Shipment> = self.table.get_as(keys::shipment(id), META).await?;
+        Ok(shipment.filter(|s| principal.can_see(&s.account_id)))
     }
 
     /// The visible shipments with a tracking number (carriers reuse numbers over the years).
