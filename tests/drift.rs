@@ -23,6 +23,8 @@ pub struct TemplateFunction {
     /// `(METHOD, path)` of its `HttpApi` events.
     pub routes: BTreeSet<(String, String)>,
     pub variables: BTreeSet<String>,
+    /// The IAM actions of its inline policy statements, and the names of SAM policy templates it uses.
+    pub actions: BTreeSet<String>,
 }
 
 fn keys(yaml: &Yaml) -> BTreeSet<String> {
@@ -66,6 +68,20 @@ impl Template {
                     }
                 }
             }
+            let mut actions = BTreeSet::new();
+            for policy in properties["Policies"].as_vec().into_iter().flatten() {
+                actions.extend(keys(policy).into_iter().filter(|k| k != "Statement"));
+                for statement in policy["Statement"].as_vec().into_iter().flatten() {
+                    match &statement["Action"] {
+                        Yaml::Array(list) => actions
+                            .extend(list.iter().filter_map(|a| a.as_str().map(str::to_owned))),
+                        Yaml::String(one) => {
+                            actions.insert(one.clone());
+                        }
+                        _ => {}
+                    }
+                }
+            }
             functions.push(TemplateFunction {
                 logical_id: id.as_str().unwrap_or("?").to_owned(),
                 binary: resource["Metadata"]["BuildProperties"]["Binary"]
@@ -73,6 +89,7 @@ impl Template {
                     .map(str::to_owned),
                 routes,
                 variables: keys(&properties["Environment"]["Variables"]),
+                actions,
             });
         }
         Ok(Self {
@@ -135,6 +152,25 @@ pub fn functions_have_packages(template: &Template, workspace: &Path) -> Vec<Str
                 "{}: no package functions/{binary} with a binary {binary}",
                 function.logical_id
             ));
+        }
+    }
+    problems
+}
+
+/// The functions of the read API may only read: no writes, no `Scan`, no broad policy templates.
+pub fn read_only(template: &Template, functions: &[&str], allowed: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for name in functions {
+        if let Some(function) = template.function(name) {
+            for action in function
+                .actions
+                .iter()
+                .filter(|a| !allowed.contains(&a.as_str()))
+            {
+                problems.push(format!(
+                    "{name} may {action}, which a read-only function does not need"
+                ));
+            }
         }
     }
     problems

@@ -3,7 +3,7 @@
 use portal_http::Config;
 use portal_local::server::functions;
 use std::path::Path;
-use tests::drift::{Template, functions_have_packages, routes_match, variables_are_set};
+use tests::drift::{Template, functions_have_packages, read_only, routes_match, variables_are_set};
 
 const TEMPLATE: &str = include_str!("../../infra/template.yaml");
 
@@ -103,4 +103,54 @@ fn a_variable_the_template_does_not_set_fails_the_variable_check() {
     );
     let problems = variables_are_set(&template(), &["PORTAL_NEW_SETTING"]);
     assert_eq!(problems.len(), template().functions.len(), "{problems:?}");
+}
+
+/// What the read API's functions may do: read items and download links' objects.
+const READ_ACTIONS: [&str; 4] = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "s3:GetObject",
+];
+
+fn api_functions() -> Vec<&'static str> {
+    functions().into_iter().map(|(name, _)| name).collect()
+}
+
+#[test]
+fn the_read_api_functions_are_granted_only_reads() {
+    assert_eq!(
+        read_only(&template(), &api_functions(), &READ_ACTIONS),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_write_or_a_broad_policy_template_fails_the_least_privilege_check() {
+    let text = TEMPLATE.replacen(
+        "[dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:Query]",
+        "[dynamodb:GetItem, dynamodb:Scan]",
+        1,
+    );
+    assert_ne!(text, TEMPLATE, "the template changed: update this test");
+    let problems = read_only(
+        &Template::parse(&text).expect("parses"),
+        &api_functions(),
+        &READ_ACTIONS,
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("dynamodb:Scan")),
+        "{problems:?}"
+    );
+    let text = TEMPLATE.replacen("        - Statement:\n            - Sid: ReadPortalTable", "        - DynamoDBCrudPolicy: { TableName: !Ref Table }\n        - Statement:\n            - Sid: ReadPortalTable", 1);
+    assert_ne!(text, TEMPLATE, "the template changed: update this test");
+    let problems = read_only(
+        &Template::parse(&text).expect("parses"),
+        &api_functions(),
+        &READ_ACTIONS,
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("DynamoDBCrudPolicy")),
+        "{problems:?}"
+    );
 }
