@@ -1,0 +1,267 @@
+//! Fast forecasting methods for per-period demand, each a pure function from a history to a flat
+//! point forecast per future period.
+//!
+//! Conventions (the same ones the Python peers use, so that backtests compare like with like):
+//! exponential smoothing starts its level at the first observation; Croston-type methods start
+//! size and interval at the first demand and its position; aggregation (ADIDA) keeps whole
+//! buckets counted back from the last period.
+
+use serde::Serialize;
+
+/// A forecasting method with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "method", rename_all = "kebab-case")]
+pub enum Method {
+    /// The last period's demand.
+    Naive,
+    /// The demand one season (`period` periods) ago.
+    SeasonalNaive { period: usize },
+    /// Simple exponential smoothing.
+    Ses { alpha: f64 },
+    /// Croston (1972): smoothed demand size over smoothed interval.
+    Croston { alpha: f64 },
+    /// Syntetos–Boylan approximation: Croston debiased by `1 - alpha / 2`.
+    Sba { alpha: f64 },
+    /// Teunter–Syntetos–Babai (2011): smoothed demand probability (updated every period) times
+    /// smoothed size (updated on demand), so that dying items decay.
+    Tsb { alpha: f64, beta: f64 },
+    /// Aggregate–disaggregate intermittent demand: SES on buckets of `k` periods, divided by `k`.
+    Adida { k: usize, alpha: f64 },
+    /// Multiple aggregation: the mean of ADIDA over bucket sizes 1 to `max_k`.
+    Imapa { max_k: usize, alpha: f64 },
+}
+
+impl Method {
+    /// The method's name as written in outputs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::Naive => "naive",
+            Method::SeasonalNaive { .. } => "seasonal-naive",
+            Method::Ses { .. } => "ses",
+            Method::Croston { .. } => "croston",
+            Method::Sba { .. } => "sba",
+            Method::Tsb { .. } => "tsb",
+            Method::Adida { .. } => "adida",
+            Method::Imapa { .. } => "imapa",
+        }
+    }
+
+    /// The forecast per future period after `history` (0 for an empty history).
+    pub fn forecast(&self, history: &[f64]) -> f64 {
+        match *self {
+            Method::Naive => history.last().copied().unwrap_or(0.0),
+            Method::SeasonalNaive { period } => match history.len().checked_sub(period.max(1)) {
+                Some(i) => history[i],
+                None => history.last().copied().unwrap_or(0.0),
+            },
+            Method::Ses { alpha } => ses(history, alpha),
+            Method::Croston { alpha } => croston(history, alpha),
+            Method::Sba { alpha } => croston(history, alpha) * (1.0 - alpha / 2.0),
+            Method::Tsb { alpha, beta } => tsb(history, alpha, beta),
+            Method::Adida { k, alpha } => adida(history, k, alpha).unwrap_or(0.0),
+            Method::Imapa { max_k, alpha } => {
+                let forecasts: Vec<f64> = (1..=max_k.max(1))
+                    .filter_map(|k| adida(history, k, alpha))
+                    .collect();
+                if forecasts.is_empty() {
+                    0.0
+                } else {
+                    forecasts.iter().sum::<f64>() / forecasts.len() as f64
+                }
+            }
+        }
+    }
+}
+
+/// The smoothed level after `series`, starting at its first value.
+pub fn ses(series: &[f64], alpha: f64) -> f64 {
+    let mut values = series.iter();
+    let Some(&first) = values.next() else {
+        return 0.0;
+    };
+    values.fold(first, |level, &y| alpha * y + (1.0 - alpha) * level)
+}
+
+/// Croston's forecast: smoothed non-zero size over smoothed interval between demands.
+pub fn croston(series: &[f64], alpha: f64) -> f64 {
+    let mut state: Option<(f64, f64)> = None;
+    let mut since = 0.0;
+    for &y in series {
+        since += 1.0;
+        if y > 0.0 {
+            state = Some(match state {
+                None => (y, since),
+                Some((size, interval)) => (
+                    size + alpha * (y - size),
+                    interval + alpha * (since - interval),
+                ),
+            });
+            since = 0.0;
+        }
+    }
+    state.map_or(0.0, |(size, interval)| size / interval)
+}
+
+/// TSB's forecast: smoothed probability of demand times smoothed non-zero size.
+pub fn tsb(series: &[f64], alpha: f64, beta: f64) -> f64 {
+    let Some(&first) = series.first() else {
+        return 0.0;
+    };
+    let Some(mut size) = series.iter().copied().find(|&y| y > 0.0) else {
+        return 0.0;
+    };
+    let mut probability = if first > 0.0 { 1.0 } else { 0.0 };
+    for &y in &series[1..] {
+        let occurred = if y > 0.0 { 1.0 } else { 0.0 };
+        probability += beta * (occurred - probability);
+        if y > 0.0 {
+            size += alpha * (y - size);
+        }
+    }
+    probability * size
+}
+
+/// ADIDA with buckets of `k` periods counted back from the last one, or `None` without a whole bucket.
+pub fn adida(series: &[f64], k: usize, alpha: f64) -> Option<f64> {
+    let k = k.max(1);
+    let buckets = series.len() / k;
+    if buckets == 0 {
+        return None;
+    }
+    let start = series.len() - buckets * k;
+    let aggregated: Vec<f64> = series[start..].chunks(k).map(|c| c.iter().sum()).collect();
+    Some(ses(&aggregated, alpha) / k as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    const INTERMITTENT: [f64; 5] = [0.0, 4.0, 0.0, 0.0, 8.0];
+
+    #[test]
+    fn ses_smooths_from_the_first_value() {
+        // 10, then 0.5 * 20 + 0.5 * 10 = 15, then 0.5 * 0 + 0.5 * 15 = 7.5.
+        assert!(close(
+            Method::Ses { alpha: 0.5 }.forecast(&[10.0, 20.0, 0.0]),
+            7.5
+        ));
+    }
+
+    #[test]
+    fn croston_divides_smoothed_size_by_smoothed_interval() {
+        // First demand 4 in period 2: size 4, interval 2. Next 8 after 3 periods:
+        // size 4 + 0.5 * (8 - 4) = 6, interval 2 + 0.5 * (3 - 2) = 2.5; 6 / 2.5 = 2.4.
+        assert!(close(
+            Method::Croston { alpha: 0.5 }.forecast(&INTERMITTENT),
+            2.4
+        ));
+    }
+
+    #[test]
+    fn sba_debiases_croston_by_one_minus_half_alpha() {
+        assert!(close(
+            Method::Sba { alpha: 0.5 }.forecast(&INTERMITTENT),
+            2.4 * 0.75
+        ));
+    }
+
+    #[test]
+    fn tsb_updates_probability_every_period_and_size_on_demand() {
+        // p: 0, 0.5, 0.25, 0.125, 0.5625; size: 4, 4, 4, 4, 6. 0.5625 * 6 = 3.375.
+        assert!(close(
+            Method::Tsb {
+                alpha: 0.5,
+                beta: 0.5
+            }
+            .forecast(&INTERMITTENT),
+            3.375
+        ));
+    }
+
+    #[test]
+    fn tsb_decays_an_item_whose_demand_stopped_while_croston_does_not() {
+        let dying = [5.0, 5.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        assert!(
+            Method::Tsb {
+                alpha: 0.3,
+                beta: 0.3
+            }
+            .forecast(&dying)
+                < 1.0
+        );
+        assert!(close(Method::Croston { alpha: 0.3 }.forecast(&dying), 5.0));
+    }
+
+    #[test]
+    fn adida_smooths_whole_buckets_counted_from_the_end() {
+        // Buckets of 2 from the end of 1..=7: (2+3), (4+5), (6+7) = 5, 9, 13; the 1 is dropped.
+        // SES 0.5: 5, 7, 10; per period 10 / 2 = 5.
+        let series = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        assert!(close(
+            Method::Adida { k: 2, alpha: 0.5 }.forecast(&series),
+            5.0
+        ));
+        assert_eq!(adida(&[1.0], 2, 0.5), None);
+    }
+
+    #[test]
+    fn imapa_averages_adida_over_bucket_sizes() {
+        let series = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        let expected = (adida(&series, 1, 0.5).unwrap_or_default() + 5.0) / 2.0;
+        assert!(close(
+            Method::Imapa {
+                max_k: 2,
+                alpha: 0.5
+            }
+            .forecast(&series),
+            expected
+        ));
+    }
+
+    #[test]
+    fn naive_methods_repeat_the_last_period_or_season() {
+        let series = [1.0, 2.0, 3.0, 4.0];
+        assert!(close(Method::Naive.forecast(&series), 4.0));
+        assert!(close(
+            Method::SeasonalNaive { period: 3 }.forecast(&series),
+            2.0
+        ));
+        assert!(
+            close(Method::SeasonalNaive { period: 12 }.forecast(&series), 4.0),
+            "a short history falls back to naive"
+        );
+    }
+
+    #[test]
+    fn every_method_forecasts_zero_without_history_or_demand() {
+        let methods = [
+            Method::Naive,
+            Method::SeasonalNaive { period: 12 },
+            Method::Ses { alpha: 0.1 },
+            Method::Croston { alpha: 0.1 },
+            Method::Sba { alpha: 0.1 },
+            Method::Tsb {
+                alpha: 0.1,
+                beta: 0.1,
+            },
+            Method::Adida { k: 3, alpha: 0.1 },
+            Method::Imapa {
+                max_k: 3,
+                alpha: 0.1,
+            },
+        ];
+        for method in methods {
+            assert!(close(method.forecast(&[]), 0.0), "{}", method.name());
+            assert!(
+                close(method.forecast(&[0.0, 0.0, 0.0]), 0.0),
+                "{}",
+                method.name()
+            );
+        }
+    }
+}
