@@ -5,5 +5,6 @@
 //! stages that read the order-line lake, bucket it (polars), backtest, and publish runs arrive
 //! with the rest of the predictive-analytics issue.
 
+pub mod backtest;
 pub mod classify;
 pub mod methods;
