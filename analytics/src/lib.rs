@@ -8,3 +8,4 @@
 pub mod backtest;
 pub mod classify;
 pub mod methods;
+pub mod quantiles;
