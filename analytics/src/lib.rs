@@ -7,5 +7,6 @@
 
 pub mod backtest;
 pub mod classify;
+pub mod forecast;
 pub mod methods;
 pub mod quantiles;

@@ -1,0 +1,127 @@
+//! One series' forecast: classify it, pick the method that forecast its recent past best among
+//! the ones suited to its class, and turn the error of that backtest into quantiles.
+
+use crate::backtest::{fit_alpha, mse, one_step, select};
+use crate::classify::{DemandClass, classify};
+use crate::methods::Method;
+use crate::quantiles::count_quantile;
+use serde::Serialize;
+
+/// How to forecast.
+#[derive(Debug, Clone, Copy)]
+pub struct ForecastConfig {
+    /// Periods per season (12 for months, 52 for weeks).
+    pub season: usize,
+    /// How many recent periods the method selection is scored on.
+    pub holdout: usize,
+}
+
+/// A series' forecast per future period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesForecast {
+    pub demand_class: DemandClass,
+    pub method: &'static str,
+    pub mean: f64,
+    pub q50: f64,
+    pub q90: f64,
+    pub q95: f64,
+}
+
+/// The smoothing constants tried when fitting.
+const ALPHAS: [f64; 6] = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7];
+
+/// The candidate methods for a class, simplest first (ties go to the simpler one).
+fn candidates(series: &[f64], class: DemandClass, season: usize) -> Vec<Method> {
+    let fitted = |method: fn(f64) -> Method| fit_alpha(series, &ALPHAS, method).map(method);
+    let mut pool = Vec::new();
+    match class {
+        DemandClass::NoDemand => return vec![Method::Naive],
+        DemandClass::Smooth | DemandClass::Erratic => {
+            pool.push(Method::Naive);
+            if series.len() >= 2 * season {
+                pool.push(Method::SeasonalNaive { period: season });
+            }
+            pool.extend(fitted(|alpha| Method::Ses { alpha }));
+        }
+        DemandClass::Intermittent | DemandClass::Lumpy => {
+            pool.extend(fitted(|alpha| Method::Croston { alpha }));
+            pool.extend(fitted(|alpha| Method::Sba { alpha }));
+            pool.extend(fitted(|alpha| Method::Tsb { alpha, beta: alpha }));
+            pool.push(Method::Adida { k: 3, alpha: 0.1 });
+            pool.push(Method::Imapa {
+                max_k: 6,
+                alpha: 0.1,
+            });
+        }
+    }
+    pool
+}
+
+/// Forecasts `history` (per-period demand, oldest first).
+pub fn forecast_series(history: &[f64], config: ForecastConfig) -> SeriesForecast {
+    let class = classify(history);
+    let pool = candidates(history, class, config.season);
+    let method = select(history, &pool, config.holdout).unwrap_or(Method::Naive);
+    let mean = method.forecast(history).max(0.0);
+    let start = history.len().saturating_sub(config.holdout).max(1);
+    let variance = mse(&one_step(history, &method, start)).unwrap_or(mean);
+    let q = |tau| count_quantile(mean, variance, tau);
+    SeriesForecast {
+        demand_class: class,
+        method: method.name(),
+        mean,
+        q50: q(0.5),
+        q90: q(0.9),
+        q95: q(0.95),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MONTHLY: ForecastConfig = ForecastConfig {
+        season: 12,
+        holdout: 6,
+    };
+
+    #[test]
+    fn a_steady_series_is_forecast_at_its_level_with_narrow_quantiles() {
+        let f = forecast_series(&[10.0; 24], MONTHLY);
+        assert_eq!(f.demand_class, DemandClass::Smooth);
+        assert_eq!(f.mean, 10.0);
+        assert_eq!(f.method, "naive", "ties go to the simplest method");
+        // No backtest error: the variance falls back to the mean (Poisson(10)): q50 = 10, q95 = 15.
+        assert_eq!((f.q50, f.q95), (10.0, 15.0));
+    }
+
+    #[test]
+    fn an_intermittent_series_gets_a_croston_type_method_and_skewed_quantiles() {
+        let series: Vec<f64> = (0..36)
+            .map(|i| if i % 3 == 2 { 6.0 } else { 0.0 })
+            .collect();
+        let f = forecast_series(&series, MONTHLY);
+        assert_eq!(f.demand_class, DemandClass::Intermittent);
+        assert!(
+            ["croston", "sba", "tsb", "adida", "imapa"].contains(&f.method),
+            "{}",
+            f.method
+        );
+        assert!(
+            (f.mean - 2.0).abs() < 0.5,
+            "about 6 every 3 periods: {}",
+            f.mean
+        );
+        assert!(f.q50 <= f.mean.ceil() && f.q95 > f.mean, "{f:?}");
+    }
+
+    #[test]
+    fn a_series_without_demand_forecasts_nothing() {
+        let f = forecast_series(&[0.0; 12], MONTHLY);
+        assert_eq!(
+            (f.demand_class, f.mean, f.q95),
+            (DemandClass::NoDemand, 0.0, 0.0)
+        );
+        assert_eq!(forecast_series(&[], MONTHLY).mean, 0.0);
+    }
+}
