@@ -10,3 +10,4 @@ pub mod classify;
 pub mod forecast;
 pub mod methods;
 pub mod quantiles;
+pub mod reorder;
