@@ -142,3 +142,68 @@ pub(crate) async fn method_not_allowed(method: axum::http::Method) -> ApiError {
 pub async fn not_found_fallback() -> ApiError {
     ApiError::NotFound("route")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn problem(error: ApiError) -> (StatusCode, String, serde_json::Value) {
+        let response = error.into_response();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        (
+            status,
+            content_type,
+            serde_json::from_slice(&body).expect("problem JSON"),
+        )
+    }
+
+    fn service_error(code: Option<&str>) -> StoreError {
+        StoreError::Service {
+            service: "DynamoDB",
+            operation: "Query",
+            code: code.map(str::to_owned),
+            message: "arn:aws:dynamodb:eu-north-1:123456789012:table/portal secret detail"
+                .to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn throttling_is_a_503_a_client_may_retry() {
+        for code in [
+            "ThrottlingException",
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+        ] {
+            let (status, content_type, body) = problem(service_error(Some(code)).into()).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{code}");
+            assert_eq!(content_type, "application/problem+json");
+            assert_eq!(body["code"], "unavailable");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_internal_failure_is_a_500_that_shows_nothing_of_its_cause() {
+        let (status, _, body) = problem(service_error(Some("InternalServerError")).into()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["code"], "internal");
+        assert_eq!(body["detail"], "internal error");
+        assert!(!body.to_string().contains("arn:aws"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_bad_cursor_from_the_store_is_the_clients_400() {
+        let (status, _, body) =
+            problem(StoreError::Cursor(portal_store::CursorError::WrongQuery).into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["code"], "invalid-cursor");
+        assert_eq!(body["type"], "urn:b2b-portal:problem:invalid-cursor");
+    }
+}
