@@ -6,6 +6,7 @@
 //! with the rest of the predictive-analytics issue.
 
 pub mod backtest;
+pub mod calibration;
 pub mod classify;
 pub mod forecast;
 pub mod methods;
