@@ -32,6 +32,16 @@ fn template() -> Template {
     Template::parse(TEMPLATE).expect("the template parses")
 }
 
+/// The template with the first `from` replaced by `to`: a damaged copy for a check to catch.
+fn damaged(from: &str, to: &str) -> Template {
+    let text = TEMPLATE.replacen(from, to, 1);
+    assert_ne!(
+        text, TEMPLATE,
+        "the template no longer contains {from:?}: update this test"
+    );
+    Template::parse(&text).expect("the damaged template still parses")
+}
+
 #[test]
 fn every_route_of_every_router_is_an_event_of_its_function_in_the_template() {
     assert_eq!(
@@ -60,12 +70,11 @@ fn every_variable_a_function_reads_is_set_by_the_template() {
 
 #[test]
 fn a_route_missing_from_the_template_fails_the_route_check() {
-    let text = TEMPLATE.replace(
+    let damaged_template = damaged(
         "        Balance: { Type: HttpApi, Properties: { ApiId: !Ref Api, Method: GET, Path: /invoices/balance } }\n",
         "",
     );
-    assert_ne!(text, TEMPLATE, "the template changed: update this test");
-    let problems = routes_match(&Template::parse(&text).expect("parses"), &code_routes());
+    let problems = routes_match(&damaged_template, &code_routes());
     assert!(
         problems.iter().any(|p| p.contains("/invoices/balance")),
         "{problems:?}"
@@ -83,9 +92,8 @@ fn a_route_missing_from_the_template_fails_the_route_check() {
 
 #[test]
 fn a_function_without_its_package_fails_the_package_check() {
-    let text = TEMPLATE.replace("Binary: catalog-api", "Binary: pricing-api");
-    assert_ne!(text, TEMPLATE, "the template changed: update this test");
-    let problems = functions_have_packages(&Template::parse(&text).expect("parses"), workspace());
+    let damaged_template = damaged("Binary: catalog-api", "Binary: pricing-api");
+    let problems = functions_have_packages(&damaged_template, workspace());
     assert!(
         problems.iter().any(|p| p.contains("pricing-api")),
         "{problems:?}"
@@ -94,9 +102,8 @@ fn a_function_without_its_package_fails_the_package_check() {
 
 #[test]
 fn a_variable_the_template_does_not_set_fails_the_variable_check() {
-    let text = TEMPLATE.replace("        PORTAL_CURSOR_SECRET: !Ref CursorSecret\n", "");
-    assert_ne!(text, TEMPLATE, "the template changed: update this test");
-    let problems = variables_are_set(&Template::parse(&text).expect("parses"), &Config::VARIABLES);
+    let damaged_template = damaged("        PORTAL_CURSOR_SECRET: !Ref CursorSecret\n", "");
+    let problems = variables_are_set(&damaged_template, &Config::VARIABLES);
     assert!(
         problems.iter().any(|p| p.contains("PORTAL_CURSOR_SECRET")),
         "{problems:?}"
@@ -127,28 +134,20 @@ fn the_read_api_functions_are_granted_only_reads() {
 
 #[test]
 fn a_write_or_a_broad_policy_template_fails_the_least_privilege_check() {
-    let text = TEMPLATE.replacen(
+    let damaged_template = damaged(
         "[dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:Query]",
         "[dynamodb:GetItem, dynamodb:Scan]",
-        1,
     );
-    assert_ne!(text, TEMPLATE, "the template changed: update this test");
-    let problems = read_only(
-        &Template::parse(&text).expect("parses"),
-        &api_functions(),
-        &READ_ACTIONS,
-    );
+    let problems = read_only(&damaged_template, &api_functions(), &READ_ACTIONS);
     assert!(
         problems.iter().any(|p| p.contains("dynamodb:Scan")),
         "{problems:?}"
     );
-    let text = TEMPLATE.replacen("        - Statement:\n            - Sid: ReadPortalTable", "        - DynamoDBCrudPolicy: { TableName: !Ref Table }\n        - Statement:\n            - Sid: ReadPortalTable", 1);
-    assert_ne!(text, TEMPLATE, "the template changed: update this test");
-    let problems = read_only(
-        &Template::parse(&text).expect("parses"),
-        &api_functions(),
-        &READ_ACTIONS,
+    let damaged_template = damaged(
+        "        - Statement:\n            - Sid: ReadPortalTable",
+        "        - DynamoDBCrudPolicy: { TableName: !Ref Table }\n        - Statement:\n            - Sid: ReadPortalTable",
     );
+    let problems = read_only(&damaged_template, &api_functions(), &READ_ACTIONS);
     assert!(
         problems.iter().any(|p| p.contains("DynamoDBCrudPolicy")),
         "{problems:?}"
