@@ -1,6 +1,6 @@
 //! Invoices and credit notes, their status filters and an account's open balance.
 
-use crate::items::{Item, Page, QuerySpec, SortKey, s, through, to_item};
+use crate::items::{Days, Item, Page, QuerySpec, SortKey, s, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use chrono::NaiveDate;
@@ -76,34 +76,37 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<Invoice>, StoreError> {
-        let from = filter
-            .from
-            .map_or_else(|| "0".to_owned(), |d| d.to_string());
-        let to = filter
-            .to
-            .map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
+        let issued = Days {
+            from: filter.from,
+            to: filter.to,
+        };
         let unpaid = |sk| QuerySpec::new(Some(Index::Gsi2), keys::account_unpaid(account), sk);
         let mut spec = match filter.status {
             None | Some(InvoiceStatusFilter::Paid) => {
                 let mut spec = QuerySpec::new(
                     Some(Index::Gsi1),
                     keys::account_invoices(account),
-                    SortKey::Between(from.clone(), to.clone()),
+                    issued.key_range(),
                 );
                 spec.newest_first = true;
                 spec
             }
             Some(InvoiceStatusFilter::Unpaid) => unpaid(SortKey::Any),
-            Some(InvoiceStatusFilter::Open) => {
-                unpaid(SortKey::Between(today.to_string(), keys::HIGH.to_string()))
-            }
-            Some(InvoiceStatusFilter::Overdue) => {
-                let yesterday = today.pred_opt().unwrap_or(today);
-                unpaid(SortKey::Between(
-                    "0".to_owned(),
-                    through(&yesterday.to_string()),
-                ))
-            }
+            // Unpaid invoices are keyed by due date: open ones are due today or later.
+            Some(InvoiceStatusFilter::Open) => unpaid(
+                Days {
+                    from: Some(today),
+                    to: None,
+                }
+                .key_range(),
+            ),
+            Some(InvoiceStatusFilter::Overdue) => unpaid(
+                Days {
+                    from: None,
+                    to: today.pred_opt(),
+                }
+                .key_range(),
+            ),
         };
         if filter.status == Some(InvoiceStatusFilter::Paid) {
             spec.filter
@@ -111,12 +114,8 @@ impl Store {
                 .name("#payment", "payment")
                 .value(":paid", s("paid"));
         }
-        if spec.index == Some(Index::Gsi2) && (filter.from.is_some() || filter.to.is_some()) {
-            spec.filter
-                .and("#issue_date BETWEEN :from AND :to")
-                .name("#issue_date", "issue_date")
-                .value(":from", s(from))
-                .value(":to", s(to));
+        if spec.index == Some(Index::Gsi2) {
+            issued.filter_on(&mut spec.filter, "issue_date");
         }
         self.table.query_page_as(&spec, limit, after).await
     }

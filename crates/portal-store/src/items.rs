@@ -470,6 +470,42 @@ async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(10u64 << attempt.min(6))).await;
 }
 
+/// An inclusive range of days, either end open.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Days {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl Days {
+    /// The range as sort-key bounds for keys that start with the date (`<date>#...`).
+    pub fn key_range(&self) -> SortKey {
+        let (from, to) = self.bounds();
+        SortKey::Between(from, to)
+    }
+
+    /// Adds `attribute BETWEEN from AND to` to `filter`, unless the range is open at both ends.
+    pub fn filter_on(&self, filter: &mut Filter, attribute: &str) {
+        if self.from.is_none() && self.to.is_none() {
+            return;
+        }
+        let (from, to) = self.bounds();
+        filter
+            .and("#day BETWEEN :day_from AND :day_to")
+            .name("#day", attribute)
+            .value(":day_from", s(from))
+            .value(":day_to", s(to));
+    }
+
+    fn bounds(&self) -> (String, String) {
+        let from = self.from.map_or_else(|| "0".to_owned(), |d| d.to_string());
+        let to = self
+            .to
+            .map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
+        (from, to)
+    }
+}
+
 /// The upper bound of a sort-key range that starts with `prefix`.
 pub(crate) fn through(prefix: &str) -> String {
     format!("{prefix}{}", keys::HIGH)

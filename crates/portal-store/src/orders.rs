@@ -1,6 +1,6 @@
 //! Orders: history per account with filters, and one order with its lines and status history.
 
-use crate::items::{Item, Page, QuerySpec, SortKey, from_item, s, through, to_item};
+use crate::items::{Days, Item, Page, QuerySpec, SortKey, from_item, s, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -77,12 +77,10 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<OrderSummary>, StoreError> {
-        let from = filter
-            .from
-            .map_or_else(|| "0".to_owned(), |d| d.to_string());
-        let to = filter
-            .to
-            .map_or_else(|| keys::HIGH.to_string(), |d| through(&d.to_string()));
+        let days = Days {
+            from: filter.from,
+            to: filter.to,
+        };
         let mut spec = match &filter.po_prefix {
             Some(po) => {
                 let mut spec = QuerySpec::new(
@@ -90,19 +88,13 @@ impl Store {
                     keys::account_po(account),
                     SortKey::BeginsWith(po.to_uppercase()),
                 );
-                if filter.from.is_some() || filter.to.is_some() {
-                    spec.filter
-                        .and("#order_date BETWEEN :from AND :to")
-                        .name("#order_date", "order_date")
-                        .value(":from", s(from))
-                        .value(":to", s(to));
-                }
+                days.filter_on(&mut spec.filter, "order_date");
                 spec
             }
             None => QuerySpec::new(
                 Some(Index::Gsi1),
                 keys::account_orders(account),
-                SortKey::Between(from, to),
+                days.key_range(),
             ),
         };
         spec.newest_first = true;
