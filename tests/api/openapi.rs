@@ -5,6 +5,17 @@ use std::collections::BTreeSet;
 
 const OPENAPI: &str = include_str!("../../openapi.yaml");
 
+#[tokio::test]
+async fn the_local_server_serves_the_document_without_a_token() {
+    let app = tests::spawn_app().await;
+    let response = reqwest::get(format!("{}{}", app.url, portal_local::server::OPENAPI_PATH))
+        .await
+        .expect("request reaches the app");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/yaml");
+    assert_eq!(response.text().await.expect("body"), OPENAPI);
+}
+
 /// The paths of the document: the keys directly under `paths:`.
 fn documented_paths() -> BTreeSet<String> {
     OPENAPI

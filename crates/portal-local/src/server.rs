@@ -28,13 +28,27 @@ pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
     ]
 }
 
-/// All functions' routers merged, behind the local JWT authorizer.
+/// The API's OpenAPI document, served locally at [`OPENAPI_PATH`] for frontend developers and tools.
+pub const OPENAPI: &str = include_str!("../../../openapi.yaml");
+/// Where the local server serves the OpenAPI document (no token needed: it holds no data).
+pub const OPENAPI_PATH: &str = "/openapi.yaml";
+
+/// All functions' routers merged, behind the local JWT authorizer, and the OpenAPI document.
 pub fn app_router(state: AppState, auth: DevAuth) -> Router {
     functions()
         .into_iter()
         .fold(Router::new(), |router, (_, routes)| {
             router.merge(portal_http::router(routes, state.clone()))
         })
+        .route(
+            OPENAPI_PATH,
+            axum::routing::get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/yaml")],
+                    OPENAPI,
+                )
+            }),
+        )
         .fallback(portal_http::not_found_fallback)
         .layer(axum::middleware::from_fn_with_state(auth, auth::authorize))
         .layer(tower_http::trace::TraceLayer::new_for_http())
