@@ -4,7 +4,7 @@
 //! demand) and the squared coefficient of variation of its non-zero demand sizes (CV²), with the
 //! cut-offs 1.32 and 0.49 from that paper.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The ADI cut-off between frequent and intermittent demand.
 pub const ADI_CUTOFF: f64 = 1.32;
@@ -12,7 +12,7 @@ pub const ADI_CUTOFF: f64 = 1.32;
 pub const CV2_CUTOFF: f64 = 0.49;
 
 /// A demand class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DemandClass {
     /// Frequent, steady sizes.

@@ -21,6 +21,9 @@ pub struct ForecastConfig {
 pub struct SeriesForecast {
     pub demand_class: DemandClass,
     pub method: &'static str,
+    /// The chosen method with its fitted parameters.
+    #[serde(skip)]
+    pub model: Method,
     pub mean: f64,
     pub q50: f64,
     pub q90: f64,
@@ -69,10 +72,35 @@ pub fn forecast_series(history: &[f64], config: ForecastConfig) -> SeriesForecas
     SeriesForecast {
         demand_class: class,
         method: method.name(),
+        model: method,
         mean,
         q50: q(0.5),
         q90: q(0.9),
         q95: q(0.95),
+    }
+}
+
+impl SeriesForecast {
+    /// The forecast for the `step`-th future period (0 is the next one): the same for every
+    /// period, except that a seasonal naive forecast repeats last season's values, quantiles
+    /// shifting with the point forecast.
+    pub fn at(&self, history: &[f64], step: usize) -> SeriesForecast {
+        let Method::SeasonalNaive { period } = self.model else {
+            return self.clone();
+        };
+        let period = period.max(1);
+        let Some(first) = history.len().checked_sub(period) else {
+            return self.clone();
+        };
+        let mean = history[first + step % period].max(0.0);
+        let shift = mean - self.mean;
+        SeriesForecast {
+            mean,
+            q50: (self.q50 + shift).max(0.0),
+            q90: (self.q90 + shift).max(0.0),
+            q95: (self.q95 + shift).max(0.0),
+            ..self.clone()
+        }
     }
 }
 

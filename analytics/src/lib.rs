@@ -1,14 +1,23 @@
-//! The analytics job (step 3): a library of small pure stages.
+//! The analytics job (step 3): reorder predictions and demand forecasts from order history.
 //!
-//! So far: the demand-forecasting methods for intermittent and lumpy demand and the
-//! Syntetos–Boylan classification that chooses among them, on dense per-period series. The
-//! stages that read the order-line lake, bucket it (polars), backtest, and publish runs arrive
-//! with the rest of the predictive-analytics issue.
+//! A library of small pure stages: [`input`] reads and validates order lines (polars),
+//! [`history`] shapes them into per-pair order events and per-SKU demand series, [`reorder`] and
+//! [`forecast`] (with [`methods`], [`classify`], [`quantiles`], [`backtest`]) predict,
+//! [`calibrate`] (linfa) calibrates reorder probabilities, [`calibration`] scores them, and
+//! [`pipeline`] runs shards and merges them into a run that [`report`] writes out. [`synthetic`]
+//! generates order histories with known ground truth for tests and benchmarks.
 
 pub mod backtest;
+pub mod calibrate;
 pub mod calibration;
 pub mod classify;
+pub mod cli;
 pub mod forecast;
+pub mod history;
+pub mod input;
 pub mod methods;
+pub mod pipeline;
 pub mod quantiles;
 pub mod reorder;
+pub mod report;
+pub mod synthetic;

@@ -9,10 +9,10 @@
 //! within the horizon if it is active. The probability is calibrated downstream.
 
 use chrono::{Duration, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the pair's status is as of the prediction date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReorderStatus {
     /// The next order is expected within the horizon.
@@ -48,6 +48,11 @@ pub struct ReorderPrediction {
     pub suggested_quantity: f64,
     pub status: ReorderStatus,
     pub reason: String,
+    /// The model's inputs and internals, the calibration layer's features.
+    pub mean_gap_days: f64,
+    pub gap_cv: f64,
+    pub elapsed_days: f64,
+    pub p_active: f64,
 }
 
 /// The coefficient of variation of gaps assumed before any are seen (a gamma of shape 4).
@@ -127,13 +132,20 @@ pub fn predict(
             history.len()
         )
     };
+    let suggestion = if pack > 1.0 {
+        format!(
+            "suggested {} ({} packs of {})",
+            round2(suggested_quantity),
+            round2(suggested_quantity / pack),
+            round2(pack)
+        )
+    } else {
+        format!("suggested {}", round2(suggested_quantity))
+    };
     let reason = format!(
-        "{rhythm}; last order {} days ago; usually {} units, suggested {} ({} packs of {})",
+        "{rhythm}; last order {} days ago; usually {} units, {suggestion}",
         elapsed,
         round2(expected_quantity),
-        round2(suggested_quantity),
-        round2(suggested_quantity / pack),
-        round2(pack)
     );
     Some(ReorderPrediction {
         orders_seen: history.len(),
@@ -144,6 +156,10 @@ pub fn predict(
         suggested_quantity,
         status,
         reason,
+        mean_gap_days: mean_gap,
+        gap_cv: cv,
+        elapsed_days: elapsed,
+        p_active: active,
     })
 }
 

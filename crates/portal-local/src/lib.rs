@@ -7,6 +7,7 @@
 //! port; [`demo`] generates a seller's worth of demo data. The `portal` command
 //! (`src/main.rs`) drives them.
 
+pub mod analytics;
 pub mod auth;
 pub mod bench;
 pub mod clients;

@@ -73,10 +73,33 @@ enum Command {
         #[arg(long)]
         sub: Option<String>,
     },
+    /// Reorder predictions and demand forecasts: the analytics job, locally.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Measure the order-history page through the whole API against the bare store query beneath it.
     Bench(portal_local::bench::BenchArgs),
     /// Measure each built function's cold start and binary size against the Lambda budgets.
     BenchColdStart(portal_local::cold_start::ColdStartArgs),
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Run the job. With --orders, file to file: read the file, write the outputs to --out.
+    /// Without it, over the data folder's order-line lake: publish the run for the API.
+    Run {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        args: analytics::cli::RunArgs,
+    },
+    /// Write a generated order history with known ground truth (for benchmarks and trials).
+    Generate(portal_local::analytics::GenerateArgs),
+    /// Combine the parts that `run --shard i/n` left in DIR/shards/ into the run's outputs.
+    Merge {
+        /// The folder the shards wrote to.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -214,6 +237,18 @@ async fn main() -> anyhow::Result<()> {
             let app = LocalApp::open(&data.data_dir).await?;
             let response = portal_local::invoke::invoke(&app, &function, event).await?;
             write_stdout(&format!("{}\n", serde_json::to_string_pretty(&response)?))
+        }
+        Command::Analytics(AnalyticsCommand::Run { data, args }) => {
+            let text = portal_local::analytics::run(&data.data_dir, args).await?;
+            write_stdout(&text)
+        }
+        Command::Analytics(AnalyticsCommand::Generate(args)) => {
+            let text = portal_local::analytics::generate(args).await?;
+            write_stdout(&text)
+        }
+        Command::Analytics(AnalyticsCommand::Merge { out }) => {
+            let text = portal_local::analytics::merge(out).await?;
+            write_stdout(&text)
         }
         Command::Bench(args) => portal_local::bench::run(args).await,
         Command::BenchColdStart(args) => portal_local::cold_start::run(args).await,

@@ -1,0 +1,138 @@
+//! The calibration layer: a logistic regression (linfa) that maps the renewal model's
+//! probability and a few snapshot features to a calibrated probability of reordering within the
+//! horizon. It is trained on snapshots taken at earlier origins, whose outcomes are known.
+
+use crate::reorder::ReorderPrediction;
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+/// The number of features per snapshot.
+pub const FEATURES: usize = 6;
+
+/// The features of one prediction: the model's log-odds, how much history backs it, how late
+/// the pair is against its rhythm, the rhythm itself and its spread, and how long the whole
+/// account has been silent (a dying relationship shows there first).
+pub fn features(p: &ReorderPrediction, account_silent_days: f64) -> [f64; FEATURES] {
+    let q = p.p_reorder.clamp(1e-4, 1.0 - 1e-4);
+    [
+        (q / (1.0 - q)).ln(),
+        (p.orders_seen as f64).ln(),
+        (1.0 + p.elapsed_days / p.mean_gap_days.max(1.0)).ln(),
+        p.mean_gap_days.max(1.0).ln(),
+        p.gap_cv,
+        (1.0 + account_silent_days.max(0.0)).ln(),
+    ]
+}
+
+/// A fitted calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibrator {
+    pub mean: [f64; FEATURES],
+    pub scale: [f64; FEATURES],
+    pub weights: [f64; FEATURES],
+    pub intercept: f64,
+    /// Training rows.
+    pub rows: usize,
+}
+
+/// The most rows trained on; larger sets are thinned evenly (deterministically).
+const MAX_ROWS: usize = 300_000;
+/// Fewer rows than this, or fewer of either outcome than a tenth of it, give no calibration.
+const MIN_ROWS: usize = 50;
+
+impl Calibrator {
+    /// Fits on `(features, reordered)` rows, in the given order. Refuses (with the reason) when
+    /// there is too little data or only one outcome to learn from.
+    pub fn fit(rows: &[([f64; FEATURES], bool)]) -> Result<Calibrator, String> {
+        let positives = rows.iter().filter(|(_, y)| *y).count();
+        let negatives = rows.len() - positives;
+        if rows.len() < MIN_ROWS || positives.min(negatives) < MIN_ROWS / 10 {
+            return Err(format!(
+                "too little history to calibrate on ({} snapshots, {positives} reordered)",
+                rows.len()
+            ));
+        }
+        let step = rows.len().div_ceil(MAX_ROWS);
+        let kept: Vec<&([f64; FEATURES], bool)> = rows.iter().step_by(step).collect();
+        let n = kept.len() as f64;
+        let mut mean = [0.0; FEATURES];
+        let mut scale = [0.0; FEATURES];
+        for j in 0..FEATURES {
+            mean[j] = kept.iter().map(|(x, _)| x[j]).sum::<f64>() / n;
+            let var = kept
+                .iter()
+                .map(|(x, _)| (x[j] - mean[j]).powi(2))
+                .sum::<f64>()
+                / n;
+            scale[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
+        }
+        let mut x = Array2::zeros((kept.len(), FEATURES));
+        for (i, (row, _)) in kept.iter().enumerate() {
+            for j in 0..FEATURES {
+                x[[i, j]] = (row[j] - mean[j]) / scale[j];
+            }
+        }
+        let y: Array1<bool> = kept.iter().map(|(_, y)| *y).collect();
+        let model = LogisticRegression::default()
+            .alpha(1.0)
+            .max_iterations(200)
+            .fit(&Dataset::new(x, y))
+            .map_err(|e| format!("the logistic fit failed: {e}"))?;
+        // linfa labels the more frequent class positive: orient the weights toward "reordered".
+        let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
+        let mut weights = [0.0; FEATURES];
+        for (w, p) in weights.iter_mut().zip(model.params().iter()) {
+            *w = sign * p;
+        }
+        Ok(Calibrator {
+            mean,
+            scale,
+            weights,
+            intercept: sign * model.intercept(),
+            rows: kept.len(),
+        })
+    }
+
+    /// The calibrated probability for one row of features.
+    pub fn apply(&self, x: &[f64; FEATURES]) -> f64 {
+        let z = self.intercept
+            + (0..FEATURES)
+                .map(|j| self.weights[j] * (x[j] - self.mean[j]) / self.scale[j])
+                .sum::<f64>();
+        1.0 / (1.0 + (-z).exp())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_to_turn_an_overconfident_score_into_observed_frequencies() {
+        // Feature 0 says 90 % but only half of those rows reorder; at -90 % none do.
+        let mut rows = Vec::new();
+        for i in 0..400 {
+            let high = i % 2 == 0;
+            let mut x = [0.0; FEATURES];
+            x[0] = if high { 2.2 } else { -2.2 };
+            rows.push((x, high && i % 4 == 0));
+        }
+        let c = Calibrator::fit(&rows).expect("fits");
+        let mut high = [0.0; FEATURES];
+        high[0] = 2.2;
+        let mut low = high;
+        low[0] = -2.2;
+        assert!((c.apply(&high) - 0.5).abs() < 0.05, "{}", c.apply(&high));
+        assert!(c.apply(&low) < 0.05, "{}", c.apply(&low));
+    }
+
+    #[test]
+    fn refuses_a_single_outcome_or_a_handful_of_rows() {
+        let rows = vec![([0.0; FEATURES], true); 500];
+        assert!(Calibrator::fit(&rows).is_err());
+        let rows = vec![([0.0; FEATURES], true), ([1.0; FEATURES], false)];
+        assert!(Calibrator::fit(&rows).is_err());
+    }
+}

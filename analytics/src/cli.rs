@@ -1,0 +1,110 @@
+//! The command-line contract shared by `portal analytics` and the job's own binary:
+//!
+//! `run --orders FILE --as-of YYYY-MM-DD --out DIR [--horizon-days 30] [--bucket week|month]
+//! [--periods N] [--shard i/n]` and `merge --out DIR`.
+
+use crate::history::Bucket;
+use crate::input::{InputError, read_file};
+use crate::pipeline::{MergeError, Params, RunResult, Shard, finish, run_shard};
+use crate::report::{ReportError, read_shards, write_run, write_shard};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+
+/// The parameters of a run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Order lines, CSV or Parquet (by extension: .parquet or .pq), with columns account_id, sku,
+    /// order_date (YYYY-MM-DD), quantity, and optionally order_id, unit_price, division,
+    /// pack_size.
+    #[arg(long, value_name = "FILE")]
+    pub orders: Option<PathBuf>,
+    /// Predict as of this day; only history strictly before it is used.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = date_arg)]
+    pub as_of: Option<NaiveDate>,
+    /// The folder receiving reorder_predictions.csv, forecasts.csv (and .parquet) and run.json;
+    /// with --shard, the shard's part goes to DIR/shards/.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Reorder probabilities are for at least one order within this many days after as-of.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=366))]
+    pub horizon_days: i64,
+    /// The forecast period.
+    #[arg(long, value_enum, default_value = "month")]
+    pub bucket: Bucket,
+    /// How many periods to forecast, from the one holding as-of (also the backtest's length).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u16).range(1..=520))]
+    pub periods: u16,
+    /// Earlier origins, one horizon apart, whose snapshots train and score the calibration.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(2..=24))]
+    pub origins: u16,
+    /// Process one shard only, `i/n` (1-based): accounts and SKUs are split by a stable hash.
+    /// `merge` then combines the n parts into exactly the single run's results.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<Shard>,
+}
+
+impl RunArgs {
+    /// The run parameters, as of `as_of` (or the given default).
+    pub fn params(&self, default_as_of: NaiveDate) -> Params {
+        Params {
+            as_of: self.as_of.unwrap_or(default_as_of),
+            horizon_days: self.horizon_days,
+            bucket: self.bucket,
+            periods: usize::from(self.periods),
+            origins: usize::from(self.origins),
+        }
+    }
+}
+
+fn date_arg(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("expected YYYY-MM-DD, got `{s}`"))
+}
+
+/// Why a file-to-file run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0} is required with --orders")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+/// What a file-to-file command produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A whole run, written to the output folder.
+    Run(Box<RunResult>),
+    /// One shard's part, written to this file.
+    Shard(PathBuf),
+}
+
+/// `run --orders FILE ...`: reads, validates (nothing is written if the input is bad), runs and
+/// writes the outputs.
+pub fn run_files(args: &RunArgs) -> Result<Outcome, CliError> {
+    let orders_path = args
+        .orders
+        .as_deref()
+        .ok_or(CliError::Missing("--orders"))?;
+    let as_of = args.as_of.ok_or(CliError::Missing("--as-of"))?;
+    let out = args.out.as_deref().ok_or(CliError::Missing("--out"))?;
+    let orders = read_file(orders_path)?;
+    let params = args.params(as_of);
+    let part = run_shard(&orders, params, args.shard.unwrap_or(Shard::ALL));
+    if args.shard.is_some() {
+        return Ok(Outcome::Shard(write_shard(&part, out)?));
+    }
+    let run = finish(vec![part])?;
+    write_run(&run, out)?;
+    Ok(Outcome::Run(Box::new(run)))
+}
+
+/// `merge --out DIR`: combines the shard parts in `DIR/shards/` into the run's outputs.
+pub fn merge_files(out: &Path) -> Result<RunResult, CliError> {
+    let run = finish(read_shards(out)?)?;
+    write_run(&run, out)?;
+    Ok(run)
+}

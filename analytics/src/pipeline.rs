@@ -1,0 +1,800 @@
+//! The run: one shard's work ([`run_shard`]) and the step that merges shards, calibrates and
+//! scores ([`finish`]). A single run is one shard of one followed by `finish`, so `n` shards give
+//! exactly the single run's results: every shard sees the whole input (priors are global), owns
+//! the accounts (reorders) and SKUs (forecasts) its hash picks, and `finish` orders every merged
+//! collection before using it.
+
+use crate::backtest::{pinball, rmsse};
+use crate::calibrate::{Calibrator, FEATURES, features};
+use crate::calibration::{brier, expected_calibration_error, pr_auc, roc_auc};
+use crate::classify::{DemandClass, classify};
+use crate::forecast::{ForecastConfig, SeriesForecast, forecast_series};
+use crate::history::{Bucket, Pair, Series, pairs, series};
+use crate::input::OrderLines;
+use crate::reorder::{ReorderConfig, ReorderPrediction, ReorderStatus, predict};
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// What a run computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Params {
+    /// Only history strictly before this day is used.
+    pub as_of: NaiveDate,
+    /// Reorder probabilities are for at least one order in `[as_of, as_of + horizon_days)`.
+    pub horizon_days: i64,
+    pub bucket: Bucket,
+    /// Forecast periods, from the one holding as-of.
+    pub periods: usize,
+    /// Earlier origins (one horizon apart) whose snapshots train and score the calibration.
+    pub origins: usize,
+}
+
+impl Params {
+    pub fn new(as_of: NaiveDate) -> Params {
+        Params {
+            as_of,
+            horizon_days: 30,
+            bucket: Bucket::Month,
+            periods: 6,
+            origins: 4,
+        }
+    }
+
+    /// The origin `k` horizons before as-of (`k = 0` is as-of itself).
+    pub fn origin(&self, k: usize) -> NaiveDate {
+        self.as_of - Duration::days(self.horizon_days * k as i64)
+    }
+}
+
+/// Shard `index` of `count` (1-based), written `i/n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole input as one shard.
+    pub const ALL: Shard = Shard { index: 1, count: 1 };
+
+    /// Whether this shard owns `key` (an account id or a SKU): FNV-1a, stable everywhere.
+    pub fn owns(&self, key: &str) -> bool {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in key.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        hash % u64::from(self.count) == u64::from(self.index - 1)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("a shard is written i/n, like 2/8, not `{s}`"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad shard index `{i}`"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad shard count `{n}`"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("shard {s}: the index runs from 1 to the count"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// A reorder prediction as written out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReorderRow {
+    pub account_id: String,
+    pub sku: String,
+    pub orders_seen: usize,
+    pub last_order_date: NaiveDate,
+    pub expected_next_date: NaiveDate,
+    /// Calibrated probability of at least one order within the horizon.
+    pub p_reorder: f64,
+    pub expected_quantity: f64,
+    pub suggested_quantity: f64,
+    pub status: ReorderStatus,
+    pub reason: String,
+    /// The renewal model's own probability, before calibration.
+    pub p_model: f64,
+    pub mean_gap_days: f64,
+    /// The calibration layer's inputs.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub features: Option<[f64; FEATURES]>,
+}
+
+/// A forecast for one period of one series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForecastRow {
+    pub sku: String,
+    pub period_start: NaiveDate,
+    pub mean: f64,
+    pub q50: f64,
+    pub q90: f64,
+    pub q95: f64,
+    pub method: String,
+    pub demand_class: DemandClass,
+    /// Empty for the SKU's total.
+    pub division: Option<String>,
+}
+
+/// A snapshot at an earlier origin: the features then, and what happened in the horizon after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Horizons before as-of.
+    pub k: usize,
+    pub account_id: String,
+    pub sku: String,
+    pub features: [f64; FEATURES],
+    pub p_model: f64,
+    pub expected_next_date: NaiveDate,
+    /// The first order in the horizon after the origin, if any.
+    pub next_order: Option<NaiveDate>,
+}
+
+/// One series' out-of-sample scores: trained without its last `periods` periods, scored on them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesScore {
+    pub sku: String,
+    pub division: Option<String>,
+    pub demand_class: DemandClass,
+    pub rmsse: Option<f64>,
+    /// Pinball loss at 0.5, 0.9, 0.95, each over the mean absolute naive error in training.
+    pub scaled_pinball: Option<[f64; 3]>,
+    /// Sum of forecasts and of actuals over the test periods (for bias per class).
+    pub forecast_sum: f64,
+    pub actual_sum: f64,
+}
+
+/// What a run read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputSummary {
+    pub lines: usize,
+    /// Lines before as-of, the only ones used.
+    pub lines_used: usize,
+    pub accounts: usize,
+    pub skus: usize,
+    pub first_order_date: Option<NaiveDate>,
+    pub last_order_date_used: Option<NaiveDate>,
+    /// A digest of the input, so shards of different inputs are never merged.
+    pub fingerprint: String,
+}
+
+/// One shard's results, before calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardResult {
+    pub params: Params,
+    pub shard: Shard,
+    pub input: InputSummary,
+    pub reorders: Vec<ReorderRow>,
+    pub snapshots: Vec<Snapshot>,
+    pub forecasts: Vec<ForecastRow>,
+    pub scores: Vec<SeriesScore>,
+    pub timings_ms: BTreeMap<String, f64>,
+}
+
+/// Summarises `orders` for `params`.
+pub fn summarise(orders: &OrderLines, params: &Params) -> InputSummary {
+    let mut digest = Sha256::new();
+    for name in orders
+        .accounts
+        .iter()
+        .chain(&orders.skus)
+        .chain(&orders.divisions)
+    {
+        digest.update(name.as_bytes());
+        digest.update([0]);
+    }
+    for p in &orders.pack_sizes {
+        digest.update(p.unwrap_or(-1.0).to_le_bytes());
+    }
+    for l in &orders.lines {
+        digest.update(l.account.to_le_bytes());
+        digest.update(l.sku.to_le_bytes());
+        digest.update(l.division.map_or(-1, i64::from).to_le_bytes());
+        digest.update(l.date.to_string().as_bytes());
+        digest.update(l.quantity.to_le_bytes());
+    }
+    let used = orders.lines.iter().filter(|l| l.date < params.as_of);
+    InputSummary {
+        lines: orders.lines.len(),
+        lines_used: used.clone().count(),
+        accounts: orders.accounts.len(),
+        skus: orders.skus.len(),
+        first_order_date: orders.lines.iter().map(|l| l.date).min(),
+        last_order_date_used: used.map(|l| l.date).max(),
+        fingerprint: hex(&digest.finalize()[..16]),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Priors as of one origin: typical gaps per SKU, per account and overall, and each account's
+/// last order.
+struct Priors {
+    sku_gap: Vec<Option<f64>>,
+    account_gap: Vec<Option<f64>>,
+    global_gap: f64,
+    account_last: Vec<Option<NaiveDate>>,
+}
+
+/// Pairs needed before a SKU's or an account's median gap is trusted as a prior.
+const PRIOR_MIN_PAIRS: usize = 3;
+
+impl Priors {
+    fn at(orders: &OrderLines, pairs: &[Pair], origin: NaiveDate, fallback: f64) -> Priors {
+        let mut by_sku: Vec<Vec<f64>> = vec![Vec::new(); orders.skus.len()];
+        let mut by_account: Vec<Vec<f64>> = vec![Vec::new(); orders.accounts.len()];
+        let mut account_last: Vec<Option<NaiveDate>> = vec![None; orders.accounts.len()];
+        let mut all = Vec::new();
+        for pair in pairs {
+            let seen = &pair.events[..pair.events.partition_point(|(d, _)| *d < origin)];
+            let (Some(first), Some(last)) = (seen.first(), seen.last()) else {
+                continue;
+            };
+            let a = &mut account_last[pair.account as usize];
+            *a = (*a).max(Some(last.0));
+            if seen.len() >= 2 {
+                let gap = (last.0 - first.0).num_days() as f64 / (seen.len() - 1) as f64;
+                by_sku[pair.sku as usize].push(gap);
+                by_account[pair.account as usize].push(gap);
+                all.push(gap);
+            }
+        }
+        let median_of = |v: &mut Vec<f64>, min: usize| (v.len() >= min).then(|| median(v));
+        Priors {
+            sku_gap: by_sku
+                .iter_mut()
+                .map(|v| median_of(v, PRIOR_MIN_PAIRS))
+                .collect(),
+            account_gap: by_account
+                .iter_mut()
+                .map(|v| median_of(v, PRIOR_MIN_PAIRS))
+                .collect(),
+            global_gap: median_of(&mut all, 1).unwrap_or(fallback),
+            account_last,
+        }
+    }
+
+    fn gap(&self, pair: &Pair) -> f64 {
+        self.sku_gap[pair.sku as usize]
+            .or(self.account_gap[pair.account as usize])
+            .unwrap_or(self.global_gap)
+    }
+
+    fn account_silent_days(&self, pair: &Pair, origin: NaiveDate) -> f64 {
+        self.account_last[pair.account as usize].map_or(0.0, |d| (origin - d).num_days() as f64)
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// How much the prior gap weighs, in gaps, and the prior chance a pair is still active.
+const PRIOR_WEIGHT: f64 = 2.0;
+const PRIOR_ACTIVE: f64 = 0.9;
+
+fn reorder_config(params: &Params, origin: NaiveDate) -> ReorderConfig {
+    ReorderConfig {
+        as_of: origin,
+        horizon_days: params.horizon_days,
+        prior_weight: PRIOR_WEIGHT,
+        prior_active: PRIOR_ACTIVE,
+    }
+}
+
+fn pack_size(orders: &OrderLines, sku: u32) -> f64 {
+    orders.pack_sizes[sku as usize].unwrap_or(1.0)
+}
+
+/// Runs one shard on `orders` (the whole input: every shard reads all of it).
+pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResult {
+    let mut timings = BTreeMap::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, timings: &mut BTreeMap<String, f64>| {
+        timings.insert(name.to_string(), clock.elapsed().as_secs_f64() * 1e3);
+        clock = Instant::now();
+    };
+
+    let input = summarise(orders, &params);
+    let all_pairs = pairs(orders, params.as_of);
+    let owned: Vec<&Pair> = all_pairs
+        .iter()
+        .filter(|p| shard.owns(&orders.accounts[p.account as usize]))
+        .collect();
+    lap("prepare", &mut timings);
+
+    let fallback = params.horizon_days as f64;
+    let priors = Priors::at(orders, &all_pairs, params.as_of, fallback);
+    let reorders: Vec<ReorderRow> = owned
+        .iter()
+        .filter_map(|pair| {
+            let origin = params.as_of;
+            let p = predict(
+                &pair.events,
+                priors.gap(pair),
+                pack_size(orders, pair.sku),
+                reorder_config(&params, origin),
+            )?;
+            let x = features(&p, priors.account_silent_days(pair, origin));
+            Some(row(orders, pair, p, x))
+        })
+        .collect();
+    lap("reorder", &mut timings);
+
+    let mut snapshots = Vec::new();
+    for k in 1..=params.origins {
+        let origin = params.origin(k);
+        let priors = Priors::at(orders, &all_pairs, origin, fallback);
+        let end = origin + Duration::days(params.horizon_days);
+        for pair in &owned {
+            let Some(p) = predict(
+                &pair.events,
+                priors.gap(pair),
+                pack_size(orders, pair.sku),
+                reorder_config(&params, origin),
+            ) else {
+                continue;
+            };
+            let next_order = pair
+                .events
+                .iter()
+                .map(|(d, _)| *d)
+                .find(|d| *d >= origin)
+                .filter(|d| *d < end);
+            snapshots.push(Snapshot {
+                k,
+                account_id: orders.accounts[pair.account as usize].clone(),
+                sku: orders.skus[pair.sku as usize].clone(),
+                features: features(&p, priors.account_silent_days(pair, origin)),
+                p_model: p.p_reorder,
+                expected_next_date: p.expected_next_date,
+                next_order,
+            });
+        }
+    }
+    lap("snapshots", &mut timings);
+
+    let demand = series(orders, params.as_of, params.bucket, |sku| {
+        shard.owns(&orders.skus[sku as usize])
+    });
+    let config = ForecastConfig {
+        season: params.bucket.season(),
+        holdout: params.periods.max(4),
+    };
+    let mut forecasts = Vec::new();
+    let mut scores = Vec::new();
+    for s in &demand {
+        let sku = orders.skus[s.sku as usize].clone();
+        let division = s.division.map(|d| orders.divisions[d as usize].clone());
+        let f = forecast_series(&s.values, config);
+        let end = s.first + s.values.len() as i64;
+        for step in 0..params.periods {
+            let at = f.at(&s.values, step);
+            forecasts.push(ForecastRow {
+                sku: sku.clone(),
+                period_start: params.bucket.start(end + step as i64),
+                mean: at.mean,
+                q50: at.q50,
+                q90: at.q90,
+                q95: at.q95,
+                method: at.method.to_string(),
+                demand_class: at.demand_class,
+                division: division.clone(),
+            });
+        }
+        scores.extend(score_series(s, sku, division, params.periods, config));
+    }
+    lap("forecast", &mut timings);
+
+    ShardResult {
+        params,
+        shard,
+        input,
+        reorders,
+        snapshots,
+        forecasts,
+        scores,
+        timings_ms: timings,
+    }
+}
+
+fn row(orders: &OrderLines, pair: &Pair, p: ReorderPrediction, x: [f64; FEATURES]) -> ReorderRow {
+    ReorderRow {
+        account_id: orders.accounts[pair.account as usize].clone(),
+        sku: orders.skus[pair.sku as usize].clone(),
+        orders_seen: p.orders_seen,
+        last_order_date: p.last_order_date,
+        expected_next_date: p.expected_next_date,
+        p_reorder: p.p_reorder,
+        expected_quantity: p.expected_quantity,
+        suggested_quantity: p.suggested_quantity,
+        status: p.status,
+        reason: p.reason,
+        p_model: p.p_reorder,
+        mean_gap_days: p.mean_gap_days,
+        features: Some(x),
+    }
+}
+
+/// Training periods a series needs before it is scored.
+const MIN_TRAIN: usize = 6;
+
+/// Scores a series out of sample: fit without its last `periods`, forecast them, compare.
+fn score_series(
+    s: &Series,
+    sku: String,
+    division: Option<String>,
+    periods: usize,
+    config: ForecastConfig,
+) -> Option<SeriesScore> {
+    let n = s.values.len();
+    if periods == 0 || n < periods + MIN_TRAIN {
+        return None;
+    }
+    let (train, test) = s.values.split_at(n - periods);
+    let f: SeriesForecast = forecast_series(train, config);
+    let steps: Vec<SeriesForecast> = (0..periods).map(|h| f.at(train, h)).collect();
+    let pairs: Vec<(f64, f64)> = steps.iter().zip(test).map(|(f, y)| (f.mean, *y)).collect();
+    let scale =
+        train.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (n - periods - 1) as f64;
+    let scaled_pinball = (scale > 0.0).then(|| {
+        let loss = |q: fn(&SeriesForecast) -> f64, tau: f64| {
+            steps
+                .iter()
+                .zip(test)
+                .map(|(f, y)| pinball(*y, q(f), tau))
+                .sum::<f64>()
+                / periods as f64
+                / scale
+        };
+        [
+            loss(|f| f.q50, 0.5),
+            loss(|f| f.q90, 0.9),
+            loss(|f| f.q95, 0.95),
+        ]
+    });
+    Some(SeriesScore {
+        sku,
+        division,
+        demand_class: classify(train),
+        rmsse: rmsse(train, &pairs),
+        scaled_pinball,
+        forecast_sum: pairs.iter().map(|(f, _)| f).sum(),
+        actual_sum: test.iter().sum(),
+    })
+}
+
+/// Why shards cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("no shard results to merge")]
+    Empty,
+    #[error("shard {0} was run with other parameters than shard {1}")]
+    Params(Shard, Shard),
+    #[error("shard {0} read other input than shard {1}")]
+    Input(Shard, Shard),
+    #[error(
+        "shards do not make a whole: expected {expected} shards 1/{expected}..{expected}/{expected}, got {got}"
+    )]
+    Incomplete { expected: u32, got: String },
+}
+
+/// Probability scores of one set of predictions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbabilityScores {
+    pub pr_auc: Option<f64>,
+    pub roc_auc: Option<f64>,
+    pub brier: Option<f64>,
+    pub calibration_error: Option<f64>,
+}
+
+impl ProbabilityScores {
+    pub fn of(pairs: &[(f64, bool)]) -> ProbabilityScores {
+        ProbabilityScores {
+            pr_auc: pr_auc(pairs),
+            roc_auc: roc_auc(pairs),
+            brier: brier(pairs),
+            calibration_error: expected_calibration_error(pairs, 10),
+        }
+    }
+}
+
+/// The reorder backtest: predictions made at the latest fully observed origin (one horizon
+/// before as-of), with the calibration trained on the origins before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReorderBacktest {
+    pub origin: NaiveDate,
+    pub pairs: usize,
+    pub reordered: usize,
+    /// The renewal model's probabilities.
+    pub model: ProbabilityScores,
+    /// After the calibration layer.
+    pub calibrated: ProbabilityScores,
+    /// Mean absolute error in days of `expected_next_date`, over pairs that did reorder.
+    pub next_date_mae_days: Option<f64>,
+}
+
+/// The forecast backtest of one demand class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassBacktest {
+    pub series: usize,
+    pub rmsse: Option<f64>,
+    /// Mean scaled pinball loss at 0.5, 0.9 and 0.95, and their mean.
+    pub scaled_pinball_q50: Option<f64>,
+    pub scaled_pinball_q90: Option<f64>,
+    pub scaled_pinball_q95: Option<f64>,
+    pub scaled_pinball: Option<f64>,
+    /// (forecast - actual) / actual over the class's test periods.
+    pub bias: Option<f64>,
+}
+
+/// How the probabilities were calibrated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationSummary {
+    /// `logistic`, or `none` (the model's probabilities as they are).
+    pub method: String,
+    pub note: Option<String>,
+    pub calibrator: Option<Calibrator>,
+}
+
+/// Everything a run measured about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub reorder: ReorderBacktest,
+    /// Per demand class (SKU totals only), and `all`.
+    pub forecast: BTreeMap<String, ClassBacktest>,
+}
+
+/// A finished run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// Derived from the input and the parameters: a rerun gets the same id.
+    pub run_id: String,
+    pub params: Params,
+    pub shards: u32,
+    pub input: InputSummary,
+    pub reorders: Vec<ReorderRow>,
+    pub forecasts: Vec<ForecastRow>,
+    pub calibration: CalibrationSummary,
+    pub metrics: Metrics,
+    /// Per stage, summed over shards.
+    pub timings_ms: BTreeMap<String, f64>,
+}
+
+/// Merges shard results (any order), calibrates, and scores the run.
+pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
+    let first = parts.first().ok_or(MergeError::Empty)?;
+    let (params, input, shard0) = (first.params, first.input.clone(), first.shard);
+    for p in &parts {
+        if p.params != params {
+            return Err(MergeError::Params(p.shard, shard0));
+        }
+        if p.input != input {
+            return Err(MergeError::Input(p.shard, shard0));
+        }
+    }
+    parts.sort_by_key(|p| p.shard.index);
+    let count = shard0.count;
+    let indices: Vec<u32> = parts.iter().map(|p| p.shard.index).collect();
+    if indices != (1..=count).collect::<Vec<_>>() || parts.iter().any(|p| p.shard.count != count) {
+        return Err(MergeError::Incomplete {
+            expected: count,
+            got: parts
+                .iter()
+                .map(|p| p.shard.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+
+    let started = Instant::now();
+    let mut timings: BTreeMap<String, f64> = BTreeMap::new();
+    let mut reorders = Vec::new();
+    let mut snapshots = Vec::new();
+    let mut forecasts = Vec::new();
+    let mut scores = Vec::new();
+    for p in parts {
+        for (stage, ms) in p.timings_ms {
+            *timings.entry(stage).or_default() += ms;
+        }
+        reorders.extend(p.reorders);
+        snapshots.extend(p.snapshots);
+        forecasts.extend(p.forecasts);
+        scores.extend(p.scores);
+    }
+    reorders.sort_by(|a, b| (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku)));
+    snapshots.sort_by(|a, b| (a.k, &a.account_id, &a.sku).cmp(&(b.k, &b.account_id, &b.sku)));
+    forecasts.sort_by(|a, b| {
+        (&a.sku, &a.division, a.period_start).cmp(&(&b.sku, &b.division, b.period_start))
+    });
+    scores.sort_by(|a, b| (&a.sku, &a.division).cmp(&(&b.sku, &b.division)));
+
+    // Score the calibration honestly: trained on older origins, tested on the latest.
+    let outcome = |s: &Snapshot| (s.features, s.next_order.is_some());
+    let older: Vec<_> = snapshots.iter().filter(|s| s.k >= 2).map(outcome).collect();
+    let latest: Vec<&Snapshot> = snapshots.iter().filter(|s| s.k == 1).collect();
+    let held_out = Calibrator::fit(&older).ok();
+    let model_pairs: Vec<(f64, bool)> = latest
+        .iter()
+        .map(|s| (s.p_model, s.next_order.is_some()))
+        .collect();
+    let calibrated_pairs: Vec<(f64, bool)> = latest
+        .iter()
+        .map(|s| {
+            let p = held_out
+                .as_ref()
+                .map_or(s.p_model, |c| c.apply(&s.features));
+            (p, s.next_order.is_some())
+        })
+        .collect();
+    let errors: Vec<f64> = latest
+        .iter()
+        .filter_map(|s| Some((s.next_order? - s.expected_next_date).num_days().abs() as f64))
+        .collect();
+    let reorder = ReorderBacktest {
+        origin: params.origin(1),
+        pairs: latest.len(),
+        reordered: errors.len(),
+        model: ProbabilityScores::of(&model_pairs),
+        calibrated: ProbabilityScores::of(&calibrated_pairs),
+        next_date_mae_days: (!errors.is_empty())
+            .then(|| errors.iter().sum::<f64>() / errors.len() as f64),
+    };
+
+    // The production calibration learns from every origin.
+    let all: Vec<_> = snapshots.iter().map(outcome).collect();
+    let calibration = match Calibrator::fit(&all) {
+        Ok(c) => {
+            for r in &mut reorders {
+                if let Some(x) = &r.features {
+                    r.p_reorder = c.apply(x);
+                }
+            }
+            CalibrationSummary {
+                method: "logistic".into(),
+                note: None,
+                calibrator: Some(c),
+            }
+        }
+        Err(why) => CalibrationSummary {
+            method: "none".into(),
+            note: Some(why),
+            calibrator: None,
+        },
+    };
+    for r in &mut reorders {
+        r.features = None;
+    }
+    timings.insert("calibrate".into(), started.elapsed().as_secs_f64() * 1e3);
+
+    let metrics = Metrics {
+        reorder,
+        forecast: class_backtests(&scores),
+    };
+    let run_id = run_id(&params, &input);
+    Ok(RunResult {
+        run_id,
+        params,
+        shards: count,
+        input,
+        reorders,
+        forecasts,
+        calibration,
+        metrics,
+        timings_ms: timings,
+    })
+}
+
+/// `YYYY-MM-DD-` and twelve hex digits of the input's and parameters' digest.
+fn run_id(params: &Params, input: &InputSummary) -> String {
+    let mut digest = Sha256::new();
+    digest.update(input.fingerprint.as_bytes());
+    digest.update(serde_json::to_vec(params).unwrap_or_default());
+    format!("{}-{}", params.as_of, &hex(&digest.finalize()[..6]))
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+fn class_backtests(scores: &[SeriesScore]) -> BTreeMap<String, ClassBacktest> {
+    let totals: Vec<&SeriesScore> = scores.iter().filter(|s| s.division.is_none()).collect();
+    let mut groups: BTreeMap<String, Vec<&SeriesScore>> = BTreeMap::new();
+    for s in &totals {
+        let class = serde_json::to_value(s.demand_class)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        groups.entry(class).or_default().push(s);
+    }
+    groups.insert("all".into(), totals);
+    groups
+        .into_iter()
+        .map(|(class, group)| {
+            let pinball = |i: usize| mean(group.iter().filter_map(|s| Some(s.scaled_pinball?[i])));
+            let actual: f64 = group.iter().map(|s| s.actual_sum).sum();
+            let forecast: f64 = group.iter().map(|s| s.forecast_sum).sum();
+            let backtest = ClassBacktest {
+                series: group.len(),
+                rmsse: mean(group.iter().filter_map(|s| s.rmsse)),
+                scaled_pinball_q50: pinball(0),
+                scaled_pinball_q90: pinball(1),
+                scaled_pinball_q95: pinball(2),
+                scaled_pinball: mean(
+                    group
+                        .iter()
+                        .filter_map(|s| s.scaled_pinball.map(|p| p.iter().sum::<f64>() / 3.0)),
+                ),
+                bias: (actual > 0.0).then(|| (forecast - actual) / actual),
+            };
+            (class, backtest)
+        })
+        .collect()
+}
+
+/// Runs the whole input as one shard and finishes it.
+pub fn run(orders: &OrderLines, params: Params) -> Result<RunResult, MergeError> {
+    finish(vec![run_shard(orders, params, Shard::ALL)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_one_based_and_partition_every_key() {
+        assert_eq!("2/8".parse::<Shard>(), Ok(Shard { index: 2, count: 8 }));
+        assert!("0/8".parse::<Shard>().is_err());
+        assert!("9/8".parse::<Shard>().is_err());
+        assert!("1/0".parse::<Shard>().is_err());
+        assert!("3".parse::<Shard>().is_err());
+        for key in ["ACC-1", "ACC-2", "SKU-77", "", "é"] {
+            let owners = (1..=5)
+                .filter(|i| {
+                    Shard {
+                        index: *i,
+                        count: 5,
+                    }
+                    .owns(key)
+                })
+                .count();
+            assert_eq!(owners, 1, "{key}");
+            assert!(Shard::ALL.owns(key));
+        }
+    }
+
+    #[test]
+    fn origins_step_back_one_horizon_at_a_time() {
+        let p = Params::new(NaiveDate::from_ymd_opt(2024, 3, 31).expect("date"));
+        assert_eq!(p.origin(0), p.as_of);
+        assert_eq!(p.origin(2).to_string(), "2024-01-31");
+    }
+}

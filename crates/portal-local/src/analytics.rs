@@ -1,0 +1,133 @@
+//! `portal analytics`: the analytics job on this machine, file to file or over the data folder.
+
+use analytics::cli::{Outcome, RunArgs, merge_files, run_files};
+use analytics::input::Format;
+use analytics::pipeline::RunResult;
+use analytics::{report, synthetic};
+use anyhow::Context;
+use chrono::NaiveDate;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// `portal analytics run`.
+pub async fn run(data_dir: &Path, args: RunArgs) -> anyhow::Result<String> {
+    if args.orders.is_none() {
+        let _ = data_dir;
+        anyhow::bail!("--orders is required (the lake mode arrives with publishing)");
+    }
+    let out = args.out.clone().unwrap_or_default();
+    let outcome = tokio::task::spawn_blocking(move || run_files(&args))
+        .await
+        .context("the analytics run stopped")??;
+    Ok(match outcome {
+        Outcome::Run(run) => describe(&run, &out),
+        Outcome::Shard(path) => format!("wrote shard part {}\n", path.display()),
+    })
+}
+
+/// `portal analytics merge`.
+pub async fn merge(out: PathBuf) -> anyhow::Result<String> {
+    let dir = out.clone();
+    let run = tokio::task::spawn_blocking(move || merge_files(&dir))
+        .await
+        .context("the merge stopped")??;
+    Ok(describe(&run, &out))
+}
+
+/// `portal analytics generate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateArgs {
+    /// About this many order lines.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub lines: usize,
+    #[arg(long, default_value_t = 5_000)]
+    pub accounts: usize,
+    #[arg(long, default_value_t = 20_000)]
+    pub skus: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The first day of history.
+    #[arg(long, default_value = "2021-01-01")]
+    pub start: NaiveDate,
+    /// No order on or after this day.
+    #[arg(long, default_value = "2025-01-01")]
+    pub end: NaiveDate,
+    /// The order-line file to write, CSV or Parquet (by extension).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Also write each pair's truth (rhythm, regularity, when it ended) as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+}
+
+pub async fn generate(args: GenerateArgs) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let history = synthetic::generate(synthetic::Spec {
+            seed: args.seed,
+            accounts: args.accounts,
+            skus: args.skus,
+            lines: args.lines,
+            start: args.start,
+            end: args.end,
+        });
+        write_frame(&mut history.lines_frame()?, &args.out)?;
+        if let Some(truth) = &args.truth {
+            write_frame(&mut history.truth_frame()?, truth)?;
+        }
+        Ok(format!(
+            "wrote {} order lines of {} pairs to {}\n",
+            history.lines.len(),
+            history.pairs.len(),
+            args.out.display()
+        ))
+    })
+    .await
+    .context("the generator stopped")?
+}
+
+fn write_frame(frame: &mut polars::prelude::DataFrame, path: &Path) -> anyhow::Result<()> {
+    let bytes = match Format::of(path) {
+        Format::Csv => report::csv_bytes(frame)?,
+        Format::Parquet => report::parquet_bytes(frame)?,
+    };
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A few lines on what a run produced.
+pub fn describe(run: &RunResult, out: &Path) -> String {
+    let mut text = String::new();
+    let m = &run.metrics;
+    let _ = writeln!(
+        text,
+        "run {} as of {}: {} reorder predictions, {} forecast rows ({} lines used of {}) -> {}",
+        run.run_id,
+        run.params.as_of,
+        run.reorders.len(),
+        run.forecasts.len(),
+        run.input.lines_used,
+        run.input.lines,
+        out.display()
+    );
+    let fmt = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+    let _ = writeln!(
+        text,
+        "reorder backtest at {}: PR-AUC {} (model {}), ROC-AUC {}, Brier {}, calibration error {}",
+        m.reorder.origin,
+        fmt(m.reorder.calibrated.pr_auc),
+        fmt(m.reorder.model.pr_auc),
+        fmt(m.reorder.calibrated.roc_auc),
+        fmt(m.reorder.calibrated.brier),
+        fmt(m.reorder.calibrated.calibration_error),
+    );
+    for (class, b) in &m.forecast {
+        let _ = writeln!(
+            text,
+            "forecast backtest {class}: {} series, RMSSE {}, scaled pinball {}, bias {}",
+            b.series,
+            fmt(b.rmsse),
+            fmt(b.scaled_pinball),
+            fmt(b.bias)
+        );
+    }
+    text
+}
