@@ -3,13 +3,16 @@
 //! so a test can check that no response to A's users mentions any of them.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use portal_domain::insights::{
+    AccountOutlook, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion, SkuForecast,
+};
 use portal_domain::model::{
     Account, Address, Division, Document, DocumentAudience, DocumentKind, DocumentLinks, Invoice,
     InvoiceKind, LineStatus, Order, OrderLine, OrderStatus, OrderSummary, PaymentState, Product,
     Shipment, ShipmentStatus, StatusChange, Totals, TrackingEvent, User,
 };
 use portal_domain::{AccountId, BatchId, Currency, OrderId, PoNumber, Role, Sku, TrackingNumber};
-use portal_store::{Record, Store};
+use portal_store::{Record, RunItems, Store};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -477,6 +480,88 @@ pub fn file_of(document: &str) -> Vec<u8> {
     format!("%PDF-1.4 fixture file of {document}\n%%EOF\n").into_bytes()
 }
 
+/// The fixture's published analytics run.
+pub const RUN_ID: &str = "2024-06-01-fixture";
+/// A's SKU that is due, and the one that is lapsing.
+pub const DUE_SKU_A: &str = SKU_HOSE;
+pub const LAPSING_SKU_A: &str = SKU_PUMP;
+
+fn suggestion(account: &str, sku: &str, status: ReorderStatus, p: f64) -> ReorderSuggestion {
+    let last = NaiveDate::from_ymd_opt(2024, 5, 1).expect("date");
+    ReorderSuggestion {
+        account_id: id(account),
+        sku: id(sku),
+        status,
+        p_reorder: p,
+        orders_seen: 6,
+        last_order_date: last,
+        expected_next_date: last + Duration::days(35),
+        expected_quantity: 12.0,
+        suggested_quantity: 20.0,
+        reason: format!("fixture reason for {account} {sku}"),
+    }
+}
+
+/// The fixture's analytics run: suggestions for A and B, forecasts for two SKUs.
+pub fn analytics_run() -> (AnalyticsRun, RunItems) {
+    let suggestions = vec![
+        suggestion(ACCOUNT_A, LAPSING_SKU_A, ReorderStatus::Lapsing, 0.05),
+        suggestion(ACCOUNT_A, DUE_SKU_A, ReorderStatus::Due, 0.8),
+        suggestion(ACCOUNT_B, SKU_BOLT, ReorderStatus::Overdue, 0.6),
+        suggestion(ACCOUNT_B, SKU_HOSE, ReorderStatus::Lapsing, 0.1),
+        suggestion(ACCOUNT_B, SKU_PUMP, ReorderStatus::Lapsing, 0.1),
+    ];
+    let outlooks = [ACCOUNT_A, ACCOUNT_B]
+        .into_iter()
+        .map(|account| {
+            AccountOutlook::from_statuses(
+                id(account),
+                suggestions
+                    .iter()
+                    .filter(|s| s.account_id.as_str() == account)
+                    .map(|s| s.status),
+            )
+        })
+        .collect();
+    let forecast = |sku: &str, division: Option<&str>, mean: f64| SkuForecast {
+        sku: id(sku),
+        division: division.map(id),
+        bucket: "month".into(),
+        method: "sba".into(),
+        demand_class: "intermittent".into(),
+        periods: (0..3)
+            .map(|m| PeriodForecast {
+                period_start: NaiveDate::from_ymd_opt(2024, 6 + m, 1).expect("date"),
+                mean,
+                q50: mean.round(),
+                q90: mean * 2.0,
+                q95: mean * 3.0,
+            })
+            .collect(),
+    };
+    let run = AnalyticsRun {
+        run_id: RUN_ID.into(),
+        as_of: NaiveDate::from_ymd_opt(2024, 6, 1).expect("date"),
+        published_at: DateTime::parse_from_rfc3339("2024-06-01T03:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc),
+        report: serde_json::json!({
+            "params": {"as_of": "2024-06-01", "horizon_days": 30},
+            "metrics": {"reorder": {"calibrated": {"pr_auc": 0.7}}}
+        }),
+    };
+    let items = RunItems {
+        suggestions,
+        outlooks,
+        forecasts: vec![
+            forecast(SKU_BOLT, None, 4.0),
+            forecast(SKU_HOSE, None, 2.5),
+            forecast(SKU_HOSE, Some("HYD"), 2.5),
+        ],
+    };
+    (run, items)
+}
+
 /// Loads the fixture through the store.
 pub async fn load(store: &Store) {
     let mut records = records();
@@ -490,4 +575,7 @@ pub async fn load(store: &Store) {
         records.push(Record::Document(document));
     }
     store.put_records(&records).await.expect("fixture stored");
+    let (run, items) = analytics_run();
+    store.put_run(&run, &items).await.expect("run stored");
+    assert!(store.flip_current_run(&run).await.expect("run served"));
 }

@@ -20,11 +20,26 @@ enum Expect {
 struct Probe {
     foreign: Vec<(String, Expect)>,
     own: String,
+    /// For the seller's staff only: a 403 for every customer-side user, whatever it aims at.
+    staff_only: bool,
 }
 
 fn probe(path: &str) -> Option<Probe> {
     let hidden = |uri: String| vec![(uri, Expect::Hidden)];
-    let p = |foreign: Vec<(String, Expect)>, own: String| Some(Probe { foreign, own });
+    let p = |foreign: Vec<(String, Expect)>, own: String| {
+        Some(Probe {
+            foreign,
+            own,
+            staff_only: false,
+        })
+    };
+    let staff = |foreign: Vec<(String, Expect)>, own: String| {
+        Some(Probe {
+            foreign,
+            own,
+            staff_only: true,
+        })
+    };
     match path {
         "/me" => p(vec![("/me".into(), Expect::NoLeak)], "/me".into()),
         "/accounts" => p(
@@ -108,6 +123,32 @@ fn probe(path: &str) -> Option<Probe> {
             ],
             format!("/products/{SKU_HOSE}/certificates"),
         ),
+        "/reorder-suggestions" => p(
+            hidden(format!("/reorder-suggestions?account={ACCOUNT_B}")),
+            format!("/reorder-suggestions?account={ACCOUNT_A}"),
+        ),
+        "/worklist" => p(
+            vec![
+                (format!("/worklist?account={ACCOUNT_B}"), Expect::Hidden),
+                (
+                    "/worklist?status=due,overdue,lapsing,not-yet-due".into(),
+                    Expect::NoLeak,
+                ),
+            ],
+            format!("/worklist?account={ACCOUNT_A}"),
+        ),
+        "/forecasts" => staff(
+            vec![("/forecasts".into(), Expect::NoLeak)],
+            format!("/forecasts?sku_prefix={SKU_HOSE}"),
+        ),
+        "/forecasts/{sku}" => staff(
+            vec![(format!("/forecasts/{SKU_BOLT}"), Expect::NoLeak)],
+            format!("/forecasts/{SKU_HOSE}"),
+        ),
+        "/analytics/run" => staff(
+            vec![("/analytics/run".into(), Expect::NoLeak)],
+            "/analytics/run".into(),
+        ),
         _ => None,
     }
 }
@@ -127,7 +168,7 @@ fn every_route() -> Vec<(&'static str, String)> {
             routes.push((function, route.path.to_owned()));
         }
     }
-    assert!(routes.len() >= 19, "the routers lost routes: {routes:?}");
+    assert!(routes.len() >= 24, "the routers lost routes: {routes:?}");
     routes
 }
 
@@ -158,6 +199,14 @@ async fn every_route_hides_the_other_accounts_objects_from_every_role_of_account
     let app = spawn_app().await;
     for (path, probe) in probes() {
         for user in A_SIDE {
+            if probe.staff_only && user != MANAGER_A {
+                for uri in std::iter::once(&probe.own).chain(probe.foreign.iter().map(|(u, _)| u)) {
+                    let reply = app.get(user, uri).await;
+                    reply.assert_problem(403, "forbidden");
+                    assert_no_foreign_data(&reply, &format!("{user} GET {uri}"));
+                }
+                continue;
+            }
             let own = app.get(user, &probe.own).await;
             assert_eq!(
                 own.status, 200,

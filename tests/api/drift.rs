@@ -153,3 +153,25 @@ fn a_write_or_a_broad_policy_template_fails_the_least_privilege_check() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn the_analytics_job_is_configured_and_may_not_delete_or_scan_the_table() {
+    let template = template();
+    let problems: Vec<String> = variables_are_set(&template, &analytics_job::VARIABLES)
+        .into_iter()
+        .filter(|p| p.starts_with("AnalyticsJob "))
+        .collect();
+    assert_eq!(problems, Vec::<String>::new());
+    let job = template
+        .functions
+        .iter()
+        .find(|f| f.binary.as_deref() == Some("analytics-job"))
+        .expect("the template has the analytics job");
+    for action in &job.actions {
+        assert!(
+            !["dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:*", "s3:*"]
+                .contains(&action.as_str()),
+            "the analytics job may {action}"
+        );
+    }
+}

@@ -1,19 +1,47 @@
 //! `portal analytics`: the analytics job on this machine, file to file or over the data folder.
 
+use crate::LocalApp;
 use analytics::cli::{Outcome, RunArgs, merge_files, run_files};
 use analytics::input::Format;
-use analytics::pipeline::RunResult;
+use analytics::pipeline::{Params, RunResult};
 use analytics::{report, synthetic};
+use analytics_job::{LakeLine, Published};
 use anyhow::Context;
 use chrono::NaiveDate;
+use portal_domain::model::{OrderStatus, Product};
+use portal_store::Record;
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-/// `portal analytics run`.
+/// `portal analytics run`: file to file with `--orders`, else over the data folder's lake.
 pub async fn run(data_dir: &Path, args: RunArgs) -> anyhow::Result<String> {
     if args.orders.is_none() {
-        let _ = data_dir;
-        anyhow::bail!("--orders is required (the lake mode arrives with publishing)");
+        anyhow::ensure!(
+            args.shard.is_none(),
+            "--shard needs --orders: over the lake, the job runs every shard (in AWS, the state machine fans them out)"
+        );
+        anyhow::ensure!(
+            args.out.is_none(),
+            "--out needs --orders: over the lake, the run is published to the data folder"
+        );
+        let app = LocalApp::open(data_dir).await?;
+        let params = args.params(chrono::Utc::now().date_naive());
+        let published = publish_lake_run(&app, params).await?;
+        return Ok(format!(
+            "published run {} as of {} ({} reorder predictions, {} forecast rows from {} order lines){}\n",
+            published.run_id,
+            published.as_of,
+            published.reorder_predictions,
+            published.forecast_rows,
+            published.lines_used,
+            if published.served {
+                ""
+            } else {
+                "; a run of a later date stays served"
+            }
+        ));
     }
     let out = args.out.clone().unwrap_or_default();
     let outcome = tokio::task::spawn_blocking(move || run_files(&args))
@@ -23,6 +51,50 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> anyhow::Result<String> {
         Outcome::Run(run) => describe(&run, &out),
         Outcome::Shard(path) => format!("wrote shard part {}\n", path.display()),
     })
+}
+
+/// Runs the job over the data folder's lake and publishes the run.
+pub async fn publish_lake_run(app: &LocalApp, params: Params) -> anyhow::Result<Published> {
+    let job_id = format!("local-{}", params.as_of);
+    app.job()
+        .run(&job_id, params, 1)
+        .await
+        .context("the analytics run over the lake failed")
+}
+
+/// The order lines of demo records as the lake keeps them (cancelled orders are no demand).
+pub fn lake_lines(records: &[Record]) -> Vec<LakeLine> {
+    let products: HashMap<&str, &Product> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Product(p) => Some((p.sku.as_str(), p)),
+            _ => None,
+        })
+        .collect();
+    let mut lines = Vec::new();
+    for record in records {
+        let Record::Order(order) = record else {
+            continue;
+        };
+        let o = &order.summary;
+        if o.status == OrderStatus::Cancelled {
+            continue;
+        }
+        for line in &order.lines {
+            let product = products.get(line.sku.as_str());
+            lines.push(LakeLine {
+                account_id: o.account_id.to_string(),
+                sku: line.sku.to_string(),
+                order_date: o.order_date,
+                quantity: line.quantity.to_f64().unwrap_or(0.0),
+                order_id: o.id.to_string(),
+                unit_price: line.unit_price.to_f64().unwrap_or(0.0),
+                division: Some(product.map_or(o.division.to_string(), |p| p.division.to_string())),
+                pack_size: product.and_then(|p| p.pack_size.to_f64()),
+            });
+        }
+    }
+    lines
 }
 
 /// `portal analytics merge`.

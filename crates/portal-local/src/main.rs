@@ -285,6 +285,7 @@ async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
     );
     let data = demo::generate(spec);
     let summary = data.summary.clone();
+    let lake_lines = portal_local::analytics::lake_lines(&data.records);
     eprintln!(
         "Generated {} orders with {} lines, {} shipments, {} invoices, {} documents in {:.1} s. Loading...",
         summary.orders,
@@ -303,6 +304,20 @@ async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
     bulk.disable_bulk_loading()
         .map_err(|e| anyhow::anyhow!("cannot leave bulk-loading mode: {e}"))?;
     loaded?;
+    let analysed = Instant::now();
+    let months = app.job().replace_order_lines(lake_lines).await?;
+    let published = portal_local::analytics::publish_lake_run(
+        &app,
+        analytics::pipeline::Params::new(spec.today),
+    )
+    .await?;
+    eprintln!(
+        "Wrote {months} months of order lines to the lake and published analytics run {} ({} reorder predictions, {} forecast rows) in {:.1} s.",
+        published.run_id,
+        published.reorder_predictions,
+        published.forecast_rows,
+        analysed.elapsed().as_secs_f64()
+    );
     std::fs::write(data_dir.join(MARKER), serde_json::to_vec_pretty(spec)?)?;
     eprintln!(
         "Seeded {} in {:.1} s.",

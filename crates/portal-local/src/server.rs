@@ -15,6 +15,8 @@ use std::time::Duration;
 pub const TABLE: &str = "b2b-portal";
 /// The documents bucket local mode uses.
 pub const DOCUMENTS_BUCKET: &str = "b2b-portal-documents";
+/// The data lake bucket local mode uses (order lines, analytics reports).
+pub const LAKE_BUCKET: &str = "b2b-portal-lake";
 
 /// Every API function with its routes: the one list the local server merges and the tests enumerate.
 pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
@@ -25,6 +27,7 @@ pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
         ("invoices-api", invoices_api::routes()),
         ("documents-api", documents_api::routes()),
         ("catalog-api", catalog_api::routes()),
+        ("insights-api", insights_api::routes()),
     ]
 }
 
@@ -120,6 +123,10 @@ impl LocalApp {
             .await
             .context("cannot create the table and bucket")?;
         let auth = DevAuth::new(secrets.jwt_secret.as_bytes());
+        let lake = portal_store::Lake::new(clients::s3(&emulators.s3_endpoint), LAKE_BUCKET);
+        lake.ensure()
+            .await
+            .context("cannot create the lake bucket")?;
         Ok(Self {
             data_dir: data_dir.to_owned(),
             emulators,
@@ -127,6 +134,16 @@ impl LocalApp {
             state,
             auth,
         })
+    }
+
+    /// The analytics job over this data folder's table and lake.
+    pub fn job(&self) -> analytics_job::Job {
+        analytics_job::Job::new(
+            clients::dynamodb(&self.emulators.dynamodb_endpoint),
+            clients::s3(&self.emulators.s3_endpoint),
+            &self.config.table,
+            LAKE_BUCKET,
+        )
     }
 
     /// The merged router of every function.

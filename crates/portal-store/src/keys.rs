@@ -62,6 +62,30 @@ pub const HIGH: char = '~';
 pub fn account(id: &AccountId) -> String {
     format!("ACCOUNT#{id}")
 }
+/// The pointer item naming the analytics run the API serves.
+pub fn analytics_pointer() -> (&'static str, &'static str) {
+    ("ANALYTICS", "CURRENT")
+}
+/// An analytics run's own item.
+pub fn run(run_id: &str) -> String {
+    format!("RUN#{run_id}")
+}
+/// An account's reorder suggestions in a run.
+pub fn run_account(run_id: &str, account: &AccountId) -> String {
+    format!("RUN#{run_id}#ACCOUNT#{account}")
+}
+/// Every account's outlook in a run.
+pub fn run_outlooks(run_id: &str) -> String {
+    format!("RUN#{run_id}#OUTLOOKS")
+}
+/// Every SKU forecast in a run.
+pub fn run_forecasts(run_id: &str) -> String {
+    format!("RUN#{run_id}#FORECASTS")
+}
+/// A SKU forecast's sort key: `-` (before any division id) for the SKU's total.
+pub fn forecast(sku: &Sku, division: Option<&DivisionId>) -> String {
+    format!("SKU#{sku}#{}", division.map_or("-", DivisionId::as_str))
+}
 pub fn accounts_list() -> &'static str {
     "ACCOUNTS"
 }

@@ -1,0 +1,137 @@
+//! The data lake bucket: order lines as Parquet for the analytics job (written by ingest and by
+//! `portal seed`), the job's shard parts, and the reports of published runs.
+//!
+//! Layout (the same in AWS and in the local data folder):
+//! - `order-lines/month=YYYY-MM/lines.parquet`: one object per month of order lines;
+//! - `analytics/jobs/{job_id}/shard-{i}-of-{n}.json`: a job's shard parts until it publishes;
+//! - `analytics/runs/{run_id}/{file}`: a published run's `reorder_predictions`, `forecasts`
+//!   (CSV and Parquet) and `run.json`.
+
+use crate::StoreError;
+use aws_sdk_s3::primitives::ByteStream;
+
+/// Where order lines live.
+pub const ORDER_LINES_PREFIX: &str = "order-lines/";
+
+/// The object of one month's order lines (`month` as `YYYY-MM`).
+pub fn order_lines_key(month: &str) -> String {
+    format!("{ORDER_LINES_PREFIX}month={month}/lines.parquet")
+}
+
+/// The folder of a job's shard parts.
+pub fn job_prefix(job_id: &str) -> String {
+    format!("analytics/jobs/{job_id}/")
+}
+
+/// A shard part's object.
+pub fn shard_key(job_id: &str, index: u32, count: u32) -> String {
+    format!("{}shard-{index}-of-{count}.json", job_prefix(job_id))
+}
+
+/// A published run's report file.
+pub fn run_file_key(run_id: &str, file: &str) -> String {
+    format!("analytics/runs/{run_id}/{file}")
+}
+
+/// The lake bucket.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl Lake {
+    pub fn new(s3: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        Self {
+            s3,
+            bucket: bucket.into(),
+        }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Creates the bucket when missing (local mode and tests; SAM creates it in AWS).
+    pub async fn ensure(&self) -> Result<(), StoreError> {
+        crate::schema::ensure_bucket(&self.s3, &self.bucket).await
+    }
+
+    pub async fn put(
+        &self,
+        key: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(crate::error::s3("PutObject"))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(crate::error::s3("GetObject"))?;
+        let bytes = out.body.collect().await.map_err(|e| StoreError::Service {
+            service: "S3",
+            operation: "GetObject",
+            code: None,
+            message: format!("reading {key}: {e}"),
+        })?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    /// Every key under `prefix`, in key order.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .s3
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .map_err(crate::error::s3("ListObjectsV2"))?;
+            keys.extend(
+                out.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+            match out.next_continuation_token() {
+                Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// Deletes every object under `prefix`.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
+        for key in self.list(prefix).await? {
+            self.s3
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .send()
+                .await
+                .map_err(crate::error::s3("DeleteObject"))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,553 @@
+//! The analytics job over the lake: the same stages as the file-to-file run, reading order lines
+//! from the lake bucket and publishing runs for the API.
+//!
+//! In AWS a Step Functions state machine (on an EventBridge schedule) drives three steps, each
+//! one invocation of this function: [`Step::Plan`] names the job and its shards,
+//! [`Step::Shard`] (fanned out by a Distributed Map) computes one shard and leaves its part in
+//! the lake, and [`Step::Publish`] merges the parts and publishes the run. Locally,
+//! `portal analytics run` calls [`Job::run`], which takes the same steps in one process.
+//!
+//! Publishing is crash safe: reports go to `analytics/runs/{run_id}/`, the run's items to keys
+//! holding its id, and only then does the pointer flip to it ([`Job::stage`], then
+//! [`Job::flip`]). Until the flip, the API serves the previous run, untouched.
+
+use analytics::input::{Format, InputError, OrderLines, from_frame};
+use analytics::pipeline::{
+    ForecastRow, MergeError, Params, ReorderRow, RunResult, Shard, ShardResult, finish, run_shard,
+};
+use analytics::report::{self, ReportError, RunReport};
+use chrono::{NaiveDate, Utc};
+use polars::prelude::{DataFrame, ParquetReader, SerReader};
+use portal_domain::insights::{
+    AccountOutlook, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion, SkuForecast,
+};
+use portal_domain::{AccountId, DivisionId, Sku};
+use portal_store::lake::{ORDER_LINES_PREFIX, job_prefix, run_file_key, shard_key};
+use portal_store::{Lake, RunItems, Store, StoreConfig, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::time::Duration;
+
+/// Why a step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("missing setting {0}")]
+    Config(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("{what}: {message}")]
+    Data { what: String, message: String },
+    #[error("the computation stopped: {0}")]
+    Join(String),
+}
+
+/// The environment the job's function reads.
+pub const VARIABLES: [&str; 2] = ["PORTAL_TABLE", "PORTAL_LAKE_BUCKET"];
+
+/// The job: the table it publishes to and the lake it reads.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub store: Store,
+    pub lake: Lake,
+}
+
+impl Job {
+    /// The job from `PORTAL_TABLE`, `PORTAL_LAKE_BUCKET` and the default AWS credential chain.
+    pub async fn from_env() -> Result<Job, JobError> {
+        let var = |name: &'static str| std::env::var(name).map_err(|_| JobError::Config(name));
+        let (table, bucket) = (var("PORTAL_TABLE")?, var("PORTAL_LAKE_BUCKET")?);
+        let aws = aws_config::load_from_env().await;
+        let s3 = aws_sdk_s3::Client::new(&aws);
+        Ok(Job::new(
+            aws_sdk_dynamodb::Client::new(&aws),
+            s3,
+            &table,
+            &bucket,
+        ))
+    }
+
+    pub fn new(
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+        table: &str,
+        lake_bucket: &str,
+    ) -> Job {
+        let store = Store::new(
+            dynamodb,
+            s3.clone(),
+            StoreConfig {
+                table: table.to_owned(),
+                // The job reads and writes no documents.
+                documents_bucket: String::new(),
+                download_ttl: Duration::from_secs(0),
+            },
+        );
+        Job {
+            store,
+            lake: Lake::new(s3, lake_bucket),
+        }
+    }
+
+    /// Reads every order-line object of the lake, checking each on its own so an error names
+    /// the object and its row.
+    pub async fn read_orders(&self) -> Result<OrderLines, JobError> {
+        let mut frames = Vec::new();
+        for key in self.lake.list(ORDER_LINES_PREFIX).await? {
+            if Format::of(std::path::Path::new(&key)) != Format::Parquet {
+                continue;
+            }
+            let bytes = self.lake.get(&key).await?;
+            let frame = ParquetReader::new(Cursor::new(bytes))
+                .finish()
+                .map_err(|e| JobError::Data {
+                    what: key.clone(),
+                    message: e.to_string(),
+                })?;
+            from_frame(&frame, &key, Format::Parquet)?;
+            frames.push((key, frame));
+        }
+        blocking(move || {
+            let mut all: Option<DataFrame> = None;
+            for (key, frame) in frames {
+                match &mut all {
+                    None => all = Some(frame),
+                    Some(all) => {
+                        all.vstack_mut(&frame).map_err(|e| JobError::Data {
+                            what: key,
+                            message: format!("does not match the other order-line files: {e}"),
+                        })?;
+                    }
+                }
+            }
+            match all {
+                Some(frame) => Ok(from_frame(&frame, "the order-line lake", Format::Parquet)?),
+                None => Ok(OrderLines::default()),
+            }
+        })
+        .await
+    }
+
+    /// Computes one shard and leaves its part in the lake.
+    pub async fn run_shard(
+        &self,
+        job_id: &str,
+        params: Params,
+        shard: Shard,
+    ) -> Result<String, JobError> {
+        let orders = self.read_orders().await?;
+        if !orders.lines.iter().any(|l| l.date < params.as_of) {
+            return Err(JobError::Data {
+                what: format!("the order-line lake ({})", self.lake.bucket()),
+                message: format!("no order lines before {}: nothing to analyse", params.as_of),
+            });
+        }
+        let part = blocking(move || Ok(run_shard(&orders, params, shard))).await?;
+        let key = shard_key(job_id, shard.index, shard.count);
+        let bytes = serde_json::to_vec(&part).map_err(|e| JobError::Data {
+            what: key.clone(),
+            message: e.to_string(),
+        })?;
+        self.lake.put(&key, "application/json", bytes).await?;
+        Ok(key)
+    }
+
+    /// Merges a job's shard parts into a finished run.
+    pub async fn merge(&self, job_id: &str) -> Result<RunResult, JobError> {
+        let mut parts: Vec<ShardResult> = Vec::new();
+        for key in self.lake.list(&job_prefix(job_id)).await? {
+            let bytes = self.lake.get(&key).await?;
+            parts.push(serde_json::from_slice(&bytes).map_err(|e| JobError::Data {
+                what: key.clone(),
+                message: format!("not a shard part: {e}"),
+            })?);
+        }
+        blocking(move || Ok(finish(parts)?)).await
+    }
+
+    /// Writes a run's reports and items without serving it yet.
+    pub async fn stage(&self, run: &RunResult) -> Result<AnalyticsRun, JobError> {
+        for (name, bytes) in report::files(run)? {
+            let content_type = if name.ends_with(".json") {
+                "application/json"
+            } else if name.ends_with(".csv") {
+                "text/csv"
+            } else {
+                "application/vnd.apache.parquet"
+            };
+            self.lake
+                .put(&run_file_key(&run.run_id, name), content_type, bytes)
+                .await?;
+        }
+        let published = AnalyticsRun {
+            run_id: run.run_id.clone(),
+            as_of: run.params.as_of,
+            published_at: Utc::now(),
+            report: serde_json::to_value(RunReport::of(run)).map_err(|e| JobError::Data {
+                what: "run.json".into(),
+                message: e.to_string(),
+            })?,
+        };
+        self.store.put_run(&published, &run_items(run)?).await?;
+        Ok(published)
+    }
+
+    /// Serves a staged run. `false` when a run of a later as-of date is served already.
+    pub async fn flip(&self, run: &AnalyticsRun) -> Result<bool, JobError> {
+        Ok(self.store.flip_current_run(run).await?)
+    }
+
+    /// Merges, stages and flips; then removes the job's shard parts.
+    pub async fn publish(&self, job_id: &str) -> Result<Published, JobError> {
+        let run = self.merge(job_id).await?;
+        let staged = self.stage(&run).await?;
+        let served = self.flip(&staged).await?;
+        self.lake.delete_prefix(&job_prefix(job_id)).await?;
+        Ok(Published::of(&run, served))
+    }
+
+    /// Every step in this process: `shards` shards one after the other, then publish.
+    pub async fn run(
+        &self,
+        job_id: &str,
+        params: Params,
+        shards: u32,
+    ) -> Result<Published, JobError> {
+        self.lake.delete_prefix(&job_prefix(job_id)).await?;
+        let count = shards.max(1);
+        for index in 1..=count {
+            self.run_shard(job_id, params, Shard { index, count })
+                .await?;
+        }
+        self.publish(job_id).await
+    }
+}
+
+/// One order line as the lake keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LakeLine {
+    pub account_id: String,
+    pub sku: String,
+    pub order_date: NaiveDate,
+    pub quantity: f64,
+    pub order_id: String,
+    pub unit_price: f64,
+    pub division: Option<String>,
+    pub pack_size: Option<f64>,
+}
+
+/// The lines of one month as a Parquet object's bytes.
+fn month_parquet(lines: &[LakeLine]) -> Result<Vec<u8>, JobError> {
+    use polars::prelude::Column;
+    let mut frame = DataFrame::new_infer_height(vec![
+        Column::new(
+            "account_id".into(),
+            lines
+                .iter()
+                .map(|l| l.account_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sku".into(),
+            lines.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "order_date".into(),
+            lines
+                .iter()
+                .map(|l| l.order_date.to_string())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "quantity".into(),
+            lines.iter().map(|l| l.quantity).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "order_id".into(),
+            lines
+                .iter()
+                .map(|l| l.order_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "unit_price".into(),
+            lines.iter().map(|l| l.unit_price).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "division".into(),
+            lines.iter().map(|l| l.division.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "pack_size".into(),
+            lines.iter().map(|l| l.pack_size).collect::<Vec<_>>(),
+        ),
+    ])
+    .map_err(|e| JobError::Data {
+        what: "order lines".into(),
+        message: e.to_string(),
+    })?;
+    Ok(report::parquet_bytes(&mut frame)?)
+}
+
+impl Job {
+    /// Replaces the lake's order lines with `lines`, one Parquet object per month.
+    pub async fn replace_order_lines(&self, mut lines: Vec<LakeLine>) -> Result<usize, JobError> {
+        self.lake.ensure().await?;
+        self.lake.delete_prefix(ORDER_LINES_PREFIX).await?;
+        lines.sort_by(|a, b| {
+            (a.order_date, &a.order_id, &a.sku).cmp(&(b.order_date, &b.order_id, &b.sku))
+        });
+        let mut months = 0;
+        for chunk in lines.chunk_by(|a, b| {
+            a.order_date.format("%Y-%m").to_string() == b.order_date.format("%Y-%m").to_string()
+        }) {
+            let month = chunk[0].order_date.format("%Y-%m").to_string();
+            let bytes = month_parquet(chunk)?;
+            self.lake
+                .put(
+                    &portal_store::lake::order_lines_key(&month),
+                    "application/vnd.apache.parquet",
+                    bytes,
+                )
+                .await?;
+            months += 1;
+        }
+        Ok(months)
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, JobError> + Send + 'static,
+) -> Result<T, JobError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| JobError::Join(e.to_string()))?
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    pub run_id: String,
+    pub as_of: NaiveDate,
+    /// Whether the API now serves this run (a later run may be served already).
+    pub served: bool,
+    pub reorder_predictions: usize,
+    pub forecast_rows: usize,
+    pub lines_used: usize,
+}
+
+impl Published {
+    fn of(run: &RunResult, served: bool) -> Published {
+        Published {
+            run_id: run.run_id.clone(),
+            as_of: run.params.as_of,
+            served,
+            reorder_predictions: run.reorders.len(),
+            forecast_rows: run.forecasts.len(),
+            lines_used: run.input.lines_used,
+        }
+    }
+}
+
+fn data_error(what: String) -> impl FnOnce(portal_domain::ParseError) -> JobError {
+    move |e| JobError::Data {
+        what,
+        message: e.to_string(),
+    }
+}
+
+fn status(s: analytics::reorder::ReorderStatus) -> ReorderStatus {
+    use analytics::reorder::ReorderStatus as S;
+    match s {
+        S::Due => ReorderStatus::Due,
+        S::Overdue => ReorderStatus::Overdue,
+        S::Lapsing => ReorderStatus::Lapsing,
+        S::NotYetDue => ReorderStatus::NotYetDue,
+    }
+}
+
+fn suggestion(r: &ReorderRow) -> Result<ReorderSuggestion, JobError> {
+    let what = || format!("reorder prediction {}/{}", r.account_id, r.sku);
+    Ok(ReorderSuggestion {
+        account_id: AccountId::parse(&r.account_id).map_err(data_error(what()))?,
+        sku: Sku::parse(&r.sku).map_err(data_error(what()))?,
+        status: status(r.status),
+        p_reorder: round(r.p_reorder, 4),
+        orders_seen: u32::try_from(r.orders_seen).unwrap_or(u32::MAX),
+        last_order_date: r.last_order_date,
+        expected_next_date: r.expected_next_date,
+        expected_quantity: round(r.expected_quantity, 2),
+        suggested_quantity: round(r.suggested_quantity, 2),
+        reason: r.reason.clone(),
+    })
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+fn forecasts(rows: &[ForecastRow], bucket: &str) -> Result<Vec<SkuForecast>, JobError> {
+    let mut out: Vec<SkuForecast> = Vec::new();
+    for r in rows {
+        let same = out.last().is_some_and(|f: &SkuForecast| {
+            f.sku.as_str() == r.sku.to_uppercase()
+                && f.division.as_ref().map(|d| d.as_str()) == r.division.as_deref()
+        });
+        if !same {
+            let what = || format!("forecast {}", r.sku);
+            out.push(SkuForecast {
+                sku: Sku::parse(&r.sku).map_err(data_error(what()))?,
+                division: r
+                    .division
+                    .as_deref()
+                    .map(DivisionId::parse)
+                    .transpose()
+                    .map_err(data_error(what()))?,
+                bucket: bucket.to_owned(),
+                method: r.method.clone(),
+                demand_class: serde_json::to_value(r.demand_class)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                periods: Vec::new(),
+            });
+        }
+        if let Some(f) = out.last_mut() {
+            f.periods.push(PeriodForecast {
+                period_start: r.period_start,
+                mean: round(r.mean, 3),
+                q50: round(r.q50, 3),
+                q90: round(r.q90, 3),
+                q95: round(r.q95, 3),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A finished run as the items the API serves.
+pub fn run_items(run: &RunResult) -> Result<RunItems, JobError> {
+    let suggestions: Vec<ReorderSuggestion> = run
+        .reorders
+        .iter()
+        .map(suggestion)
+        .collect::<Result<_, _>>()?;
+    let mut by_account: BTreeMap<&str, Vec<ReorderStatus>> = BTreeMap::new();
+    for s in &suggestions {
+        by_account
+            .entry(s.account_id.as_str())
+            .or_default()
+            .push(s.status);
+    }
+    let outlooks = by_account
+        .into_iter()
+        .filter_map(|(account, statuses)| {
+            AccountId::parse(account)
+                .ok()
+                .map(|id| AccountOutlook::from_statuses(id, statuses))
+        })
+        .collect();
+    let bucket = serde_json::to_value(run.params.bucket)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Ok(RunItems {
+        suggestions,
+        outlooks,
+        forecasts: forecasts(&run.forecasts, &bucket)?,
+    })
+}
+
+/// One step of the state machine, as its event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Step {
+    /// Names the job and lists its shards (the Distributed Map's items).
+    Plan {
+        /// Default: today (UTC).
+        #[serde(default)]
+        as_of: Option<NaiveDate>,
+        /// Default 4.
+        #[serde(default)]
+        shards: Option<u32>,
+        #[serde(default)]
+        horizon_days: Option<i64>,
+        #[serde(default)]
+        periods: Option<usize>,
+    },
+    Shard {
+        job_id: String,
+        params: Params,
+        shard: Shard,
+    },
+    Publish {
+        job_id: String,
+    },
+}
+
+/// What [`Step::Plan`] answers: the Map iterates `shards`, and `publish` is the last step's event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub job_id: String,
+    pub params: Params,
+    pub shards: Vec<Step>,
+    pub publish: Step,
+}
+
+/// Runs one step.
+pub async fn handle(job: &Job, step: Step) -> Result<serde_json::Value, JobError> {
+    match step {
+        Step::Plan {
+            as_of,
+            shards,
+            horizon_days,
+            periods,
+        } => {
+            let mut params = Params::new(as_of.unwrap_or_else(|| Utc::now().date_naive()));
+            params.horizon_days = horizon_days.unwrap_or(params.horizon_days).clamp(1, 366);
+            params.periods = periods.unwrap_or(params.periods).clamp(1, 520);
+            let count = shards.unwrap_or(4).clamp(1, 1000);
+            let job_id = format!(
+                "{}-{}",
+                params.as_of,
+                Utc::now().format("%Y%m%dT%H%M%S%.3f")
+            );
+            let plan = Plan {
+                job_id: job_id.clone(),
+                params,
+                shards: (1..=count)
+                    .map(|index| Step::Shard {
+                        job_id: job_id.clone(),
+                        params,
+                        shard: Shard { index, count },
+                    })
+                    .collect(),
+                publish: Step::Publish { job_id },
+            };
+            to_json(&plan)
+        }
+        Step::Shard {
+            job_id,
+            params,
+            shard,
+        } => {
+            let key = job.run_shard(&job_id, params, shard).await?;
+            Ok(serde_json::json!({ "job_id": job_id, "shard": shard, "part": key }))
+        }
+        Step::Publish { job_id } => to_json(&job.publish(&job_id).await?),
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, JobError> {
+    serde_json::to_value(value).map_err(|e| JobError::Data {
+        what: "the step's answer".into(),
+        message: e.to_string(),
+    })
+}

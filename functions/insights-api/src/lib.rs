@@ -1,0 +1,337 @@
+//! Predictive analytics (step 3), served from the current analytics run.
+//!
+//! - `GET /reorder-suggestions`: an account's reorder suggestions, due first, then overdue,
+//!   lapsing and not yet due, most likely first within each; `status` (comma-separated),
+//!   `account` for staff.
+//! - `GET /worklist`: the caller's accounts with their outlook (due, overdue, lapsing, at risk)
+//!   and their most urgent suggestions; `status`, `account`, `at_risk`, `per_account`.
+//! - `GET /forecasts`, `GET /forecasts/{sku}`: demand forecasts per SKU and SKU × division,
+//!   for the seller's staff; `sku_prefix`, `division`.
+//! - `GET /analytics/run`: the current run's parameters and backtest metrics, for staff.
+//!
+//! Every answer names the run (`run_id`, `as_of`) it comes from. Before the first run is
+//! published, these routes answer 404 `not-found` ("analytics run not found").
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::Uri;
+use chrono::NaiveDate;
+use portal_domain::insights::{
+    AccountOutlook, AnalyticsRun, ReorderStatus, ReorderSuggestion, SkuForecast,
+};
+use portal_domain::{AccessScope, AccountId, DivisionId, Principal, Sku};
+use portal_http::{ApiError, ApiResult, AppState, Caller, Paging, Path, Query, Route};
+use portal_store::{Page, PageKey};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// This function's routes.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/reorder-suggestions", reorder_suggestions),
+        Route::get("/worklist", worklist),
+        Route::get("/forecasts", list_forecasts),
+        Route::get("/forecasts/{sku}", get_forecast),
+        Route::get("/analytics/run", current_run),
+    ]
+}
+
+/// The function's router, shared by its Lambda binary, the local server and the tests.
+pub fn router(state: AppState) -> Router {
+    portal_http::router(routes(), state)
+}
+
+/// A page of a run's results.
+#[derive(Debug, Serialize)]
+pub struct RunPage<T> {
+    pub run_id: String,
+    pub as_of: NaiveDate,
+    pub items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+async fn run(state: &AppState) -> Result<AnalyticsRun, ApiError> {
+    state
+        .store
+        .current_run()
+        .await?
+        .ok_or(ApiError::NotFound("analytics run"))
+}
+
+fn staff_only(principal: &Principal) -> Result<(), ApiError> {
+    if principal.role.is_customer_side() {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: "demand forecasts and run metrics are for the seller's staff".into(),
+        });
+    }
+    Ok(())
+}
+
+fn respond<T>(
+    state: &AppState,
+    principal: &Principal,
+    run: &AnalyticsRun,
+    paging: Paging,
+    page: Page<T>,
+) -> axum::Json<RunPage<T>> {
+    let axum::Json(list) = paging.respond(state, principal, page);
+    axum::Json(RunPage {
+        run_id: run.run_id.clone(),
+        as_of: run.as_of,
+        items: list.items,
+        next_cursor: list.next_cursor,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuggestionsQuery {
+    account: Option<String>,
+    status: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn reorder_suggestions(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    uri: Uri,
+    Query(q): Query<SuggestionsQuery>,
+) -> ApiResult<RunPage<ReorderSuggestion>> {
+    let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
+    let account = principal.account_for(requested.as_ref())?;
+    let statuses = portal_http::comma_list(q.status.as_deref(), ReorderStatus::parse)?;
+    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
+    let run = run(&state).await?;
+    let page = state
+        .store
+        .reorder_suggestions(
+            &run.run_id,
+            &account,
+            &statuses,
+            paging.limit,
+            paging.after.take(),
+        )
+        .await?;
+    Ok(respond(&state, &principal, &run, paging, page))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorklistQuery {
+    account: Option<String>,
+    status: Option<String>,
+    at_risk: Option<String>,
+    per_account: Option<u32>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// One account on a worklist.
+#[derive(Debug, Serialize)]
+pub struct WorklistAccount {
+    #[serde(flatten)]
+    pub outlook: AccountOutlook,
+    /// The account's most urgent suggestions of the requested statuses.
+    pub suggestions: Vec<ReorderSuggestion>,
+}
+
+/// The largest `per_account`.
+const MAX_PER_ACCOUNT: u32 = 50;
+/// The page-key attribute of a worklist over assigned accounts: the last account listed.
+const AFTER_ACCOUNT: &str = "after_account";
+
+async fn worklist(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    uri: Uri,
+    Query(q): Query<WorklistQuery>,
+) -> ApiResult<RunPage<WorklistAccount>> {
+    let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
+    let mut statuses = portal_http::comma_list(q.status.as_deref(), ReorderStatus::parse)?;
+    if statuses.is_empty() {
+        statuses = vec![
+            ReorderStatus::Due,
+            ReorderStatus::Overdue,
+            ReorderStatus::Lapsing,
+        ];
+    }
+    let at_risk = match q.at_risk.as_deref() {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(other) => {
+            return Err(ApiError::invalid_parameter(
+                "at_risk",
+                format!("must be true or false, got {other:?}"),
+            ));
+        }
+    };
+    let per_account = q.per_account.unwrap_or(5);
+    if !(1..=MAX_PER_ACCOUNT).contains(&per_account) {
+        return Err(ApiError::invalid_parameter(
+            "per_account",
+            format!("must be between 1 and {MAX_PER_ACCOUNT}, got {per_account}"),
+        ));
+    }
+    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
+    let run = run(&state).await?;
+    let store = &state.store;
+    let after = paging.after.take();
+
+    // The page of accounts: one named account, the caller's own, a manager's assigned accounts
+    // (in id order), or every account with an outlook (admins).
+    let page: Page<AccountOutlook> = match (&requested, &principal.scope) {
+        (Some(_), _) | (None, AccessScope::Account(_)) => {
+            let account = principal.account_for(requested.as_ref())?;
+            if after.is_some() {
+                Page {
+                    items: Vec::new(),
+                    next: None,
+                }
+            } else {
+                Page {
+                    items: store.account_outlooks(&run.run_id, &[account]).await?,
+                    next: None,
+                }
+            }
+        }
+        (None, AccessScope::Assigned(assigned)) => {
+            let start = after.as_ref().and_then(|k| k.0.get(AFTER_ACCOUNT).cloned());
+            let remaining: Vec<AccountId> = assigned
+                .iter()
+                .filter(|a| start.as_deref().is_none_or(|s| a.as_str() > s))
+                .cloned()
+                .collect();
+            let this_page: Vec<AccountId> = remaining.iter().take(paging.limit).cloned().collect();
+            let next = (remaining.len() > this_page.len())
+                .then(|| this_page.last())
+                .flatten()
+                .map(|last| {
+                    PageKey(BTreeMap::from([(
+                        AFTER_ACCOUNT.to_owned(),
+                        last.to_string(),
+                    )]))
+                });
+            Page {
+                items: store.account_outlooks(&run.run_id, &this_page).await?,
+                next,
+            }
+        }
+        (None, AccessScope::All) => {
+            if after
+                .as_ref()
+                .is_some_and(|k| k.0.contains_key(AFTER_ACCOUNT))
+            {
+                return Err(ApiError::bad_request(
+                    "invalid-cursor",
+                    "the cursor belongs to another query",
+                ));
+            }
+            store.all_outlooks(&run.run_id, paging.limit, after).await?
+        }
+    };
+
+    let mut accounts = Vec::new();
+    for outlook in page
+        .items
+        .iter()
+        .filter(|o| at_risk.is_none_or(|r| o.at_risk == r))
+    {
+        let suggestions = store
+            .reorder_suggestions(
+                &run.run_id,
+                &outlook.account_id,
+                &statuses,
+                per_account as usize,
+                None,
+            )
+            .await?
+            .items;
+        accounts.push(WorklistAccount {
+            outlook: outlook.clone(),
+            suggestions,
+        });
+    }
+    let page = Page {
+        items: accounts,
+        next: page.next,
+    };
+    Ok(respond(&state, &principal, &run, paging, page))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForecastsQuery {
+    sku_prefix: Option<String>,
+    division: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn list_forecasts(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    uri: Uri,
+    Query(q): Query<ForecastsQuery>,
+) -> ApiResult<RunPage<SkuForecast>> {
+    staff_only(&principal)?;
+    let sku_prefix = match q.sku_prefix.as_deref() {
+        Some(prefix) => Some(Sku::parse(prefix)?.to_string()),
+        None => None,
+    };
+    let division = portal_http::parse_opt("division", q.division.as_deref(), DivisionId::parse)?;
+    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
+    let run = run(&state).await?;
+    let page = state
+        .store
+        .sku_forecasts(
+            &run.run_id,
+            sku_prefix.as_deref(),
+            division.as_ref().map(Some),
+            paging.limit,
+            paging.after.take(),
+        )
+        .await?;
+    Ok(respond(&state, &principal, &run, paging, page))
+}
+
+/// A SKU's forecasts: its total and per division.
+#[derive(Debug, Serialize)]
+pub struct SkuForecasts {
+    pub run_id: String,
+    pub as_of: NaiveDate,
+    pub sku: Sku,
+    /// The total first, then one per division.
+    pub forecasts: Vec<SkuForecast>,
+}
+
+async fn get_forecast(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(sku): Path<String>,
+) -> ApiResult<SkuForecasts> {
+    staff_only(&principal)?;
+    let sku = Sku::parse(&sku)?;
+    let run = run(&state).await?;
+    let forecasts = state.store.sku_forecast(&run.run_id, &sku).await?;
+    if forecasts.is_empty() {
+        return Err(ApiError::NotFound("forecast"));
+    }
+    Ok(axum::Json(SkuForecasts {
+        run_id: run.run_id,
+        as_of: run.as_of,
+        sku,
+        forecasts,
+    }))
+}
+
+async fn current_run(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> ApiResult<AnalyticsRun> {
+    staff_only(&principal)?;
+    Ok(axum::Json(run(&state).await?))
+}

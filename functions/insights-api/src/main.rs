@@ -1,0 +1,8 @@
+//! The insights-api Lambda function: serves [`insights_api::router`] behind API Gateway.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    portal_http::lambda::init_tracing();
+    let state = portal_http::AppState::from_env().await?;
+    portal_http::lambda::run(insights_api::router(state)).await
+}

@@ -1,0 +1,202 @@
+//! Serving the analytics run: reorder suggestions, worklists, forecasts and the run's metrics.
+
+use tests::fixture::*;
+use tests::{spawn_app, spawn_app_with};
+
+fn skus(reply: &tests::Reply) -> Vec<String> {
+    reply
+        .items()
+        .iter()
+        .map(|i| i["sku"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_buyer_sees_their_accounts_suggestions_due_first_with_reasons_and_the_run() {
+    let app = spawn_app().await;
+    let reply = app.get(A_BUYER, "/reorder-suggestions").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(skus(&reply), vec![DUE_SKU_A, LAPSING_SKU_A]);
+    assert_eq!(reply.body["run_id"], RUN_ID);
+    assert_eq!(reply.body["as_of"], "2024-06-01");
+    let first = &reply.items()[0];
+    assert_eq!(first["status"], "due");
+    assert_eq!(first["account_id"], ACCOUNT_A);
+    assert!(first["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    for field in ["p_reorder", "expected_quantity", "suggested_quantity"] {
+        assert!(first[field].is_number(), "{field}: {first}");
+    }
+
+    let lapsing = app
+        .get(A_BUYER, "/reorder-suggestions?status=lapsing")
+        .await;
+    assert_eq!(skus(&lapsing), vec![LAPSING_SKU_A]);
+    app.get(A_BUYER, "/reorder-suggestions?status=late")
+        .await
+        .assert_problem(400, "invalid-parameter");
+}
+
+#[tokio::test]
+async fn suggestions_page_with_cursors_and_staff_must_name_the_account() {
+    let app = spawn_app().await;
+    let first = app.get(A_VIEWER, "/reorder-suggestions?limit=1").await;
+    assert_eq!(skus(&first), vec![DUE_SKU_A]);
+    let cursor = first.body["next_cursor"].as_str().expect("a second page");
+    let second = app
+        .get(
+            A_VIEWER,
+            &format!("/reorder-suggestions?limit=1&cursor={cursor}"),
+        )
+        .await;
+    assert_eq!(skus(&second), vec![LAPSING_SKU_A]);
+    app.get(ADMIN, "/reorder-suggestions")
+        .await
+        .assert_problem(400, "account-required");
+}
+
+#[tokio::test]
+async fn the_worklist_lists_a_managers_accounts_with_outlooks_and_urgent_items() {
+    let app = spawn_app().await;
+    let reply = app.get(MANAGER_A, "/worklist").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let accounts: Vec<&str> = reply
+        .items()
+        .iter()
+        .filter_map(|a| a["account_id"].as_str())
+        .collect();
+    assert_eq!(accounts, vec![ACCOUNT_A], "only the assigned account");
+    let a = &reply.items()[0];
+    assert_eq!(
+        (a["due"].as_u64(), a["lapsing"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(a["at_risk"], false, "one lapsing product is not a pattern");
+    let listed: Vec<&str> = a["suggestions"]
+        .as_array()
+        .expect("suggestions")
+        .iter()
+        .filter_map(|s| s["sku"].as_str())
+        .collect();
+    assert_eq!(listed, vec![DUE_SKU_A, LAPSING_SKU_A]);
+}
+
+#[tokio::test]
+async fn an_admins_worklist_spans_every_account_filters_by_risk_and_pages_by_account() {
+    let app = spawn_app().await;
+    let all = app.get(ADMIN, "/worklist").await;
+    let ids = |r: &tests::Reply| -> Vec<String> {
+        r.items()
+            .iter()
+            .filter_map(|a| a["account_id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(ids(&all), vec![ACCOUNT_A, ACCOUNT_B]);
+    let risky = app.get(ADMIN, "/worklist?at_risk=true").await;
+    assert_eq!(ids(&risky), vec![ACCOUNT_B], "two of three lapsing");
+    assert!(risky.items()[0]["risk"].as_str().is_some());
+    let overdue = app
+        .get(ADMIN, "/worklist?status=overdue&per_account=1")
+        .await;
+    let b = &overdue.items()[1];
+    assert_eq!(b["suggestions"][0]["sku"], SKU_BOLT);
+    assert_eq!(b["suggestions"].as_array().map(Vec::len), Some(1));
+
+    let page1 = app.get(ADMIN, "/worklist?limit=1").await;
+    assert_eq!(ids(&page1), vec![ACCOUNT_A]);
+    let cursor = page1.body["next_cursor"].as_str().expect("more accounts");
+    let page2 = app
+        .get(ADMIN, &format!("/worklist?limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(ids(&page2), vec![ACCOUNT_B]);
+
+    for bad in [
+        "/worklist?per_account=0",
+        "/worklist?at_risk=maybe",
+        "/worklist?status=soon",
+    ] {
+        app.get(ADMIN, bad)
+            .await
+            .assert_problem(400, "invalid-parameter");
+    }
+}
+
+#[tokio::test]
+async fn a_managers_worklist_pages_over_assigned_accounts_with_its_own_cursor() {
+    let app = spawn_app().await;
+    let page = app.get(MANAGER_B, "/worklist?limit=1").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.body["next_cursor"].is_null(),
+        "manager B has one account"
+    );
+    // A cursor is bound to its caller: an admin cannot replay a manager's and vice versa.
+    let admin_page = app.get(ADMIN, "/worklist?limit=1").await;
+    let cursor = admin_page.body["next_cursor"].as_str().expect("cursor");
+    app.get(MANAGER_B, &format!("/worklist?limit=1&cursor={cursor}"))
+        .await
+        .assert_problem(400, "invalid-cursor");
+}
+
+#[tokio::test]
+async fn staff_read_forecasts_per_sku_and_division_and_customers_may_not() {
+    let app = spawn_app().await;
+    let all = app.get(ADMIN, "/forecasts").await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert_eq!(skus(&all), vec![SKU_BOLT, SKU_HOSE, SKU_HOSE]);
+    let period = &all.items()[0]["periods"][0];
+    for q in ["mean", "q50", "q90", "q95"] {
+        assert!(period[q].is_number(), "{q}: {period}");
+    }
+    assert_eq!(period["period_start"], "2024-06-01");
+    let hyd = app.get(MANAGER_A, "/forecasts?division=HYD").await;
+    assert_eq!(skus(&hyd), vec![SKU_HOSE]);
+    let prefix = app.get(MANAGER_A, "/forecasts?sku_prefix=fas").await;
+    assert_eq!(skus(&prefix), vec![SKU_BOLT]);
+
+    let one = app.get(ADMIN, &format!("/forecasts/{SKU_HOSE}")).await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    let forecasts = one.body["forecasts"].as_array().expect("forecasts");
+    assert_eq!(forecasts.len(), 2);
+    assert!(forecasts[0]["division"].is_null(), "the total first");
+    assert_eq!(forecasts[1]["division"], "HYD");
+    app.get(ADMIN, "/forecasts/NO-SUCH-SKU")
+        .await
+        .assert_problem(404, "not-found");
+
+    for user in [A_BUYER, A_VIEWER, A_ACCOUNT_ADMIN] {
+        app.get(user, "/forecasts")
+            .await
+            .assert_problem(403, "forbidden");
+        app.get(user, "/analytics/run")
+            .await
+            .assert_problem(403, "forbidden");
+    }
+}
+
+#[tokio::test]
+async fn staff_read_the_current_runs_metrics() {
+    let app = spawn_app().await;
+    let run = app.get(MANAGER_A, "/analytics/run").await;
+    assert_eq!(run.status, 200, "{}", run.text);
+    assert_eq!(run.body["run_id"], RUN_ID);
+    assert_eq!(
+        run.body["report"]["metrics"]["reorder"]["calibrated"]["pr_auc"],
+        0.7
+    );
+}
+
+#[tokio::test]
+async fn before_any_run_is_published_the_routes_say_so() {
+    let app = spawn_app_with(|store| async move {
+        store.put_records(&records()).await.expect("records");
+    })
+    .await;
+    for uri in ["/reorder-suggestions", "/worklist"] {
+        let reply = app.get(A_BUYER, uri).await;
+        reply.assert_problem(404, "not-found");
+        assert!(reply.text.contains("analytics run"), "{}", reply.text);
+    }
+    app.get(ADMIN, "/analytics/run")
+        .await
+        .assert_problem(404, "not-found");
+}

@@ -1,0 +1,221 @@
+//! The analytics job over the lake: a run is published atomically, reruns are identical, shards
+//! merge into the single run, and a failure at any stage leaves the served run untouched.
+
+use analytics::pipeline::{Params, Shard};
+use analytics::synthetic::{self, History};
+use analytics_job::{Job, LakeLine};
+use chrono::NaiveDate;
+use portal_store::Lake;
+use tests::fixture::*;
+use tests::{TestApp, spawn_app};
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// A generated history of about 4,000 lines ending 2024-07-01, as lake lines.
+fn history() -> Vec<LakeLine> {
+    let h = synthetic::generate(synthetic::Spec {
+        seed: 11,
+        accounts: 25,
+        skus: 30,
+        lines: 4_000,
+        start: day("2022-07-01"),
+        end: day("2024-07-01"),
+    });
+    h.lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LakeLine {
+            account_id: History::account_id(l.account),
+            sku: History::sku_id(l.sku),
+            order_date: l.date,
+            quantity: l.quantity,
+            order_id: format!("SO-{i}"),
+            unit_price: 9.5,
+            division: Some(History::division_id(h.skus[l.sku as usize].division)),
+            pack_size: Some(h.skus[l.sku as usize].pack_size),
+        })
+        .collect()
+}
+
+fn params() -> Params {
+    Params::new(day("2024-07-01"))
+}
+
+async fn app_with_lake() -> (TestApp, Job) {
+    let app = spawn_app().await;
+    let job = app.local.job();
+    job.replace_order_lines(history())
+        .await
+        .expect("lake written");
+    (app, job)
+}
+
+async fn served_run(app: &TestApp) -> String {
+    let run = app.get(ADMIN, "/analytics/run").await;
+    run.body["run_id"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_run_over_the_lake_is_published_and_served_from_history_before_its_as_of() {
+    let (app, job) = app_with_lake().await;
+    let published = job.run("test", params(), 1).await.expect("published");
+    assert!(published.served);
+    assert_eq!(served_run(&app).await, published.run_id);
+    let run = app.get(ADMIN, "/analytics/run").await;
+    let report = &run.body["report"];
+    assert_eq!(report["params"]["as_of"], "2024-07-01");
+    assert!(
+        report["input"]["last_order_date_used"]
+            .as_str()
+            .is_some_and(|d| d < "2024-07-01"),
+        "{report}"
+    );
+    assert!(report["metrics"]["reorder"]["calibrated"]["pr_auc"].is_number());
+
+    let account = History::account_id(0);
+    let suggestions = app
+        .get(
+            ADMIN,
+            &format!("/reorder-suggestions?account={account}&limit=100"),
+        )
+        .await;
+    assert_eq!(suggestions.status, 200, "{}", suggestions.text);
+    assert!(!suggestions.items().is_empty());
+    let forecasts = app.get(ADMIN, "/forecasts?limit=5").await;
+    assert_eq!(forecasts.items().len(), 5, "{}", forecasts.text);
+    // The reports are in the lake under the run's id.
+    let lake = Lake::new(
+        portal_local::clients::s3(&app.local.emulators.s3_endpoint),
+        portal_local::server::LAKE_BUCKET,
+    );
+    let files = lake
+        .list(&format!("analytics/runs/{}/", published.run_id))
+        .await
+        .expect("listed");
+    assert_eq!(files.len(), 5, "{files:?}");
+    assert!(
+        lake.list("analytics/jobs/")
+            .await
+            .expect("listed")
+            .is_empty(),
+        "shard parts are cleaned up"
+    );
+}
+
+#[tokio::test]
+async fn a_rerun_of_the_same_inputs_publishes_identical_results() {
+    let (app, job) = app_with_lake().await;
+    let first = job.run("one", params(), 1).await.expect("first");
+    let uri = format!(
+        "/reorder-suggestions?account={}&limit=100",
+        History::account_id(1)
+    );
+    let before = app.get(ADMIN, &uri).await.text;
+    let second = job.run("two", params(), 1).await.expect("second");
+    assert_eq!(first.run_id, second.run_id);
+    assert_eq!(before, app.get(ADMIN, &uri).await.text);
+}
+
+#[tokio::test]
+async fn n_shards_over_the_lake_merge_into_exactly_the_single_run() {
+    let (_app, job) = app_with_lake().await;
+    job.run_shard("single", params(), Shard::ALL)
+        .await
+        .expect("shard");
+    let single = job.merge("single").await.expect("merged");
+    for index in [3, 1, 2] {
+        job.run_shard("three", params(), Shard { index, count: 3 })
+            .await
+            .expect("shard");
+    }
+    let sharded = job.merge("three").await.expect("merged");
+    assert_eq!(single.run_id, sharded.run_id);
+    assert_eq!(single.reorders, sharded.reorders);
+    assert_eq!(single.forecasts, sharded.forecasts);
+    assert_eq!(single.metrics, sharded.metrics);
+    assert_eq!(single.calibration, sharded.calibration);
+    assert_eq!(sharded.shards, 3);
+}
+
+#[tokio::test]
+async fn a_run_staged_but_not_flipped_leaves_the_served_run_untouched() {
+    let (app, job) = app_with_lake().await;
+    let before = app.get(A_BUYER, "/reorder-suggestions").await.text;
+    job.run_shard("crash", params(), Shard::ALL)
+        .await
+        .expect("shard");
+    let run = job.merge("crash").await.expect("merged");
+    let staged = job.stage(&run).await.expect("staged");
+    // The job dies here, before the flip.
+    assert_eq!(served_run(&app).await, RUN_ID);
+    assert_eq!(app.get(A_BUYER, "/reorder-suggestions").await.text, before);
+    // Finishing the flip serves the new run.
+    assert!(job.flip(&staged).await.expect("flipped"));
+    assert_eq!(served_run(&app).await, run.run_id);
+}
+
+#[tokio::test]
+async fn a_failure_while_writing_the_runs_items_or_reading_the_lake_publishes_nothing() {
+    let (app, job) = app_with_lake().await;
+    job.run_shard("fail", params(), Shard::ALL)
+        .await
+        .expect("shard");
+    let run = job.merge("fail").await.expect("merged");
+    let clients = || {
+        (
+            portal_local::clients::dynamodb(&app.local.emulators.dynamodb_endpoint),
+            portal_local::clients::s3(&app.local.emulators.s3_endpoint),
+        )
+    };
+    // The reports are written, then the table refuses the items: the job stops before the flip.
+    let (dynamodb, s3) = clients();
+    let no_table = Job::new(
+        dynamodb,
+        s3,
+        "no-such-table",
+        portal_local::server::LAKE_BUCKET,
+    );
+    assert!(no_table.stage(&run).await.is_err());
+    assert_eq!(served_run(&app).await, RUN_ID);
+    // An empty or missing lake is refused rather than published as an empty run.
+    let (dynamodb, s3) = clients();
+    let no_lake = Job::new(dynamodb, s3, portal_local::server::TABLE, "no-such-bucket");
+    let err = no_lake.run("fail", params(), 1).await.expect_err("refused");
+    assert_eq!(served_run(&app).await, RUN_ID, "{err}");
+    job.replace_order_lines(Vec::new())
+        .await
+        .expect("lake emptied");
+    let err = job.run("fail", params(), 1).await.expect_err("refused");
+    assert!(
+        err.to_string().contains("no order lines before 2024-07-01"),
+        "{err}"
+    );
+    assert_eq!(served_run(&app).await, RUN_ID);
+}
+
+#[tokio::test]
+async fn bad_lines_in_the_lake_are_refused_naming_the_object_and_row() {
+    let (app, job) = app_with_lake().await;
+    let mut lines = history();
+    lines[7].quantity = -3.0;
+    job.replace_order_lines(lines).await.expect("lake written");
+    let err = job.run("bad", params(), 1).await.expect_err("refused");
+    let text = err.to_string();
+    assert!(text.contains("order-lines/month="), "{text}");
+    assert!(text.contains("must not be negative"), "{text}");
+    assert_eq!(served_run(&app).await, RUN_ID);
+}
+
+#[tokio::test]
+async fn an_older_run_never_replaces_a_newer_one() {
+    let (app, job) = app_with_lake().await;
+    let newer = job.run("new", params(), 1).await.expect("published");
+    let older = job
+        .run("old", Params::new(day("2024-05-01")), 1)
+        .await
+        .expect("published");
+    assert!(!older.served);
+    assert_eq!(served_run(&app).await, newer.run_id);
+}
