@@ -514,12 +514,12 @@ pub fn analytics_run() -> (AnalyticsRun, RunItems) {
     let outlooks = [ACCOUNT_A, ACCOUNT_B]
         .into_iter()
         .map(|account| {
-            AccountOutlook::from_statuses(
+            AccountOutlook::from_suggestions(
                 id(account),
                 suggestions
                     .iter()
                     .filter(|s| s.account_id.as_str() == account)
-                    .map(|s| s.status),
+                    .map(|s| (s.status, s.orders_seen)),
             )
         })
         .collect();

@@ -92,15 +92,18 @@ pub struct AccountOutlook {
 }
 
 impl AccountOutlook {
-    /// Lapsing products at or above this share of the account's products, and at least
-    /// [`AccountOutlook::AT_RISK_MIN`] of them, put the account at risk.
+    /// Products bought at least this often are the account's regular products.
+    pub const REGULAR_ORDERS: u32 = 3;
+    /// Lapsing regular products at or above this share of the account's regular products, and
+    /// at least [`AccountOutlook::AT_RISK_MIN`] of them, put the account at risk (one-off
+    /// purchases that were never repeated do not).
     pub const AT_RISK_SHARE: f64 = 0.3;
     pub const AT_RISK_MIN: u32 = 2;
 
-    /// The outlook of an account from its suggestions' statuses.
-    pub fn from_statuses(
+    /// The outlook of an account from its suggestions' statuses and order counts.
+    pub fn from_suggestions(
         account_id: AccountId,
-        statuses: impl IntoIterator<Item = ReorderStatus>,
+        suggestions: impl IntoIterator<Item = (ReorderStatus, u32)>,
     ) -> Self {
         let mut o = AccountOutlook {
             account_id,
@@ -111,22 +114,25 @@ impl AccountOutlook {
             at_risk: false,
             risk: None,
         };
-        for s in statuses {
-            match s {
+        let (mut regular, mut regular_lapsing) = (0u32, 0u32);
+        for (status, orders_seen) in suggestions {
+            match status {
                 ReorderStatus::Due => o.due += 1,
                 ReorderStatus::Overdue => o.overdue += 1,
                 ReorderStatus::Lapsing => o.lapsing += 1,
                 ReorderStatus::NotYetDue => o.not_yet_due += 1,
             }
+            if orders_seen >= Self::REGULAR_ORDERS {
+                regular += 1;
+                regular_lapsing += u32::from(status == ReorderStatus::Lapsing);
+            }
         }
-        let total = o.due + o.overdue + o.lapsing + o.not_yet_due;
-        if o.lapsing >= Self::AT_RISK_MIN
-            && f64::from(o.lapsing) >= Self::AT_RISK_SHARE * f64::from(total)
+        if regular_lapsing >= Self::AT_RISK_MIN
+            && f64::from(regular_lapsing) >= Self::AT_RISK_SHARE * f64::from(regular)
         {
             o.at_risk = true;
             o.risk = Some(format!(
-                "{} of {} products bought before have probably stopped being reordered",
-                o.lapsing, total
+                "{regular_lapsing} of {regular} regularly ordered products have probably stopped being reordered"
             ));
         }
         o
@@ -190,18 +196,33 @@ mod tests {
     }
 
     #[test]
-    fn an_account_is_at_risk_when_a_large_share_of_its_products_lapse() {
+    fn an_account_is_at_risk_when_a_large_share_of_its_regular_products_lapse() {
         use ReorderStatus::*;
-        let o = AccountOutlook::from_statuses(account(), [Lapsing, Lapsing, Due, NotYetDue, Due]);
-        assert_eq!((o.due, o.lapsing, o.not_yet_due), (2, 2, 1));
-        assert!(o.at_risk, "2 of 5 lapsing");
-        assert!(o.risk.as_deref().is_some_and(|r| r.starts_with("2 of 5")));
-        let o = AccountOutlook::from_statuses(account(), [Lapsing, Due, Due, Due]);
-        assert!(!o.at_risk, "a single lapsing product is not a pattern");
-        let o = AccountOutlook::from_statuses(
+        let o = AccountOutlook::from_suggestions(
             account(),
-            [Lapsing, Lapsing, Due, Due, Due, Due, Due, Due],
+            [
+                (Lapsing, 5),
+                (Lapsing, 3),
+                (Due, 4),
+                (NotYetDue, 6),
+                (Due, 9),
+            ],
         );
+        assert_eq!((o.due, o.lapsing, o.not_yet_due), (2, 2, 1));
+        assert!(o.at_risk, "2 of 5 regular products lapsing");
+        assert!(o.risk.as_deref().is_some_and(|r| r.starts_with("2 of 5")));
+        let o = AccountOutlook::from_suggestions(account(), [(Lapsing, 4), (Due, 4), (Due, 4)]);
+        assert!(!o.at_risk, "a single lapsing product is not a pattern");
+        let o = AccountOutlook::from_suggestions(
+            account(),
+            [(Lapsing, 1), (Lapsing, 2), (Lapsing, 1), (Due, 5), (Due, 5)],
+        );
+        assert!(!o.at_risk, "one-off purchases that lapse are no risk");
+        assert_eq!(o.lapsing, 3, "but they are counted");
+        let lapsing_two_of_eight = [(Lapsing, 3), (Lapsing, 3)]
+            .into_iter()
+            .chain(std::iter::repeat_n((Due, 3), 6));
+        let o = AccountOutlook::from_suggestions(account(), lapsing_two_of_eight);
         assert!(!o.at_risk, "2 of 8 is below the share");
     }
 }

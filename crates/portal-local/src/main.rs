@@ -187,7 +187,12 @@ async fn main() -> anyhow::Result<()> {
                         )
                         && (spec.today.is_none() || spec.today == Some(old.today))
                 });
-            if reuse {
+            // A folder seeded before the analytics job existed has no run: seed it again.
+            let has_run = reuse && {
+                let app = LocalApp::open(&data.data_dir).await?;
+                app.state.store.current_run().await?.is_some()
+            };
+            if has_run {
                 eprintln!(
                     "Using the demo data already in {}.",
                     data.data_dir.display()
@@ -300,17 +305,19 @@ async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
     let bulk = &app.emulators.dynamodb;
     bulk.enable_bulk_loading()
         .map_err(|e| anyhow::anyhow!("cannot enter bulk-loading mode: {e}"))?;
-    let loaded = demo::load(&app.state.store, data).await;
+    let mut analysed = Instant::now();
+    let loaded = async {
+        demo::load(&app.state.store, data).await?;
+        analysed = Instant::now();
+        let months = app.job().replace_order_lines(lake_lines).await?;
+        let params = analytics::pipeline::Params::new(spec.today);
+        let published = portal_local::analytics::publish_lake_run(&app, params).await?;
+        anyhow::Ok((months, published))
+    }
+    .await;
     bulk.disable_bulk_loading()
         .map_err(|e| anyhow::anyhow!("cannot leave bulk-loading mode: {e}"))?;
-    loaded?;
-    let analysed = Instant::now();
-    let months = app.job().replace_order_lines(lake_lines).await?;
-    let published = portal_local::analytics::publish_lake_run(
-        &app,
-        analytics::pipeline::Params::new(spec.today),
-    )
-    .await?;
+    let (months, published) = loaded?;
     eprintln!(
         "Wrote {months} months of order lines to the lake and published analytics run {} ({} reorder predictions, {} forecast rows) in {:.1} s.",
         published.run_id,

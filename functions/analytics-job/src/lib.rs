@@ -439,20 +439,16 @@ pub fn run_items(run: &RunResult) -> Result<RunItems, JobError> {
         .iter()
         .map(suggestion)
         .collect::<Result<_, _>>()?;
-    let mut by_account: BTreeMap<&str, Vec<ReorderStatus>> = BTreeMap::new();
+    let mut by_account: BTreeMap<&AccountId, Vec<(ReorderStatus, u32)>> = BTreeMap::new();
     for s in &suggestions {
         by_account
-            .entry(s.account_id.as_str())
+            .entry(&s.account_id)
             .or_default()
-            .push(s.status);
+            .push((s.status, s.orders_seen));
     }
     let outlooks = by_account
         .into_iter()
-        .filter_map(|(account, statuses)| {
-            AccountId::parse(account)
-                .ok()
-                .map(|id| AccountOutlook::from_statuses(id, statuses))
-        })
+        .map(|(account, seen)| AccountOutlook::from_suggestions(account.clone(), seen))
         .collect();
     let bucket = serde_json::to_value(run.params.bucket)
         .ok()

@@ -1,0 +1,386 @@
+"""The side-by-side benchmark of `portal analytics run` against the Python baseline, in one go:
+
+    scripts/bench-venv.sh python benchmarks/analytics/bench.py
+        [--lines 5000000] [--accounts 5000] [--skus 20000] [--skip-5m]
+        [--carparts PATH] [--work DIR] [--portal BIN]
+
+Dataset A: `portal analytics generate` (seed 7, 2021-01-01 to 2025-01-01) as Parquet, as of
+2024-07-01. Dataset B: the car-parts series (--carparts, a CSV of part, month (YYYY-MM) and
+units; rows without units are skipped), as order lines of one account, as of 2001-10-01; its
+reorder side means nothing and is not reported. Both: bucket month, 6 periods, horizon 30 days.
+
+For each dataset, ours and the baseline run as child processes, one after the other, each
+measured for wall time, CPU time (user + system, its children included), the peak RSS of its
+largest process (wait4's ru_maxrss) and the peak RSS of its whole process tree (sampled from
+/proc every 0.2 s: the baseline forks statsforecast workers). score.py then scores both on the
+actual future. Everything goes to WORK/results.json and WORK/results.md; the Markdown is
+printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CLASS_ORDER = ["smooth", "erratic", "intermittent", "lumpy", "no-demand", "all"]
+PACKAGES = ["polars", "statsforecast", "lifetimes", "scikit-learn", "pandas", "numpy", "scipy"]
+
+
+def main() -> None:
+    args = parse_args()
+    work = Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    portal = Path(args.portal)
+    if not os.access(portal, os.X_OK):
+        sys.exit(f"no portal binary at {portal}: build it or pass --portal / set PORTAL_BIN")
+    started = time.perf_counter()
+
+    datasets = []
+    if not args.skip_5m:
+        name = f"A-{args.lines}-{args.accounts}-{args.skus}-seed7.parquet"
+        orders = work / name
+        if not orders.exists():  # generated once per size; generation is not measured
+            run_checked(
+                [portal, "analytics", "generate", "--lines", args.lines, "--accounts",
+                 args.accounts, "--skus", args.skus, "--seed", "7", "--start", "2021-01-01",
+                 "--end", "2025-01-01", "--out", orders],
+                work / "generate.log",
+            )  # fmt: skip
+        datasets.append(
+            {
+                "name": "A",
+                "title": f"synthetic, {args.lines:,} lines, {args.accounts:,} accounts, "
+                f"{args.skus:,} SKUs",
+                "orders": orders,
+                "as_of": "2024-07-01",
+                "reorders": True,
+            }
+        )
+    carparts = Path(args.carparts)
+    if carparts.exists():
+        datasets.append(
+            {
+                "name": "B",
+                "title": f"car parts ({carparts.name}), monthly units of one account",
+                "orders": carparts_orders(carparts, work / "B-carparts.csv"),
+                "as_of": "2001-10-01",
+                "reorders": False,
+            }
+        )
+    else:
+        print(f"skipping dataset B: no {carparts} (pass --carparts)", file=sys.stderr)
+
+    results = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "portal": str(portal),
+        "packages": {p: version(p) for p in PACKAGES},
+        "datasets": {},
+    }
+    for dataset in datasets:
+        results["datasets"][dataset["name"]] = bench_dataset(dataset, portal, work)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+
+    (work / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    markdown = report(results, datasets)
+    (work / "results.md").write_text(markdown)
+    print(markdown)
+    print(f"results: {work / 'results.json'}, {work / 'results.md'}")
+
+
+def parse_args() -> argparse.Namespace:
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/b2b-portal/target"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=5_000_000, help="dataset A's order lines")
+    parser.add_argument("--accounts", type=int, default=5_000, help="dataset A's accounts")
+    parser.add_argument("--skus", type=int, default=20_000, help="dataset A's SKUs")
+    parser.add_argument("--skip-5m", action="store_true", help="run dataset B only")
+    parser.add_argument(
+        "--carparts",
+        default=str(REPO.parent / "shared" / "data" / "carparts.csv"),
+        help="dataset B's CSV (part, month, units); default: shared/data/carparts.csv beside "
+        "the repository",
+    )
+    parser.add_argument(
+        "--work",
+        default=os.path.expanduser("~/.cache/b2b-portal/bench-analytics"),
+        help="data, outputs, logs and results",
+    )
+    parser.add_argument(
+        "--portal",
+        default=os.environ.get("PORTAL_BIN", os.path.join(target, "local", "portal")),
+        help="the portal binary (default $PORTAL_BIN, else the local profile's build)",
+    )
+    return parser.parse_args()
+
+
+def version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def carparts_orders(source: Path, out: Path) -> Path:
+    """The car-parts series as order lines: account CARPARTS, sku = part, order_date = the
+    month's first day, quantity = units (zeros kept, missing units skipped)."""
+    import polars as pl
+
+    (
+        pl.read_csv(source, schema_overrides={"part": pl.String, "month": pl.String})
+        .filter(pl.col("units").is_not_null())
+        .select(
+            pl.lit("CARPARTS").alias("account_id"),
+            pl.col("part").alias("sku"),
+            (pl.col("month") + "-01").alias("order_date"),
+            pl.col("units").cast(pl.Float64).alias("quantity"),
+        )
+        .write_csv(out)
+    )
+    return out
+
+
+# --- Running and measuring ------------------------------------------------------------------
+
+
+def bench_dataset(dataset: dict, portal: Path, work: Path) -> dict:
+    name, orders, as_of = dataset["name"], dataset["orders"], dataset["as_of"]
+    folder = work / name
+    folder.mkdir(exist_ok=True)
+    common = ["--orders", orders, "--as-of", as_of, "--horizon-days", "30", "--bucket", "month",
+              "--periods", "6"]  # fmt: skip
+    runs = {}
+    for side, command in (
+        ("ours", [portal, "analytics", "run", *common]),
+        ("baseline", [sys.executable, HERE / "baseline.py", *common]),
+    ):
+        out = folder / side
+        clear(out)
+        print(f"[{name}] {side} ...", flush=True)
+        runs[side] = measure([*command, "--out", out], folder / f"{side}.log")
+        print(f"[{name}] {side}: {runs[side]['wall_s']:.1f} s, "
+              f"peak RSS {runs[side]['peak_rss_mib']:.0f} MiB", flush=True)  # fmt: skip
+    runs["baseline"]["stages_s"] = json.loads((folder / "baseline" / "timings.json").read_text())
+    scores = folder / "scores.json"
+    run_checked(
+        [sys.executable, HERE / "score.py", *common, "--ours", folder / "ours", "--baseline",
+         folder / "baseline", "--out", scores],
+        folder / "score.log",
+    )  # fmt: skip
+    ours, base = runs["ours"], runs["baseline"]
+    return {
+        "title": dataset["title"],
+        "orders": str(orders),
+        "as_of": as_of,
+        "runs": runs,
+        "ratios_baseline_over_ours": {
+            key: base[key] / ours[key] if ours[key] else None
+            for key in ("wall_s", "cpu_s", "peak_rss_mib", "peak_tree_rss_mib")
+        },
+        "scores": json.loads(scores.read_text()),
+    }
+
+
+def clear(folder: Path) -> None:
+    """Removes an output folder, so that no stale output is ever scored."""
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_checked(command: list, log: Path) -> None:
+    """Runs an unmeasured step, its output to `log`; a failure stops the benchmark."""
+    with log.open("w") as out:
+        code = subprocess.call([str(c) for c in command], stdout=out, stderr=subprocess.STDOUT)
+    if code:
+        sys.exit(f"{command[0]} failed ({code}), see {log}:\n{tail(log)}")
+
+
+def measure(command: list, log: Path) -> dict:
+    """Runs `command`, its output to `log`, and measures it: wall time, CPU time and peak RSS
+    from wait4 (the rusage of the child and its waited-for descendants; ru_maxrss is the largest
+    single process), and the peak summed RSS of the process tree, sampled from /proc."""
+    with log.open("w") as out:
+        start = time.perf_counter()
+        child = subprocess.Popen([str(c) for c in command], stdout=out, stderr=subprocess.STDOUT)
+        sampler = TreeSampler(child.pid)
+        sampler.start()
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        sampler.stop()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        sys.exit(f"{command[0]} failed ({child.returncode}), see {log}:\n{tail(log)}")
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mib": usage.ru_maxrss / 1024,  # Linux reports KiB
+        "peak_tree_rss_mib": max(sampler.peak, usage.ru_maxrss * 1024) / 2**20,
+    }
+
+
+class TreeSampler(threading.Thread):
+    """Samples the summed RSS of a process and all its descendants, keeping the peak (bytes)."""
+
+    def __init__(self, root: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.root, self.interval, self.peak = root, interval, 0
+        self.done = threading.Event()
+        self.page = os.sysconf("SC_PAGE_SIZE")
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, self.sample())
+            self.done.wait(self.interval)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+    def sample(self) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as f:
+                    stat = f.read()
+                with open(f"/proc/{entry.name}/statm") as f:
+                    pages = int(f.read().split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+            # The command name may hold spaces and parentheses: fields follow the last ")".
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            rss[int(entry.name)] = pages * self.page
+        tree, frontier = {self.root}, [self.root]
+        while frontier:
+            pid = frontier.pop()
+            for child, parent in parents.items():
+                if parent == pid and child not in tree:
+                    tree.add(child)
+                    frontier.append(child)
+        return sum(rss.get(pid, 0) for pid in tree)
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+# --- The report -----------------------------------------------------------------------------
+
+
+def report(results: dict, datasets: list[dict]) -> str:
+    out = [
+        "# portal analytics run vs the Python baseline",
+        "",
+        f"{results['date']}, {results['machine']['cpus']} CPUs, {results['machine']['platform']}, "
+        f"Python {results['machine']['python']}; "
+        + ", ".join(f"{p} {v}" for p, v in results["packages"].items())
+        + f". Total {results['seconds']:.0f} s.",
+    ]
+    for dataset in datasets:
+        r = results["datasets"][dataset["name"]]
+        out += ["", f"## Dataset {dataset['name']}: {r['title']}, as of {r['as_of']}", ""]
+        out += resources_table(r)
+        forecasts = r["scores"]["forecasts"]
+        cov = forecasts["coverage"]
+        out += [
+            "",
+            f"Forecasts: {cov['scored_series']:,} SKU series scored over 6 months from "
+            f"{cov['first_forecast_period']} (demand classes agreeing with ours: "
+            f"{fmt_pct(cov['class_agreement_with_ours'])}). Mean per-series RMSSE and scaled "
+            "pinball (mean of tau 0.5, 0.9, 0.95; lower is better), bias of the sums:",
+            "",
+        ]
+        out += accuracy_table(forecasts)
+        if dataset["reorders"]:
+            out += ["", *reorder_table(r["scores"]["reorders"])]
+    return "\n".join(out) + "\n"
+
+
+def resources_table(r: dict) -> list[str]:
+    ours, base, ratio = r["runs"]["ours"], r["runs"]["baseline"], r["ratios_baseline_over_ours"]
+    rows = [
+        ("wall time", "wall_s", "s", 1),
+        ("CPU time (user + sys)", "cpu_s", "s", 1),
+        ("peak RSS, largest process", "peak_rss_mib", "MiB", 0),
+        ("peak RSS, process tree", "peak_tree_rss_mib", "MiB", 0),
+    ]
+    lines = ["| | ours | baseline | baseline / ours |", "|---|---:|---:|---:|"]
+    for label, key, unit, digits in rows:
+        lines.append(
+            f"| {label} | {ours[key]:,.{digits}f} {unit} | {base[key]:,.{digits}f} {unit} | "
+            f"{ratio[key]:.1f}x |"
+        )
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in base["stages_s"].items() if k != "total")
+    lines += ["", f"Baseline stages: {stages}."]
+    return lines
+
+
+def accuracy_table(forecasts: dict) -> list[str]:
+    models = forecasts["models"]
+    classes = [c for c in CLASS_ORDER if forecasts["classes"][c]["series"]]
+    lines = []
+    for metric, label in (("rmsse", "RMSSE"), ("pinball", "scaled pinball"), ("bias", "bias")):
+        header = f"| {label} | series | ours |"
+        if metric != "bias":
+            header += " best statsforecast |"
+        header += "".join(f" {m} |" for m in models)
+        lines += [header, "|---|" + "---:|" * (header.count("|") - 2)]
+        for c in classes:
+            entry = forecasts["classes"][c]
+            methods = entry["methods"]
+            row = f"| {c} | {entry['series']:,} | **{fmt(methods['ours'][metric])}** |"
+            if metric != "bias":
+                best = entry[f"best_statsforecast_{metric}"]
+                model = f" ({best['model']})" if best["model"] else ""
+                row += f" {fmt(best['value'])}{model} |"
+            row += "".join(f" {fmt(methods[m][metric])} |" for m in models)
+            lines.append(row)
+        lines.append("")
+    return lines[:-1]
+
+
+def reorder_table(reorders: dict) -> list[str]:
+    lines = [
+        f"Reorders: {reorders['pairs']:,} pairs, {reorders['reordered']:,} ordered within 30 days "
+        f"(base rate {fmt_pct(reorders['base_rate'])}).",
+        "",
+        "| reorder model | PR-AUC | ROC-AUC | Brier | mean p |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    labels = {"ours": "ours (p_reorder)", "bgnbd": "BG/NBD (lifetimes)",
+              "classifier": "HistGradientBoosting (scikit-learn)"}  # fmt: skip
+    for name, m in reorders["methods"].items():
+        lines.append(
+            f"| {labels[name]} | {fmt(m['pr_auc'])} | {fmt(m['roc_auc'])} | {fmt(m['brier'])} | "
+            f"{fmt(m['mean_p'])} |"
+        )
+    return lines
+
+
+def fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def fmt_pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+"""Scores `portal analytics run` and the Python baseline on the actual future of the orders file:
+
+    score.py --orders FILE --as-of D --horizon-days H --bucket month|week --periods N
+             --ours DIR --baseline DIR --out FILE.json
+
+Forecasts (SKU totals only: our rows with an empty division)
+    The actual demand of a forecast period is the sum of the SKU's lines in that period (the
+    first forecast period holds as-of; with as-of on a period's first day, as in the benchmark,
+    that is exactly the lines on and after as-of). The training series are built as both sides
+    build them (orderlines.py). Per series:
+      RMSSE  = sqrt(mean_test (y - f)^2 / mean_train (y_t - y_{t-1})^2), f the mean forecast;
+      scaled pinball(tau) = mean_test pinball_tau(y, q_tau) / mean_train |y_t - y_{t-1}|,
+               for tau = 0.5 (q50), 0.9 (q90), 0.95 (q95); "pinball" is their average.
+    Series whose scale is 0 (fewer than two training periods, or a flat history) are left out
+    of RMSSE and pinball; bias = (sum f - sum y) / sum y is taken over every series of a class.
+    Classes (Syntetos-Boylan-Croston) from the training series: ADI = periods / periods with
+    demand, CV^2 = population variance / mean^2 of the non-zero demands; ADI < 1.32 and
+    CV^2 < 0.49 smooth, ADI < 1.32 erratic, CV^2 < 0.49 intermittent, else lumpy; no-demand
+    when the history is all zeros. Reported per class and for "all": ours, every statsforecast
+    model, and the best statsforecast model of the class (by RMSSE, and by pinball).
+
+Reorders
+    Outcome: the pair has a line of quantity > 0 in [as-of, as-of + H days). Scored over the
+    pairs of our reorder_predictions.csv (baseline probabilities joined on account_id and sku;
+    a missing one is 0): average precision (PR-AUC), ROC-AUC and Brier score of our p_reorder,
+    the baseline's p_bgnbd and p_classifier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from orderlines import future_demand, parse_date, read_orders, shift_periods, training_series
+
+TAUS = {"q50": 0.5, "q90": 0.9, "q95": 0.95}
+ADI_CUTOFF = 1.32
+CV2_CUTOFF = 0.49
+CLASSES = ["smooth", "erratic", "intermittent", "lumpy", "no-demand", "all"]
+OURS = "ours"
+
+
+def main() -> None:
+    args = parse_args()
+    orders = read_orders(args.orders)
+    result = {
+        "params": {
+            "orders": str(args.orders),
+            "as_of": args.as_of.isoformat(),
+            "horizon_days": args.horizon_days,
+            "bucket": args.bucket,
+            "periods": args.periods,
+        },
+        "forecasts": score_forecasts(orders, args),
+        "reorders": score_reorders(orders, args),
+    }
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"scores -> {args.out}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", required=True, help="order lines, .csv or .parquet")
+    parser.add_argument("--as-of", required=True, type=parse_date, help="YYYY-MM-DD")
+    parser.add_argument("--horizon-days", type=int, default=30)
+    parser.add_argument("--bucket", choices=["month", "week"], default="month")
+    parser.add_argument("--periods", type=int, default=6)
+    parser.add_argument("--ours", required=True, help="the output folder of portal analytics run")
+    parser.add_argument("--baseline", required=True, help="the output folder of baseline.py")
+    parser.add_argument("--out", required=True, help="the scores, JSON")
+    return parser.parse_args()
+
+
+# --- Forecasts ------------------------------------------------------------------------------
+
+
+def demand_class(y: np.ndarray) -> str:
+    """The Syntetos-Boylan-Croston class of a training series."""
+    sizes = y[y > 0]
+    if sizes.size == 0:
+        return "no-demand"
+    adi = y.size / sizes.size
+    cv2 = sizes.var() / sizes.mean() ** 2
+    if adi < ADI_CUTOFF:
+        return "smooth" if cv2 < CV2_CUTOFF else "erratic"
+    return "intermittent" if cv2 < CV2_CUTOFF else "lumpy"
+
+
+def pinball(y: pl.Expr, q: pl.Expr, tau: float) -> pl.Expr:
+    """The pinball loss of quantile forecasts q of y at level tau."""
+    diff = y - q
+    return pl.when(diff >= 0).then(tau * diff).otherwise((tau - 1.0) * diff)
+
+
+def score_forecasts(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
+    train = training_series(orders, args.as_of, args.bucket)
+    skus = train["sku"].unique()
+    actual = future_demand(orders, args.as_of, args.bucket, args.periods, skus)
+    first = shift_periods(train["ds"].max(), args.bucket, 1) if train.height else None
+
+    # Our SKU totals, and every baseline model: method -> frame of sku, ds, mean, q50, q90, q95.
+    ours = (
+        pl.read_csv(
+            Path(args.ours) / "forecasts.csv",
+            schema_overrides={"sku": pl.String, "division": pl.String, "period_start": pl.String},
+        )
+        .filter(pl.col("division").is_null() | (pl.col("division") == ""))
+        .select(
+            "sku",
+            pl.col("period_start").str.to_date("%Y-%m-%d").alias("ds"),
+            "mean",
+            "q50",
+            "q90",
+            "q95",
+            "demand_class",
+        )
+    )
+    base = pl.read_csv(
+        Path(args.baseline) / "forecasts.csv",
+        schema_overrides={"sku": pl.String, "period_start": pl.String},
+    ).with_columns(pl.col("period_start").str.to_date("%Y-%m-%d").alias("ds"))
+    models = sorted({c.rsplit("_", 1)[0] for c in base.columns if c.endswith("_mean")})
+    methods = {OURS: ours.drop("demand_class")}
+    for model in models:
+        methods[model] = base.select(
+            "sku", "ds", *[pl.col(f"{model}_{k}").alias(k) for k in ("mean", *TAUS)]
+        )
+
+    # The scored series: those of the training data that every method forecast.
+    covered = {name: set(frame["sku"].to_list()) for name, frame in methods.items()}
+    train_skus = set(skus.to_list())
+    scored = train_skus.intersection(*covered.values())
+    coverage = {
+        "training_series": len(train_skus),
+        "scored_series": len(scored),
+        "missing": {name: len(train_skus - got) for name, got in covered.items()},
+        "extra": {name: len(got - train_skus) for name, got in covered.items()},
+        "first_forecast_period": first.isoformat() if first else None,
+        "last_line_date": str(orders["order_date"].max()),
+    }
+
+    # Per-series scales and classes from the training series.
+    rows = []
+    for (sku,), group in train.group_by("sku", maintain_order=True):
+        if sku in scored:
+            y = group["y"].to_numpy()
+            d = np.diff(y)
+            scale2, scale1 = (float(np.mean(d**2)), float(np.mean(np.abs(d)))) if d.size else (0, 0)
+            rows.append((sku, demand_class(y), scale2, scale1))
+    info = pl.DataFrame(
+        rows,
+        schema={"sku": pl.String, "class": pl.String, "scale2": pl.Float64, "scale1": pl.Float64},
+        orient="row",
+    )
+    # Does our run see the same classes? A check that both sides build the same series.
+    agree = info.join(ours.select("sku", "demand_class").unique("sku"), on="sku", how="left")
+    coverage["class_agreement_with_ours"] = (
+        agree.select((pl.col("class") == pl.col("demand_class")).mean()).item()
+        if info.height
+        else None
+    )
+
+    # One long frame: every method's forecasts beside the actuals, met on SKU and period start
+    # (a misaligned or missing period is an error).
+    actual = actual.join(info, on="sku", how="inner")
+    frames = []
+    for name, frame in methods.items():
+        joined = actual.join(frame, on=["sku", "ds"], how="left")
+        missing = joined["mean"].null_count()
+        if missing:
+            raise SystemExit(f"{name}: {missing} forecast periods of scored series are missing")
+        frames.append(joined.with_columns(method=pl.lit(name)))
+    both_outcomes = pl.col("scale2") > 0
+    per_series = (
+        pl.concat(frames)
+        .group_by("method", "sku")
+        .agg(
+            pl.col("class", "scale2", "scale1").first(),
+            mse=((pl.col("y") - pl.col("mean")) ** 2).mean(),
+            f_sum=pl.col("mean").sum(),
+            y_sum=pl.col("y").sum(),
+            **{f"loss_{t}": pinball(pl.col("y"), pl.col(t), tau).mean() for t, tau in TAUS.items()},
+        )
+        .with_columns(
+            rmsse=pl.when(both_outcomes).then((pl.col("mse") / pl.col("scale2")).sqrt()),
+            **{
+                f"pinball_{t}": pl.when(both_outcomes).then(pl.col(f"loss_{t}") / pl.col("scale1"))
+                for t in TAUS
+            },
+        )
+    )
+    # Per class and for all: mean per-series metrics over the scaled series, bias over all.
+    summary = (
+        pl.concat([per_series, per_series.with_columns(pl.lit("all").alias("class"))])
+        .group_by("method", "class")
+        .agg(
+            series=pl.len(),
+            scaled_series=pl.col("rmsse").count(),
+            rmsse=pl.col("rmsse").mean(),
+            **{f"pinball_{t}": pl.col(f"pinball_{t}").mean() for t in TAUS},
+            f_sum=pl.col("f_sum").sum(),
+            y_sum=pl.col("y_sum").sum(),
+        )
+        .with_columns(
+            pinball=pl.mean_horizontal(*[f"pinball_{t}" for t in TAUS]),
+            bias=pl.when(pl.col("y_sum") > 0).then(
+                (pl.col("f_sum") - pl.col("y_sum")) / pl.col("y_sum")
+            ),
+        )
+    )
+    metrics = ["rmsse", "pinball", *[f"pinball_{t}" for t in TAUS], "bias"]
+    found = {(r["method"], r["class"]): r for r in summary.iter_rows(named=True)}
+
+    by_class = {}
+    for c in CLASSES:
+        some = next((found[m, c] for m in methods if (m, c) in found), None)
+        entry = {
+            "series": some["series"] if some else 0,
+            "scaled_series": some["scaled_series"] if some else 0,
+            "methods": {
+                m: {k: found[m, c][k] if (m, c) in found else None for k in metrics}
+                for m in methods
+            },
+        }
+        for metric in ("rmsse", "pinball"):
+            candidates = [
+                (entry["methods"][m][metric], m)
+                for m in models
+                if entry["methods"][m][metric] is not None
+            ]
+            value, model = min(candidates) if candidates else (None, None)
+            entry[f"best_statsforecast_{metric}"] = {"model": model, "value": value}
+        by_class[c] = entry
+    return {"coverage": coverage, "models": models, "classes": by_class}
+
+
+# --- Reorders -------------------------------------------------------------------------------
+
+
+def score_reorders(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+    end = args.as_of + dt.timedelta(days=args.horizon_days)
+    reordered = (
+        orders.filter(
+            (pl.col("order_date") >= args.as_of)
+            & (pl.col("order_date") < end)
+            & (pl.col("quantity") > 0)
+        )
+        .select("account_id", "sku")
+        .unique()
+        .with_columns(outcome=pl.lit(1, pl.Int8))
+    )
+    keys = {"account_id": pl.String, "sku": pl.String}
+    ours = pl.read_csv(Path(args.ours) / "reorder_predictions.csv", schema_overrides=keys)
+    base = pl.read_csv(Path(args.baseline) / "reorder_predictions.csv", schema_overrides=keys)
+    joined = (
+        ours.select("account_id", "sku", "p_reorder")
+        .join(base, on=["account_id", "sku"], how="left")
+        .join(reordered, on=["account_id", "sku"], how="left")
+        .with_columns(
+            pl.col("outcome").fill_null(0), pl.col("p_bgnbd", "p_classifier").fill_null(0.0)
+        )
+    )
+    y = joined["outcome"].to_numpy()
+    out: dict = {
+        "pairs": joined.height,
+        "reordered": int(y.sum()),
+        "base_rate": float(y.mean()) if y.size else None,
+        "baseline_pairs_missing": ours.join(base, on=["account_id", "sku"], how="anti").height,
+        "baseline_pairs_extra": base.join(ours, on=["account_id", "sku"], how="anti").height,
+        "methods": {},
+    }
+    for name, column in ((OURS, "p_reorder"), ("bgnbd", "p_bgnbd"), ("classifier", "p_classifier")):
+        p = joined[column].to_numpy().astype(float)
+        both = 0 < y.sum() < y.size  # the rank metrics need both outcomes
+        out["methods"][name] = {
+            "pr_auc": float(average_precision_score(y, p)) if both else None,
+            "roc_auc": float(roc_auc_score(y, p)) if both else None,
+            "brier": float(brier_score_loss(y, p)) if y.size else None,
+            "mean_p": float(p.mean()) if y.size else None,
+        }
+    return out
+
+
+if __name__ == "__main__":
+    main()
