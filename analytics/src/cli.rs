@@ -91,9 +91,12 @@ pub fn run_files(args: &RunArgs) -> Result<Outcome, CliError> {
         .ok_or(CliError::Missing("--orders"))?;
     let as_of = args.as_of.ok_or(CliError::Missing("--as-of"))?;
     let out = args.out.as_deref().ok_or(CliError::Missing("--out"))?;
+    let started = std::time::Instant::now();
     let orders = read_file(orders_path)?;
+    let read_ms = started.elapsed().as_secs_f64() * 1e3;
     let params = args.params(as_of);
-    let part = run_shard(&orders, params, args.shard.unwrap_or(Shard::ALL));
+    let mut part = run_shard(&orders, params, args.shard.unwrap_or(Shard::ALL));
+    part.timings_ms.insert("read".into(), read_ms);
     if args.shard.is_some() {
         return Ok(Outcome::Shard(write_shard(&part, out)?));
     }

@@ -141,14 +141,17 @@ impl Job {
         params: Params,
         shard: Shard,
     ) -> Result<String, JobError> {
+        let started = std::time::Instant::now();
         let orders = self.read_orders().await?;
+        let read_ms = started.elapsed().as_secs_f64() * 1e3;
         if !orders.lines.iter().any(|l| l.date < params.as_of) {
             return Err(JobError::Data {
                 what: format!("the order-line lake ({})", self.lake.bucket()),
                 message: format!("no order lines before {}: nothing to analyse", params.as_of),
             });
         }
-        let part = blocking(move || Ok(run_shard(&orders, params, shard))).await?;
+        let mut part = blocking(move || Ok(run_shard(&orders, params, shard))).await?;
+        part.timings_ms.insert("read".into(), read_ms);
         let key = shard_key(job_id, shard.index, shard.count);
         let bytes = serde_json::to_vec(&part).map_err(|e| JobError::Data {
             what: key.clone(),
