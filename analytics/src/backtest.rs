@@ -10,19 +10,42 @@ pub fn one_step(series: &[f64], method: &Method, start: usize) -> Vec<(f64, f64)
         .collect()
 }
 
+/// Forecasts from every origin `start..len`, each held flat and paired with the actuals of the
+/// next `horizon` periods that exist: how a forecast used for several periods fares.
+pub fn multi_step(
+    series: &[f64],
+    method: &Method,
+    start: usize,
+    horizon: usize,
+) -> Vec<(f64, f64)> {
+    let mut pairs = Vec::new();
+    for t in start.max(1)..series.len() {
+        let forecast = method.forecast(&series[..t]);
+        let end = (t + horizon.max(1)).min(series.len());
+        pairs.extend(series[t..end].iter().map(|&y| (forecast, y)));
+    }
+    pairs
+}
+
 /// Mean squared error of (forecast, actual) pairs; `None` without pairs.
 pub fn mse(pairs: &[(f64, f64)]) -> Option<f64> {
     (!pairs.is_empty())
         .then(|| pairs.iter().map(|(f, y)| (y - f).powi(2)).sum::<f64>() / pairs.len() as f64)
 }
 
-/// The candidate with the lowest one-step MSE over the last `holdout` periods; ties go to the
-/// earlier candidate, so list the simpler methods first. `None` without candidates.
-pub fn select(series: &[f64], candidates: &[Method], holdout: usize) -> Option<Method> {
+/// The candidate with the lowest MSE over the last `holdout` origins, each origin's forecast
+/// scored on the next `horizon` periods ([`multi_step`]); ties go to the earlier candidate, so
+/// list the simpler methods first. `None` without candidates.
+pub fn select(
+    series: &[f64],
+    candidates: &[Method],
+    holdout: usize,
+    horizon: usize,
+) -> Option<Method> {
     let start = series.len().saturating_sub(holdout);
     let mut best: Option<(f64, Method)> = None;
     for candidate in candidates {
-        let score = mse(&one_step(series, candidate, start)).unwrap_or(f64::INFINITY);
+        let score = mse(&multi_step(series, candidate, start, horizon)).unwrap_or(f64::INFINITY);
         if best.is_none_or(|(b, _)| score < b) {
             best = Some((score, *candidate));
         }
@@ -81,6 +104,19 @@ mod tests {
     }
 
     #[test]
+    fn multi_step_holds_each_origins_forecast_over_the_next_periods() {
+        // Naive from origin 2 forecasts 2 for periods 2 and 3; from origin 3, 3 for period 3.
+        assert_eq!(
+            multi_step(&[1.0, 2.0, 3.0, 4.0], &Method::Naive, 2, 2),
+            vec![(2.0, 3.0), (2.0, 4.0), (3.0, 4.0)]
+        );
+        assert_eq!(
+            multi_step(&[1.0, 2.0, 3.0], &Method::Naive, 1, 1),
+            one_step(&[1.0, 2.0, 3.0], &Method::Naive, 1)
+        );
+    }
+
+    #[test]
     fn selection_prefers_the_method_that_forecast_the_holdout_best() {
         // Alternating demand: the seasonal naive with period 2 is exact, the naive always wrong.
         let series = [1.0, 5.0, 1.0, 5.0, 1.0, 5.0, 1.0, 5.0];
@@ -88,9 +124,10 @@ mod tests {
             &series,
             &[Method::Naive, Method::SeasonalNaive { period: 2 }],
             4,
+            1,
         );
         assert_eq!(chosen, Some(Method::SeasonalNaive { period: 2 }));
-        assert_eq!(select(&series, &[], 4), None);
+        assert_eq!(select(&series, &[], 4, 1), None);
     }
 
     #[test]

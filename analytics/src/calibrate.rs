@@ -9,12 +9,30 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 /// The number of features per snapshot.
-pub const FEATURES: usize = 6;
+pub const FEATURES: usize = 10;
+
+/// What the rest of an account's history says at an origin: a dying relationship shows across
+/// its products before it shows in any one of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AccountSignals {
+    /// Days since the account's last order of anything.
+    pub silent_days: f64,
+    /// The account's orders (pair-days) in the [`RECENT_DAYS`] before the origin.
+    pub recent_orders: f64,
+    /// The share of the account's repeat products that are more than twice their usual gap late.
+    pub overdue_share: f64,
+    /// How much more the SKU is ordered in the horizon's days of the year than on average
+    /// (1: no season), from the years before the origin.
+    pub sku_season: f64,
+}
+
+/// The window of [`AccountSignals::recent_orders`].
+pub const RECENT_DAYS: i64 = 60;
 
 /// The features of one prediction: the model's log-odds, how much history backs it, how late
-/// the pair is against its rhythm, the rhythm itself and its spread, and how long the whole
-/// account has been silent (a dying relationship shows there first).
-pub fn features(p: &ReorderPrediction, account_silent_days: f64) -> [f64; FEATURES] {
+/// the pair is against its rhythm, the rhythm itself, its spread and its latest gap, the
+/// account's signals and the SKU's season.
+pub fn features(p: &ReorderPrediction, account: AccountSignals) -> [f64; FEATURES] {
     let q = p.p_reorder.clamp(1e-4, 1.0 - 1e-4);
     [
         (q / (1.0 - q)).ln(),
@@ -22,7 +40,12 @@ pub fn features(p: &ReorderPrediction, account_silent_days: f64) -> [f64; FEATUR
         (1.0 + p.elapsed_days / p.mean_gap_days.max(1.0)).ln(),
         p.mean_gap_days.max(1.0).ln(),
         p.gap_cv,
-        (1.0 + account_silent_days.max(0.0)).ln(),
+        (1.0 + account.silent_days.max(0.0)).ln(),
+        (1.0 + account.recent_orders.max(0.0)).ln(),
+        account.overdue_share,
+        account.sku_season.max(1e-3).ln(),
+        // The latest gap against the usual one: a rhythm that is stretching.
+        (p.last_gap_days.max(1.0) / p.mean_gap_days.max(1.0)).ln(),
     ]
 }
 

@@ -12,8 +12,10 @@ use serde::Serialize;
 pub struct ForecastConfig {
     /// Periods per season (12 for months, 52 for weeks).
     pub season: usize,
-    /// How many recent periods the method selection is scored on.
+    /// How many recent origins the method selection is scored from.
     pub holdout: usize,
+    /// How many periods each origin's forecast is scored on (the forecast's own horizon).
+    pub horizon: usize,
 }
 
 /// A series' forecast per future period.
@@ -33,38 +35,53 @@ pub struct SeriesForecast {
 /// The smoothing constants tried when fitting.
 const ALPHAS: [f64; 6] = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7];
 
-/// The candidate methods for a class, simplest first (ties go to the simpler one).
+/// The candidate methods for a class (ties go to the earlier one). Frequent
+/// demand also gets the aggregation methods (ADIDA, IMAPA): smoothing over buckets of several
+/// periods is what noisy B2B demand often rewards.
 fn candidates(series: &[f64], class: DemandClass, season: usize) -> Vec<Method> {
     let fitted = |method: fn(f64) -> Method| fit_alpha(series, &ALPHAS, method).map(method);
     let mut pool = Vec::new();
     match class {
         DemandClass::NoDemand => return vec![Method::Naive],
         DemandClass::Smooth | DemandClass::Erratic => {
-            pool.push(Method::Naive);
+            pool.extend(fitted(|alpha| Method::Ses { alpha }));
             if series.len() >= 2 * season {
                 pool.push(Method::SeasonalNaive { period: season });
             }
-            pool.extend(fitted(|alpha| Method::Ses { alpha }));
         }
         DemandClass::Intermittent | DemandClass::Lumpy => {
             pool.extend(fitted(|alpha| Method::Croston { alpha }));
             pool.extend(fitted(|alpha| Method::Sba { alpha }));
             pool.extend(fitted(|alpha| Method::Tsb { alpha, beta: alpha }));
-            pool.push(Method::Adida { k: 3, alpha: 0.1 });
-            pool.push(Method::Imapa {
-                max_k: 6,
-                alpha: 0.1,
-            });
         }
     }
+    pool.push(Method::Adida { k: 3, alpha: 0.1 });
+    pool.push(Method::Imapa {
+        max_k: 6,
+        alpha: 0.1,
+    });
     pool
 }
+
+/// How a class's candidates are scored: frequent demand on the forecast's whole horizon from
+/// each of the last `holdout` origins; intermittent demand one step ahead from the last
+/// `INTERMITTENT_HOLDOUT` origins (held flat over several periods of mostly zeros, every
+/// candidate scores alike and the choice turns to noise).
+fn scoring(class: DemandClass, config: ForecastConfig) -> (usize, usize) {
+    match class {
+        DemandClass::Smooth | DemandClass::Erratic => (config.holdout, config.horizon),
+        _ => (config.holdout.min(INTERMITTENT_HOLDOUT), 1),
+    }
+}
+
+const INTERMITTENT_HOLDOUT: usize = 6;
 
 /// Forecasts `history` (per-period demand, oldest first).
 pub fn forecast_series(history: &[f64], config: ForecastConfig) -> SeriesForecast {
     let class = classify(history);
     let pool = candidates(history, class, config.season);
-    let method = select(history, &pool, config.holdout).unwrap_or(Method::Naive);
+    let (holdout, horizon) = scoring(class, config);
+    let method = select(history, &pool, holdout, horizon).unwrap_or(Method::Naive);
     let mean = method.forecast(history).max(0.0);
     let start = history.len().saturating_sub(config.holdout).max(1);
     let variance = mse(&one_step(history, &method, start)).unwrap_or(mean);
@@ -111,6 +128,7 @@ mod tests {
     const MONTHLY: ForecastConfig = ForecastConfig {
         season: 12,
         holdout: 6,
+        horizon: 1,
     };
 
     #[test]
@@ -118,7 +136,7 @@ mod tests {
         let f = forecast_series(&[10.0; 24], MONTHLY);
         assert_eq!(f.demand_class, DemandClass::Smooth);
         assert_eq!(f.mean, 10.0);
-        assert_eq!(f.method, "naive", "ties go to the simplest method");
+        assert_eq!(f.method, "ses", "ties go to the first candidate");
         // No backtest error: the variance falls back to the mean (Poisson(10)): q50 = 10, q95 = 15.
         assert_eq!((f.q50, f.q95), (10.0, 15.0));
     }

@@ -5,14 +5,14 @@
 //! collection before using it.
 
 use crate::backtest::{pinball, rmsse};
-use crate::calibrate::{Calibrator, FEATURES, features};
+use crate::calibrate::{AccountSignals, Calibrator, FEATURES, RECENT_DAYS, features};
 use crate::calibration::{brier, expected_calibration_error, pr_auc, roc_auc};
 use crate::classify::{DemandClass, classify};
 use crate::forecast::{ForecastConfig, SeriesForecast, forecast_series};
 use crate::history::{Bucket, Pair, Series, pairs, series};
 use crate::input::OrderLines;
 use crate::reorder::{ReorderConfig, ReorderPrediction, ReorderStatus, predict};
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -235,29 +235,55 @@ struct Priors {
     account_gap: Vec<Option<f64>>,
     global_gap: f64,
     account_last: Vec<Option<NaiveDate>>,
+    account_recent: Vec<f64>,
+    /// Per account: repeat pairs, and those more than twice their mean gap late.
+    account_overdue: Vec<(u32, u32)>,
+    /// Per SKU: the seasonal index of the horizon's days of the year.
+    sku_season: Vec<f64>,
 }
 
 /// Pairs needed before a SKU's or an account's median gap is trusted as a prior.
 const PRIOR_MIN_PAIRS: usize = 3;
 
 impl Priors {
-    fn at(orders: &OrderLines, pairs: &[Pair], origin: NaiveDate, fallback: f64) -> Priors {
+    fn at(orders: &OrderLines, pairs: &[Pair], origin: NaiveDate, horizon_days: i64) -> Priors {
+        let fallback = horizon_days as f64;
+        // Orders of each SKU in the horizon's days of the year (any earlier year), and in all.
+        let window_start = origin.ordinal0() as i64;
+        let in_window =
+            |d: NaiveDate| (d.ordinal0() as i64 - window_start).rem_euclid(365) < horizon_days;
+        let mut sku_window = vec![0.0; orders.skus.len()];
+        let mut sku_total = vec![0.0; orders.skus.len()];
         let mut by_sku: Vec<Vec<f64>> = vec![Vec::new(); orders.skus.len()];
         let mut by_account: Vec<Vec<f64>> = vec![Vec::new(); orders.accounts.len()];
         let mut account_last: Vec<Option<NaiveDate>> = vec![None; orders.accounts.len()];
+        let mut account_recent = vec![0.0; orders.accounts.len()];
+        let mut account_overdue = vec![(0u32, 0u32); orders.accounts.len()];
+        let recent_from = origin - Duration::days(RECENT_DAYS);
         let mut all = Vec::new();
         for pair in pairs {
             let seen = &pair.events[..pair.events.partition_point(|(d, _)| *d < origin)];
             let (Some(first), Some(last)) = (seen.first(), seen.last()) else {
                 continue;
             };
-            let a = &mut account_last[pair.account as usize];
-            *a = (*a).max(Some(last.0));
+            let a = pair.account as usize;
+            account_last[a] = account_last[a].max(Some(last.0));
+            account_recent[a] += seen
+                .iter()
+                .rev()
+                .take_while(|(d, _)| *d >= recent_from)
+                .count() as f64;
+            sku_total[pair.sku as usize] += seen.len() as f64;
+            sku_window[pair.sku as usize] +=
+                seen.iter().filter(|(d, _)| in_window(*d)).count() as f64;
             if seen.len() >= 2 {
                 let gap = (last.0 - first.0).num_days() as f64 / (seen.len() - 1) as f64;
                 by_sku[pair.sku as usize].push(gap);
-                by_account[pair.account as usize].push(gap);
+                by_account[a].push(gap);
                 all.push(gap);
+                let late = (origin - last.0).num_days() as f64 > 2.0 * gap.max(1.0);
+                account_overdue[a].0 += 1;
+                account_overdue[a].1 += u32::from(late);
             }
         }
         let median_of = |v: &mut Vec<f64>, min: usize| (v.len() >= min).then(|| median(v));
@@ -272,6 +298,17 @@ impl Priors {
                 .collect(),
             global_gap: median_of(&mut all, 1).unwrap_or(fallback),
             account_last,
+            account_recent,
+            account_overdue,
+            // Smoothed toward 1 so that a handful of orders says little.
+            sku_season: sku_window
+                .iter()
+                .zip(&sku_total)
+                .map(|(w, t)| {
+                    let expected = t * horizon_days as f64 / 365.0;
+                    (w + 2.0) / (expected + 2.0)
+                })
+                .collect(),
         }
     }
 
@@ -281,8 +318,19 @@ impl Priors {
             .unwrap_or(self.global_gap)
     }
 
-    fn account_silent_days(&self, pair: &Pair, origin: NaiveDate) -> f64 {
-        self.account_last[pair.account as usize].map_or(0.0, |d| (origin - d).num_days() as f64)
+    fn account(&self, pair: &Pair, origin: NaiveDate) -> AccountSignals {
+        let a = pair.account as usize;
+        let (repeat, late) = self.account_overdue[a];
+        AccountSignals {
+            silent_days: self.account_last[a].map_or(0.0, |d| (origin - d).num_days() as f64),
+            recent_orders: self.account_recent[a],
+            overdue_share: if repeat > 0 {
+                f64::from(late) / f64::from(repeat)
+            } else {
+                0.0
+            },
+            sku_season: self.sku_season[pair.sku as usize],
+        }
     }
 }
 
@@ -330,8 +378,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         .collect();
     lap("prepare", &mut timings);
 
-    let fallback = params.horizon_days as f64;
-    let priors = Priors::at(orders, &all_pairs, params.as_of, fallback);
+    let priors = Priors::at(orders, &all_pairs, params.as_of, params.horizon_days);
     let reorders: Vec<ReorderRow> = owned
         .iter()
         .filter_map(|pair| {
@@ -342,7 +389,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
                 pack_size(orders, pair.sku),
                 reorder_config(&params, origin),
             )?;
-            let x = features(&p, priors.account_silent_days(pair, origin));
+            let x = features(&p, priors.account(pair, origin));
             Some(row(orders, pair, p, x))
         })
         .collect();
@@ -351,7 +398,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
     let mut snapshots = Vec::new();
     for k in 1..=params.origins {
         let origin = params.origin(k);
-        let priors = Priors::at(orders, &all_pairs, origin, fallback);
+        let priors = Priors::at(orders, &all_pairs, origin, params.horizon_days);
         let end = origin + Duration::days(params.horizon_days);
         for pair in &owned {
             let Some(p) = predict(
@@ -372,7 +419,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
                 k,
                 account_id: orders.accounts[pair.account as usize].clone(),
                 sku: orders.skus[pair.sku as usize].clone(),
-                features: features(&p, priors.account_silent_days(pair, origin)),
+                features: features(&p, priors.account(pair, origin)),
                 p_model: p.p_reorder,
                 expected_next_date: p.expected_next_date,
                 next_order,
@@ -386,7 +433,8 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
     });
     let config = ForecastConfig {
         season: params.bucket.season(),
-        holdout: params.periods.max(4),
+        holdout: params.periods.max(12),
+        horizon: params.periods,
     };
     let mut forecasts = Vec::new();
     let mut scores = Vec::new();

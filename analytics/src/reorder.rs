@@ -53,6 +53,8 @@ pub struct ReorderPrediction {
     pub gap_cv: f64,
     pub elapsed_days: f64,
     pub p_active: f64,
+    /// The latest gap between orders (the mean gap with a single order).
+    pub last_gap_days: f64,
 }
 
 /// The coefficient of variation of gaps assumed before any are seen (a gamma of shape 4).
@@ -160,6 +162,7 @@ pub fn predict(
         gap_cv: cv,
         elapsed_days: elapsed,
         p_active: active,
+        last_gap_days: gaps.last().copied().unwrap_or(mean_gap),
     })
 }
 
