@@ -4,7 +4,6 @@
 use crate::input::OrderLines;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The forecast period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -110,7 +109,9 @@ pub fn series(
     keep: impl Fn(u32) -> bool,
 ) -> Vec<Series> {
     let end = bucket.index(as_of);
-    let mut demand: BTreeMap<(u32, Option<u32>), BTreeMap<i64, f64>> = BTreeMap::new();
+    // (sku, division, period, quantity) for the SKU totals and, where named, the divisions;
+    // sorted, so equal keys are adjacent and come out in key order (`None` before divisions).
+    let mut demand: Vec<(u32, Option<u32>, i64, f64)> = Vec::new();
     for line in &orders.lines {
         if line.date >= as_of || !keep(line.sku) {
             continue;
@@ -119,35 +120,32 @@ pub fn series(
         if period >= end {
             continue;
         }
-        *demand
-            .entry((line.sku, None))
-            .or_default()
-            .entry(period)
-            .or_default() += line.quantity;
+        demand.push((line.sku, None, period, line.quantity));
         if line.division.is_some() {
-            *demand
-                .entry((line.sku, line.division))
-                .or_default()
-                .entry(period)
-                .or_default() += line.quantity;
+            demand.push((line.sku, line.division, period, line.quantity));
         }
     }
-    demand
-        .into_iter()
-        .filter_map(|((sku, division), periods)| {
-            let first = *periods.keys().next()?;
-            let mut values = vec![0.0; (end - first) as usize];
-            for (period, quantity) in periods {
-                values[(period - first) as usize] += quantity;
+    // A stable sort: equal keys keep the input's order, so sums are the same in every shard.
+    demand.sort_by_key(|d| (d.0, d.1, d.2));
+    let mut out: Vec<Series> = Vec::new();
+    for (sku, division, period, quantity) in demand {
+        match out.last_mut() {
+            Some(s) if s.sku == sku && s.division == division => {
+                s.values[(period - s.first) as usize] += quantity;
             }
-            Some(Series {
-                sku,
-                division,
-                first,
-                values,
-            })
-        })
-        .collect()
+            _ => {
+                let mut values = vec![0.0; (end - period) as usize];
+                values[0] = quantity;
+                out.push(Series {
+                    sku,
+                    division,
+                    first: period,
+                    values,
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

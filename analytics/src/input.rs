@@ -109,60 +109,116 @@ pub fn read_parquet_bytes(bytes: Vec<u8>, what: &str) -> Result<OrderLines, Inpu
     from_frame(&frame, what, Format::Parquet)
 }
 
-/// The columns of a frame as text, by their (trimmed) names.
-struct TextColumns {
-    columns: HashMap<String, StringChunked>,
+/// The columns of a frame by their (trimmed) names, read as text or numbers on demand.
+struct Columns<'a> {
+    columns: HashMap<String, &'a Column>,
     found: String,
+    what: &'a str,
 }
 
-impl TextColumns {
-    fn new(frame: &DataFrame, what: &str) -> Result<Self, InputError> {
-        let mut columns = HashMap::new();
-        let mut names = Vec::new();
-        for column in frame.columns() {
-            let name = column.name().trim().to_string();
-            let text = column
-                .as_materialized_series()
-                .cast(&DataType::String)
-                .and_then(|s| s.str().cloned())
-                .map_err(|e| InputError::Unreadable {
-                    what: what.to_string(),
-                    message: format!("column `{name}`: {e}"),
-                })?;
-            names.push(name.clone());
-            columns.insert(name, text);
+/// A numeric column: numbers as they are, or text to parse (CSV).
+enum Numbers {
+    Float(Float64Chunked),
+    Text(StringChunked),
+}
+
+impl Numbers {
+    /// The row's number; `Err` with the text when it does not parse; `None` when empty.
+    fn get(&self, row: usize) -> Option<Result<f64, String>> {
+        match self {
+            Numbers::Float(c) => c.get(row).map(Ok),
+            Numbers::Text(c) => value(c, row).map(|v| v.parse::<f64>().map_err(|_| v.to_owned())),
         }
-        Ok(TextColumns {
+    }
+}
+
+impl<'a> Columns<'a> {
+    fn new(frame: &'a DataFrame, what: &'a str) -> Self {
+        let columns: HashMap<String, &Column> = frame
+            .columns()
+            .iter()
+            .map(|c| (c.name().trim().to_string(), c))
+            .collect();
+        let found = frame
+            .columns()
+            .iter()
+            .map(|c| c.name().trim().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Columns {
             columns,
-            found: names.join(", "),
-        })
+            found,
+            what,
+        }
     }
 
-    fn required(&self, column: &'static str, what: &str) -> Result<&StringChunked, InputError> {
+    fn unreadable(&self, name: &str, e: PolarsError) -> InputError {
+        InputError::Unreadable {
+            what: self.what.to_string(),
+            message: format!("column `{name}`: {e}"),
+        }
+    }
+
+    fn text(&self, name: &str) -> Result<Option<StringChunked>, InputError> {
         self.columns
-            .get(column)
-            .ok_or_else(|| InputError::MissingColumn {
-                what: what.to_string(),
-                column,
-                found: if self.found.is_empty() {
-                    "no columns".into()
-                } else {
-                    self.found.clone()
-                },
+            .get(name)
+            .map(|c| {
+                c.as_materialized_series()
+                    .cast(&DataType::String)
+                    .and_then(|s| s.str().cloned())
+                    .map_err(|e| self.unreadable(name, e))
             })
+            .transpose()
+    }
+
+    fn numbers(&self, name: &str) -> Result<Option<Numbers>, InputError> {
+        let Some(column) = self.columns.get(name) else {
+            return Ok(None);
+        };
+        let series = column.as_materialized_series();
+        let numbers = if series.dtype().is_primitive_numeric() {
+            series
+                .cast(&DataType::Float64)
+                .and_then(|s| s.f64().cloned())
+                .map(Numbers::Float)
+        } else {
+            series
+                .cast(&DataType::String)
+                .and_then(|s| s.str().cloned())
+                .map(Numbers::Text)
+        };
+        numbers.map(Some).map_err(|e| self.unreadable(name, e))
+    }
+
+    fn missing(&self, column: &'static str) -> InputError {
+        InputError::MissingColumn {
+            what: self.what.to_string(),
+            column,
+            found: if self.found.is_empty() {
+                "no columns".into()
+            } else {
+                self.found.clone()
+            },
+        }
+    }
+
+    fn required_text(&self, column: &'static str) -> Result<StringChunked, InputError> {
+        self.text(column)?.ok_or_else(|| self.missing(column))
     }
 }
 
 /// Validates a frame read from `what`.
 pub fn from_frame(frame: &DataFrame, what: &str, format: Format) -> Result<OrderLines, InputError> {
-    let columns = TextColumns::new(frame, what)?;
-    let account = columns.required("account_id", what)?;
-    let sku = columns.required("sku", what)?;
-    let date = columns.required("order_date", what)?;
-    let quantity = columns.required("quantity", what)?;
-    let division = columns.columns.get("division");
-    let unit_price = columns.columns.get("unit_price");
-    let pack_size = columns.columns.get("pack_size");
+    let columns = Columns::new(frame, what);
+    let account = columns.required_text("account_id")?;
+    let sku = columns.required_text("sku")?;
+    let date = columns.required_text("order_date")?;
+    let quantity = columns
+        .numbers("quantity")?
+        .ok_or_else(|| columns.missing("quantity"))?;
+    let division = columns.text("division")?;
+    let unit_price = columns.numbers("unit_price")?;
+    let pack_size = columns.numbers("pack_size")?;
 
     let bad = |row: usize, problem: String| InputError::BadRow {
         what: what.to_string(),
@@ -174,52 +230,53 @@ pub fn from_frame(frame: &DataFrame, what: &str, format: Format) -> Result<Order
         problem,
     };
     let empty = |row: usize, name: &str| bad(row, format!("`{name}` is empty"));
-    let optional_number = |column: Option<&StringChunked>, row: usize, name: &str| match column
-        .and_then(|c| c.get(row))
-        .map(str::trim)
-    {
-        None | Some("") => Ok(None),
-        Some(v) => match v.parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
-            _ => Err(bad(
+    let optional_number =
+        |column: Option<&Numbers>, row: usize, name: &str| match column.and_then(|c| c.get(row)) {
+            None => Ok(None),
+            Some(Ok(x)) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+            Some(Ok(x)) => Err(bad(
+                row,
+                format!("`{name}` must be a non-negative number, got `{x}`"),
+            )),
+            Some(Err(v)) => Err(bad(
                 row,
                 format!("`{name}` must be a non-negative number, got `{v}`"),
             )),
-        },
-    };
+        };
 
     let mut dictionary = Interner::default();
     let mut lines = Vec::with_capacity(frame.height());
     let mut pack_by_sku: HashMap<u32, f64> = HashMap::new();
     for row in 0..frame.height() {
-        let account_id = value(account, row).ok_or_else(|| empty(row, "account_id"))?;
-        let sku_id = value(sku, row).ok_or_else(|| empty(row, "sku"))?;
-        let raw_date = value(date, row).ok_or_else(|| empty(row, "order_date"))?;
+        let account_id = value(&account, row).ok_or_else(|| empty(row, "account_id"))?;
+        let sku_id = value(&sku, row).ok_or_else(|| empty(row, "sku"))?;
+        let raw_date = value(&date, row).ok_or_else(|| empty(row, "order_date"))?;
         let date = parse_date(raw_date).ok_or_else(|| {
             bad(
                 row,
                 format!("`order_date` must be a date like 2024-03-31, got `{raw_date}`"),
             )
         })?;
-        let raw_quantity = value(quantity, row).ok_or_else(|| empty(row, "quantity"))?;
-        let quantity = match raw_quantity.parse::<f64>() {
-            Ok(q) if q.is_finite() && q >= 0.0 => q,
-            Ok(q) if q < 0.0 => {
+        let quantity = match quantity.get(row) {
+            None => return Err(empty(row, "quantity")),
+            Some(Ok(q)) if q.is_finite() && q >= 0.0 => q,
+            Some(Ok(q)) if q < 0.0 => {
                 return Err(bad(
                     row,
-                    format!("`quantity` must not be negative, got `{raw_quantity}`"),
+                    format!("`quantity` must not be negative, got `{q}`"),
                 ));
             }
-            _ => {
+            Some(Ok(q)) => return Err(bad(row, format!("`quantity` must be a number, got `{q}`"))),
+            Some(Err(raw)) => {
                 return Err(bad(
                     row,
-                    format!("`quantity` must be a number, got `{raw_quantity}`"),
+                    format!("`quantity` must be a number, got `{raw}`"),
                 ));
             }
         };
-        optional_number(unit_price, row, "unit_price")?;
-        let pack = optional_number(pack_size, row, "pack_size")?.filter(|p| *p > 0.0);
-        let division = match division.and_then(|c| c.get(row)).map(str::trim) {
+        optional_number(unit_price.as_ref(), row, "unit_price")?;
+        let pack = optional_number(pack_size.as_ref(), row, "pack_size")?.filter(|p| *p > 0.0);
+        let division = match division.as_ref().and_then(|c| c.get(row)).map(str::trim) {
             None | Some("") => None,
             Some(d) => Some(dictionary.divisions.intern(d)),
         };

@@ -13,6 +13,7 @@ use crate::history::{Bucket, Pair, Series, pairs, series};
 use crate::input::OrderLines;
 use crate::reorder::{ReorderConfig, ReorderPrediction, ReorderStatus, predict};
 use chrono::{Datelike, Duration, NaiveDate};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -209,7 +210,7 @@ pub fn summarise(orders: &OrderLines, params: &Params) -> InputSummary {
         digest.update(l.account.to_le_bytes());
         digest.update(l.sku.to_le_bytes());
         digest.update(l.division.map_or(-1, i64::from).to_le_bytes());
-        digest.update(l.date.to_string().as_bytes());
+        digest.update(l.date.num_days_from_ce().to_le_bytes());
         digest.update(l.quantity.to_le_bytes());
     }
     let used = orders.lines.iter().filter(|l| l.date < params.as_of);
@@ -380,7 +381,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
 
     let priors = Priors::at(orders, &all_pairs, params.as_of, params.horizon_days);
     let reorders: Vec<ReorderRow> = owned
-        .iter()
+        .par_iter()
         .filter_map(|pair| {
             let origin = params.as_of;
             let p = predict(
@@ -400,31 +401,33 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         let origin = params.origin(k);
         let priors = Priors::at(orders, &all_pairs, origin, params.horizon_days);
         let end = origin + Duration::days(params.horizon_days);
-        for pair in &owned {
-            let Some(p) = predict(
-                &pair.events,
-                priors.gap(pair),
-                pack_size(orders, pair.sku),
-                reorder_config(&params, origin),
-            ) else {
-                continue;
-            };
-            let next_order = pair
-                .events
-                .iter()
-                .map(|(d, _)| *d)
-                .find(|d| *d >= origin)
-                .filter(|d| *d < end);
-            snapshots.push(Snapshot {
-                k,
-                account_id: orders.accounts[pair.account as usize].clone(),
-                sku: orders.skus[pair.sku as usize].clone(),
-                features: features(&p, priors.account(pair, origin)),
-                p_model: p.p_reorder,
-                expected_next_date: p.expected_next_date,
-                next_order,
-            });
-        }
+        let at_origin: Vec<Snapshot> = owned
+            .par_iter()
+            .filter_map(|pair| {
+                let p = predict(
+                    &pair.events,
+                    priors.gap(pair),
+                    pack_size(orders, pair.sku),
+                    reorder_config(&params, origin),
+                )?;
+                let next_order = pair
+                    .events
+                    .iter()
+                    .map(|(d, _)| *d)
+                    .find(|d| *d >= origin)
+                    .filter(|d| *d < end);
+                Some(Snapshot {
+                    k,
+                    account_id: orders.accounts[pair.account as usize].clone(),
+                    sku: orders.skus[pair.sku as usize].clone(),
+                    features: features(&p, priors.account(pair, origin)),
+                    p_model: p.p_reorder,
+                    expected_next_date: p.expected_next_date,
+                    next_order,
+                })
+            })
+            .collect();
+        snapshots.extend(at_origin);
     }
     lap("snapshots", &mut timings);
 
@@ -436,28 +439,38 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         holdout: params.periods.max(12),
         horizon: params.periods,
     };
-    let mut forecasts = Vec::new();
-    let mut scores = Vec::new();
-    for s in &demand {
-        let sku = orders.skus[s.sku as usize].clone();
-        let division = s.division.map(|d| orders.divisions[d as usize].clone());
-        let f = forecast_series(&s.values, config);
-        let end = s.first + s.values.len() as i64;
-        for step in 0..params.periods {
-            let at = f.at(&s.values, step);
-            forecasts.push(ForecastRow {
-                sku: sku.clone(),
-                period_start: params.bucket.start(end + step as i64),
-                mean: at.mean,
-                q50: at.q50,
-                q90: at.q90,
-                q95: at.q95,
-                method: at.method.to_string(),
-                demand_class: at.demand_class,
-                division: division.clone(),
-            });
-        }
-        scores.extend(score_series(s, sku, division, params.periods, config));
+    // Each series on its own, in parallel; `collect` keeps the series' order.
+    let per_series: Vec<(Vec<ForecastRow>, Option<SeriesScore>)> = demand
+        .par_iter()
+        .map(|s| {
+            let sku = orders.skus[s.sku as usize].clone();
+            let division = s.division.map(|d| orders.divisions[d as usize].clone());
+            let f = forecast_series(&s.values, config);
+            let end = s.first + s.values.len() as i64;
+            let rows = (0..params.periods)
+                .map(|step| {
+                    let at = f.at(&s.values, step);
+                    ForecastRow {
+                        sku: sku.clone(),
+                        period_start: params.bucket.start(end + step as i64),
+                        mean: at.mean,
+                        q50: at.q50,
+                        q90: at.q90,
+                        q95: at.q95,
+                        method: at.method.to_string(),
+                        demand_class: at.demand_class,
+                        division: division.clone(),
+                    }
+                })
+                .collect();
+            (rows, score_series(s, sku, division, params.periods, config))
+        })
+        .collect();
+    let mut forecasts = Vec::with_capacity(per_series.len() * params.periods);
+    let mut scores = Vec::with_capacity(per_series.len());
+    for (rows, score) in per_series {
+        forecasts.extend(rows);
+        scores.extend(score);
     }
     lap("forecast", &mut timings);
 
@@ -688,7 +701,9 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     let outcome = |s: &Snapshot| (s.features, s.next_order.is_some());
     let older: Vec<_> = snapshots.iter().filter(|s| s.k >= 2).map(outcome).collect();
     let latest: Vec<&Snapshot> = snapshots.iter().filter(|s| s.k == 1).collect();
-    let held_out = Calibrator::fit(&older).ok();
+    let all: Vec<_> = snapshots.iter().map(outcome).collect();
+    let (held_out, production) =
+        rayon::join(|| Calibrator::fit(&older).ok(), || Calibrator::fit(&all));
     let model_pairs: Vec<(f64, bool)> = latest
         .iter()
         .map(|s| (s.p_model, s.next_order.is_some()))
@@ -717,8 +732,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     };
 
     // The production calibration learns from every origin.
-    let all: Vec<_> = snapshots.iter().map(outcome).collect();
-    let calibration = match Calibrator::fit(&all) {
+    let calibration = match production {
         Ok(c) => {
             for r in &mut reorders {
                 if let Some(x) = &r.features {
