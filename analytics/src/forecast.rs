@@ -35,9 +35,9 @@ pub struct SeriesForecast {
 /// The smoothing constants tried when fitting.
 const ALPHAS: [f64; 6] = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7];
 
-/// The candidate methods for a class (ties go to the earlier one). Frequent
-/// demand also gets the aggregation methods (ADIDA, IMAPA): smoothing over buckets of several
-/// periods is what noisy B2B demand often rewards.
+/// The candidate methods for a class (ties go to the earlier one), each with its smoothing
+/// constant fitted. Every class also gets the aggregation methods (ADIDA, IMAPA): smoothing over
+/// buckets of several periods is what noisy B2B demand often rewards.
 fn candidates(series: &[f64], class: DemandClass, season: usize) -> Vec<Method> {
     let fitted = |method: fn(f64) -> Method| fit_alpha(series, &ALPHAS, method).map(method);
     let mut pool = Vec::new();
@@ -55,11 +55,8 @@ fn candidates(series: &[f64], class: DemandClass, season: usize) -> Vec<Method> 
             pool.extend(fitted(|alpha| Method::Tsb { alpha, beta: alpha }));
         }
     }
-    pool.push(Method::Adida { k: 3, alpha: 0.1 });
-    pool.push(Method::Imapa {
-        max_k: 6,
-        alpha: 0.1,
-    });
+    pool.extend(fitted(|alpha| Method::Adida { k: 3, alpha }));
+    pool.extend(fitted(|alpha| Method::Imapa { max_k: 6, alpha }));
     pool
 }
 
