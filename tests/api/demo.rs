@@ -77,3 +77,68 @@ async fn the_demo_buyer_sees_their_accounts_orders_documents_and_files() {
         200
     );
 }
+
+#[tokio::test]
+async fn the_demo_publishes_an_analytics_run_that_buyers_and_managers_see_scoped() {
+    let data = demo::generate(&spec());
+    let lines = portal_local::analytics::lake_lines(&data.records);
+    let app = spawn_app_with(|store| async move {
+        demo::load(&store, data).await.expect("demo data loads");
+    })
+    .await;
+    let (months, published) =
+        portal_local::analytics::publish_demo_run(&app.local, lines, spec().today)
+            .await
+            .expect("the run is published");
+    assert!(months >= 24, "two years of monthly lake objects: {months}");
+    assert!(published.served);
+
+    let run = app.get(DEMO_MANAGER, "/analytics/run").await;
+    assert_eq!(run.status, 200, "{}", run.text);
+    assert_eq!(run.body["as_of"], "2026-06-30");
+    assert!(
+        run.body["report"]["input"]["last_order_date_used"]
+            .as_str()
+            .is_some_and(|d| d < "2026-06-30"),
+        "only history before as-of: {}",
+        run.body["report"]["input"]
+    );
+
+    let suggestions = app.get(DEMO_BUYER, "/reorder-suggestions?limit=100").await;
+    assert_eq!(suggestions.status, 200, "{}", suggestions.text);
+    let items = suggestions.items();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|s| s["account_id"] == "ACC-10001"));
+    let ranks: Vec<usize> = items
+        .iter()
+        .map(|s| {
+            ["due", "overdue", "lapsing", "not-yet-due"]
+                .iter()
+                .position(|st| s["status"] == *st)
+                .expect("a known status")
+        })
+        .collect();
+    assert!(
+        ranks.windows(2).all(|w| w[0] <= w[1]),
+        "due first: {ranks:?}"
+    );
+
+    let me = app.get(DEMO_MANAGER, "/me").await;
+    let assigned = me.body["accounts"].as_array().cloned().unwrap_or_default();
+    let worklist = app.get(DEMO_MANAGER, "/worklist?limit=100").await;
+    assert_eq!(worklist.status, 200, "{}", worklist.text);
+    assert!(!worklist.items().is_empty());
+    for account in worklist.items() {
+        assert!(
+            assigned.contains(&account["account_id"]),
+            "{} is not assigned to the manager",
+            account["account_id"]
+        );
+    }
+
+    let forecasts = app.get(DEMO_MANAGER, "/forecasts?limit=3").await;
+    assert_eq!(forecasts.items().len(), 3, "{}", forecasts.text);
+    app.get(DEMO_BUYER, "/forecasts")
+        .await
+        .assert_problem(403, "forbidden");
+}

@@ -62,6 +62,19 @@ pub async fn publish_lake_run(app: &LocalApp, params: Params) -> anyhow::Result<
         .context("the analytics run over the lake failed")
 }
 
+/// What `portal seed` does after loading the demo records: replaces the lake's order lines with
+/// `lines` and publishes a run as of `today` (which uses only the orders before it). Returns the
+/// months written and the run.
+pub async fn publish_demo_run(
+    app: &LocalApp,
+    lines: Vec<LakeLine>,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<(usize, Published)> {
+    let months = app.job().replace_order_lines(lines).await?;
+    let published = publish_lake_run(app, Params::new(today)).await?;
+    Ok((months, published))
+}
+
 /// The order lines of demo records as the lake keeps them (cancelled orders are no demand).
 pub fn lake_lines(records: &[Record]) -> Vec<LakeLine> {
     let products: HashMap<&str, &Product> = records

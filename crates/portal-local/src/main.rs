@@ -309,10 +309,7 @@ async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
     let loaded = async {
         demo::load(&app.state.store, data).await?;
         analysed = Instant::now();
-        let months = app.job().replace_order_lines(lake_lines).await?;
-        let params = analytics::pipeline::Params::new(spec.today);
-        let published = portal_local::analytics::publish_lake_run(&app, params).await?;
-        anyhow::Ok((months, published))
+        portal_local::analytics::publish_demo_run(&app, lake_lines, spec.today).await
     }
     .await;
     bulk.disable_bulk_loading()
@@ -359,8 +356,14 @@ async fn serve_with_banner(
         let buyer = app
             .auth
             .issue(demo::DEMO_BUYER, Duration::from_secs(12 * 3600))?;
+        let manager = app
+            .auth
+            .issue(demo::DEMO_MANAGER, Duration::from_secs(12 * 3600))?;
         banner.push_str(&format!(
-            "\nTry:\n  curl -H \"Authorization: Bearer {buyer}\" {url}/orders\n\nPress Ctrl-C to stop.\n"
+            "\nTry:\n  curl -H \"Authorization: Bearer {buyer}\" {url}/orders\n  \
+             curl -H \"Authorization: Bearer {buyer}\" '{url}/reorder-suggestions?status=due,overdue'\n  \
+             curl -H \"Authorization: Bearer {manager}\" '{url}/worklist?at_risk=true'\n\n\
+             Press Ctrl-C to stop.\n"
         ));
     }
     write_stdout(&banner)?;
