@@ -45,7 +45,7 @@ fn candidates(series: &[f64], class: DemandClass, season: usize) -> Vec<Method> 
         DemandClass::NoDemand => return vec![Method::Naive],
         DemandClass::Smooth | DemandClass::Erratic => {
             pool.extend(fitted(|alpha| Method::Ses { alpha }));
-            if series.len() >= 2 * season {
+            if is_seasonal(series, season) {
                 pool.push(Method::SeasonalNaive { period: season });
             }
         }
@@ -58,6 +58,30 @@ fn candidates(series: &[f64], class: DemandClass, season: usize) -> Vec<Method> 
     pool.extend(fitted(|alpha| Method::Adida { k: 3, alpha }));
     pool.extend(fitted(|alpha| Method::Imapa { max_k: 6, alpha }));
     pool
+}
+
+/// Whether `series` shows a season of `season` periods: at least two seasons of history and an
+/// autocorrelation at the seasonal lag above the 90 % limit of Hyndman's seasonality test
+/// (1.645 · sqrt((1 + 2 Σ r_k², k < m) / n)). Seasonal naive is offered only then: on series
+/// without a season it merely repeats last year's noise.
+pub fn is_seasonal(series: &[f64], season: usize) -> bool {
+    let n = series.len();
+    if season < 2 || n < 2 * season {
+        return false;
+    }
+    let mean = series.iter().sum::<f64>() / n as f64;
+    let denominator: f64 = series.iter().map(|y| (y - mean).powi(2)).sum();
+    if denominator <= 0.0 {
+        return false;
+    }
+    let acf = |lag: usize| {
+        (lag..n)
+            .map(|t| (series[t] - mean) * (series[t - lag] - mean))
+            .sum::<f64>()
+            / denominator
+    };
+    let spread: f64 = (1..season).map(|k| acf(k).powi(2)).sum();
+    acf(season) > 1.645 * ((1.0 + 2.0 * spread) / n as f64).sqrt()
 }
 
 /// How a class's candidates are scored: frequent demand on the forecast's whole horizon from
@@ -156,6 +180,18 @@ mod tests {
             f.mean
         );
         assert!(f.q50 <= f.mean.ceil() && f.q95 > f.mean, "{f:?}");
+    }
+
+    #[test]
+    fn only_a_series_with_a_yearly_pattern_counts_as_seasonal() {
+        let seasonal: Vec<f64> = (0..36)
+            .map(|m| if m % 12 < 3 { 30.0 } else { 10.0 })
+            .collect();
+        assert!(is_seasonal(&seasonal, 12));
+        assert!(!is_seasonal(&seasonal[..20], 12), "less than two seasons");
+        let flat: Vec<f64> = (0..36).map(|m| 10.0 + (m % 5) as f64).collect();
+        assert!(!is_seasonal(&flat, 12));
+        assert!(!is_seasonal(&[10.0; 36], 12), "no variation at all");
     }
 
     #[test]
