@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 /// The number of features per snapshot.
-pub const FEATURES: usize = 10;
+pub const FEATURES: usize = 12;
 
 /// What the rest of an account's history says at an origin: a dying relationship shows across
 /// its products before it shows in any one of them.
@@ -24,6 +24,10 @@ pub struct AccountSignals {
     /// How much more the SKU is ordered in the horizon's days of the year than on average
     /// (1: no season), from the years before the origin.
     pub sku_season: f64,
+    /// The SKU's and the account's orders in the last [`RECENT_DAYS`] against their long-run
+    /// rate (1: as usual; near 0: a discontinued product, a churning account).
+    pub sku_momentum: f64,
+    pub account_momentum: f64,
 }
 
 /// The window of [`AccountSignals::recent_orders`].
@@ -44,6 +48,8 @@ pub fn features(p: &ReorderPrediction, account: AccountSignals) -> [f64; FEATURE
         (1.0 + account.recent_orders.max(0.0)).ln(),
         account.overdue_share,
         account.sku_season.max(1e-3).ln(),
+        account.sku_momentum.max(1e-3).ln(),
+        account.account_momentum.max(1e-3).ln(),
         // The latest gap against the usual one: a rhythm that is stretching.
         (p.last_gap_days.max(1.0) / p.mean_gap_days.max(1.0)).ln(),
     ]

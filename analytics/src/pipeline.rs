@@ -241,6 +241,9 @@ struct Priors {
     account_overdue: Vec<(u32, u32)>,
     /// Per SKU: the seasonal index of the horizon's days of the year.
     sku_season: Vec<f64>,
+    /// Recent orders against the long-run rate, per SKU and per account.
+    sku_momentum: Vec<f64>,
+    account_momentum: Vec<f64>,
 }
 
 /// Pairs needed before a SKU's or an account's median gap is trusted as a prior.
@@ -261,6 +264,10 @@ impl Priors {
         let mut account_recent = vec![0.0; orders.accounts.len()];
         let mut account_overdue = vec![(0u32, 0u32); orders.accounts.len()];
         let recent_from = origin - Duration::days(RECENT_DAYS);
+        let mut sku_recent = vec![0.0; orders.skus.len()];
+        let mut sku_first: Vec<Option<NaiveDate>> = vec![None; orders.skus.len()];
+        let mut account_total = vec![0.0; orders.accounts.len()];
+        let mut account_first: Vec<Option<NaiveDate>> = vec![None; orders.accounts.len()];
         let mut all = Vec::new();
         for pair in pairs {
             let seen = &pair.events[..pair.events.partition_point(|(d, _)| *d < origin)];
@@ -269,11 +276,17 @@ impl Priors {
             };
             let a = pair.account as usize;
             account_last[a] = account_last[a].max(Some(last.0));
-            account_recent[a] += seen
+            let recent = seen
                 .iter()
                 .rev()
                 .take_while(|(d, _)| *d >= recent_from)
                 .count() as f64;
+            let k = pair.sku as usize;
+            account_recent[a] += recent;
+            account_total[a] += seen.len() as f64;
+            account_first[a] = Some(account_first[a].map_or(first.0, |d| d.min(first.0)));
+            sku_recent[k] += recent;
+            sku_first[k] = Some(sku_first[k].map_or(first.0, |d| d.min(first.0)));
             sku_total[pair.sku as usize] += seen.len() as f64;
             sku_window[pair.sku as usize] +=
                 seen.iter().filter(|(d, _)| in_window(*d)).count() as f64;
@@ -288,7 +301,24 @@ impl Priors {
             }
         }
         let median_of = |v: &mut Vec<f64>, min: usize| (v.len() >= min).then(|| median(v));
+        // Recent orders against what the long-run rate since the first order predicts, smoothed
+        // toward 1: a discontinued product or a churning account falls far below.
+        let momentum = |recent: &[f64], total: &[f64], first: &[Option<NaiveDate>]| -> Vec<f64> {
+            recent
+                .iter()
+                .zip(total)
+                .zip(first)
+                .map(|((r, t), f)| {
+                    let days = f.map_or(0, |f| (origin - f).num_days()).max(RECENT_DAYS) as f64;
+                    (r + 1.0) / (t * RECENT_DAYS as f64 / days + 1.0)
+                })
+                .collect()
+        };
+        let sku_momentum = momentum(&sku_recent, &sku_total, &sku_first);
+        let account_momentum = momentum(&account_recent, &account_total, &account_first);
         Priors {
+            sku_momentum,
+            account_momentum,
             sku_gap: by_sku
                 .iter_mut()
                 .map(|v| median_of(v, PRIOR_MIN_PAIRS))
@@ -331,6 +361,8 @@ impl Priors {
                 0.0
             },
             sku_season: self.sku_season[pair.sku as usize],
+            sku_momentum: self.sku_momentum[pair.sku as usize],
+            account_momentum: self.account_momentum[a],
         }
     }
 }
