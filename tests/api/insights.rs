@@ -94,6 +94,15 @@ async fn an_admins_worklist_spans_every_account_filters_by_risk_and_pages_by_acc
     let risky = app.get(ADMIN, "/worklist?at_risk=true").await;
     assert_eq!(ids(&risky), vec![ACCOUNT_B], "two of three lapsing");
     assert!(risky.items()[0]["risk"].as_str().is_some());
+    let first_risky = app.get(ADMIN, "/worklist?at_risk=true&limit=1").await;
+    assert_eq!(
+        ids(&first_risky),
+        vec![ACCOUNT_B],
+        "the filter applies before paging: no empty first page"
+    );
+    assert!(first_risky.body["next_cursor"].is_null());
+    let calm = app.get(ADMIN, "/worklist?at_risk=false").await;
+    assert_eq!(ids(&calm), vec![ACCOUNT_A]);
     let overdue = app
         .get(ADMIN, "/worklist?status=overdue&per_account=1")
         .await;
@@ -129,6 +138,10 @@ async fn a_managers_worklist_pages_over_assigned_accounts_with_its_own_cursor() 
         page.body["next_cursor"].is_null(),
         "manager B has one account"
     );
+    let risky = app.get(MANAGER_B, "/worklist?at_risk=true&limit=1").await;
+    assert_eq!(risky.items().len(), 1, "B is at risk: {}", risky.text);
+    let calm = app.get(MANAGER_A, "/worklist?at_risk=true").await;
+    assert!(calm.items().is_empty(), "A is not at risk: {}", calm.text);
     // A cursor is bound to its caller: an admin cannot replay a manager's and vice versa.
     let admin_page = app.get(ADMIN, "/worklist?limit=1").await;
     let cursor = admin_page.body["next_cursor"].as_str().expect("cursor");

@@ -8,6 +8,7 @@
 use crate::items::{Item, QuerySpec, SortKey, s, to_item};
 use crate::keys::{self, ItemKeys, META};
 use crate::{Page, PageKey, Store, StoreError};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::insights::{
     AccountOutlook, AnalyticsRun, ReorderStatus, ReorderSuggestion, SkuForecast,
@@ -221,14 +222,22 @@ impl Store {
         Ok(found)
     }
 
-    /// Every account's outlook in a run, by account id.
+    /// Every account's outlook in a run, by account id; only those at risk (or not) when
+    /// `at_risk` says so.
     pub async fn all_outlooks(
         &self,
         run_id: &str,
+        at_risk: Option<bool>,
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<AccountOutlook>, StoreError> {
-        let spec = QuerySpec::new(None, keys::run_outlooks(run_id), SortKey::Any);
+        let mut spec = QuerySpec::new(None, keys::run_outlooks(run_id), SortKey::Any);
+        if let Some(at_risk) = at_risk {
+            spec.filter
+                .and("#at_risk = :at_risk")
+                .name("#at_risk", "at_risk")
+                .value(":at_risk", AttributeValue::Bool(at_risk));
+        }
         self.table.query_page_as(&spec, limit, after).await
     }
 

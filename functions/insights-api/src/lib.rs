@@ -199,26 +199,29 @@ async fn worklist(
             }
         }
         (None, AccessScope::Assigned(assigned)) => {
+            // A manager's accounts are few: read all their outlooks, filter, then page, so a
+            // filtered page is never empty while later accounts match.
             let start = after.as_ref().and_then(|k| k.0.get(AFTER_ACCOUNT).cloned());
-            let remaining: Vec<AccountId> = assigned
+            let ids: Vec<AccountId> = assigned
                 .iter()
                 .filter(|a| start.as_deref().is_none_or(|s| a.as_str() > s))
                 .cloned()
                 .collect();
-            let this_page: Vec<AccountId> = remaining.iter().take(paging.limit).cloned().collect();
-            let next = (remaining.len() > this_page.len())
-                .then(|| this_page.last())
-                .flatten()
-                .map(|last| {
-                    PageKey(BTreeMap::from([(
-                        AFTER_ACCOUNT.to_owned(),
-                        last.to_string(),
-                    )]))
-                });
-            Page {
-                items: store.account_outlooks(&run.run_id, &this_page).await?,
-                next,
-            }
+            let matching: Vec<AccountOutlook> = store
+                .account_outlooks(&run.run_id, &ids)
+                .await?
+                .into_iter()
+                .filter(|o| at_risk.is_none_or(|r| o.at_risk == r))
+                .collect();
+            let more = matching.len() > paging.limit;
+            let items: Vec<AccountOutlook> = matching.into_iter().take(paging.limit).collect();
+            let next = items.last().filter(|_| more).map(|last| {
+                PageKey(BTreeMap::from([(
+                    AFTER_ACCOUNT.to_owned(),
+                    last.account_id.to_string(),
+                )]))
+            });
+            Page { items, next }
         }
         (None, AccessScope::All) => {
             if after
@@ -230,7 +233,9 @@ async fn worklist(
                     "the cursor belongs to another query",
                 ));
             }
-            store.all_outlooks(&run.run_id, paging.limit, after).await?
+            store
+                .all_outlooks(&run.run_id, at_risk, paging.limit, after)
+                .await?
         }
     };
 
