@@ -300,13 +300,24 @@ fn value(column: &StringChunked, row: usize) -> Option<&str> {
     column.get(row).map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// Parses `YYYY-MM-DD`, allowing a time after it (`2024-03-31T10:00:00`, `2024-03-31 10:00`).
+/// Parses `YYYY-MM-DD` (exactly: four-digit year, two-digit month and day), allowing a time
+/// after it (`2024-03-31T10:00:00`, `2024-03-31 10:00`).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let day = match text.get(10..11) {
         None => text,
         Some("T") | Some(" ") => &text[..10],
         Some(_) => return None,
     };
+    let b = day.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
     NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
 }
 
@@ -388,5 +399,9 @@ mod tests {
         assert_eq!(parse_date("2024-03-31x"), None);
         assert_eq!(parse_date("31/03/2024"), None);
         assert_eq!(parse_date("2024-02-30"), None);
+        assert_eq!(parse_date("2024-1-1"), None, "two-digit month and day");
+        assert_eq!(parse_date("-999-01-01"), None);
+        assert_eq!(parse_date("+12345-1-1"), None);
+        assert_eq!(parse_date("2024-01-01é"), None);
     }
 }

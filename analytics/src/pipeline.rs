@@ -792,7 +792,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         reorder,
         forecast: class_backtests(&scores),
     };
-    let run_id = run_id(&params, &input);
+    let run_id = run_id(&params, &input, &reorders, &forecasts);
     Ok(RunResult {
         run_id,
         params,
@@ -806,12 +806,35 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     })
 }
 
-/// `YYYY-MM-DD-` and twelve hex digits of the input's and parameters' digest.
-fn run_id(params: &Params, input: &InputSummary) -> String {
-    let mut digest = Sha256::new();
-    digest.update(input.fingerprint.as_bytes());
-    digest.update(serde_json::to_vec(params).unwrap_or_default());
-    format!("{}-{}", params.as_of, &hex(&digest.finalize()[..6]))
+/// `YYYY-MM-DD-` and twelve hex digits of a digest of the input, the parameters and the results:
+/// a rerun of the same input by the same code gets the same id (and writes identical items),
+/// while anything that changes the results (new data, a new model) gets a new id, so a served
+/// run is never rewritten with different content.
+fn run_id(
+    params: &Params,
+    input: &InputSummary,
+    reorders: &[ReorderRow],
+    forecasts: &[ForecastRow],
+) -> String {
+    let mut digest = DigestWriter(Sha256::new());
+    digest.0.update(input.fingerprint.as_bytes());
+    let _ = serde_json::to_writer(&mut digest, params);
+    let _ = serde_json::to_writer(&mut digest, reorders);
+    let _ = serde_json::to_writer(&mut digest, forecasts);
+    format!("{}-{}", params.as_of, &hex(&digest.0.finalize()[..6]))
+}
+
+/// Feeds what is written into a digest.
+struct DigestWriter(Sha256);
+
+impl std::io::Write for DigestWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {

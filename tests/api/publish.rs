@@ -95,13 +95,13 @@ async fn a_run_over_the_lake_is_published_and_served_from_history_before_its_as_
         .await
         .expect("listed");
     assert_eq!(files.len(), 5, "{files:?}");
-    assert!(
-        lake.list("analytics/jobs/")
-            .await
-            .expect("listed")
-            .is_empty(),
-        "shard parts are cleaned up"
+    assert_eq!(
+        lake.list("analytics/jobs/").await.expect("listed"),
+        vec!["analytics/jobs/test.published.json".to_owned()],
+        "shard parts are cleaned up; what the publish did is kept"
     );
+    // A retried publish step (Step Functions retries) answers the same, without the parts.
+    assert_eq!(job.publish("test").await.expect("retried"), published);
 }
 
 #[tokio::test]
@@ -206,6 +206,26 @@ async fn bad_lines_in_the_lake_are_refused_naming_the_object_and_row() {
     assert!(text.contains("order-lines/month="), "{text}");
     assert!(text.contains("must not be negative"), "{text}");
     assert_eq!(served_run(&app).await, RUN_ID);
+}
+
+#[tokio::test]
+async fn ids_the_portal_would_not_write_are_refused_before_anything_is_published() {
+    let (app, job) = app_with_lake().await;
+    for (field, value, says) in [
+        ("sku", "sku-000001", "must be written `SKU-000001`"),
+        ("sku", "BAD SKU", "sku `BAD SKU`"),
+        ("account", "ACC#1", "account_id `ACC#1`"),
+    ] {
+        let mut lines = history();
+        match field {
+            "sku" => lines[3].sku = value.into(),
+            _ => lines[3].account_id = value.into(),
+        }
+        job.replace_order_lines(lines).await.expect("lake written");
+        let err = job.run("ids", params(), 1).await.expect_err("refused");
+        assert!(err.to_string().contains(says), "{value}: {err}");
+        assert_eq!(served_run(&app).await, RUN_ID);
+    }
 }
 
 #[tokio::test]

@@ -188,12 +188,22 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<ReorderSuggestion>, StoreError> {
-        let mut spec = QuerySpec::new(
-            None,
-            keys::run_account(run_id, account),
-            SortKey::BeginsWith("REORDER#".into()),
-        );
-        if !statuses.is_empty() && statuses.len() < ReorderStatus::ALL.len() {
+        // The sort key starts with the status rank: the statuses asked for bound the key range,
+        // so a query reads only their items (plus, for a set with a gap, the gap's, filtered).
+        let ranks: Vec<u8> = statuses.iter().map(|st| st.rank()).collect();
+        let sk = match (ranks.iter().min(), ranks.iter().max()) {
+            (Some(low), Some(high)) => SortKey::Between(
+                format!("REORDER#{low}#"),
+                format!("REORDER#{high}#{}", keys::HIGH),
+            ),
+            _ => SortKey::BeginsWith("REORDER#".into()),
+        };
+        let mut spec = QuerySpec::new(None, keys::run_account(run_id, account), sk);
+        let contiguous = match (ranks.iter().min(), ranks.iter().max()) {
+            (Some(low), Some(high)) => usize::from(high - low) + 1 == ranks.len(),
+            _ => true,
+        };
+        if !contiguous {
             let placeholders: Vec<String> =
                 (0..statuses.len()).map(|i| format!(":st{i}")).collect();
             spec.filter

@@ -28,6 +28,12 @@ pub fn shard_key(job_id: &str, index: u32, count: u32) -> String {
     format!("{}shard-{index}-of-{count}.json", job_prefix(job_id))
 }
 
+/// What a job's publish step did, kept after its shard parts are removed, so that a retried
+/// publish answers the same instead of failing.
+pub fn job_published_key(job_id: &str) -> String {
+    format!("analytics/jobs/{job_id}.published.json")
+}
+
 /// A published run's report file.
 pub fn run_file_key(run_id: &str, file: &str) -> String {
     format!("analytics/runs/{run_id}/{file}")
@@ -91,6 +97,29 @@ impl Lake {
             message: format!("reading {key}: {e}"),
         })?;
         Ok(bytes.into_bytes().to_vec())
+    }
+
+    /// The object's bytes, or `None` when there is no such object.
+    pub async fn get_if_exists(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(crate::error::s3("GetObject")(e)),
+        };
+        let bytes = out.body.collect().await.map_err(|e| StoreError::Service {
+            service: "S3",
+            operation: "GetObject",
+            code: None,
+            message: format!("reading {key}: {e}"),
+        })?;
+        Ok(Some(bytes.into_bytes().to_vec()))
     }
 
     /// Every key under `prefix`, in key order.

@@ -22,7 +22,9 @@ use portal_domain::insights::{
     AccountOutlook, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion, SkuForecast,
 };
 use portal_domain::{AccountId, DivisionId, Sku};
-use portal_store::lake::{ORDER_LINES_PREFIX, job_prefix, run_file_key, shard_key};
+use portal_store::lake::{
+    ORDER_LINES_PREFIX, job_prefix, job_published_key, run_file_key, shard_key,
+};
 use portal_store::{Lake, RunItems, Store, StoreConfig, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -126,10 +128,12 @@ impl Job {
                     }
                 }
             }
-            match all {
-                Some(frame) => Ok(from_frame(&frame, "the order-line lake", Format::Parquet)?),
-                None => Ok(OrderLines::default()),
-            }
+            let orders = match all {
+                Some(frame) => from_frame(&frame, "the order-line lake", Format::Parquet)?,
+                None => OrderLines::default(),
+            };
+            check_ids(&orders)?;
+            Ok(orders)
         })
         .await
     }
@@ -206,13 +210,27 @@ impl Job {
         Ok(self.store.flip_current_run(run).await?)
     }
 
-    /// Merges, stages and flips; then removes the job's shard parts.
+    /// Merges, stages and flips; then records what it did and removes the job's shard parts.
+    /// A retry after that answers the recorded result.
     pub async fn publish(&self, job_id: &str) -> Result<Published, JobError> {
+        let record = job_published_key(job_id);
+        if let Some(bytes) = self.lake.get_if_exists(&record).await? {
+            return serde_json::from_slice(&bytes).map_err(|e| JobError::Data {
+                what: record,
+                message: e.to_string(),
+            });
+        }
         let run = self.merge(job_id).await?;
         let staged = self.stage(&run).await?;
         let served = self.flip(&staged).await?;
+        let published = Published::of(&run, served);
+        let bytes = serde_json::to_vec(&published).map_err(|e| JobError::Data {
+            what: record.clone(),
+            message: e.to_string(),
+        })?;
+        self.lake.put(&record, "application/json", bytes).await?;
         self.lake.delete_prefix(&job_prefix(job_id)).await?;
-        Ok(Published::of(&run, served))
+        Ok(published)
     }
 
     /// Every step in this process: `shards` shards one after the other, then publish.
@@ -222,7 +240,9 @@ impl Job {
         params: Params,
         shards: u32,
     ) -> Result<Published, JobError> {
+        // Each local run starts afresh, forgetting an earlier publish under the same job id.
         self.lake.delete_prefix(&job_prefix(job_id)).await?;
+        self.lake.delete_prefix(&job_published_key(job_id)).await?;
         let count = shards.max(1);
         for index in 1..=count {
             self.run_shard(job_id, params, Shard { index, count })
@@ -323,6 +343,31 @@ impl Job {
         }
         Ok(months)
     }
+}
+
+/// The lake's ids must be the portal's, written as the portal writes them (SKUs upper case):
+/// results are published under them, and two spellings of one SKU would collide.
+fn check_ids(orders: &OrderLines) -> Result<(), JobError> {
+    let bad = |kind: &str, name: &str, problem: String| JobError::Data {
+        what: "the order-line lake".into(),
+        message: format!("{kind} `{name}` {problem}"),
+    };
+    for name in &orders.accounts {
+        let id = AccountId::parse(name).map_err(|e| bad("account_id", name, e.to_string()))?;
+        if id.as_str() != name {
+            return Err(bad("account_id", name, format!("must be written `{id}`")));
+        }
+    }
+    for name in &orders.skus {
+        let sku = Sku::parse(name).map_err(|e| bad("sku", name, e.to_string()))?;
+        if sku.as_str() != name {
+            return Err(bad("sku", name, format!("must be written `{sku}`")));
+        }
+    }
+    for name in &orders.divisions {
+        DivisionId::parse(name).map_err(|e| bad("division", name, e.to_string()))?;
+    }
+    Ok(())
 }
 
 async fn blocking<T: Send + 'static>(

@@ -138,6 +138,8 @@ pub struct WorklistAccount {
     pub suggestions: Vec<ReorderSuggestion>,
 }
 
+/// How many accounts' suggestions are read at once.
+const CONCURRENT_ACCOUNTS: usize = 8;
 /// The largest `per_account`.
 const MAX_PER_ACCOUNT: u32 = 50;
 /// The page-key attribute of a worklist over assigned accounts: the last account listed.
@@ -239,26 +241,43 @@ async fn worklist(
         }
     };
 
-    let mut accounts = Vec::new();
-    for outlook in page
+    // Each account's suggestions, a few accounts at a time.
+    let outlooks: Vec<AccountOutlook> = page
         .items
-        .iter()
+        .into_iter()
         .filter(|o| at_risk.is_none_or(|r| o.at_risk == r))
-    {
-        let suggestions = store
-            .reorder_suggestions(
-                &run.run_id,
-                &outlook.account_id,
-                &statuses,
-                per_account as usize,
-                None,
-            )
-            .await?
-            .items;
-        accounts.push(WorklistAccount {
-            outlook: outlook.clone(),
-            suggestions,
-        });
+        .collect();
+    let mut accounts = Vec::with_capacity(outlooks.len());
+    for chunk in outlooks.chunks(CONCURRENT_ACCOUNTS) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, outlook) in chunk.iter().enumerate() {
+            let (store, run_id, account, statuses) = (
+                state.store.clone(),
+                run.run_id.clone(),
+                outlook.account_id.clone(),
+                statuses.clone(),
+            );
+            tasks.spawn(async move {
+                let page = store
+                    .reorder_suggestions(&run_id, &account, &statuses, per_account as usize, None)
+                    .await;
+                (i, page)
+            });
+        }
+        let mut found: Vec<Vec<ReorderSuggestion>> = vec![Vec::new(); chunk.len()];
+        while let Some(joined) = tasks.join_next().await {
+            let (i, page) = joined.map_err(|e| ApiError::Internal(Box::new(e)))?;
+            found[i] = page?.items;
+        }
+        accounts.extend(
+            chunk
+                .iter()
+                .zip(found)
+                .map(|(outlook, suggestions)| WorklistAccount {
+                    outlook: outlook.clone(),
+                    suggestions,
+                }),
+        );
     }
     let page = Page {
         items: accounts,
