@@ -127,7 +127,7 @@ fn probe(path: &str) -> Option<Probe> {
             hidden(format!("/reorder-suggestions?account={ACCOUNT_B}")),
             format!("/reorder-suggestions?account={ACCOUNT_A}"),
         ),
-        "/worklist" => p(
+        "/worklist" => staff(
             vec![
                 (format!("/worklist?account={ACCOUNT_B}"), Expect::Hidden),
                 (

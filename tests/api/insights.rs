@@ -180,6 +180,9 @@ async fn staff_read_forecasts_per_sku_and_division_and_customers_may_not() {
         app.get(user, "/forecasts")
             .await
             .assert_problem(403, "forbidden");
+        app.get(user, "/worklist")
+            .await
+            .assert_problem(403, "forbidden");
         app.get(user, "/analytics/run")
             .await
             .assert_problem(403, "forbidden");
@@ -204,8 +207,8 @@ async fn before_any_run_is_published_the_routes_say_so() {
         store.put_records(&records()).await.expect("records");
     })
     .await;
-    for uri in ["/reorder-suggestions", "/worklist"] {
-        let reply = app.get(A_BUYER, uri).await;
+    for (user, uri) in [(A_BUYER, "/reorder-suggestions"), (MANAGER_A, "/worklist")] {
+        let reply = app.get(user, uri).await;
         reply.assert_problem(404, "not-found");
         assert!(reply.text.contains("analytics run"), "{}", reply.text);
     }

@@ -3,8 +3,9 @@
 //! - `GET /reorder-suggestions`: an account's reorder suggestions, due first, then overdue,
 //!   lapsing and not yet due, most likely first within each; `status` (comma-separated),
 //!   `account` for staff.
-//! - `GET /worklist`: the caller's accounts with their outlook (due, overdue, lapsing, at risk)
-//!   and their most urgent suggestions; `status`, `account`, `at_risk`, `per_account`.
+//! - `GET /worklist`: for staff, the caller's accounts with their outlook (due, overdue,
+//!   lapsing, at risk) and their most urgent suggestions; `status`, `account`, `at_risk`,
+//!   `per_account`.
 //! - `GET /forecasts`, `GET /forecasts/{sku}`: demand forecasts per SKU and SKU × division,
 //!   for the seller's staff; `sku_prefix`, `division`.
 //! - `GET /analytics/run`: the current run's parameters and backtest metrics, for staff.
@@ -63,7 +64,7 @@ fn staff_only(principal: &Principal) -> Result<(), ApiError> {
     if principal.role.is_customer_side() {
         return Err(ApiError::Forbidden {
             code: "forbidden",
-            detail: "demand forecasts and run metrics are for the seller's staff".into(),
+            detail: "worklists, demand forecasts and run metrics are for the seller's staff".into(),
         });
     }
     Ok(())
@@ -151,6 +152,8 @@ async fn worklist(
     uri: Uri,
     Query(q): Query<WorklistQuery>,
 ) -> ApiResult<RunPage<WorklistAccount>> {
+    // Outlooks flag accounts at risk: the seller's view of a customer, not the customer's.
+    staff_only(&principal)?;
     let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
     let mut statuses = portal_http::comma_list(q.status.as_deref(), ReorderStatus::parse)?;
     if statuses.is_empty() {
