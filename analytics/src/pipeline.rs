@@ -783,8 +783,20 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
             calibrator: None,
         },
     };
+    // Published figures are rounded once, here, so every output (CSV, Parquet, the API's
+    // items) carries the same values.
     for r in &mut reorders {
         r.features = None;
+        r.p_reorder = round(r.p_reorder, 4);
+        r.p_model = round(r.p_model, 4);
+        r.expected_quantity = round(r.expected_quantity, 2);
+        r.suggested_quantity = round(r.suggested_quantity, 2);
+        r.mean_gap_days = round(r.mean_gap_days, 1);
+    }
+    for f in &mut forecasts {
+        for q in [&mut f.mean, &mut f.q50, &mut f.q90, &mut f.q95] {
+            *q = round(*q, 3);
+        }
     }
     timings.insert("calibrate".into(), started.elapsed().as_secs_f64() * 1e3);
 
@@ -835,6 +847,11 @@ impl std::io::Write for DigestWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
 }
 
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {

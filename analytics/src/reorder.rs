@@ -9,21 +9,11 @@
 //! within the horizon if it is active. The probability is calibrated downstream.
 
 use chrono::{Duration, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// What the pair's status is as of the prediction date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReorderStatus {
-    /// The next order is expected within the horizon.
-    Due,
-    /// The next order was expected before the prediction date and has not come.
-    Overdue,
-    /// The pair has probably stopped buying.
-    Lapsing,
-    /// The next order is expected after the horizon.
-    NotYetDue,
-}
+/// What the pair's status is as of the prediction date: the portal's own status, which the API
+/// serves.
+pub use portal_domain::insights::ReorderStatus;
 
 /// Settings of a prediction run.
 #[derive(Debug, Clone, Copy)]

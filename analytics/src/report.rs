@@ -69,11 +69,6 @@ impl RunReport {
     }
 }
 
-fn round(x: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (x * f).round() / f
-}
-
 fn frame(what: &'static str, columns: Vec<Column>) -> Result<DataFrame, ReportError> {
     DataFrame::new_infer_height(columns).map_err(|source| ReportError::Frame { what, source })
 }
@@ -87,14 +82,10 @@ fn dates(name: &str, values: impl Iterator<Item = chrono::NaiveDate>) -> Column 
 
 /// The reorder predictions as a table, in the contract's column order.
 pub fn reorder_frame(rows: &[ReorderRow]) -> Result<DataFrame, ReportError> {
+    // The CSV spells statuses in words: `not yet due`.
     let status: Vec<String> = rows
         .iter()
-        .map(|r| {
-            serde_json::to_value(r.status)
-                .ok()
-                .and_then(|v| v.as_str().map(|s| s.replace('-', " ")))
-                .unwrap_or_default()
-        })
+        .map(|r| r.status.as_str().replace('-', " "))
         .collect();
     frame(
         "reorder predictions",
@@ -112,19 +103,19 @@ pub fn reorder_frame(rows: &[ReorderRow]) -> Result<DataFrame, ReportError> {
                 "expected_next_date",
                 rows.iter().map(|r| r.expected_next_date),
             ),
-            Column::new("p_reorder".into(), floats(rows, 4, |r| r.p_reorder)),
+            Column::new("p_reorder".into(), floats(rows, |r| r.p_reorder)),
             Column::new(
                 "expected_quantity".into(),
-                floats(rows, 2, |r| r.expected_quantity),
+                floats(rows, |r| r.expected_quantity),
             ),
             Column::new(
                 "suggested_quantity".into(),
-                floats(rows, 2, |r| r.suggested_quantity),
+                floats(rows, |r| r.suggested_quantity),
             ),
             Column::new("status".into(), status),
             Column::new("reason".into(), strings(rows, |r| &r.reason)),
-            Column::new("p_model".into(), floats(rows, 4, |r| r.p_model)),
-            Column::new("mean_gap_days".into(), floats(rows, 1, |r| r.mean_gap_days)),
+            Column::new("p_model".into(), floats(rows, |r| r.p_model)),
+            Column::new("mean_gap_days".into(), floats(rows, |r| r.mean_gap_days)),
         ],
     )
 }
@@ -145,10 +136,10 @@ pub fn forecast_frame(rows: &[ForecastRow]) -> Result<DataFrame, ReportError> {
         vec![
             Column::new("sku".into(), strings(rows, |r| &r.sku)),
             dates("period_start", rows.iter().map(|r| r.period_start)),
-            Column::new("mean".into(), floats(rows, 3, |r| r.mean)),
-            Column::new("q50".into(), floats(rows, 3, |r| r.q50)),
-            Column::new("q90".into(), floats(rows, 3, |r| r.q90)),
-            Column::new("q95".into(), floats(rows, 3, |r| r.q95)),
+            Column::new("mean".into(), floats(rows, |r| r.mean)),
+            Column::new("q50".into(), floats(rows, |r| r.q50)),
+            Column::new("q90".into(), floats(rows, |r| r.q90)),
+            Column::new("q95".into(), floats(rows, |r| r.q95)),
             Column::new("method".into(), strings(rows, |r| &r.method)),
             Column::new("demand_class".into(), class),
             Column::new(
@@ -165,8 +156,8 @@ fn strings<T>(rows: &[T], f: impl Fn(&T) -> &String) -> Vec<String> {
     rows.iter().map(|r| f(r).clone()).collect()
 }
 
-fn floats<T>(rows: &[T], places: i32, f: impl Fn(&T) -> f64) -> Vec<f64> {
-    rows.iter().map(|r| round(f(r), places)).collect()
+fn floats<T>(rows: &[T], f: impl Fn(&T) -> f64) -> Vec<f64> {
+    rows.iter().map(f).collect()
 }
 
 /// A table as CSV bytes.

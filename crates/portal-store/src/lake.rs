@@ -81,22 +81,16 @@ impl Lake {
         Ok(())
     }
 
+    /// The object's bytes; a missing object is an error.
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(crate::error::s3("GetObject"))?;
-        let bytes = out.body.collect().await.map_err(|e| StoreError::Service {
-            service: "S3",
-            operation: "GetObject",
-            code: None,
-            message: format!("reading {key}: {e}"),
-        })?;
-        Ok(bytes.into_bytes().to_vec())
+        self.get_if_exists(key)
+            .await?
+            .ok_or_else(|| StoreError::Service {
+                service: "S3",
+                operation: "GetObject",
+                code: Some("NoSuchKey".into()),
+                message: format!("no object {key} in {}", self.bucket),
+            })
     }
 
     /// The object's bytes, or `None` when there is no such object.

@@ -97,43 +97,51 @@ impl Job {
         }
     }
 
-    /// Reads every order-line object of the lake, checking each on its own so an error names
-    /// the object and its row.
+    /// Reads every order-line object of the lake as one table. When a row is bad, the error
+    /// names the object and the row within it.
     pub async fn read_orders(&self) -> Result<OrderLines, JobError> {
-        let mut frames = Vec::new();
+        let mut objects = Vec::new();
         for key in self.lake.list(ORDER_LINES_PREFIX).await? {
-            if Format::of(std::path::Path::new(&key)) != Format::Parquet {
-                continue;
+            if Format::of(std::path::Path::new(&key)) == Format::Parquet {
+                let bytes = self.lake.get(&key).await?;
+                objects.push((key, bytes));
             }
-            let bytes = self.lake.get(&key).await?;
-            let frame = ParquetReader::new(Cursor::new(bytes))
-                .finish()
-                .map_err(|e| JobError::Data {
-                    what: key.clone(),
-                    message: e.to_string(),
-                })?;
-            from_frame(&frame, &key, Format::Parquet)?;
-            frames.push((key, frame));
         }
         blocking(move || {
-            let mut all: Option<DataFrame> = None;
-            for (key, frame) in frames {
-                match &mut all {
-                    None => all = Some(frame),
-                    Some(all) => {
-                        all.vstack_mut(&frame).map_err(|e| JobError::Data {
-                            what: key,
-                            message: format!("does not match the other order-line files: {e}"),
-                        })?;
+            let mut frames = Vec::with_capacity(objects.len());
+            for (key, bytes) in objects {
+                let frame = ParquetReader::new(Cursor::new(bytes))
+                    .finish()
+                    .map_err(|e| JobError::Data {
+                        what: key.clone(),
+                        message: e.to_string(),
+                    })?;
+                frames.push((key, frame));
+            }
+            let Some((_, first)) = frames.first() else {
+                return Ok(OrderLines::default());
+            };
+            let mut all = first.clone();
+            for (key, frame) in &frames[1..] {
+                all.vstack_mut(frame).map_err(|e| JobError::Data {
+                    what: key.clone(),
+                    message: format!("does not match the other order-line files: {e}"),
+                })?;
+            }
+            match from_frame(&all, "the order-line lake", Format::Parquet) {
+                Ok(orders) => {
+                    check_ids(&orders)?;
+                    Ok(orders)
+                }
+                // Rows are numbered across the whole lake there: find the object that fails
+                // on its own, so the error names it and its own row.
+                Err(whole) => {
+                    for (key, frame) in &frames {
+                        from_frame(frame, key, Format::Parquet)?;
                     }
+                    Err(whole.into())
                 }
             }
-            let orders = match all {
-                Some(frame) => from_frame(&frame, "the order-line lake", Format::Parquet)?,
-                None => OrderLines::default(),
-            };
-            check_ids(&orders)?;
-            Ok(orders)
         })
         .await
     }
@@ -410,42 +418,27 @@ fn data_error(what: String) -> impl FnOnce(portal_domain::ParseError) -> JobErro
     }
 }
 
-fn status(s: analytics::reorder::ReorderStatus) -> ReorderStatus {
-    use analytics::reorder::ReorderStatus as S;
-    match s {
-        S::Due => ReorderStatus::Due,
-        S::Overdue => ReorderStatus::Overdue,
-        S::Lapsing => ReorderStatus::Lapsing,
-        S::NotYetDue => ReorderStatus::NotYetDue,
-    }
-}
-
 fn suggestion(r: &ReorderRow) -> Result<ReorderSuggestion, JobError> {
     let what = || format!("reorder prediction {}/{}", r.account_id, r.sku);
     Ok(ReorderSuggestion {
         account_id: AccountId::parse(&r.account_id).map_err(data_error(what()))?,
         sku: Sku::parse(&r.sku).map_err(data_error(what()))?,
-        status: status(r.status),
-        p_reorder: round(r.p_reorder, 4),
+        status: r.status,
+        p_reorder: r.p_reorder,
         orders_seen: u32::try_from(r.orders_seen).unwrap_or(u32::MAX),
         last_order_date: r.last_order_date,
         expected_next_date: r.expected_next_date,
-        expected_quantity: round(r.expected_quantity, 2),
-        suggested_quantity: round(r.suggested_quantity, 2),
+        expected_quantity: r.expected_quantity,
+        suggested_quantity: r.suggested_quantity,
         reason: r.reason.clone(),
     })
-}
-
-fn round(x: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (x * f).round() / f
 }
 
 fn forecasts(rows: &[ForecastRow], bucket: &str) -> Result<Vec<SkuForecast>, JobError> {
     let mut out: Vec<SkuForecast> = Vec::new();
     for r in rows {
         let same = out.last().is_some_and(|f: &SkuForecast| {
-            f.sku.as_str() == r.sku.to_uppercase()
+            f.sku.as_str() == r.sku
                 && f.division.as_ref().map(|d| d.as_str()) == r.division.as_deref()
         });
         if !same {
@@ -470,10 +463,10 @@ fn forecasts(rows: &[ForecastRow], bucket: &str) -> Result<Vec<SkuForecast>, Job
         if let Some(f) = out.last_mut() {
             f.periods.push(PeriodForecast {
                 period_start: r.period_start,
-                mean: round(r.mean, 3),
-                q50: round(r.q50, 3),
-                q90: round(r.q90, 3),
-                q95: round(r.q95, 3),
+                mean: r.mean,
+                q50: r.q50,
+                q90: r.q90,
+                q95: r.q95,
             });
         }
     }
