@@ -25,11 +25,11 @@ struct RunItem {
     report: String,
 }
 
-/// The pointer to the served run.
-#[derive(Serialize, Deserialize)]
-struct Pointer {
-    run_id: String,
-    as_of: NaiveDate,
+/// The pointer to the served run: which run it is and its date, all the list routes need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedRun {
+    pub run_id: String,
+    pub as_of: NaiveDate,
 }
 
 /// The sort key of a suggestion: status rank, then most likely first, then SKU.
@@ -117,7 +117,7 @@ impl Store {
     pub async fn flip_current_run(&self, run: &AnalyticsRun) -> Result<bool, StoreError> {
         let (pk, sk) = keys::analytics_pointer();
         let item = to_item(
-            &Pointer {
+            &ServedRun {
                 run_id: run.run_id.clone(),
                 as_of: run.as_of,
             },
@@ -151,10 +151,15 @@ impl Store {
         }
     }
 
-    /// The served run, if any run was published.
-    pub async fn current_run(&self) -> Result<Option<AnalyticsRun>, StoreError> {
+    /// Which run is served, if any was published: one GetItem of the pointer.
+    pub async fn served_run(&self) -> Result<Option<ServedRun>, StoreError> {
         let (pk, sk) = keys::analytics_pointer();
-        let Some(pointer) = self.table.get_as::<Pointer>(pk.to_owned(), sk).await? else {
+        self.table.get_as::<ServedRun>(pk.to_owned(), sk).await
+    }
+
+    /// The served run with its report, if any run was published.
+    pub async fn current_run(&self) -> Result<Option<AnalyticsRun>, StoreError> {
+        let Some(pointer) = self.served_run().await? else {
             return Ok(None);
         };
         let Some(run) = self

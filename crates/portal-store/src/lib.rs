@@ -25,7 +25,7 @@ pub use catalog::ProductQuery;
 pub use cursor::{CursorBinding, CursorCodec, CursorError, PageKey};
 pub use documents::DownloadLink;
 pub use error::StoreError;
-pub use insights::RunItems;
+pub use insights::{RunItems, ServedRun};
 pub use invoices::{InvoiceFilter, InvoiceStatusFilter, OpenBalance};
 pub use items::Page;
 pub use lake::Lake;

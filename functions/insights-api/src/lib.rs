@@ -22,7 +22,7 @@ use portal_domain::insights::{
 };
 use portal_domain::{AccessScope, AccountId, DivisionId, Principal, Sku};
 use portal_http::{ApiError, ApiResult, AppState, Caller, Paging, Path, Query, Route};
-use portal_store::{Page, PageKey};
+use portal_store::{Page, PageKey, ServedRun};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -52,10 +52,11 @@ pub struct RunPage<T> {
     pub next_cursor: Option<String>,
 }
 
-async fn run(state: &AppState) -> Result<AnalyticsRun, ApiError> {
+/// The served run (one GetItem of the pointer; its report is read only by `/analytics/run`).
+async fn run(state: &AppState) -> Result<ServedRun, ApiError> {
     state
         .store
-        .current_run()
+        .served_run()
         .await?
         .ok_or(ApiError::NotFound("analytics run"))
 }
@@ -73,7 +74,7 @@ fn staff_only(principal: &Principal) -> Result<(), ApiError> {
 fn respond<T>(
     state: &AppState,
     principal: &Principal,
-    run: &AnalyticsRun,
+    run: &ServedRun,
     paging: Paging,
     page: Page<T>,
 ) -> axum::Json<RunPage<T>> {
@@ -360,5 +361,10 @@ async fn current_run(
     Caller(principal): Caller,
 ) -> ApiResult<AnalyticsRun> {
     staff_only(&principal)?;
-    Ok(axum::Json(run(&state).await?))
+    let run = state
+        .store
+        .current_run()
+        .await?
+        .ok_or(ApiError::NotFound("analytics run"))?;
+    Ok(axum::Json(run))
 }
