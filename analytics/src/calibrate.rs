@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 /// The number of features per snapshot.
-pub const FEATURES: usize = 12;
+pub const FEATURES: usize = 14;
 
 /// What the rest of an account's history says at an origin: a dying relationship shows across
 /// its products before it shows in any one of them.
@@ -33,13 +33,13 @@ pub struct AccountSignals {
 /// The window of [`AccountSignals::recent_orders`].
 pub const RECENT_DAYS: i64 = 60;
 
-/// The features of one prediction: the model's log-odds, how much history backs it, how late
-/// the pair is against its rhythm, the rhythm itself, its spread and its latest gap, the
-/// account's signals and the SKU's season.
+/// The features of one prediction: the model's log-odds and its two parts (is the relationship
+/// alive; is it time, if so), how much history backs it, how late the pair is against its
+/// rhythm, the rhythm itself, its spread and its latest gap, the account's signals and the SKU's
+/// season.
 pub fn features(p: &ReorderPrediction, account: AccountSignals) -> [f64; FEATURES] {
-    let q = p.p_reorder.clamp(1e-4, 1.0 - 1e-4);
     [
-        (q / (1.0 - q)).ln(),
+        logit(p.p_reorder),
         (p.orders_seen as f64).ln(),
         (1.0 + p.elapsed_days / p.mean_gap_days.max(1.0)).ln(),
         p.mean_gap_days.max(1.0).ln(),
@@ -52,15 +52,43 @@ pub fn features(p: &ReorderPrediction, account: AccountSignals) -> [f64; FEATURE
         account.account_momentum.max(1e-3).ln(),
         // The latest gap against the usual one: a rhythm that is stretching.
         (p.last_gap_days.max(1.0) / p.mean_gap_days.max(1.0)).ln(),
+        // The model's two parts apart: is the relationship alive, and is it time if so.
+        logit(p.p_active),
+        logit(p.p_reorder / p.p_active.max(1e-9)),
     ]
+}
+
+fn logit(p: f64) -> f64 {
+    let q = p.clamp(1e-4, 1.0 - 1e-4);
+    (q / (1.0 - q)).ln()
+}
+
+/// Per-column mean and standard deviation (1 for a constant column).
+fn moments<const N: usize>(rows: &[[f64; N]]) -> (Vec<f64>, Vec<f64>) {
+    let n = rows.len().max(1) as f64;
+    let mean: Vec<f64> = (0..N)
+        .map(|j| rows.iter().map(|x| x[j]).sum::<f64>() / n)
+        .collect();
+    let scale = (0..N)
+        .map(|j| {
+            let var = rows.iter().map(|x| (x[j] - mean[j]).powi(2)).sum::<f64>() / n;
+            if var > 1e-12 { var.sqrt() } else { 1.0 }
+        })
+        .collect();
+    (mean, scale)
+}
+
+fn standardise<const N: usize>(x: &[f64; N], mean: &[f64], scale: &[f64]) -> [f64; N] {
+    std::array::from_fn(|j| (x[j] - mean[j]) / scale[j])
 }
 
 /// A fitted calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibrator {
-    pub mean: [f64; FEATURES],
-    pub scale: [f64; FEATURES],
-    pub weights: [f64; FEATURES],
+    /// How the features are standardised before they are weighed.
+    pub mean: Vec<f64>,
+    pub scale: Vec<f64>,
+    pub weights: Vec<f64>,
     pub intercept: f64,
     /// Training rows.
     pub rows: usize,
@@ -84,51 +112,41 @@ impl Calibrator {
             ));
         }
         let step = rows.len().div_ceil(MAX_ROWS);
-        let kept: Vec<&([f64; FEATURES], bool)> = rows.iter().step_by(step).collect();
-        let n = kept.len() as f64;
-        let mut mean = [0.0; FEATURES];
-        let mut scale = [0.0; FEATURES];
-        for j in 0..FEATURES {
-            mean[j] = kept.iter().map(|(x, _)| x[j]).sum::<f64>() / n;
-            let var = kept
-                .iter()
-                .map(|(x, _)| (x[j] - mean[j]).powi(2))
-                .sum::<f64>()
-                / n;
-            scale[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
-        }
-        let mut x = Array2::zeros((kept.len(), FEATURES));
-        for (i, (row, _)) in kept.iter().enumerate() {
-            for j in 0..FEATURES {
-                x[[i, j]] = (row[j] - mean[j]) / scale[j];
+        let features: Vec<[f64; FEATURES]> = rows.iter().step_by(step).map(|(x, _)| *x).collect();
+        let (mean, scale) = moments(&features);
+        let mut x = Array2::zeros((features.len(), FEATURES));
+        for (i, row) in features.iter().enumerate() {
+            for (j, v) in standardise(row, &mean, &scale).into_iter().enumerate() {
+                x[[i, j]] = v;
             }
         }
-        let y: Array1<bool> = kept.iter().map(|(_, y)| *y).collect();
+        let y: Array1<bool> = rows.iter().step_by(step).map(|(_, y)| *y).collect();
         let model = LogisticRegression::default()
             .alpha(1.0)
             .max_iterations(200)
+            // The loss is a sum over rows: stop when the mean gradient is negligible.
+            .gradient_tolerance(1e-5 * features.len() as f64)
             .fit(&Dataset::new(x, y))
             .map_err(|e| format!("the logistic fit failed: {e}"))?;
         // linfa labels the more frequent class positive: orient the weights toward "reordered".
         let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
-        let mut weights = [0.0; FEATURES];
-        for (w, p) in weights.iter_mut().zip(model.params().iter()) {
-            *w = sign * p;
-        }
+        let weights = model.params().iter().map(|p| sign * p).collect();
         Ok(Calibrator {
             mean,
             scale,
             weights,
             intercept: sign * model.intercept(),
-            rows: kept.len(),
+            rows: features.len(),
         })
     }
 
     /// The calibrated probability for one row of features.
     pub fn apply(&self, x: &[f64; FEATURES]) -> f64 {
         let z = self.intercept
-            + (0..FEATURES)
-                .map(|j| self.weights[j] * (x[j] - self.mean[j]) / self.scale[j])
+            + standardise(x, &self.mean, &self.scale)
+                .iter()
+                .zip(&self.weights)
+                .map(|(v, w)| v * w)
                 .sum::<f64>();
         1.0 / (1.0 + (-z).exp())
     }

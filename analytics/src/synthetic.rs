@@ -56,6 +56,11 @@ pub struct PairTruth {
     pub shape: f64,
     /// When the relationship ended (churn, dropout or discontinuation), if it did before `end`.
     pub ended: Option<NaiveDate>,
+    /// The account's churn or the SKU's discontinuation, whichever came first, if before `end`:
+    /// no order on or after it.
+    pub cut: Option<NaiveDate>,
+    /// The order after which the pair dropped out, if it did.
+    pub dropped_after: Option<NaiveDate>,
 }
 
 /// A generated history.
@@ -164,7 +169,8 @@ pub fn generate(spec: Spec) -> History {
             item.launch,
             item.launch + Duration::days(mean_gap as i64 * 2),
         );
-        let mut ended = (stop < spec.end).then_some(stop);
+        let cut = (stop < spec.end).then_some(stop);
+        let mut dropped_after = None;
         while date < stop {
             let q = size.as_ref().map_or(1.0, |d| d.sample(&mut rng));
             lines.push(Line {
@@ -174,7 +180,7 @@ pub fn generate(spec: Spec) -> History {
                 quantity: ((packs * q).round().max(1.0)) * item.pack_size,
             });
             if rng.random_bool(dropout) {
-                ended = Some(date + Duration::days(1));
+                dropped_after = Some(date);
                 break;
             }
             let season = 1.0
@@ -192,7 +198,9 @@ pub fn generate(spec: Spec) -> History {
             sku,
             mean_gap_days: mean_gap,
             shape,
-            ended,
+            ended: dropped_after.map(|d| d + Duration::days(1)).or(cut),
+            cut,
+            dropped_after,
         });
     }
     lines.sort_by_key(|l| (l.date, l.account, l.sku));
@@ -243,7 +251,9 @@ impl History {
         ])
     }
 
-    /// The pairs' truth: `account_id, sku, mean_gap_days, shape, ended`.
+    /// The pairs' truth: `account_id, sku, mean_gap_days, shape, ended, cut, dropped_after,
+    /// season_amplitude, season_peak` (the last two are the SKU's; a gap drawn after an order
+    /// on day-of-year `d` is divided by `1 + amplitude * cos(2π (d - peak) / 365)`).
     pub fn truth_frame(&self) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
         use polars::prelude::*;
         let p = &self.pairs;
@@ -270,6 +280,30 @@ impl History {
                 "ended".into(),
                 p.iter()
                     .map(|x| x.ended.map(|d| d.to_string()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "cut".into(),
+                p.iter()
+                    .map(|x| x.cut.map(|d| d.to_string()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "dropped_after".into(),
+                p.iter()
+                    .map(|x| x.dropped_after.map(|d| d.to_string()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "season_amplitude".into(),
+                p.iter()
+                    .map(|x| self.skus[x.sku as usize].season_amplitude)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "season_peak".into(),
+                p.iter()
+                    .map(|x| self.skus[x.sku as usize].season_peak)
                     .collect::<Vec<_>>(),
             ),
         ])
@@ -315,5 +349,36 @@ mod tests {
         }
         assert!(h.pairs.iter().any(|p| p.ended.is_some()));
         assert!(h.pairs.iter().any(|p| p.ended.is_none()));
+    }
+
+    #[test]
+    fn the_truth_says_exactly_when_and_why_each_pair_stopped() {
+        let h = generate(spec(5_000));
+        let last = |p: &PairTruth| {
+            h.lines
+                .iter()
+                .filter(|l| l.account == p.account && l.sku == p.sku)
+                .map(|l| l.date)
+                .max()
+        };
+        assert!(h.pairs.iter().any(|p| p.dropped_after.is_some()));
+        assert!(h.pairs.iter().any(|p| p.cut.is_some()));
+        for p in &h.pairs {
+            // A pair that dropped out did so right after its last order.
+            if let Some(d) = p.dropped_after {
+                assert_eq!(last(p), Some(d), "{p:?}");
+                assert_eq!(p.ended, Some(d + Duration::days(1)));
+            } else {
+                assert_eq!(p.ended, p.cut, "{p:?}");
+            }
+            // The cut is the account's churn or the SKU's discontinuation, whichever is first.
+            let sku = &h.skus[p.sku as usize];
+            let expected = [h.churn[p.account as usize], sku.discontinued]
+                .into_iter()
+                .flatten()
+                .min()
+                .filter(|d| *d < spec(0).end);
+            assert_eq!(p.cut, expected, "{p:?}");
+        }
     }
 }

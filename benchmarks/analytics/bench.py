@@ -7,7 +7,9 @@
 Dataset A: `portal analytics generate` (seed 7, 2021-01-01 to 2025-01-01) as Parquet, as of
 2024-07-01. Dataset B: the car-parts series (--carparts, a CSV of part, month (YYYY-MM) and
 units; rows without units are skipped), as order lines of one account, as of 2001-10-01; its
-reorder side means nothing and is not reported. Both: bucket month, 6 periods, horizon 30 days.
+reorder side means nothing and is not reported. For A, score.py also scores an oracle that
+knows the generator's truth per pair (the ceiling no model can pass on average).
+Both: bucket month, 6 periods, horizon 30 days.
 
 For each dataset, ours and the baseline run as child processes, one after the other, each
 measured for wall time, CPU time (user + system, its children included), the peak RSS of its
@@ -51,11 +53,12 @@ def main() -> None:
     if not args.skip_5m:
         name = f"A-{args.lines}-{args.accounts}-{args.skus}-seed7.parquet"
         orders = work / name
-        if not orders.exists():  # generated once per size; generation is not measured
+        truth = work / name.replace(".parquet", "-truth.csv")
+        if not (orders.exists() and truth.exists()):  # once per size; not measured
             run_checked(
                 [portal, "analytics", "generate", "--lines", args.lines, "--accounts",
                  args.accounts, "--skus", args.skus, "--seed", "7", "--start", "2021-01-01",
-                 "--end", "2025-01-01", "--out", orders],
+                 "--end", "2025-01-01", "--out", orders, "--truth", truth],
                 work / "generate.log",
             )  # fmt: skip
         datasets.append(
@@ -66,6 +69,7 @@ def main() -> None:
                 "orders": orders,
                 "as_of": "2024-07-01",
                 "reorders": True,
+                "truth": truth,
             }
         )
     carparts = Path(args.carparts)
@@ -180,7 +184,8 @@ def bench_dataset(dataset: dict, portal: Path, work: Path) -> dict:
     scores = folder / "scores.json"
     run_checked(
         [sys.executable, HERE / "score.py", *common, "--ours", folder / "ours", "--baseline",
-         folder / "baseline", "--out", scores],
+         folder / "baseline", "--out", scores,
+         *(["--truth", dataset["truth"]] if dataset.get("truth") else [])],
         folder / "score.log",
     )  # fmt: skip
     ours, base = runs["ours"], runs["baseline"]
@@ -365,7 +370,8 @@ def reorder_table(reorders: dict) -> list[str]:
         "|---|---:|---:|---:|---:|",
     ]
     labels = {"ours": "ours (p_reorder)", "bgnbd": "BG/NBD (lifetimes)",
-              "classifier": "HistGradientBoosting (scikit-learn)"}  # fmt: skip
+              "classifier": "HistGradientBoosting (scikit-learn)",
+              "oracle": "oracle: knows the generator's truth (the ceiling)"}  # fmt: skip
     for name, m in reorders["methods"].items():
         lines.append(
             f"| {labels[name]} | {fmt(m['pr_auc'])} | {fmt(m['roc_auc'])} | {fmt(m['brier'])} | "

@@ -73,6 +73,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ours", required=True, help="the output folder of portal analytics run")
     parser.add_argument("--baseline", required=True, help="the output folder of baseline.py")
     parser.add_argument("--out", required=True, help="the scores, JSON")
+    parser.add_argument(
+        "--truth",
+        help="the generator's pair truth (portal analytics generate --truth): adds the oracle",
+    )
     return parser.parse_args()
 
 
@@ -276,7 +280,12 @@ def score_reorders(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
         "baseline_pairs_extra": base.join(ours, on=["account_id", "sku"], how="anti").height,
         "methods": {},
     }
-    for name, column in ((OURS, "p_reorder"), ("bgnbd", "p_bgnbd"), ("classifier", "p_classifier")):
+    methods = [(OURS, "p_reorder"), ("bgnbd", "p_bgnbd"), ("classifier", "p_classifier")]
+    if args.truth:
+        joined = joined.join(oracle(orders, args), on=["account_id", "sku"], how="left")
+        joined = joined.with_columns(pl.col("p_oracle").fill_null(0.0))
+        methods.append(("oracle", "p_oracle"))
+    for name, column in methods:
         p = joined[column].to_numpy().astype(float)
         both = 0 < y.sum() < y.size  # the rank metrics need both outcomes
         out["methods"][name] = {
@@ -286,6 +295,65 @@ def score_reorders(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
             "mean_p": float(p.mean()) if y.size else None,
         }
     return out
+
+
+def oracle(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
+    """The probability of an order in the horizon for a forecaster that knows the generator's
+    truth: each pair's gap distribution, its season, whether it has already dropped out and when
+    its account churns or its SKU is discontinued. No method can rank better on average; its
+    PR-AUC is the ceiling of the synthetic set.
+
+    The generator draws the gap after an order on day d as max(1, round(G / s(d))) with
+    G ~ Gamma(shape, mean_gap / shape) and s(d) = 1 + amplitude * cos(2 pi (doy(d) - peak) / 365),
+    and places no order on or after the cut. With e = as_of - last order and
+    u = min(e + h, cut - last order):
+        P = P(e <= gap < u) / P(gap >= e).
+    """
+    from scipy.stats import gamma
+
+    truth = pl.read_csv(
+        args.truth,
+        schema_overrides={
+            "account_id": pl.String,
+            "sku": pl.String,
+            "ended": pl.Date,
+            "cut": pl.Date,
+            "dropped_after": pl.Date,
+        },
+    )
+    last = (
+        orders.filter((pl.col("order_date") < args.as_of) & (pl.col("quantity") > 0))
+        .group_by("account_id", "sku")
+        .agg(last=pl.col("order_date").max())
+    )
+    t = last.join(truth, on=["account_id", "sku"], how="inner")
+    as_of = pl.lit(args.as_of)
+    t = t.with_columns(
+        e=(as_of - pl.col("last")).dt.total_days().cast(pl.Float64),
+        cut_days=(pl.col("cut") - pl.col("last")).dt.total_days().cast(pl.Float64),
+        season=1.0
+        + pl.col("season_amplitude")
+        * (
+            2.0
+            * np.pi
+            * (pl.col("last").dt.ordinal_day().cast(pl.Float64) - pl.col("season_peak"))
+            / 365.0
+        ).cos(),
+        dead=pl.col("dropped_after").is_not_null() & (pl.col("dropped_after") < args.as_of),
+    )
+    e = t["e"].to_numpy()
+    u = np.minimum(e + args.horizon_days, t["cut_days"].fill_null(np.inf).to_numpy())
+    shape = t["shape"].to_numpy()
+    scale = t["mean_gap_days"].to_numpy() / shape
+    s = t["season"].to_numpy()
+    # gap >= k  <=>  G / s >= k - 0.5 (k >= 2; every gap is at least 1 day)
+    below_e = np.where(e >= 2, gamma.cdf(s * (e - 0.5), shape, scale=scale), 0.0)
+    below_u = np.where(u > e, gamma.cdf(s * (u - 0.5), shape, scale=scale), below_e)
+    survive = 1.0 - below_e
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(survive > 0, (below_u - below_e) / survive, 1.0)
+    p = np.where(t["dead"].to_numpy() | (u <= e), 0.0, np.clip(p, 0.0, 1.0))
+    return t.select("account_id", "sku").with_columns(p_oracle=pl.Series(p))
 
 
 if __name__ == "__main__":
