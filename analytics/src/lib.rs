@@ -4,7 +4,8 @@
 //! [`history`] shapes them into per-pair order events and per-SKU demand series, [`reorder`] and
 //! [`forecast`] (with [`methods`], [`classify`], [`quantiles`], [`backtest`]) predict,
 //! [`calibrate`] (linfa) calibrates reorder probabilities, [`calibration`] scores them, and
-//! [`pipeline`] runs shards and merges them into a run that [`report`] writes out. [`synthetic`]
+//! [`pipeline`] runs shards and merges them into a run that [`report`] writes out. [`lake`] is
+//! the order-line lake's format. [`synthetic`]
 //! generates order histories with known ground truth for tests and benchmarks.
 
 pub mod backtest;
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod forecast;
 pub mod history;
 pub mod input;
+pub mod lake;
 pub mod methods;
 pub mod pipeline;
 pub mod quantiles;

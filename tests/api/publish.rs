@@ -35,6 +35,8 @@ fn history() -> Vec<LakeLine> {
             unit_price: 9.5,
             division: Some(History::division_id(h.skus[l.sku as usize].division)),
             pack_size: Some(h.skus[l.sku as usize].pack_size),
+            line_no: 1,
+            revision: 0,
         })
         .collect()
 }

@@ -104,6 +104,8 @@ pub fn lake_lines(records: &[Record]) -> Vec<LakeLine> {
                 unit_price: line.unit_price.to_f64().unwrap_or(0.0),
                 division: Some(product.map_or(o.division.to_string(), |p| p.division.to_string())),
                 pack_size: product.and_then(|p| p.pack_size.to_f64()),
+                line_no: line.line_no,
+                revision: 0,
             });
         }
     }

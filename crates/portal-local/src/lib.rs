@@ -14,6 +14,7 @@ pub mod clients;
 pub mod cold_start;
 pub mod demo;
 pub mod emulators;
+pub mod ingest;
 pub mod invoke;
 pub mod runtime_api;
 pub mod server;

@@ -76,6 +76,14 @@ enum Command {
     /// Reorder predictions and demand forecasts: the analytics job, locally.
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
+    /// Load exports of a back-end system (ERP, CRM, carrier) into the data folder, as the
+    /// ingest function does with files dropped into the ingest bucket.
+    Ingest {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        args: portal_local::ingest::IngestArgs,
+    },
     /// Measure the order-history page through the whole API against the bare store query beneath it.
     Bench(portal_local::bench::BenchArgs),
     /// Measure each built function's cold start and binary size against the Lambda budgets.
@@ -253,6 +261,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Analytics(AnalyticsCommand::Merge { out }) => {
             let text = portal_local::analytics::merge(out).await?;
+            write_stdout(&text)
+        }
+        Command::Ingest { data, args } => {
+            let text = portal_local::ingest::run(&data.data_dir, args).await?;
             write_stdout(&text)
         }
         Command::Bench(args) => portal_local::bench::run(args).await,

@@ -17,6 +17,8 @@ pub const TABLE: &str = "b2b-portal";
 pub const DOCUMENTS_BUCKET: &str = "b2b-portal-documents";
 /// The data lake bucket local mode uses (order lines, analytics reports).
 pub const LAKE_BUCKET: &str = "b2b-portal-lake";
+/// The local ingest bucket: dropped exports, reports, quarantine files.
+pub const INGEST_BUCKET: &str = "b2b-portal-ingest";
 
 /// Every API function with its routes: the one list the local server merges and the tests enumerate.
 pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
@@ -127,6 +129,10 @@ impl LocalApp {
         lake.ensure()
             .await
             .context("cannot create the lake bucket")?;
+        portal_store::Bucket::new(clients::s3(&emulators.s3_endpoint), INGEST_BUCKET)
+            .ensure()
+            .await
+            .context("cannot create the ingest bucket")?;
         Ok(Self {
             data_dir: data_dir.to_owned(),
             emulators,
@@ -144,6 +150,19 @@ impl LocalApp {
             &self.config.table,
             LAKE_BUCKET,
         )
+    }
+
+    /// The ingest bucket of this data folder.
+    pub fn ingest_bucket(&self) -> portal_store::Bucket {
+        portal_store::Bucket::new(clients::s3(&self.emulators.s3_endpoint), INGEST_BUCKET)
+    }
+
+    /// Where ingest writes: this data folder's table and lake.
+    pub fn ingest_target(&self) -> ingest::Target {
+        ingest::Target {
+            store: self.state.store.clone(),
+            lake: portal_store::Lake::new(clients::s3(&self.emulators.s3_endpoint), LAKE_BUCKET),
+        }
     }
 
     /// The merged router of every function.

@@ -466,7 +466,7 @@ fn to_page_key(key: Item) -> PageKey {
     )
 }
 
-async fn backoff(attempt: u32) {
+pub(crate) async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(10u64 << attempt.min(6))).await;
 }
 

@@ -2,7 +2,9 @@
 //! `portal seed`), the job's shard parts, and the reports of published runs.
 //!
 //! Layout (the same in AWS and in the local data folder):
-//! - `order-lines/month=YYYY-MM/lines.parquet`: one object per month of order lines;
+//! - `order-lines/month=YYYY-MM/lines.parquet`: one object per month of seeded order lines;
+//! - `order-lines/month=YYYY-MM/ingest-{source}-{file}-{chunk}.parquet`: the current lines of
+//!   the orders an ingested file touched (the job keeps each order's latest revision);
 //! - `analytics/jobs/{job_id}/shard-{i}-of-{n}.json`: a job's shard parts until it publishes;
 //! - `analytics/runs/{run_id}/{file}`: a published run's `reorder_predictions`, `forecasts`
 //!   (CSV and Parquet) and `run.json`.
@@ -39,14 +41,23 @@ pub fn run_file_key(run_id: &str, file: &str) -> String {
     format!("analytics/runs/{run_id}/{file}")
 }
 
+/// An object of ingest's order lines: one per month, source file and chunk of that file, so a
+/// re-run of the same file rewrites its own objects.
+pub fn ingested_lines_key(month: &str, source: &str, file_id: &str, chunk: usize) -> String {
+    format!("{ORDER_LINES_PREFIX}month={month}/ingest-{source}-{file_id}-{chunk:06}.parquet")
+}
+
 /// The lake bucket.
+pub type Lake = Bucket;
+
+/// A bucket of objects the portal reads and writes whole (the lake, the ingest bucket).
 #[derive(Debug, Clone)]
-pub struct Lake {
+pub struct Bucket {
     s3: aws_sdk_s3::Client,
     bucket: String,
 }
 
-impl Lake {
+impl Bucket {
     pub fn new(s3: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
         Self {
             s3,

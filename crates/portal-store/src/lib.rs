@@ -20,6 +20,7 @@ mod orders;
 mod records;
 pub mod schema;
 mod shipments;
+pub mod upsert;
 
 pub use catalog::ProductQuery;
 pub use cursor::{CursorBinding, CursorCodec, CursorError, PageKey};
@@ -28,9 +29,10 @@ pub use error::StoreError;
 pub use insights::{RunItems, ServedRun};
 pub use invoices::{InvoiceFilter, InvoiceStatusFilter, OpenBalance};
 pub use items::Page;
-pub use lake::Lake;
+pub use lake::{Bucket, Lake};
 pub use orders::OrderFilter;
 pub use records::Record;
+pub use upsert::{Change, Current, Orphans, RecordKey, Versioned, Versions, Written};
 
 use items::Table;
 use std::time::Duration;

@@ -5,7 +5,7 @@ use crate::{Store, StoreError};
 use portal_domain::model::{Account, Division, Document, Invoice, Order, Product, Shipment, User};
 
 /// Anything the portal stores.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     Division(Division),
     Account(Account),

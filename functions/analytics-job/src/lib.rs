@@ -12,12 +12,14 @@
 //! [`Job::flip`]). Until the flip, the API serves the previous run, untouched.
 
 use analytics::input::{Format, InputError, OrderLines, from_frame};
+pub use analytics::lake::LakeLine;
+use analytics::lake::{latest_orders, month_of};
 use analytics::pipeline::{
     ForecastRow, MergeError, Params, ReorderRow, RunResult, Shard, ShardResult, finish, run_shard,
 };
 use analytics::report::{self, ReportError, RunReport};
 use chrono::{NaiveDate, Utc};
-use polars::prelude::{DataFrame, ParquetReader, SerReader};
+use polars::prelude::{ParquetReader, SerReader};
 use portal_domain::insights::{
     AccountOutlook, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion, SkuForecast,
 };
@@ -128,6 +130,10 @@ impl Job {
                     message: format!("does not match the other order-line files: {e}"),
                 })?;
             }
+            let all = latest_orders(all).map_err(|e| JobError::Data {
+                what: "the order-line lake".into(),
+                message: e.to_string(),
+            })?;
             match from_frame(&all, "the order-line lake", Format::Parquet) {
                 Ok(orders) => {
                     check_ids(&orders)?;
@@ -260,72 +266,6 @@ impl Job {
     }
 }
 
-/// One order line as the lake keeps it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LakeLine {
-    pub account_id: String,
-    pub sku: String,
-    pub order_date: NaiveDate,
-    pub quantity: f64,
-    pub order_id: String,
-    pub unit_price: f64,
-    pub division: Option<String>,
-    pub pack_size: Option<f64>,
-}
-
-/// The lines of one month as a Parquet object's bytes.
-fn month_parquet(lines: &[LakeLine]) -> Result<Vec<u8>, JobError> {
-    use polars::prelude::Column;
-    let mut frame = DataFrame::new_infer_height(vec![
-        Column::new(
-            "account_id".into(),
-            lines
-                .iter()
-                .map(|l| l.account_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "sku".into(),
-            lines.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "order_date".into(),
-            lines
-                .iter()
-                .map(|l| l.order_date.to_string())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "quantity".into(),
-            lines.iter().map(|l| l.quantity).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "order_id".into(),
-            lines
-                .iter()
-                .map(|l| l.order_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "unit_price".into(),
-            lines.iter().map(|l| l.unit_price).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "division".into(),
-            lines.iter().map(|l| l.division.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "pack_size".into(),
-            lines.iter().map(|l| l.pack_size).collect::<Vec<_>>(),
-        ),
-    ])
-    .map_err(|e| JobError::Data {
-        what: "order lines".into(),
-        message: e.to_string(),
-    })?;
-    Ok(report::parquet_bytes(&mut frame)?)
-}
-
 impl Job {
     /// Replaces the lake's order lines with `lines`, one Parquet object per month.
     pub async fn replace_order_lines(&self, mut lines: Vec<LakeLine>) -> Result<usize, JobError> {
@@ -335,11 +275,9 @@ impl Job {
             (a.order_date, &a.order_id, &a.sku).cmp(&(b.order_date, &b.order_id, &b.sku))
         });
         let mut months = 0;
-        for chunk in lines.chunk_by(|a, b| {
-            a.order_date.format("%Y-%m").to_string() == b.order_date.format("%Y-%m").to_string()
-        }) {
-            let month = chunk[0].order_date.format("%Y-%m").to_string();
-            let bytes = month_parquet(chunk)?;
+        for chunk in lines.chunk_by(|a, b| month_of(a) == month_of(b)) {
+            let month = month_of(&chunk[0]);
+            let bytes = analytics::lake::to_parquet(chunk)?;
             self.lake
                 .put(
                     &portal_store::lake::order_lines_key(&month),

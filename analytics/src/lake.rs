@@ -1,0 +1,171 @@
+//! The order-line lake's format: what `portal seed` and ingest write under `order-lines/` and
+//! what the job reads back.
+//!
+//! Every object holds order lines with the file contract's columns (`account_id, sku,
+//! order_date, quantity, order_id, unit_price, division`) plus `pack_size`, `line_no` and
+//! `revision`: the revision of the order item the lines were read from. An order may appear in
+//! several objects (each ingest of a file writes the current lines of the orders it touched);
+//! [`latest_orders`] keeps, per order, only the lines of its highest revision, so an order
+//! changed by a later file is counted once, as it is now.
+
+use crate::report::{ReportError, parquet_bytes};
+use chrono::NaiveDate;
+use polars::prelude::{Column, DataFrame, NamedFrom, Series};
+use std::collections::HashMap;
+
+/// One order line as the lake keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LakeLine {
+    pub account_id: String,
+    pub sku: String,
+    pub order_date: NaiveDate,
+    pub quantity: f64,
+    pub order_id: String,
+    pub unit_price: f64,
+    pub division: Option<String>,
+    pub pack_size: Option<f64>,
+    /// The line's number within its order (0 where the source had none).
+    pub line_no: u32,
+    /// The revision of the order the line was read from (0 for data that has none).
+    pub revision: u64,
+}
+
+/// The month partition (`YYYY-MM`) a line belongs to.
+pub fn month_of(line: &LakeLine) -> String {
+    line.order_date.format("%Y-%m").to_string()
+}
+
+/// Lines as a Parquet object's bytes.
+pub fn to_parquet(lines: &[LakeLine]) -> Result<Vec<u8>, ReportError> {
+    let strings = |f: fn(&LakeLine) -> &str| lines.iter().map(f).collect::<Vec<_>>();
+    let mut frame = DataFrame::new_infer_height(vec![
+        Column::new("account_id".into(), strings(|l| &l.account_id)),
+        Column::new("sku".into(), strings(|l| &l.sku)),
+        Column::new(
+            "order_date".into(),
+            lines
+                .iter()
+                .map(|l| l.order_date.to_string())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "quantity".into(),
+            lines.iter().map(|l| l.quantity).collect::<Vec<_>>(),
+        ),
+        Column::new("order_id".into(), strings(|l| &l.order_id)),
+        Column::new(
+            "unit_price".into(),
+            lines.iter().map(|l| l.unit_price).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "division".into(),
+            lines
+                .iter()
+                .map(|l| l.division.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "pack_size".into(),
+            lines.iter().map(|l| l.pack_size).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "line_no".into(),
+            lines.iter().map(|l| l.line_no).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "revision".into(),
+            lines.iter().map(|l| l.revision).collect::<Vec<_>>(),
+        ),
+    ])
+    .map_err(|source| ReportError::Frame {
+        what: "order lines",
+        source,
+    })?;
+    parquet_bytes(&mut frame)
+}
+
+/// Keeps, per `order_id`, only the rows of its highest `revision`. Frames without those columns
+/// (order lines from elsewhere) are returned as they are.
+pub fn latest_orders(frame: DataFrame) -> Result<DataFrame, polars::error::PolarsError> {
+    let (Ok(orders), Ok(revisions)) = (frame.column("order_id"), frame.column("revision")) else {
+        return Ok(frame);
+    };
+    let orders = orders.str()?;
+    let revisions = revisions.cast(&polars::prelude::DataType::UInt64)?;
+    let revisions = revisions.u64()?;
+    let mut latest: HashMap<&str, u64> = HashMap::new();
+    for (order, revision) in orders.iter().zip(revisions.iter()) {
+        if let (Some(order), Some(revision)) = (order, revision) {
+            let best = latest.entry(order).or_insert(revision);
+            *best = (*best).max(revision);
+        }
+    }
+    if latest.is_empty() {
+        return Ok(frame);
+    }
+    let keep: Vec<bool> = orders
+        .iter()
+        .zip(revisions.iter())
+        .map(|(order, revision)| match (order, revision) {
+            (Some(order), Some(revision)) => latest.get(order) == Some(&revision),
+            _ => true,
+        })
+        .collect();
+    let mask = Series::new("keep".into(), keep);
+    frame.filter(mask.bool()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{ParquetReader, SerReader};
+    use std::io::Cursor;
+
+    fn line(order: &str, line_no: u32, quantity: f64, revision: u64) -> LakeLine {
+        LakeLine {
+            account_id: "ACC-1".into(),
+            sku: format!("SKU-{line_no}"),
+            order_date: NaiveDate::from_ymd_opt(2025, 3, 4).expect("date"),
+            quantity,
+            order_id: order.into(),
+            unit_price: 2.5,
+            division: None,
+            pack_size: Some(10.0),
+            line_no,
+            revision,
+        }
+    }
+
+    fn read(bytes: Vec<u8>) -> DataFrame {
+        ParquetReader::new(Cursor::new(bytes))
+            .finish()
+            .expect("parquet")
+    }
+
+    #[test]
+    fn an_order_written_twice_counts_only_in_its_latest_revision() {
+        let mut frame =
+            read(to_parquet(&[line("SO-1", 10, 5.0, 1), line("SO-2", 10, 7.0, 1)]).expect("bytes"));
+        // A later file changed SO-1: its line 10 now says 6 and a line 20 was added.
+        let later =
+            read(to_parquet(&[line("SO-1", 10, 6.0, 2), line("SO-1", 20, 1.0, 2)]).expect("bytes"));
+        frame.vstack_mut(&later).expect("same schema");
+        let kept = latest_orders(frame).expect("filtered");
+        let quantities: Vec<f64> = kept
+            .column("quantity")
+            .expect("column")
+            .f64()
+            .expect("floats")
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(quantities, vec![7.0, 6.0, 1.0]);
+    }
+
+    #[test]
+    fn frames_without_revisions_pass_unchanged() {
+        let frame =
+            DataFrame::new_infer_height(vec![Column::new("order_id".into(), vec!["A", "A"])])
+                .expect("frame");
+        assert_eq!(latest_orders(frame.clone()).expect("filtered"), frame);
+    }
+}

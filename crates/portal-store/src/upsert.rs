@@ -1,0 +1,508 @@
+//! Versioned upserts, for data that arrives from the seller's back-end systems.
+//!
+//! A record written this way carries two extra attributes: `source_versions`, the source's
+//! version of each part it was built from (`#` for the record itself, `line#10` for an order
+//! line, ...), and `revision`, a counter that grows with every write. Callers read the current
+//! state ([`Store::read_current`]), decide what changes (ingest's merge rules), and write
+//! ([`Store::write_changes`]) with each record conditional on the revision they read, in
+//! transactions; a record someone else changed in between comes back as a conflict, to be read
+//! and merged again. So concurrent writers never lose each other's changes, and a stale writer
+//! never overwrites newer data.
+//!
+//! Children that arrive before their parent (order lines before the order's header, tracking
+//! events before the shipment) wait in an "orphans" item under the parent's key (`#ORPHANS`),
+//! which no read path serves; the write that creates the parent folds them in and deletes it.
+
+use crate::error::dynamo;
+use crate::items::{Item, from_item, s};
+use crate::keys::{self, META, PK, SK};
+use crate::{Record, Store, StoreError};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use portal_domain::model::{
+    Account, Document, Invoice, Order, OrderLine, Product, Shipment, StatusChange, TrackingEvent,
+};
+use portal_domain::{AccountId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The attribute holding a record's source versions.
+pub const SOURCE_VERSIONS: &str = "source_versions";
+/// The attribute holding a record's revision.
+pub const REVISION: &str = "revision";
+/// The sort key of a parent's orphans item.
+pub const ORPHANS: &str = "#ORPHANS";
+
+/// The source's version of each part of a record.
+pub type Versions = BTreeMap<String, String>;
+
+/// A record ingest can write, by its natural key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordKey {
+    Account(AccountId),
+    Product(Sku),
+    Order(OrderId),
+    Shipment(ShipmentId),
+    Invoice(InvoiceId),
+    Document(DocumentId),
+}
+
+impl RecordKey {
+    /// The partition key of the record's main item.
+    pub fn pk(&self) -> String {
+        match self {
+            RecordKey::Account(id) => keys::account(id),
+            RecordKey::Product(sku) => keys::product(sku),
+            RecordKey::Order(id) => keys::order(id),
+            RecordKey::Shipment(id) => keys::shipment(id),
+            RecordKey::Invoice(id) => keys::invoice(id),
+            RecordKey::Document(id) => keys::document(id),
+        }
+    }
+
+    /// Whether children can wait for this record (orders and shipments).
+    fn has_orphans(&self) -> bool {
+        matches!(self, RecordKey::Order(_) | RecordKey::Shipment(_))
+    }
+
+    fn parse(&self, item: Item) -> Result<Record, StoreError> {
+        Ok(match self {
+            RecordKey::Account(_) => Record::Account(from_item::<Account>(item)?),
+            RecordKey::Product(_) => Record::Product(from_item::<Product>(item)?),
+            RecordKey::Order(_) => Record::Order(from_item::<Order>(item)?),
+            RecordKey::Shipment(_) => Record::Shipment(from_item::<Shipment>(item)?),
+            RecordKey::Invoice(_) => Record::Invoice(from_item::<Invoice>(item)?),
+            RecordKey::Document(_) => Record::Document(from_item::<Document>(item)?),
+        })
+    }
+}
+
+impl Record {
+    /// The key ingest knows the record by, if it is a kind ingest writes.
+    pub fn key(&self) -> Option<RecordKey> {
+        Some(match self {
+            Record::Account(a) => RecordKey::Account(a.id.clone()),
+            Record::Product(p) => RecordKey::Product(p.sku.clone()),
+            Record::Order(o) => RecordKey::Order(o.summary.id.clone()),
+            Record::Shipment(s) => RecordKey::Shipment(s.id.clone()),
+            Record::Invoice(i) => RecordKey::Invoice(i.id.clone()),
+            Record::Document(d) => RecordKey::Document(d.id.clone()),
+            Record::Division(_) | Record::User(_) => return None,
+        })
+    }
+}
+
+/// Children waiting for their parent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Orphans {
+    #[serde(default)]
+    pub lines: Vec<OrderLine>,
+    #[serde(default)]
+    pub status: Vec<StatusChange>,
+    #[serde(default)]
+    pub events: Vec<TrackingEvent>,
+}
+
+impl Orphans {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.status.is_empty() && self.events.is_empty()
+    }
+}
+
+/// A stored value with its source versions and revision (0 for data written without them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub versions: Versions,
+    pub revision: u64,
+}
+
+/// What is stored under a key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Current {
+    pub record: Option<Versioned<Record>>,
+    pub orphans: Option<Versioned<Orphans>>,
+}
+
+/// A change to write, computed from the [`Current`] state it was read as.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub key: RecordKey,
+    pub read: Current,
+    /// The new record; `None` leaves the record as read (which must then be absent).
+    pub record: Option<(Record, Versions)>,
+    /// The orphans that should wait from now on; `None` (or empty) removes any.
+    pub orphans: Option<(Orphans, Versions)>,
+}
+
+/// What [`Store::write_changes`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Written {
+    /// The revision each written record has now.
+    pub revisions: HashMap<RecordKey, u64>,
+    /// Records someone else changed since they were read: read, merge and write them again.
+    pub conflicts: Vec<RecordKey>,
+}
+
+/// The most actions one `TransactWriteItems` takes.
+const TRANSACTION_ACTIONS: usize = 100;
+/// Transactions stay under this many bytes of items (the service's limit is 4 MB).
+const TRANSACTION_BYTES: usize = 3_000_000;
+const RETRIES: u32 = 8;
+
+fn versions_of(item: &Item) -> (Versions, u64) {
+    let versions = item
+        .get(SOURCE_VERSIONS)
+        .and_then(|v| v.as_m().ok())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.clone(), v.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let revision = item
+        .get(REVISION)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (versions, revision)
+}
+
+fn with_versions(mut item: Item, versions: &Versions, revision: u64) -> Item {
+    item.insert(
+        SOURCE_VERSIONS.to_owned(),
+        AttributeValue::M(versions.iter().map(|(k, v)| (k.clone(), s(v))).collect()),
+    );
+    item.insert(REVISION.to_owned(), AttributeValue::N(revision.to_string()));
+    item
+}
+
+/// The condition that the item is still at `revision` (absent when `None`).
+fn still_at(put_or_delete: Option<u64>) -> (String, Option<AttributeValue>) {
+    match put_or_delete {
+        None => ("attribute_not_exists(PK)".to_owned(), None),
+        Some(0) => (
+            "attribute_exists(PK) AND attribute_not_exists(revision)".to_owned(),
+            None,
+        ),
+        Some(r) => (
+            "revision = :revision".to_owned(),
+            Some(AttributeValue::N(r.to_string())),
+        ),
+    }
+}
+
+fn size_of(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+        AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
+        AttributeValue::M(m) => m.iter().map(|(k, v)| k.len() + size_of(v)).sum(),
+        AttributeValue::L(l) => l.iter().map(size_of).sum(),
+        _ => 8,
+    }
+}
+
+fn item_size(item: &Item) -> usize {
+    item.iter().map(|(k, v)| k.len() + size_of(v)).sum()
+}
+
+impl Store {
+    /// The current state of each key: the record with its versions and revision, and any
+    /// orphans waiting for it. One `BatchGetItem` per 100 items.
+    pub async fn read_current(
+        &self,
+        keys: &[RecordKey],
+    ) -> Result<HashMap<RecordKey, Current>, StoreError> {
+        let mut wanted = Vec::new();
+        let mut by_pk: HashMap<String, &RecordKey> = HashMap::new();
+        for key in keys {
+            let pk = key.pk();
+            if by_pk.insert(pk.clone(), key).is_some() {
+                continue;
+            }
+            wanted.push((pk.clone(), META.to_owned()));
+            if key.has_orphans() {
+                wanted.push((pk, ORPHANS.to_owned()));
+            }
+        }
+        let mut current: HashMap<RecordKey, Current> = keys
+            .iter()
+            .map(|k| (k.clone(), Current::default()))
+            .collect();
+        for item in self.table.batch_get(wanted).await? {
+            let pk = item.get(PK).and_then(|v| v.as_s().ok()).cloned();
+            let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned();
+            let (Some(pk), Some(sk)) = (pk, sk) else {
+                continue;
+            };
+            let Some(&key) = by_pk.get(&pk) else {
+                continue;
+            };
+            let (versions, revision) = versions_of(&item);
+            let slot = current.entry(key.clone()).or_default();
+            if sk == ORPHANS {
+                slot.orphans = Some(Versioned {
+                    value: from_item(item)?,
+                    versions,
+                    revision,
+                });
+            } else {
+                slot.record = Some(Versioned {
+                    value: key.parse(item)?,
+                    versions,
+                    revision,
+                });
+            }
+        }
+        Ok(current)
+    }
+
+    /// Writes changes in transactions, each record conditional on the revision it was read at.
+    /// Changes whose record (or orphans) changed since are not written and come back in
+    /// [`Written::conflicts`].
+    pub async fn write_changes(&self, changes: Vec<Change>) -> Result<Written, StoreError> {
+        let mut written = Written::default();
+        // Each change's actions, kept together: they succeed or fail as one.
+        let mut pending: Vec<(RecordKey, Vec<TransactWriteItem>, usize, Option<u64>)> =
+            Vec::with_capacity(changes.len());
+        for change in changes {
+            let (actions, revision) = self.actions(&change)?;
+            let bytes = actions
+                .iter()
+                .filter_map(|a| a.put.as_ref().map(|p| item_size(p.item())))
+                .sum();
+            pending.push((change.key, actions, bytes, revision));
+        }
+        let mut queue = pending.into_iter().peekable();
+        while queue.peek().is_some() {
+            let mut batch = Vec::new();
+            let (mut actions, mut bytes) = (0, 0);
+            while let Some((_, a, b, _)) = queue.peek() {
+                if !batch.is_empty()
+                    && (actions + a.len() > TRANSACTION_ACTIONS || bytes + b > TRANSACTION_BYTES)
+                {
+                    break;
+                }
+                actions += a.len();
+                bytes += b;
+                batch.extend(queue.next());
+            }
+            self.transact(batch, &mut written).await?;
+        }
+        Ok(written)
+    }
+
+    /// Runs one transaction, retrying without the changes whose condition failed.
+    async fn transact(
+        &self,
+        mut batch: Vec<(RecordKey, Vec<TransactWriteItem>, usize, Option<u64>)>,
+        written: &mut Written,
+    ) -> Result<(), StoreError> {
+        let mut attempt = 0;
+        while !batch.is_empty() {
+            let items: Vec<TransactWriteItem> =
+                batch.iter().flat_map(|(_, a, _, _)| a.clone()).collect();
+            let result = self
+                .table
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => {
+                    for (key, _, _, revision) in batch {
+                        if let Some(r) = revision {
+                            written.revisions.insert(key, r);
+                        }
+                    }
+                    return Ok(());
+                }
+                Err(e) => e,
+            };
+            let cancelled = match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    Some(c.cancellation_reasons().to_vec())
+                }
+                _ => None,
+            };
+            let retryable = cancelled.is_some()
+                || error.code().is_some_and(|c| {
+                    c.contains("Throttl")
+                        || c == "TransactionInProgressException"
+                        || c == "ProvisionedThroughputExceededException"
+                        || c == "RequestLimitExceeded"
+                });
+            if !retryable {
+                return Err(dynamo("TransactWriteItems")(error));
+            }
+            // Which changes failed their condition: those are conflicts; the rest go again.
+            let failed: HashSet<usize> = match &cancelled {
+                Some(reasons) if !reasons.is_empty() => {
+                    let mut failed = HashSet::new();
+                    let mut index = 0;
+                    for (i, (_, actions, _, _)) in batch.iter().enumerate() {
+                        for _ in actions {
+                            if reasons
+                                .get(index)
+                                .and_then(|r| r.code())
+                                .is_some_and(|c| c == "ConditionalCheckFailed")
+                            {
+                                failed.insert(i);
+                            }
+                            index += 1;
+                        }
+                    }
+                    failed
+                }
+                _ => HashSet::new(),
+            };
+            if failed.is_empty() {
+                attempt += 1;
+                if attempt > RETRIES {
+                    return Err(dynamo("TransactWriteItems")(error));
+                }
+                crate::items::backoff(attempt).await;
+                continue;
+            }
+            let mut rest = Vec::with_capacity(batch.len());
+            for (i, change) in batch.into_iter().enumerate() {
+                if failed.contains(&i) {
+                    written.conflicts.push(change.0);
+                } else {
+                    rest.push(change);
+                }
+            }
+            batch = rest;
+        }
+        Ok(())
+    }
+
+    /// The transaction actions of one change, and the record's revision after it.
+    fn actions(
+        &self,
+        change: &Change,
+    ) -> Result<(Vec<TransactWriteItem>, Option<u64>), StoreError> {
+        let table = &self.table.name;
+        let mut actions = Vec::new();
+        let pk = change.key.pk();
+        let mut revision = None;
+        if let Some((record, versions)) = &change.record {
+            let read = change.read.record.as_ref().map(|r| r.revision);
+            let next = read.map_or(1, |r| r + 1);
+            let mut items = record.items()?;
+            let new_keys: HashSet<(String, String)> = items.iter().map(key_of).collect();
+            // Items the old record had and the new one has not (a renamed product's words).
+            if let Some(old) = &change.read.record {
+                for old_item in old.value.items()? {
+                    let key = key_of(&old_item);
+                    if key.1 != META && !new_keys.contains(&key) {
+                        actions.push(delete(table, key, None));
+                    }
+                }
+            }
+            let (condition, value) = still_at(read);
+            for item in items.drain(..) {
+                let is_main = key_of(&item) == (pk.clone(), META.to_owned());
+                let put = if is_main {
+                    let mut put = Put::builder()
+                        .table_name(table)
+                        .set_item(Some(with_versions(item, versions, next)))
+                        .condition_expression(&condition);
+                    if let Some(v) = &value {
+                        put = put.expression_attribute_values(":revision", v.clone());
+                    }
+                    put
+                } else {
+                    Put::builder().table_name(table).set_item(Some(item))
+                };
+                let put = put.build().map_err(builder_error)?;
+                actions.push(TransactWriteItem::builder().put(put).build());
+            }
+            revision = Some(next);
+        }
+        let read_orphans = change.read.orphans.as_ref().map(|o| o.revision);
+        match &change.orphans {
+            Some((orphans, versions)) if !orphans.is_empty() => {
+                let next = read_orphans.map_or(1, |r| r + 1);
+                let mut item: Item =
+                    serde_dynamo::aws_sdk_dynamodb_1::to_item(orphans).map_err(|source| {
+                        StoreError::Serialise {
+                            what: format!("orphans of {pk}"),
+                            source,
+                        }
+                    })?;
+                item.insert(PK.to_owned(), s(&pk));
+                item.insert(SK.to_owned(), s(ORPHANS));
+                item.insert(keys::ENTITY.to_owned(), s("orphans"));
+                let (condition, value) = still_at(read_orphans);
+                let mut put = Put::builder()
+                    .table_name(table)
+                    .set_item(Some(with_versions(item, versions, next)))
+                    .condition_expression(condition);
+                if let Some(v) = value {
+                    put = put.expression_attribute_values(":revision", v);
+                }
+                actions.push(
+                    TransactWriteItem::builder()
+                        .put(put.build().map_err(builder_error)?)
+                        .build(),
+                );
+            }
+            _ => {
+                if let Some(r) = read_orphans {
+                    actions.push(delete(table, (pk.clone(), ORPHANS.to_owned()), Some(r)));
+                }
+            }
+        }
+        if change.record.is_none() && change.orphans.is_some() {
+            // Only orphans change: the parent must still be missing, or they would be lost.
+            let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+                .table_name(table)
+                .key(PK, s(&pk))
+                .key(SK, s(META))
+                .condition_expression("attribute_not_exists(PK)")
+                .build()
+                .map_err(builder_error)?;
+            actions.push(TransactWriteItem::builder().condition_check(check).build());
+        }
+        Ok((actions, revision))
+    }
+}
+
+fn key_of(item: &Item) -> (String, String) {
+    let get = |k: &str| {
+        item.get(k)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
+    (get(PK), get(SK))
+}
+
+fn delete(table: &str, (pk, sk): (String, String), revision: Option<u64>) -> TransactWriteItem {
+    let mut delete = Delete::builder()
+        .table_name(table)
+        .key(PK, s(pk))
+        .key(SK, s(sk));
+    if let Some(r) = revision {
+        let (condition, value) = still_at(Some(r));
+        delete = delete.condition_expression(condition);
+        if let Some(v) = value {
+            delete = delete.expression_attribute_values(":revision", v);
+        }
+    }
+    TransactWriteItem::builder()
+        .delete(delete.build().expect("table and key are set"))
+        .build()
+}
+
+fn builder_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Service {
+        service: "DynamoDB",
+        operation: "TransactWriteItems",
+        code: None,
+        message: e.to_string(),
+    }
+}

@@ -1,0 +1,835 @@
+//! The canonical entities: what every source's rows become, whatever the source wrote.
+//!
+//! Each entity has a name (the folder under `incoming/<source>/` and the command's argument), a
+//! list of fields (the canonical CSV header and JSON-lines keys; docs/ingest.md documents them)
+//! and a natural key. [`parse`] turns one row's canonical field values into an [`Update`]: a
+//! typed change to one record.
+
+use crate::values::{Formats, ValueError};
+use chrono::{DateTime, NaiveDate, Utc};
+use portal_domain::model::{
+    DocumentAudience, DocumentKind, DocumentLinks, InvoiceKind, LineStatus, OrderLine, OrderStatus,
+    PaymentState, ShipmentStatus, StatusChange, Totals, TrackingEvent,
+};
+use portal_domain::{
+    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, PoNumber, ShipmentId,
+    Sku, TrackingNumber, UserId,
+};
+use portal_store::RecordKey;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// The entities ingest loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    Accounts,
+    Products,
+    Orders,
+    OrderLines,
+    OrderStatus,
+    Shipments,
+    TrackingEvents,
+    Invoices,
+    InvoicePayments,
+    Documents,
+}
+
+/// The type of a field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Id,
+    Date,
+    DateTime,
+    Decimal,
+    Integer,
+    /// One of the listed words.
+    Word(&'static [&'static str]),
+    /// Values separated by the profile's list separator.
+    List,
+}
+
+/// One canonical field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    pub doc: &'static str,
+}
+
+const fn req(name: &'static str, kind: Kind, doc: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        required: true,
+        doc,
+    }
+}
+
+const fn opt(name: &'static str, kind: Kind, doc: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        doc,
+    }
+}
+
+const VERSION: Field = opt(
+    "version",
+    Kind::DateTime,
+    "when the source last changed the row; newer rows win, older ones never overwrite (default: the file's time)",
+);
+
+const ORDER_STATUSES: &[&str] = &[
+    "received",
+    "confirmed",
+    "in-production",
+    "partially-shipped",
+    "shipped",
+    "delivered",
+    "invoiced",
+    "cancelled",
+];
+const LINE_STATUSES: &[&str] = &["open", "confirmed", "shipped", "delivered", "cancelled"];
+const SHIPMENT_STATUSES: &[&str] = &[
+    "booked",
+    "picked-up",
+    "in-transit",
+    "out-for-delivery",
+    "delivered",
+    "exception",
+];
+const INVOICE_KINDS: &[&str] = &["invoice", "credit-note"];
+const PAYMENTS: &[&str] = &["unpaid", "paid"];
+const DOCUMENT_KINDS: &[&str] = &[
+    "material-certificate",
+    "declaration-of-conformity",
+    "safety-data-sheet",
+    "order-confirmation",
+    "delivery-note",
+    "invoice",
+    "credit-note",
+];
+
+const ACCOUNTS: &[Field] = &[
+    req("account_id", Kind::Id, "the account's id (natural key)"),
+    req("name", Kind::Text, "company name"),
+    req("divisions", Kind::List, "divisions it buys from"),
+    req("currency", Kind::Id, "ISO 4217 code"),
+    opt(
+        "account_managers",
+        Kind::List,
+        "user ids of its account managers",
+    ),
+    VERSION,
+];
+const PRODUCTS: &[Field] = &[
+    req("sku", Kind::Id, "the SKU (natural key)"),
+    req("name", Kind::Text, "product name"),
+    opt("description", Kind::Text, "longer text"),
+    req("division", Kind::Id, "the division that sells it"),
+    opt("unit", Kind::Text, "unit of measure (default pcs)"),
+    opt("pack_size", Kind::Decimal, "units per pack (default 1)"),
+    VERSION,
+];
+const ORDERS: &[Field] = &[
+    req("order_id", Kind::Id, "the order's id (natural key)"),
+    req("account_id", Kind::Id, "the ordering account"),
+    req("po_number", Kind::Text, "the buyer's purchase order number"),
+    req("division", Kind::Id, "the selling division"),
+    req("currency", Kind::Id, "ISO 4217 code"),
+    req("order_date", Kind::Date, "order date"),
+    opt("requested_delivery", Kind::Date, "requested delivery date"),
+    opt("confirmed_delivery", Kind::Date, "confirmed delivery date"),
+    req("status", Kind::Word(ORDER_STATUSES), "the order's status"),
+    req("net", Kind::Decimal, "net total"),
+    opt("tax", Kind::Decimal, "tax total (default 0)"),
+    opt("gross", Kind::Decimal, "gross total (default net + tax)"),
+    opt("ship_to", Kind::Text, "ship-to address id"),
+    VERSION,
+];
+const ORDER_LINES: &[Field] = &[
+    req(
+        "order_id",
+        Kind::Id,
+        "the order (natural key, with line_no)",
+    ),
+    req(
+        "line_no",
+        Kind::Integer,
+        "the line's number within the order",
+    ),
+    req("sku", Kind::Id, "the product"),
+    opt("description", Kind::Text, "line text"),
+    req("quantity", Kind::Decimal, "ordered quantity"),
+    opt("unit", Kind::Text, "unit of measure (default pcs)"),
+    req("unit_price", Kind::Decimal, "net price per unit"),
+    opt(
+        "line_total",
+        Kind::Decimal,
+        "net line value (default quantity × unit_price)",
+    ),
+    opt(
+        "status",
+        Kind::Word(LINE_STATUSES),
+        "the line's status (default open)",
+    ),
+    opt("batch", Kind::Id, "batch or lot delivered"),
+    VERSION,
+];
+const ORDER_STATUS: &[Field] = &[
+    req(
+        "order_id",
+        Kind::Id,
+        "the order (natural key, with status and at)",
+    ),
+    req("status", Kind::Word(ORDER_STATUSES), "the new status"),
+    req("at", Kind::DateTime, "when it changed"),
+    opt("note", Kind::Text, "a remark"),
+    opt(
+        "version",
+        Kind::DateTime,
+        "as for every entity (default: at)",
+    ),
+];
+const SHIPMENTS: &[Field] = &[
+    req("shipment_id", Kind::Id, "the shipment's id (natural key)"),
+    req("order_id", Kind::Id, "the order shipped"),
+    req("account_id", Kind::Id, "the receiving account"),
+    req("carrier", Kind::Text, "carrier name"),
+    req("tracking_number", Kind::Id, "the carrier's tracking number"),
+    req(
+        "status",
+        Kind::Word(SHIPMENT_STATUSES),
+        "status (the latest tracking event wins)",
+    ),
+    req("shipped_on", Kind::Date, "goods issue date"),
+    opt("eta", Kind::Date, "expected delivery"),
+    opt("delivered_at", Kind::DateTime, "proof of delivery time"),
+    opt(
+        "lines",
+        Kind::List,
+        "the order's line numbers in this shipment",
+    ),
+    VERSION,
+];
+const TRACKING_EVENTS: &[Field] = &[
+    req(
+        "shipment_id",
+        Kind::Id,
+        "the shipment (natural key, with at and status)",
+    ),
+    req("at", Kind::DateTime, "when the carrier scanned it"),
+    req(
+        "status",
+        Kind::Word(SHIPMENT_STATUSES),
+        "the status it reports",
+    ),
+    opt("place", Kind::Text, "where"),
+    opt("description", Kind::Text, "the carrier's text"),
+    opt(
+        "version",
+        Kind::DateTime,
+        "as for every entity (default: at)",
+    ),
+];
+const INVOICES: &[Field] = &[
+    req("invoice_id", Kind::Id, "the invoice's id (natural key)"),
+    req("account_id", Kind::Id, "the billed account"),
+    opt(
+        "kind",
+        Kind::Word(INVOICE_KINDS),
+        "invoice or credit-note (default invoice)",
+    ),
+    opt("order_id", Kind::Id, "the order billed"),
+    opt(
+        "credits_invoice",
+        Kind::Id,
+        "for a credit note: the invoice it credits",
+    ),
+    req("issue_date", Kind::Date, "issue date"),
+    req("due_date", Kind::Date, "due date"),
+    req("currency", Kind::Id, "ISO 4217 code"),
+    req(
+        "net",
+        Kind::Decimal,
+        "net total (negative for credit notes)",
+    ),
+    opt("tax", Kind::Decimal, "tax total (default 0)"),
+    opt("gross", Kind::Decimal, "gross total (default net + tax)"),
+    opt(
+        "payment",
+        Kind::Word(PAYMENTS),
+        "unpaid or paid (default: as stored, else unpaid)",
+    ),
+    opt("paid_on", Kind::Date, "payment date"),
+    opt("document_id", Kind::Id, "the invoice's PDF document"),
+    VERSION,
+];
+const INVOICE_PAYMENTS: &[Field] = &[
+    req("invoice_id", Kind::Id, "the invoice (natural key)"),
+    opt(
+        "payment",
+        Kind::Word(PAYMENTS),
+        "paid or unpaid (default paid)",
+    ),
+    opt("paid_on", Kind::Date, "payment date"),
+    VERSION,
+];
+const DOCUMENTS: &[Field] = &[
+    req("document_id", Kind::Id, "the document's id (natural key)"),
+    req("kind", Kind::Word(DOCUMENT_KINDS), "what it is"),
+    req("title", Kind::Text, "title shown in lists"),
+    req(
+        "file",
+        Kind::Text,
+        "the PDF's file name, dropped next to this file",
+    ),
+    req("issued_on", Kind::Date, "issue date"),
+    opt(
+        "account_id",
+        Kind::Id,
+        "the account it belongs to (account documents)",
+    ),
+    opt("sku", Kind::Id, "the product it is about"),
+    opt("order_id", Kind::Id, "the order it is about"),
+    opt("order_line", Kind::Integer, "the order line it is about"),
+    opt("batch", Kind::Id, "the batch a certificate is for"),
+    opt("shipment_id", Kind::Id, "the shipment it is about"),
+    opt("invoice_id", Kind::Id, "the invoice it is"),
+    opt(
+        "delivered_to",
+        Kind::List,
+        "for a batch certificate: the accounts the batch went to",
+    ),
+    VERSION,
+];
+
+impl Entity {
+    pub const ALL: [Entity; 10] = [
+        Entity::Accounts,
+        Entity::Products,
+        Entity::Orders,
+        Entity::OrderLines,
+        Entity::OrderStatus,
+        Entity::Shipments,
+        Entity::TrackingEvents,
+        Entity::Invoices,
+        Entity::InvoicePayments,
+        Entity::Documents,
+    ];
+
+    /// The entity's name: its folder under `incoming/<source>/` and its argument.
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Accounts => "accounts",
+            Entity::Products => "products",
+            Entity::Orders => "orders",
+            Entity::OrderLines => "order-lines",
+            Entity::OrderStatus => "order-status",
+            Entity::Shipments => "shipments",
+            Entity::TrackingEvents => "tracking-events",
+            Entity::Invoices => "invoices",
+            Entity::InvoicePayments => "invoice-payments",
+            Entity::Documents => "documents",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// Every entity's name, for error messages.
+    pub fn names() -> String {
+        Entity::ALL.map(Entity::name).join(", ")
+    }
+
+    /// The canonical fields, in the canonical CSV's column order.
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            Entity::Accounts => ACCOUNTS,
+            Entity::Products => PRODUCTS,
+            Entity::Orders => ORDERS,
+            Entity::OrderLines => ORDER_LINES,
+            Entity::OrderStatus => ORDER_STATUS,
+            Entity::Shipments => SHIPMENTS,
+            Entity::TrackingEvents => TRACKING_EVENTS,
+            Entity::Invoices => INVOICES,
+            Entity::InvoicePayments => INVOICE_PAYMENTS,
+            Entity::Documents => DOCUMENTS,
+        }
+    }
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A source's version of a row: a UTC timestamp, compared in time order.
+pub type Version = DateTime<Utc>;
+
+/// The text form of a version as stored beside records (fixed width, so text order is time order).
+pub fn version_text(v: &Version) -> String {
+    v.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// An order's header fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderHeader {
+    pub id: OrderId,
+    pub account_id: AccountId,
+    pub po_number: PoNumber,
+    pub division: DivisionId,
+    pub currency: Currency,
+    pub order_date: NaiveDate,
+    pub requested_delivery: Option<NaiveDate>,
+    pub confirmed_delivery: Option<NaiveDate>,
+    pub status: OrderStatus,
+    pub totals: Totals,
+    pub ship_to: Option<String>,
+}
+
+/// A shipment's own fields (its events come separately or stay as stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShipmentHeader {
+    pub id: ShipmentId,
+    pub order_id: OrderId,
+    pub account_id: AccountId,
+    pub carrier: String,
+    pub tracking_number: TrackingNumber,
+    pub status: ShipmentStatus,
+    pub shipped_on: NaiveDate,
+    pub eta: Option<NaiveDate>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub lines: Vec<u32>,
+}
+
+/// An invoice's fields; `payment` is `None` when the row leaves it as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoiceFields {
+    pub id: InvoiceId,
+    pub account_id: AccountId,
+    pub kind: InvoiceKind,
+    pub order_id: Option<OrderId>,
+    pub credits_invoice: Option<InvoiceId>,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub currency: Currency,
+    pub totals: Totals,
+    pub payment: Option<(PaymentState, Option<NaiveDate>)>,
+    pub document_id: Option<DocumentId>,
+}
+
+/// A document's fields and the file it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentFields {
+    pub id: DocumentId,
+    pub kind: DocumentKind,
+    pub title: String,
+    pub file: String,
+    /// The file's size, once ingest has read it (0 until then).
+    pub size_bytes: u64,
+    pub issued_on: NaiveDate,
+    pub links: DocumentLinks,
+    pub audience: DocumentAudience,
+}
+
+/// An account's fields (ship-to addresses stay as stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountFields {
+    pub id: AccountId,
+    pub name: String,
+    pub divisions: Vec<DivisionId>,
+    pub currency: Currency,
+    pub account_managers: Vec<UserId>,
+}
+
+/// A product's fields (attributes stay as stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductFields {
+    pub sku: Sku,
+    pub name: String,
+    pub description: String,
+    pub division: DivisionId,
+    pub unit: String,
+    pub pack_size: Decimal,
+}
+
+/// One row's change to one record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    Account(AccountFields),
+    Product(ProductFields),
+    Order(OrderHeader),
+    OrderLine {
+        order_id: OrderId,
+        line: OrderLine,
+    },
+    OrderStatus {
+        order_id: OrderId,
+        change: StatusChange,
+    },
+    Shipment(ShipmentHeader),
+    TrackingEvent {
+        shipment_id: ShipmentId,
+        event: TrackingEvent,
+    },
+    Invoice(InvoiceFields),
+    InvoicePayment {
+        invoice_id: InvoiceId,
+        payment: PaymentState,
+        paid_on: Option<NaiveDate>,
+    },
+    Document(DocumentFields),
+}
+
+impl Update {
+    /// The record the row changes.
+    pub fn key(&self) -> RecordKey {
+        match self {
+            Update::Account(a) => RecordKey::Account(a.id.clone()),
+            Update::Product(p) => RecordKey::Product(p.sku.clone()),
+            Update::Order(o) => RecordKey::Order(o.id.clone()),
+            Update::OrderLine { order_id, .. } | Update::OrderStatus { order_id, .. } => {
+                RecordKey::Order(order_id.clone())
+            }
+            Update::Shipment(s) => RecordKey::Shipment(s.id.clone()),
+            Update::TrackingEvent { shipment_id, .. } => RecordKey::Shipment(shipment_id.clone()),
+            Update::Invoice(i) => RecordKey::Invoice(i.id.clone()),
+            Update::InvoicePayment { invoice_id, .. } => RecordKey::Invoice(invoice_id.clone()),
+            Update::Document(d) => RecordKey::Document(d.id.clone()),
+        }
+    }
+
+    /// The part of the record the row owns, for its source version (`#`: the record itself).
+    pub fn slot(&self) -> String {
+        match self {
+            Update::OrderLine { line, .. } => format!("line#{}", line.line_no),
+            Update::OrderStatus { change, .. } => {
+                format!(
+                    "status#{}#{}",
+                    change.at.to_rfc3339(),
+                    change.status.as_str()
+                )
+            }
+            Update::TrackingEvent { event, .. } => {
+                format!("event#{}#{:?}", event.at.to_rfc3339(), event.status)
+            }
+            Update::InvoicePayment { .. } => "payment".into(),
+            _ => "#".into(),
+        }
+    }
+}
+
+/// A row's canonical values, by field name (empty values left out).
+pub type Values = BTreeMap<&'static str, String>;
+
+/// Why a row's values do not make an update.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct RowError(pub String);
+
+impl From<ValueError> for RowError {
+    fn from(e: ValueError) -> Self {
+        RowError(e.to_string())
+    }
+}
+
+/// Reads one row's values by the entity's field list.
+struct Row<'a> {
+    values: &'a Values,
+    formats: &'a Formats,
+}
+
+impl Row<'_> {
+    fn raw(&self, name: &'static str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+    fn required(&self, name: &'static str) -> Result<&str, RowError> {
+        self.raw(name)
+            .ok_or_else(|| RowError(format!("{name}: missing (the field is required)")))
+    }
+    fn id<T>(
+        &self,
+        name: &'static str,
+        parse: fn(&str) -> Result<T, portal_domain::ParseError>,
+    ) -> Result<T, RowError> {
+        let raw = self.required(name)?;
+        parse(raw).map_err(|e| RowError(format!("{name}: {e}")))
+    }
+    fn opt_id<T>(
+        &self,
+        name: &'static str,
+        parse: fn(&str) -> Result<T, portal_domain::ParseError>,
+    ) -> Result<Option<T>, RowError> {
+        self.raw(name)
+            .map(|raw| parse(raw).map_err(|e| RowError(format!("{name}: {e}"))))
+            .transpose()
+    }
+    fn text(&self, name: &'static str) -> Result<String, RowError> {
+        Ok(self.required(name)?.to_owned())
+    }
+    fn opt_text(&self, name: &'static str) -> Option<String> {
+        self.raw(name).map(str::to_owned)
+    }
+    fn date(&self, name: &'static str) -> Result<NaiveDate, RowError> {
+        Ok(self.formats.date(name, self.required(name)?)?)
+    }
+    fn opt_date(&self, name: &'static str) -> Result<Option<NaiveDate>, RowError> {
+        Ok(self
+            .raw(name)
+            .map(|r| self.formats.date(name, r))
+            .transpose()?)
+    }
+    fn datetime(&self, name: &'static str) -> Result<DateTime<Utc>, RowError> {
+        Ok(self.formats.datetime(name, self.required(name)?)?)
+    }
+    fn opt_datetime(&self, name: &'static str) -> Result<Option<DateTime<Utc>>, RowError> {
+        Ok(self
+            .raw(name)
+            .map(|r| self.formats.datetime(name, r))
+            .transpose()?)
+    }
+    fn decimal(&self, name: &'static str) -> Result<Decimal, RowError> {
+        Ok(self.formats.decimal(name, self.required(name)?)?)
+    }
+    fn opt_decimal(&self, name: &'static str) -> Result<Option<Decimal>, RowError> {
+        Ok(self
+            .raw(name)
+            .map(|r| self.formats.decimal(name, r))
+            .transpose()?)
+    }
+    fn integer(&self, name: &'static str) -> Result<u32, RowError> {
+        Ok(self.formats.integer(name, self.required(name)?)?)
+    }
+    fn opt_integer(&self, name: &'static str) -> Result<Option<u32>, RowError> {
+        Ok(self
+            .raw(name)
+            .map(|r| self.formats.integer(name, r))
+            .transpose()?)
+    }
+    fn list(&self, name: &'static str) -> Vec<String> {
+        self.raw(name)
+            .map(|r| self.formats.list(r))
+            .unwrap_or_default()
+    }
+    /// A kebab-case word as the domain enum it names.
+    fn word<T: serde::de::DeserializeOwned>(&self, name: &'static str) -> Result<T, RowError> {
+        word(name, self.required(name)?)
+    }
+    fn opt_word<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<T>, RowError> {
+        self.raw(name).map(|r| word(name, r)).transpose()
+    }
+    fn totals(&self) -> Result<Totals, RowError> {
+        let net = self.decimal("net")?;
+        let tax = self.opt_decimal("tax")?.unwrap_or_default();
+        let gross = self.opt_decimal("gross")?.unwrap_or(net + tax);
+        Ok(Totals { net, tax, gross })
+    }
+}
+
+fn word<T: serde::de::DeserializeOwned>(name: &'static str, raw: &str) -> Result<T, RowError> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| {
+        let words = Entity::ALL
+            .iter()
+            .flat_map(|e| e.fields())
+            .find_map(|f| match f.kind {
+                Kind::Word(words) if f.name == name => Some(words.join(", ")),
+                _ => None,
+            })
+            .unwrap_or_default();
+        RowError(format!("{name}: {raw:?} is not one of {words}"))
+    })
+}
+
+fn ids<T>(
+    name: &'static str,
+    raw: Vec<String>,
+    parse: fn(&str) -> Result<T, portal_domain::ParseError>,
+) -> Result<Vec<T>, RowError> {
+    raw.iter()
+        .map(|r| parse(r).map_err(|e| RowError(format!("{name}: {e}"))))
+        .collect()
+}
+
+/// The row's version: its own `version` field, else (for events) its time, else `fallback`.
+pub fn version_of(
+    values: &Values,
+    formats: &Formats,
+    fallback: Version,
+) -> Result<Version, RowError> {
+    let row = Row { values, formats };
+    if let Some(v) = row.opt_datetime("version")? {
+        return Ok(v);
+    }
+    Ok(row.opt_datetime("at")?.unwrap_or(fallback))
+}
+
+/// Turns one row's canonical values into the update it makes.
+pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Update, RowError> {
+    let r = Row { values, formats };
+    Ok(match entity {
+        Entity::Accounts => Update::Account(AccountFields {
+            id: r.id("account_id", AccountId::parse)?,
+            name: r.text("name")?,
+            divisions: ids("divisions", r.list("divisions"), DivisionId::parse)?,
+            currency: r.id("currency", Currency::parse)?,
+            account_managers: ids(
+                "account_managers",
+                r.list("account_managers"),
+                UserId::parse,
+            )?,
+        }),
+        Entity::Products => Update::Product(ProductFields {
+            sku: r.id("sku", Sku::parse)?,
+            name: r.text("name")?,
+            description: r.opt_text("description").unwrap_or_default(),
+            division: r.id("division", DivisionId::parse)?,
+            unit: r.opt_text("unit").unwrap_or_else(|| "pcs".into()),
+            pack_size: match r.opt_decimal("pack_size")? {
+                Some(p) if p <= Decimal::ZERO => {
+                    return Err(RowError(format!("pack_size: {p} is not positive")));
+                }
+                p => p.unwrap_or(Decimal::ONE),
+            },
+        }),
+        Entity::Orders => Update::Order(OrderHeader {
+            id: r.id("order_id", OrderId::parse)?,
+            account_id: r.id("account_id", AccountId::parse)?,
+            po_number: r.id("po_number", PoNumber::parse)?,
+            division: r.id("division", DivisionId::parse)?,
+            currency: r.id("currency", Currency::parse)?,
+            order_date: r.date("order_date")?,
+            requested_delivery: r.opt_date("requested_delivery")?,
+            confirmed_delivery: r.opt_date("confirmed_delivery")?,
+            status: r.word("status")?,
+            totals: r.totals()?,
+            ship_to: r.opt_text("ship_to"),
+        }),
+        Entity::OrderLines => {
+            let quantity = r.decimal("quantity")?;
+            let unit_price = r.decimal("unit_price")?;
+            Update::OrderLine {
+                order_id: r.id("order_id", OrderId::parse)?,
+                line: OrderLine {
+                    line_no: r.integer("line_no")?,
+                    sku: r.id("sku", Sku::parse)?,
+                    description: r.opt_text("description").unwrap_or_default(),
+                    quantity,
+                    unit: r.opt_text("unit").unwrap_or_else(|| "pcs".into()),
+                    unit_price,
+                    line_total: r
+                        .opt_decimal("line_total")?
+                        .unwrap_or((quantity * unit_price).round_dp(2)),
+                    status: r
+                        .opt_word::<LineStatus>("status")?
+                        .unwrap_or(LineStatus::Open),
+                    batch: r.opt_id("batch", BatchId::parse)?,
+                },
+            }
+        }
+        Entity::OrderStatus => Update::OrderStatus {
+            order_id: r.id("order_id", OrderId::parse)?,
+            change: StatusChange {
+                status: r.word("status")?,
+                at: r.datetime("at")?,
+                note: r.opt_text("note"),
+            },
+        },
+        Entity::Shipments => Update::Shipment(ShipmentHeader {
+            id: r.id("shipment_id", ShipmentId::parse)?,
+            order_id: r.id("order_id", OrderId::parse)?,
+            account_id: r.id("account_id", AccountId::parse)?,
+            carrier: r.text("carrier")?,
+            tracking_number: r.id("tracking_number", TrackingNumber::parse)?,
+            status: r.word("status")?,
+            shipped_on: r.date("shipped_on")?,
+            eta: r.opt_date("eta")?,
+            delivered_at: r.opt_datetime("delivered_at")?,
+            lines: r
+                .list("lines")
+                .iter()
+                .map(|l| formats.integer("lines", l))
+                .collect::<Result<_, _>>()?,
+        }),
+        Entity::TrackingEvents => Update::TrackingEvent {
+            shipment_id: r.id("shipment_id", ShipmentId::parse)?,
+            event: TrackingEvent {
+                at: r.datetime("at")?,
+                place: r.opt_text("place").unwrap_or_default(),
+                status: r.word("status")?,
+                description: r.opt_text("description").unwrap_or_default(),
+            },
+        },
+        Entity::Invoices => {
+            let payment = r.opt_word::<PaymentState>("payment")?;
+            let paid_on = r.opt_date("paid_on")?;
+            Update::Invoice(InvoiceFields {
+                id: r.id("invoice_id", InvoiceId::parse)?,
+                account_id: r.id("account_id", AccountId::parse)?,
+                kind: r.opt_word("kind")?.unwrap_or(InvoiceKind::Invoice),
+                order_id: r.opt_id("order_id", OrderId::parse)?,
+                credits_invoice: r.opt_id("credits_invoice", InvoiceId::parse)?,
+                issue_date: r.date("issue_date")?,
+                due_date: r.date("due_date")?,
+                currency: r.id("currency", Currency::parse)?,
+                totals: r.totals()?,
+                payment: payment.map(|p| (p, paid_on)),
+                document_id: r.opt_id("document_id", DocumentId::parse)?,
+            })
+        }
+        Entity::InvoicePayments => Update::InvoicePayment {
+            invoice_id: r.id("invoice_id", InvoiceId::parse)?,
+            payment: r.opt_word("payment")?.unwrap_or(PaymentState::Paid),
+            paid_on: r.opt_date("paid_on")?,
+        },
+        Entity::Documents => {
+            let kind: DocumentKind = r.word("kind")?;
+            let account = r.opt_id("account_id", AccountId::parse)?;
+            let links = DocumentLinks {
+                sku: r.opt_id("sku", Sku::parse)?,
+                order_id: r.opt_id("order_id", OrderId::parse)?,
+                order_line: r.opt_integer("order_line")?,
+                batch: r.opt_id("batch", BatchId::parse)?,
+                shipment_id: r.opt_id("shipment_id", ShipmentId::parse)?,
+                invoice_id: r.opt_id("invoice_id", InvoiceId::parse)?,
+            };
+            let delivered_to = ids("delivered_to", r.list("delivered_to"), AccountId::parse)?;
+            let audience = match (kind, account) {
+                (DocumentKind::MaterialCertificate, _) if links.batch.is_some() => {
+                    DocumentAudience::Batch { delivered_to }
+                }
+                (DocumentKind::DeclarationOfConformity | DocumentKind::SafetyDataSheet, None)
+                    if links.sku.is_some() =>
+                {
+                    DocumentAudience::Product
+                }
+                (_, Some(account_id)) => DocumentAudience::Account { account_id },
+                _ => {
+                    return Err(RowError(
+                        "account_id: missing; a document needs the account it belongs to (or a \
+                         batch for a material certificate, a sku for a product document)"
+                            .into(),
+                    ));
+                }
+            };
+            Update::Document(DocumentFields {
+                id: r.id("document_id", DocumentId::parse)?,
+                kind,
+                title: r.text("title")?,
+                file: r.text("file")?,
+                size_bytes: 0,
+                issued_on: r.date("issued_on")?,
+                links,
+                audience,
+            })
+        }
+    })
+}

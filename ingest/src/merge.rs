@@ -1,0 +1,421 @@
+//! The merge rules: how rows change what is stored, and what each row's verdict is.
+//!
+//! Rows are applied in file order to the state read from the store. Each row owns a part of its
+//! record (its slot: the record itself, one order line, one status change, one tracking event,
+//! an invoice's payment) and carries the source's version of it:
+//! - a row older than the stored version of its slot changes nothing ("the stored data is newer");
+//! - a row whose content is already stored changes nothing, not even the stored version;
+//! - a row with the same version as stored but different content is quarantined: the source
+//!   said two things at once;
+//! - otherwise it is loaded, and its version is stored with it.
+//!
+//! Children whose parent is not stored yet (order lines and status changes before the order's
+//! header, tracking events before the shipment) are kept as orphans, and the parent's first
+//! write takes them in.
+
+use crate::entity::{Update, Version, version_text};
+use chrono::{DateTime, Utc};
+use portal_domain::model::{
+    Account, Document, Invoice, Order, OrderSummary, PaymentState, Product, Shipment,
+    ShipmentStatus,
+};
+use portal_store::{Change, Current, Orphans, Record, RecordKey, Versions};
+
+/// What became of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Written; `waiting` when it waits for its parent (an order line before its order).
+    Loaded { waiting: bool },
+    /// Nothing changed, and why.
+    Unchanged(String),
+    /// Rejected, and why.
+    Quarantined(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct State {
+    record: Option<Record>,
+    versions: Versions,
+    orphans: Orphans,
+    orphan_versions: Versions,
+}
+
+impl State {
+    fn of(current: &Current) -> State {
+        State {
+            record: current.record.as_ref().map(|r| r.value.clone()),
+            versions: current
+                .record
+                .as_ref()
+                .map(|r| r.versions.clone())
+                .unwrap_or_default(),
+            orphans: current
+                .orphans
+                .as_ref()
+                .map(|o| o.value.clone())
+                .unwrap_or_default(),
+            orphan_versions: current
+                .orphans
+                .as_ref()
+                .map(|o| o.versions.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The versions the row's slot lives in: the record's, or its orphans' while it has none.
+    fn versions_for(&self, update: &Update) -> &Versions {
+        if self.record.is_none() && is_child(update) {
+            &self.orphan_versions
+        } else {
+            &self.versions
+        }
+    }
+
+    fn content(&self) -> (&Option<Record>, &Orphans) {
+        (&self.record, &self.orphans)
+    }
+}
+
+fn is_child(update: &Update) -> bool {
+    matches!(
+        update,
+        Update::OrderLine { .. } | Update::OrderStatus { .. } | Update::TrackingEvent { .. }
+    )
+}
+
+/// Applies `updates` (one key's rows, in file order) to `current`: the change to write, if
+/// anything changed, and each row's verdict.
+pub fn merge(
+    key: &RecordKey,
+    current: &Current,
+    updates: &[(Update, Version)],
+) -> (Option<Change>, Vec<Verdict>) {
+    let read = State::of(current);
+    let mut state = read.clone();
+    let mut verdicts = Vec::with_capacity(updates.len());
+    for (update, version) in updates {
+        let slot = update.slot();
+        let v = version_text(version);
+        let stored = state.versions_for(update).get(&slot).cloned();
+        if let Some(stored) = &stored
+            && *stored > v
+        {
+            verdicts.push(Verdict::Unchanged(format!(
+                "the stored data is newer (version {stored}, this row {v})"
+            )));
+            continue;
+        }
+        let mut candidate = state.clone();
+        if let Err(reason) = apply(&mut candidate, update, version) {
+            verdicts.push(Verdict::Quarantined(reason));
+            continue;
+        }
+        let changed = candidate.content() != state.content();
+        if stored.as_deref() == Some(v.as_str()) {
+            verdicts.push(if changed {
+                Verdict::Quarantined(format!(
+                    "conflicts with the stored data of the same version ({v}): the source sent \
+                     two different rows for one version"
+                ))
+            } else {
+                Verdict::Unchanged("already loaded".into())
+            });
+            continue;
+        }
+        if !changed {
+            verdicts.push(Verdict::Unchanged("already loaded".into()));
+            continue;
+        }
+        let waiting = candidate.record.is_none();
+        if waiting {
+            candidate.orphan_versions.insert(slot, v);
+        } else {
+            candidate.versions.insert(slot, v);
+        }
+        state = candidate;
+        verdicts.push(Verdict::Loaded { waiting });
+    }
+    if state == read {
+        return (None, verdicts);
+    }
+    let record = match (
+        &state.record,
+        state.record != read.record || state.versions != read.versions,
+    ) {
+        (Some(r), true) => Some((r.clone(), state.versions.clone())),
+        _ => None,
+    };
+    let orphans =
+        (!state.orphans.is_empty()).then(|| (state.orphans.clone(), state.orphan_versions.clone()));
+    (
+        Some(Change {
+            key: key.clone(),
+            read: current.clone(),
+            record,
+            orphans,
+        }),
+        verdicts,
+    )
+}
+
+fn at(version: &Version) -> DateTime<Utc> {
+    *version
+}
+
+/// Applies one row to the state; an error quarantines the row.
+fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), String> {
+    match update {
+        Update::Order(h) => {
+            let (mut lines, mut history) = match &state.record {
+                Some(Record::Order(o)) => (o.lines.clone(), o.status_history.clone()),
+                _ => (Vec::new(), Vec::new()),
+            };
+            // The header takes in whatever waited for it.
+            for line in std::mem::take(&mut state.orphans.lines) {
+                upsert_line(&mut lines, line);
+            }
+            for change in std::mem::take(&mut state.orphans.status) {
+                upsert_status(&mut history, change);
+            }
+            let folded = std::mem::take(&mut state.orphan_versions);
+            state.versions.extend(folded);
+            if !history.iter().any(|c| c.status == h.status) {
+                upsert_status(
+                    &mut history,
+                    portal_domain::model::StatusChange {
+                        status: h.status,
+                        at: at(version),
+                        note: None,
+                    },
+                );
+            }
+            let status = history.last().map_or(h.status, |c| c.status);
+            state.record = Some(Record::Order(Order {
+                summary: OrderSummary {
+                    id: h.id.clone(),
+                    account_id: h.account_id.clone(),
+                    po_number: h.po_number.clone(),
+                    division: h.division.clone(),
+                    currency: h.currency,
+                    order_date: h.order_date,
+                    requested_delivery: h.requested_delivery,
+                    confirmed_delivery: h.confirmed_delivery,
+                    status,
+                    totals: h.totals,
+                    line_count: lines.len() as u32,
+                },
+                ship_to: h.ship_to.clone(),
+                lines,
+                status_history: history,
+            }));
+        }
+        Update::OrderLine { line, .. } => match &mut state.record {
+            Some(Record::Order(o)) => {
+                upsert_line(&mut o.lines, line.clone());
+                o.summary.line_count = o.lines.len() as u32;
+            }
+            Some(_) => return Err("the key holds another kind of record".into()),
+            None => upsert_line(&mut state.orphans.lines, line.clone()),
+        },
+        Update::OrderStatus { change, .. } => match &mut state.record {
+            Some(Record::Order(o)) => {
+                upsert_status(&mut o.status_history, change.clone());
+                if let Some(last) = o.status_history.last() {
+                    o.summary.status = last.status;
+                }
+            }
+            Some(_) => return Err("the key holds another kind of record".into()),
+            None => upsert_status(&mut state.orphans.status, change.clone()),
+        },
+        Update::Shipment(h) => {
+            let mut events = match &state.record {
+                Some(Record::Shipment(s)) => s.events.clone(),
+                _ => Vec::new(),
+            };
+            for event in std::mem::take(&mut state.orphans.events) {
+                upsert_event(&mut events, event);
+            }
+            let folded = std::mem::take(&mut state.orphan_versions);
+            state.versions.extend(folded);
+            let mut shipment = Shipment {
+                id: h.id.clone(),
+                account_id: h.account_id.clone(),
+                order_id: h.order_id.clone(),
+                carrier: h.carrier.clone(),
+                tracking_number: h.tracking_number.clone(),
+                status: h.status,
+                shipped_on: h.shipped_on,
+                eta: h.eta,
+                delivered_at: h.delivered_at,
+                lines: h.lines.clone(),
+                events,
+            };
+            follow_events(&mut shipment);
+            state.record = Some(Record::Shipment(shipment));
+        }
+        Update::TrackingEvent { event, .. } => match &mut state.record {
+            Some(Record::Shipment(s)) => {
+                upsert_event(&mut s.events, event.clone());
+                follow_events(s);
+            }
+            Some(_) => return Err("the key holds another kind of record".into()),
+            None => upsert_event(&mut state.orphans.events, event.clone()),
+        },
+        Update::Invoice(i) => {
+            let stored_payment = match &state.record {
+                Some(Record::Invoice(old)) => (old.payment, old.paid_on),
+                _ => (PaymentState::Unpaid, None),
+            };
+            let (payment, paid_on) = i.payment.unwrap_or(stored_payment);
+            state.record = Some(Record::Invoice(Invoice {
+                id: i.id.clone(),
+                account_id: i.account_id.clone(),
+                kind: i.kind,
+                order_id: i.order_id.clone(),
+                credits_invoice: i.credits_invoice.clone(),
+                issue_date: i.issue_date,
+                due_date: i.due_date,
+                currency: i.currency,
+                totals: i.totals,
+                payment,
+                paid_on: if payment == PaymentState::Paid {
+                    paid_on
+                } else {
+                    None
+                },
+                document_id: i.document_id.clone(),
+            }));
+        }
+        Update::InvoicePayment {
+            invoice_id,
+            payment,
+            paid_on,
+        } => match &mut state.record {
+            Some(Record::Invoice(i)) => {
+                i.payment = *payment;
+                i.paid_on = match payment {
+                    PaymentState::Paid => paid_on.or(i.paid_on),
+                    PaymentState::Unpaid => None,
+                };
+            }
+            _ => {
+                return Err(format!(
+                    "invoice {invoice_id} is not known: load the invoice before its payment"
+                ));
+            }
+        },
+        Update::Document(d) => {
+            state.record = Some(Record::Document(Document {
+                id: d.id.clone(),
+                kind: d.kind,
+                title: d.title.clone(),
+                file_name: d.file.clone(),
+                content_type: content_type(&d.file).into(),
+                size_bytes: d.size_bytes,
+                issued_on: d.issued_on,
+                links: d.links.clone(),
+                audience: d.audience.clone(),
+            }));
+        }
+        Update::Account(a) => {
+            let ship_to = match &state.record {
+                Some(Record::Account(old)) => old.ship_to.clone(),
+                _ => Vec::new(),
+            };
+            state.record = Some(Record::Account(Account {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                divisions: a.divisions.clone(),
+                currency: a.currency,
+                ship_to,
+                account_managers: a.account_managers.clone(),
+            }));
+        }
+        Update::Product(p) => {
+            let attributes = match &state.record {
+                Some(Record::Product(old)) => old.attributes.clone(),
+                _ => Default::default(),
+            };
+            state.record = Some(Record::Product(Product {
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                description: p.description.clone(),
+                division: p.division.clone(),
+                unit: p.unit.clone(),
+                pack_size: p.pack_size,
+                attributes,
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// A document file's content type, by its extension.
+pub fn content_type(file: &str) -> &'static str {
+    let lower = file.to_ascii_lowercase();
+    if lower.ends_with(".pdf") {
+        "application/pdf"
+    } else if lower.ends_with(".png") {
+        "image/png"
+    } else if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+        "image/jpeg"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+fn upsert_line(
+    lines: &mut Vec<portal_domain::model::OrderLine>,
+    line: portal_domain::model::OrderLine,
+) {
+    match lines.binary_search_by_key(&line.line_no, |l| l.line_no) {
+        Ok(i) => lines[i] = line,
+        Err(i) => lines.insert(i, line),
+    }
+}
+
+fn upsert_status(
+    history: &mut Vec<portal_domain::model::StatusChange>,
+    change: portal_domain::model::StatusChange,
+) {
+    match history
+        .iter()
+        .position(|c| c.at == change.at && c.status == change.status)
+    {
+        Some(i) => history[i] = change,
+        None => {
+            let i = history.partition_point(|c| c.at <= change.at);
+            history.insert(i, change);
+        }
+    }
+}
+
+fn upsert_event(
+    events: &mut Vec<portal_domain::model::TrackingEvent>,
+    event: portal_domain::model::TrackingEvent,
+) {
+    match events
+        .iter()
+        .position(|e| e.at == event.at && e.status == event.status)
+    {
+        Some(i) => events[i] = event,
+        None => {
+            let i = events.partition_point(|e| e.at <= event.at);
+            events.insert(i, event);
+        }
+    }
+}
+
+/// The latest tracking event decides a shipment's status; a delivery scan is its delivery time.
+fn follow_events(s: &mut Shipment) {
+    if let Some(last) = s.events.last() {
+        s.status = last.status;
+    }
+    if s.delivered_at.is_none() {
+        s.delivered_at = s
+            .events
+            .iter()
+            .find(|e| e.status == ShipmentStatus::Delivered)
+            .map(|e| e.at);
+    }
+}

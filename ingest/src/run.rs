@@ -1,0 +1,334 @@
+//! Ingesting one file (or one pushed batch): rows in chunks, each chunk merged into the store
+//! with conditional writes, the touched orders' lines written to the lake, every row counted.
+//!
+//! A chunk is read from the store, merged, and written; records someone else changed meanwhile
+//! are read and merged again. Chunks run in file order, so a file's later rows see its earlier
+//! ones. Nothing is kept between chunks but the counts and the quarantined rows, so memory stays
+//! bounded however large the file. A crash leaves every chunk either written or not; running the
+//! file again finishes the job (rows already written count as unchanged).
+
+use crate::entity::{Entity, Update, Version};
+use crate::merge::{Verdict, content_type, merge};
+use crate::read::SourceRow;
+use crate::report::{Counts, FileReport, QuarantinedRow};
+use analytics::lake::{LakeLine, month_of, to_parquet};
+use portal_domain::DocumentId;
+use portal_domain::model::Order;
+use portal_store::lake::ingested_lines_key;
+use portal_store::{Lake, Record, RecordKey, Store, StoreError};
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Rows per chunk: one read and one write round per chunk.
+pub const CHUNK_ROWS: usize = 2_000;
+/// Read-merge-write rounds for records that concurrent writers keep changing.
+const MERGE_ATTEMPTS: usize = 10;
+
+/// Why ingesting stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file cannot be read at all: it is set aside with this reason, never retried.
+    #[error("the file cannot be read: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("writing the lake: {0}")]
+    Lake(String),
+    #[error("records kept changing under concurrent writers after {0} attempts")]
+    Contended(usize),
+}
+
+/// Where the files that documents rows name are read from (dropped next to the data).
+pub trait DocumentFiles: Sync {
+    /// The file's bytes, or `None` when there is no such file.
+    fn read(
+        &self,
+        name: &str,
+    ) -> impl std::future::Future<Output = Result<Option<Vec<u8>>, IngestError>> + Send;
+}
+
+/// No document files (for entities that have none).
+pub struct NoFiles;
+
+impl DocumentFiles for NoFiles {
+    async fn read(&self, _name: &str) -> Result<Option<Vec<u8>>, IngestError> {
+        Ok(None)
+    }
+}
+
+/// What is being ingested.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    pub source: String,
+    pub entity: Entity,
+    /// The file's name, for the report.
+    pub name: String,
+    /// The file's identity (content hash or ETag): it names the file's lake objects, so a re-run
+    /// rewrites them.
+    pub file_id: String,
+}
+
+/// A file's report and its quarantined rows.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub report: FileReport,
+    pub quarantined: Vec<QuarantinedRow>,
+}
+
+/// The stores ingest writes to.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub store: Store,
+    pub lake: Lake,
+}
+
+/// Reads `rows` on a blocking thread and hands them over in chunks.
+pub fn chunked<I>(rows: I) -> mpsc::Receiver<Vec<SourceRow>>
+where
+    I: Iterator<Item = SourceRow> + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+        for row in rows {
+            chunk.push(row);
+            if chunk.len() == CHUNK_ROWS {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                if tx.blocking_send(full).is_err() {
+                    return;
+                }
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = tx.blocking_send(chunk);
+        }
+    });
+    rx
+}
+
+/// The result of one chunk: each row's verdict, and the lake objects written.
+#[derive(Debug, Clone, Default)]
+pub struct ChunkResult {
+    pub verdicts: Vec<Verdict>,
+    pub lake_objects: usize,
+}
+
+impl Target {
+    /// Ingests a file's rows (from [`chunked`]) and reports on every row.
+    pub async fn ingest(
+        &self,
+        info: &FileInfo,
+        mut chunks: mpsc::Receiver<Vec<SourceRow>>,
+        files: &impl DocumentFiles,
+        progress: &(dyn Fn(&Counts) + Sync),
+    ) -> Result<Outcome, IngestError> {
+        let started_at = chrono::Utc::now();
+        let clock = Instant::now();
+        let mut counts = Counts::default();
+        let mut quarantined = Vec::new();
+        let mut lake_objects = 0;
+        let mut index = 0;
+        while let Some(rows) = chunks.recv().await {
+            let result = self.apply(info, index, &rows, files).await?;
+            lake_objects += result.lake_objects;
+            for (row, verdict) in rows.iter().zip(result.verdicts) {
+                counts.rows_read += 1;
+                match verdict {
+                    Verdict::Loaded { waiting } => {
+                        counts.loaded += 1;
+                        counts.waiting_for_parent += u64::from(waiting);
+                    }
+                    Verdict::Unchanged(_) => counts.unchanged += 1,
+                    Verdict::Quarantined(reason) => {
+                        counts.quarantined += 1;
+                        quarantined.push(QuarantinedRow {
+                            row: row.row,
+                            line: row.line,
+                            reason,
+                            record: row.raw.clone(),
+                        });
+                    }
+                }
+            }
+            progress(&counts);
+            index += 1;
+        }
+        Ok(Outcome {
+            report: FileReport {
+                source: info.source.clone(),
+                entity: info.entity.name().to_owned(),
+                file: info.name.clone(),
+                file_id: info.file_id.clone(),
+                counts,
+                counts_add_up: counts.add_up(),
+                quarantine_file: None,
+                lake_objects,
+                started_at: started_at.to_rfc3339(),
+                seconds: clock.elapsed().as_secs_f64(),
+            },
+            quarantined,
+        })
+    }
+
+    /// Applies one chunk of rows: merges them into the store and writes the touched orders'
+    /// lines to the lake. Returns every row's verdict, in order.
+    pub async fn apply(
+        &self,
+        info: &FileInfo,
+        chunk: usize,
+        rows: &[SourceRow],
+        files: &impl DocumentFiles,
+    ) -> Result<ChunkResult, IngestError> {
+        let mut verdicts: Vec<Option<Verdict>> = vec![None; rows.len()];
+        let mut updates: Vec<Option<(Update, Version)>> = Vec::with_capacity(rows.len());
+        let mut groups: BTreeMap<RecordKey, Vec<usize>> = BTreeMap::new();
+        let mut document_files: HashMap<DocumentId, (String, Vec<u8>)> = HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            match &row.parsed {
+                Err(e) => {
+                    verdicts[i] = Some(Verdict::Quarantined(e.0.clone()));
+                    updates.push(None);
+                }
+                Ok((update, version)) => {
+                    let mut update = update.clone();
+                    if let Update::Document(d) = &mut update {
+                        match files.read(&d.file).await? {
+                            None => {
+                                verdicts[i] = Some(Verdict::Quarantined(format!(
+                                    "file: {:?} was not found next to the data",
+                                    d.file
+                                )));
+                                updates.push(None);
+                                continue;
+                            }
+                            Some(bytes) => {
+                                d.size_bytes = bytes.len() as u64;
+                                document_files
+                                    .insert(d.id.clone(), (content_type(&d.file).into(), bytes));
+                            }
+                        }
+                    }
+                    groups.entry(update.key()).or_default().push(i);
+                    updates.push(Some((update, *version)));
+                }
+            }
+        }
+
+        let mut todo: Vec<RecordKey> = groups.keys().cloned().collect();
+        let mut results: HashMap<RecordKey, (Option<Record>, u64)> = HashMap::new();
+        let mut attempt = 0;
+        while !todo.is_empty() {
+            attempt += 1;
+            if attempt > MERGE_ATTEMPTS {
+                return Err(IngestError::Contended(MERGE_ATTEMPTS));
+            }
+            let current = self.store.read_current(&todo).await?;
+            let mut changes = Vec::new();
+            for key in &todo {
+                let indexes = &groups[key];
+                let rows_of_key: Vec<(Update, Version)> =
+                    indexes.iter().filter_map(|&i| updates[i].clone()).collect();
+                let now = current.get(key).cloned().unwrap_or_default();
+                let (change, key_verdicts) = merge(key, &now, &rows_of_key);
+                for (&i, verdict) in indexes
+                    .iter()
+                    .filter(|&&i| updates[i].is_some())
+                    .zip(key_verdicts)
+                {
+                    verdicts[i] = Some(verdict);
+                }
+                let revision = now.record.as_ref().map_or(0, |r| r.revision);
+                let record = match &change {
+                    Some(c) => c
+                        .record
+                        .as_ref()
+                        .map(|(r, _)| r.clone())
+                        .or_else(|| now.record.as_ref().map(|r| r.value.clone())),
+                    None => now.record.as_ref().map(|r| r.value.clone()),
+                };
+                results.insert(key.clone(), (record, revision));
+                changes.extend(change);
+            }
+            // A document's file is stored before its item.
+            for change in &changes {
+                if let Some((Record::Document(d), _)) = &change.record
+                    && let Some((content_type, bytes)) = document_files.get(&d.id)
+                {
+                    self.store
+                        .put_document_file(&d.id, content_type, bytes.clone())
+                        .await?;
+                }
+            }
+            let written = self.store.write_changes(changes).await?;
+            for (key, revision) in written.revisions {
+                if let Some(slot) = results.get_mut(&key) {
+                    slot.1 = revision;
+                }
+            }
+            todo = written.conflicts;
+        }
+
+        let lake_objects = if matches!(info.entity, Entity::Orders | Entity::OrderLines) {
+            self.write_lake(info, chunk, &results).await?
+        } else {
+            0
+        };
+        Ok(ChunkResult {
+            verdicts: verdicts
+                .into_iter()
+                .map(|v| v.unwrap_or_else(|| Verdict::Quarantined("not processed".into())))
+                .collect(),
+            lake_objects,
+        })
+    }
+
+    /// Writes the current lines of the orders a chunk touched, one object per month.
+    async fn write_lake(
+        &self,
+        info: &FileInfo,
+        chunk: usize,
+        results: &HashMap<RecordKey, (Option<Record>, u64)>,
+    ) -> Result<usize, IngestError> {
+        let mut by_month: BTreeMap<String, Vec<LakeLine>> = BTreeMap::new();
+        for (record, revision) in results.values() {
+            if let Some(Record::Order(order)) = record {
+                for line in lake_lines(order, *revision) {
+                    by_month.entry(month_of(&line)).or_default().push(line);
+                }
+            }
+        }
+        let objects = by_month.len();
+        for (month, mut lines) in by_month {
+            lines.sort_by(|a, b| (&a.order_id, a.line_no).cmp(&(&b.order_id, b.line_no)));
+            let bytes = to_parquet(&lines).map_err(|e| IngestError::Lake(e.to_string()))?;
+            let key = ingested_lines_key(&month, &info.source, &info.file_id, chunk);
+            self.lake
+                .put(&key, "application/vnd.apache.parquet", bytes)
+                .await?;
+        }
+        Ok(objects)
+    }
+}
+
+/// An order's lines as the lake keeps them.
+pub fn lake_lines(order: &Order, revision: u64) -> Vec<LakeLine> {
+    let o = &order.summary;
+    order
+        .lines
+        .iter()
+        .map(|line| LakeLine {
+            account_id: o.account_id.to_string(),
+            sku: line.sku.to_string(),
+            order_date: o.order_date,
+            quantity: line.quantity.to_f64().unwrap_or(0.0),
+            order_id: o.id.to_string(),
+            unit_price: line.unit_price.to_f64().unwrap_or(0.0),
+            division: Some(o.division.to_string()),
+            pack_size: None,
+            line_no: line.line_no,
+            revision,
+        })
+        .collect()
+}
