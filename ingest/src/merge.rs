@@ -419,3 +419,285 @@ fn follow_events(s: &mut Shipment) {
             .map(|e| e.at);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entity::{Entity, Values, parse};
+    use crate::values::Formats;
+    use portal_domain::OrderId;
+    use portal_domain::model::OrderStatus;
+    use portal_store::Versioned;
+
+    fn at(text: &str) -> Version {
+        Formats::canonical().datetime("t", text).expect("time")
+    }
+
+    fn row(entity: Entity, fields: &[(&'static str, &str)], version: &str) -> (Update, Version) {
+        let values: Values = fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        (
+            parse(entity, &values, &Formats::canonical()).expect("valid row"),
+            at(version),
+        )
+    }
+
+    fn header(status: &str, version: &str) -> (Update, Version) {
+        row(
+            Entity::Orders,
+            &[
+                ("order_id", "SO-1"),
+                ("account_id", "ACC-A"),
+                ("po_number", "PO 1"),
+                ("division", "HYD"),
+                ("currency", "EUR"),
+                ("order_date", "2025-11-24"),
+                ("status", status),
+                ("net", "10"),
+            ],
+            version,
+        )
+    }
+
+    fn line(no: &str, quantity: &str, version: &str) -> (Update, Version) {
+        row(
+            Entity::OrderLines,
+            &[
+                ("order_id", "SO-1"),
+                ("line_no", no),
+                ("sku", "HYD-1"),
+                ("quantity", quantity),
+                ("unit_price", "2"),
+            ],
+            version,
+        )
+    }
+
+    fn key() -> RecordKey {
+        RecordKey::Order(OrderId::parse("SO-1").expect("id"))
+    }
+
+    /// The state after writing `change` (as the store would keep it).
+    fn stored(change: &Change) -> Current {
+        Current {
+            record: change.record.clone().map(|(value, versions)| Versioned {
+                value,
+                versions,
+                revision: 1,
+            }),
+            orphans: change.orphans.clone().map(|(value, versions)| Versioned {
+                value,
+                versions,
+                revision: 1,
+            }),
+        }
+    }
+
+    fn order(current: &Current) -> Order {
+        match current.record.as_ref().map(|r| &r.value) {
+            Some(Record::Order(o)) => o.clone(),
+            other => panic!("no order: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_newer_row_wins_and_an_older_or_replayed_one_changes_nothing() {
+        let (change, verdicts) = merge(
+            &key(),
+            &Current::default(),
+            &[
+                header("confirmed", "2025-11-24T10:00:00Z"),
+                line("10", "5", "2025-11-24T10:00:00Z"),
+            ],
+        );
+        assert_eq!(verdicts, vec![Verdict::Loaded { waiting: false }; 2]);
+        let now = stored(&change.expect("a change"));
+
+        let (change, verdicts) = merge(&key(), &now, &[line("10", "7", "2025-11-23T09:00:00Z")]);
+        assert!(change.is_none());
+        assert!(
+            matches!(&verdicts[0], Verdict::Unchanged(r) if r.starts_with("the stored data is newer"))
+        );
+
+        let (change, verdicts) = merge(&key(), &now, &[line("10", "5", "2025-11-24T10:00:00Z")]);
+        assert!(change.is_none(), "a replay writes nothing");
+        assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
+
+        let (change, verdicts) = merge(&key(), &now, &[line("10", "5", "2025-11-25T10:00:00Z")]);
+        assert!(
+            change.is_none(),
+            "a newer row with the same content writes nothing either"
+        );
+        assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
+
+        let (change, verdicts) = merge(&key(), &now, &[line("10", "9", "2025-11-25T10:00:00Z")]);
+        assert_eq!(verdicts, vec![Verdict::Loaded { waiting: false }]);
+        let after = stored(&change.expect("a change"));
+        assert_eq!(
+            order(&after).lines[0].quantity,
+            rust_decimal::Decimal::from(9)
+        );
+        assert_eq!(
+            after.record.expect("order").versions["line#10"],
+            "2025-11-25T10:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn two_different_rows_with_one_version_are_a_conflict_and_quarantined() {
+        let v = "2025-11-24T10:00:00Z";
+        let (change, verdicts) = merge(
+            &key(),
+            &Current::default(),
+            &[
+                header("confirmed", v),
+                line("10", "5", v),
+                line("10", "6", v),
+                line("10", "5", v),
+            ],
+        );
+        assert_eq!(verdicts[1], Verdict::Loaded { waiting: false });
+        assert!(
+            matches!(&verdicts[2], Verdict::Quarantined(r) if r.starts_with("conflicts with the stored data of the same version"))
+        );
+        assert_eq!(
+            verdicts[3],
+            Verdict::Unchanged("already loaded".into()),
+            "a duplicate row"
+        );
+        let o = order(&stored(&change.expect("change")));
+        assert_eq!(
+            o.lines[0].quantity,
+            rust_decimal::Decimal::from(5),
+            "the first one stands"
+        );
+    }
+
+    #[test]
+    fn lines_that_come_before_their_order_wait_and_join_it() {
+        let (change, verdicts) = merge(
+            &key(),
+            &Current::default(),
+            &[
+                line("20", "1", "2025-11-24T10:00:00Z"),
+                line("10", "2", "2025-11-24T10:00:00Z"),
+            ],
+        );
+        assert_eq!(verdicts, vec![Verdict::Loaded { waiting: true }; 2]);
+        let change = change.expect("change");
+        assert!(change.record.is_none(), "no order without its header");
+        let waiting = stored(&change);
+        assert_eq!(
+            waiting.orphans.as_ref().expect("orphans").value.lines.len(),
+            2
+        );
+
+        let (change, verdicts) = merge(
+            &key(),
+            &waiting,
+            &[header("received", "2025-11-24T11:00:00Z")],
+        );
+        assert_eq!(verdicts, vec![Verdict::Loaded { waiting: false }]);
+        let change = change.expect("change");
+        assert!(
+            change.orphans.is_none(),
+            "the orphans are folded in and removed"
+        );
+        let o = order(&stored(&change));
+        assert_eq!(
+            o.lines.iter().map(|l| l.line_no).collect::<Vec<_>>(),
+            vec![10, 20]
+        );
+        assert_eq!(o.summary.line_count, 2);
+        let versions = &change.record.as_ref().expect("record").1;
+        assert!(versions.contains_key("line#10") && versions.contains_key("#"));
+    }
+
+    #[test]
+    fn the_latest_status_change_is_the_orders_status() {
+        let (change, _) = merge(
+            &key(),
+            &Current::default(),
+            &[header("confirmed", "2025-11-24T10:00:00Z")],
+        );
+        let now = stored(&change.expect("change"));
+        let status = |s: &str, t: &str| {
+            row(
+                Entity::OrderStatus,
+                &[("order_id", "SO-1"), ("status", s), ("at", t)],
+                t,
+            )
+        };
+        let (change, verdicts) = merge(
+            &key(),
+            &now,
+            &[
+                status("shipped", "2025-11-26T08:00:00Z"),
+                status("in-production", "2025-11-25T08:00:00Z"),
+            ],
+        );
+        assert_eq!(verdicts, vec![Verdict::Loaded { waiting: false }; 2]);
+        let o = order(&stored(&change.expect("change")));
+        assert_eq!(
+            o.summary.status,
+            OrderStatus::Shipped,
+            "the latest by time, not by row"
+        );
+        assert_eq!(
+            o.status_history
+                .iter()
+                .map(|c| c.status)
+                .collect::<Vec<_>>(),
+            vec![
+                OrderStatus::Confirmed,
+                OrderStatus::InProduction,
+                OrderStatus::Shipped
+            ]
+        );
+    }
+
+    #[test]
+    fn a_payment_needs_its_invoice_and_an_invoice_row_keeps_a_stored_payment() {
+        let payment = row(
+            Entity::InvoicePayments,
+            &[("invoice_id", "INV-1"), ("paid_on", "2025-12-01")],
+            "2025-12-01T12:00:00Z",
+        );
+        let invoice_key = payment.0.key();
+        let (change, verdicts) = merge(
+            &invoice_key,
+            &Current::default(),
+            std::slice::from_ref(&payment),
+        );
+        assert!(change.is_none());
+        assert!(
+            matches!(&verdicts[0], Verdict::Quarantined(r) if r == "invoice INV-1 is not known: load the invoice before its payment")
+        );
+
+        let invoice = |version: &str| {
+            row(
+                Entity::Invoices,
+                &[
+                    ("invoice_id", "INV-1"),
+                    ("account_id", "ACC-A"),
+                    ("issue_date", "2025-11-27"),
+                    ("due_date", "2025-12-27"),
+                    ("currency", "EUR"),
+                    ("net", "10,5".replace(',', ".").as_str()),
+                ],
+                version,
+            )
+        };
+        let (change, _) = merge(
+            &invoice_key,
+            &Current::default(),
+            &[invoice("2025-11-27T09:00:00Z"), payment],
+        );
+        let now = stored(&change.expect("change"));
+        let (change, verdicts) = merge(&invoice_key, &now, &[invoice("2025-12-02T09:00:00Z")]);
+        assert!(
+            change.is_none(),
+            "the invoice row says nothing of payment: it stays paid"
+        );
+        assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
+    }
+}

@@ -135,9 +135,56 @@ impl Mapper {
     }
 }
 
+/// Turns CRLF line ends into LF (a lone CR stays), so that every record's line number is
+/// where it starts, whichever line ends the source wrote. Text inside quoted fields gets LF too.
+struct CrLf<R> {
+    inner: R,
+    /// A CR at the end of the last read, held back until we know whether LF follows.
+    held: bool,
+}
+
+impl<R: Read> Read for CrLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.len() < 2 {
+            return self.inner.read(buf);
+        }
+        loop {
+            let start = usize::from(self.held);
+            if self.held {
+                buf[0] = b'\r';
+            }
+            let n = self.inner.read(&mut buf[start..])?;
+            if n == 0 {
+                self.held = false;
+                return Ok(start);
+            }
+            let len = start + n;
+            let mut out = 0;
+            let mut i = 0;
+            while i < len {
+                let b = buf[i];
+                if b == b'\r' && i + 1 < len && buf[i + 1] == b'\n' {
+                    i += 1;
+                    continue;
+                }
+                buf[out] = b;
+                out += 1;
+                i += 1;
+            }
+            self.held = out > 0 && buf[out - 1] == b'\r';
+            if self.held {
+                out -= 1;
+            }
+            if out > 0 {
+                return Ok(out);
+            }
+        }
+    }
+}
+
 /// A CSV export being read.
 pub struct CsvRows<R: Read> {
-    csv: csv::Reader<DecodeReaderBytes<R, Vec<u8>>>,
+    csv: csv::Reader<CrLf<DecodeReaderBytes<R, Vec<u8>>>>,
     mapper: Mapper,
     plans: Vec<Plan>,
     header_len: usize,
@@ -170,7 +217,10 @@ pub fn csv_rows<R: Read>(
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(decoded);
+        .from_reader(CrLf {
+            inner: decoded,
+            held: false,
+        });
     let mut header = csv::StringRecord::new();
     let found = csv
         .read_record(&mut header)
@@ -299,9 +349,10 @@ impl<R: Read> Iterator for CsvRows<R> {
             return None;
         }
         let mut record = std::mem::take(&mut self.record);
+        // Where the reader stands is where the next record starts.
+        let line = self.csv.position().line();
         let result = self.csv.read_record(&mut record);
         self.record = record;
-        let line = self.record.position().map_or(0, |p| p.line());
         let read = match result {
             Ok(false) => return None,
             Ok(true) => Ok(()),
@@ -451,5 +502,222 @@ pub fn rows<R: Read + Send + 'static>(
         Ok(Box::new(json_rows(input, entity, fallback)))
     } else {
         Ok(Box::new(csv_rows(input, profile, entity, fallback)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn fallback() -> Version {
+        chrono::Utc
+            .with_ymd_and_hms(2025, 12, 1, 0, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn read(profile: &Profile, entity: Entity, bytes: &[u8]) -> Vec<SourceRow> {
+        csv_rows(
+            std::io::Cursor::new(bytes.to_vec()),
+            profile,
+            entity,
+            fallback(),
+        )
+        .expect("readable")
+        .collect()
+    }
+
+    fn sap() -> Profile {
+        Profile::builtin("sap").expect("built in")
+    }
+
+    fn line(row: &SourceRow) -> portal_domain::model::OrderLine {
+        match &row.parsed {
+            Ok((Update::OrderLine { line, .. }, _)) => line.clone(),
+            other => panic!("row {}: {other:?}", row.row),
+        }
+    }
+
+    const VBAP: &str =
+        "VBELN;POSNR;MATNR;ARKTX;KWMENG;VRKME;NETPR;NETWR;PSTAT;CHARG;AEDAT;AEZET\r\n";
+
+    #[test]
+    fn latin_1_and_utf_8_with_a_bom_read_the_same() {
+        let text = format!(
+            "{VBAP}0000500001;000010;hyd-1;Rørkobling Ø12 – å;1.234,500;ST;0,50;617,25;B;;20251124;101500\r\n"
+        );
+        let (latin, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+        assert!(!unmappable);
+        let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+        with_bom.extend(text.as_bytes());
+        let a = line(&read(&sap(), Entity::OrderLines, &latin)[0]);
+        let b = line(&read(&sap(), Entity::OrderLines, &with_bom)[0]);
+        assert_eq!(a, b);
+        assert_eq!(a.description, "Rørkobling Ø12 – å");
+        assert_eq!(a.quantity, rust_decimal::Decimal::new(1_234_500, 3));
+        assert_eq!(
+            a.sku.as_str(),
+            "HYD-1",
+            "the profile upper-cases material numbers"
+        );
+        assert_eq!(a.line_no, 10);
+        assert_eq!(a.unit, "pcs", "ST is pieces");
+    }
+
+    #[test]
+    fn quoted_newlines_stay_inside_their_field_and_rows_know_their_line() {
+        let text = format!(
+            "{VBAP}0000500001;10;A-1;\"two\r\nlines; and \"\"quotes\"\"\";1;ST;1,00;1,00;A;;20251124;101500\r\n0000500001;20;A-2;next;1;ST;1,00;1,00;A;;20251124;101500\r\n"
+        );
+        let rows = read(&sap(), Entity::OrderLines, text.as_bytes());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(line(&rows[0]).description, "two\nlines; and \"quotes\"");
+        assert_eq!((rows[0].row, rows[0].line), (1, 2));
+        assert_eq!((rows[1].row, rows[1].line), (2, 4));
+    }
+
+    #[test]
+    fn bad_rows_carry_their_reason_and_the_rest_still_read() {
+        let text = format!(
+            "{VBAP}\
+             0000500001;10;A-1;ok;1;ST;1,00;1,00;A;;20251124;101500\r\n\
+             0000500001;20;A-2;qty;zwölf;ST;1,00;1,00;A;;20251124;101500\r\n\
+             0000500001;30;A-3;code;1;ST;1,00;1,00;Z;;20251124;101500\r\n\
+             0000500001;40;A-4;date;1;ST;1,00;1,00;A;;20251324;101500\r\n\
+             ;50;A-5;no order;1;ST;1,00;1,00;A;;20251124;101500\r\n\
+             ;;;;;;;;;;;\r\n\
+             0000500001;60;A-6;ok too;2;KG;1,00;2,00;A;;20251124;101500\r\n\
+             0000500001;70;A-7;cut"
+        );
+        let rows = read(
+            &sap(),
+            Entity::OrderLines,
+            &encoding_rs::WINDOWS_1252.encode(&text).0,
+        );
+        let reasons: Vec<String> = rows
+            .iter()
+            .map(|r| match &r.parsed {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => e.0.clone(),
+            })
+            .collect();
+        assert_eq!(reasons[0], "ok");
+        assert_eq!(
+            reasons[1],
+            "quantity: \"zwölf\" is not a number such as -1.234,56"
+        );
+        assert!(
+            reasons[2].starts_with("status: code \"Z\" is not in the profile's table item_status"),
+            "{}",
+            reasons[2]
+        );
+        assert!(
+            reasons[3].starts_with("version: \"20251324 101500\" is not a date-time"),
+            "{}",
+            reasons[3]
+        );
+        assert_eq!(reasons[4], "order_id: missing (the field is required)");
+        assert_eq!(reasons[5], "the row is empty");
+        assert_eq!(reasons[6], "ok");
+        assert_eq!(
+            reasons[7],
+            "has 4 fields where the header has 12 (a truncated or broken line?)"
+        );
+        assert_eq!(rows[7].raw, "0000500001;70;A-7;cut");
+        assert_eq!(rows.len(), 8);
+    }
+
+    #[test]
+    fn invalid_utf_8_is_named_not_mangled() {
+        let generic = Profile::builtin("generic").expect("built in");
+        let mut bytes = b"order_id,line_no,sku,quantity,unit_price\nSO-1,1,A,1,1\nSO-1,2,".to_vec();
+        bytes.extend(b"B\xF8,1,1\n");
+        let rows = read(&generic, Entity::OrderLines, &bytes);
+        assert!(rows[0].parsed.is_ok());
+        let e = rows[1].parsed.as_ref().expect_err("bad bytes");
+        assert!(e.0.contains("not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn a_file_without_a_required_column_cannot_be_read_and_says_which() {
+        let text = "VBELN;POSNR;MATNR\r\n1;10;A\r\n";
+        let e = csv_rows(
+            std::io::Cursor::new(text),
+            &sap(),
+            Entity::OrderLines,
+            fallback(),
+        )
+        .err()
+        .expect("unreadable");
+        assert!(e.0.contains("KWMENG (for quantity)"), "{e}");
+        assert!(e.0.contains("the header has: VBELN, POSNR, MATNR"), "{e}");
+        let e = csv_rows(
+            std::io::Cursor::new(""),
+            &sap(),
+            Entity::OrderLines,
+            fallback(),
+        )
+        .err()
+        .expect("empty");
+        assert_eq!(e.0, "the file is empty: no header row");
+    }
+
+    #[test]
+    fn json_lines_take_canonical_fields_and_refuse_unknown_ones() {
+        let text = "{\"order_id\":\"SO-1\",\"line_no\":1,\"sku\":\"A\",\"quantity\":2.5,\"unit_price\":\"4\"}\n\n{\"order_id\":\"SO-1\",\"colour\":\"red\"}\nnot json\n";
+        let rows: Vec<SourceRow> =
+            json_rows(std::io::Cursor::new(text), Entity::OrderLines, fallback()).collect();
+        assert_eq!(rows.len(), 3, "the blank line is no row");
+        assert_eq!(
+            line(&rows[0]).line_total,
+            rust_decimal::Decimal::new(1000, 2)
+        );
+        let e = rows[1].parsed.as_ref().expect_err("unknown field");
+        assert!(e.0.starts_with("colour: not a field of order-lines"), "{e}");
+        assert_eq!(rows[2].line, 4);
+        assert!(
+            rows[2]
+                .parsed
+                .as_ref()
+                .expect_err("not json")
+                .0
+                .starts_with("is not JSON")
+        );
+    }
+}
+
+#[cfg(test)]
+mod line_end_tests {
+    use super::CrLf;
+    use std::io::Read;
+
+    /// Reads through CrLf with reads of `size` bytes at most.
+    fn through(input: &[u8], size: usize) -> Vec<u8> {
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = Vec::new();
+        CrLf {
+            inner: Trickle(input, size),
+            held: false,
+        }
+        .read_to_end(&mut out)
+        .expect("read");
+        out
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_read_boundaries_and_a_lone_cr_stays() {
+        let input = b"a\r\nb\rc\r\n\r\nd\r";
+        for size in 1..8 {
+            assert_eq!(through(input, size), b"a\nb\rc\n\nd\r", "reads of {size}");
+        }
     }
 }

@@ -115,14 +115,12 @@ pub async fn run(data_dir: &Path, args: IngestArgs) -> anyhow::Result<String> {
         )
     })?;
     let app = LocalApp::open(data_dir).await?;
-    let bucket = app.ingest_bucket();
-    let profile = profile(&bucket, &args).await?;
-    let target = app.ingest_target();
+    let profile = profile(&app.ingest_bucket(), &args).await?;
     let mut out = String::new();
     let mut failed = Vec::new();
     for path in &args.files {
-        match ingest_file(&target, &bucket, &profile, &args, entity, path, data_dir).await {
-            Ok(text) => out.push_str(&text),
+        match ingest_file(&app, &profile, &args.source, entity, path, !args.quiet).await {
+            Ok((_, text)) => out.push_str(&text),
             Err(e) => {
                 out.push_str(&format!("{}: {e:#}\n", path.display()));
                 failed.push(path.display().to_string());
@@ -135,15 +133,17 @@ pub async fn run(data_dir: &Path, args: IngestArgs) -> anyhow::Result<String> {
     Ok(out)
 }
 
-async fn ingest_file(
-    target: &ingest::Target,
-    bucket: &Bucket,
+/// Ingests one export file into the app's data folder, reading the documents it names from its
+/// folder, and writes its report (and quarantine file) to the ingest bucket. Returns the outcome
+/// and a text for people.
+pub async fn ingest_file(
+    app: &LocalApp,
     profile: &Profile,
-    args: &IngestArgs,
+    source: &str,
     entity: Entity,
     path: &Path,
-    data_dir: &Path,
-) -> anyhow::Result<String> {
+    show_progress: bool,
+) -> anyhow::Result<(Outcome, String)> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -153,18 +153,17 @@ async fn ingest_file(
     let size = file.metadata()?.len();
     let modified: chrono::DateTime<chrono::Utc> = file.metadata()?.modified()?.into();
     let info = FileInfo {
-        source: args.source.clone(),
+        source: source.to_owned(),
         entity,
         name: name.clone(),
         file_id: file_id(path)?,
     };
-    let reader = std::io::BufReader::with_capacity(1 << 20, CountingReader::new(file));
-    let position = reader.get_ref().position();
+    let reader = CountingReader::new(file);
+    let position = reader.position();
+    let reader = std::io::BufReader::with_capacity(1 << 20, reader);
     let rows = rows(reader, &name, profile, entity, modified)
         .map_err(|e| anyhow::anyhow!("cannot be read: {e}"))?;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
+    let bar = if show_progress {
         ProgressBar::new(size).with_style(
             ProgressStyle::with_template(
                 "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {prefix}",
@@ -172,6 +171,8 @@ async fn ingest_file(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         )
+    } else {
+        ProgressBar::hidden()
     };
     bar.set_message(name.clone());
     let progress = |c: &ingest::Counts| {
@@ -184,12 +185,12 @@ async fn ingest_file(
     let directory = path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let outcome = target
+    let outcome = app
+        .ingest_target()
         .ingest(&info, chunked(rows), &Beside(directory), &progress)
         .await?;
     bar.finish_and_clear();
-    let text = write_report(bucket, &info, outcome, data_dir).await?;
-    Ok(text)
+    write_report(&app.ingest_bucket(), &info, outcome, &app.data_dir).await
 }
 
 /// Writes the report (and quarantine file) to the ingest bucket; the text says where.
@@ -198,7 +199,7 @@ async fn write_report(
     info: &FileInfo,
     mut outcome: Outcome,
     data_dir: &Path,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(Outcome, String)> {
     let mut text = outcome.report.summary();
     if !outcome.quarantined.is_empty() {
         let key = quarantine_key(&info.source, info.entity, &info.name);
@@ -227,7 +228,7 @@ async fn write_report(
         outcome.report.counts_add_up,
         "{text}the counts do not add up: this is a defect, please report it"
     );
-    Ok(text)
+    Ok((outcome, text))
 }
 
 /// A reader that shares how many bytes it has read, for the progress bar.
