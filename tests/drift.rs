@@ -25,6 +25,10 @@ pub struct TemplateFunction {
     pub variables: BTreeSet<String>,
     /// The IAM actions of its inline policy statements, and the names of SAM policy templates it uses.
     pub actions: BTreeSet<String>,
+    /// `(bucket, key prefix)` of its EventBridge rules on S3 "Object Created" events.
+    pub object_created: BTreeSet<(String, String)>,
+    /// Whether failed asynchronous invocations go to a dead-letter queue.
+    pub dead_letter_queue: bool,
 }
 
 fn keys(yaml: &Yaml) -> BTreeSet<String> {
@@ -53,8 +57,28 @@ impl Template {
             }
             let properties = &resource["Properties"];
             let mut routes = BTreeSet::new();
+            let mut object_created = BTreeSet::new();
             if let Some(events) = properties["Events"].as_hash() {
                 for event in events.values() {
+                    let pattern = &event["Properties"]["Pattern"];
+                    let has = |list: &Yaml, value: &str| {
+                        list.as_vec()
+                            .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(value)))
+                    };
+                    if event["Type"].as_str() == Some("EventBridgeRule")
+                        && has(&pattern["source"], "aws.s3")
+                        && has(&pattern["detail-type"], "Object Created")
+                    {
+                        let bucket = pattern["detail"]["bucket"]["name"][0]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_owned();
+                        let prefix = pattern["detail"]["object"]["key"][0]["prefix"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_owned();
+                        object_created.insert((bucket, prefix));
+                    }
                     if event["Type"].as_str() == Some("HttpApi") {
                         let method = event["Properties"]["Method"]
                             .as_str()
@@ -90,6 +114,8 @@ impl Template {
                 routes,
                 variables: keys(&properties["Environment"]["Variables"]),
                 actions,
+                object_created,
+                dead_letter_queue: !properties["DeadLetterQueue"]["TargetArn"].is_badvalue(),
             });
         }
         Ok(Self {
@@ -186,6 +212,34 @@ pub fn variables_are_set(template: &Template, read: &[&str]) -> Vec<String> {
             {
                 problems.push(format!("{} does not set {variable}", function.logical_id));
             }
+        }
+    }
+    problems
+}
+
+/// The ingest function: started by object-created events under `incoming/` of the ingest
+/// bucket, failed events kept in a dead-letter queue, and only the grants it needs (reads and
+/// conditional writes of items, no scans, no wildcards).
+pub fn ingest_is_wired(template: &Template, binary: &str, allowed: &[&str]) -> Vec<String> {
+    let Some(f) = template.function(binary) else {
+        return vec![format!("no function is built from {binary}")];
+    };
+    let mut problems = Vec::new();
+    if !f
+        .object_created
+        .contains(&("IngestBucket".to_owned(), "incoming/".to_owned()))
+    {
+        problems.push(format!(
+            "{}: not started by objects created under incoming/ of IngestBucket ({:?})",
+            f.logical_id, f.object_created
+        ));
+    }
+    if !f.dead_letter_queue {
+        problems.push(format!("{}: no dead-letter queue", f.logical_id));
+    }
+    for action in &f.actions {
+        if !allowed.contains(&action.as_str()) {
+            problems.push(format!("{}: may {action}", f.logical_id));
         }
     }
     problems

@@ -312,6 +312,37 @@ impl Target {
     }
 }
 
+/// Writes a file's report, and its quarantine file when rows were rejected, to the ingest
+/// bucket (see [`crate::layout`]); the report names the quarantine file.
+pub async fn store_report(
+    inbox: &portal_store::Bucket,
+    info: &FileInfo,
+    outcome: &mut Outcome,
+) -> Result<(), IngestError> {
+    use crate::layout::{quarantine_key, report_key};
+    if !outcome.quarantined.is_empty() {
+        let key = quarantine_key(&info.source, info.entity, &info.name);
+        inbox
+            .put(
+                &key,
+                "text/csv; charset=utf-8",
+                crate::report::quarantine_csv(&outcome.quarantined),
+            )
+            .await?;
+        outcome.report.quarantine_file = Some(key);
+    }
+    let report = serde_json::to_vec_pretty(&outcome.report)
+        .map_err(|e| IngestError::Lake(format!("the report: {e}")))?;
+    inbox
+        .put(
+            &report_key(&info.source, info.entity, &info.name),
+            "application/json",
+            report,
+        )
+        .await?;
+    Ok(())
+}
+
 /// An order's lines as the lake keeps them.
 pub fn lake_lines(order: &Order, revision: u64) -> Vec<LakeLine> {
     let o = &order.summary;

@@ -3,7 +3,9 @@
 use portal_http::Config;
 use portal_local::server::functions;
 use std::path::Path;
-use tests::drift::{Template, functions_have_packages, read_only, routes_match, variables_are_set};
+use tests::drift::{
+    Template, functions_have_packages, ingest_is_wired, read_only, routes_match, variables_are_set,
+};
 
 const TEMPLATE: &str = include_str!("../../infra/template.yaml");
 
@@ -172,6 +174,59 @@ fn the_analytics_job_is_configured_and_may_not_delete_or_scan_the_table() {
             !["dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:*", "s3:*"]
                 .contains(&action.as_str()),
             "the analytics job may {action}"
+        );
+    }
+}
+
+/// What the ingest function may do: read drops and profiles, write reports, the lake's order
+/// lines and document files, and read and conditionally write items. No scans, no wildcards.
+const INGEST_ACTIONS: [&str; 7] = [
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+];
+
+#[test]
+fn the_ingest_function_has_its_s3_trigger_dead_letter_queue_settings_and_least_privilege() {
+    let template = template();
+    assert_eq!(
+        ingest_is_wired(&template, "ingest-files", &INGEST_ACTIONS),
+        Vec::<String>::new()
+    );
+    let problems: Vec<String> = variables_are_set(&template, &ingest_files::VARIABLES)
+        .into_iter()
+        .filter(|p| p.starts_with("IngestFiles "))
+        .collect();
+    assert_eq!(problems, Vec::<String>::new());
+}
+
+#[test]
+fn an_ingest_function_without_its_trigger_queue_or_with_a_scan_fails_the_check() {
+    for (from, to, expected) in [
+        (
+            "prefix: incoming/",
+            "prefix: reports/",
+            "not started by objects created",
+        ),
+        (
+            "TargetArn: !GetAtt IngestDeadLetterQueue.Arn",
+            "",
+            "no dead-letter queue",
+        ),
+        (
+            "- dynamodb:ConditionCheckItem",
+            "- dynamodb:Scan",
+            "may dynamodb:Scan",
+        ),
+    ] {
+        let problems = ingest_is_wired(&damaged(from, to), "ingest-files", &INGEST_ACTIONS);
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{from} -> {to}: {problems:?}"
         );
     }
 }

@@ -566,3 +566,129 @@ fn for_any_export_every_row_read_is_loaded_unchanged_or_quarantined() {
         })
         .expect("the counts add up for every file");
 }
+
+/// An S3 notification for `key` in `bucket`, as S3 sends it (the key URL-encoded).
+fn notification(bucket: &str, key: &str) -> serde_json::Value {
+    let encoded: String = key
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    serde_json::json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": bucket}, "object": {"key": encoded}}}]})
+}
+
+#[tokio::test]
+async fn the_ingest_function_takes_dropped_exports_and_sets_unreadable_ones_aside() {
+    use ingest_files::Handled;
+    let app = spawn_app().await;
+    let function = app.local.ingest_function();
+    let inbox = app.local.ingest_bucket();
+    let bucket = inbox.bucket().to_owned();
+    let drop = |key: &'static str, bytes: Vec<u8>| {
+        let inbox = inbox.clone();
+        async move {
+            inbox.put(key, "text/csv", bytes).await.expect("dropped");
+            key
+        }
+    };
+    let pdf = drop(
+        "incoming/sap/documents/LS_80000001.pdf",
+        b"%PDF-1.4 ls".to_vec(),
+    )
+    .await;
+    let handled = function
+        .handle(&notification(&bucket, pdf))
+        .await
+        .expect("handled");
+    assert_eq!(
+        handled,
+        vec![Handled::Attachment {
+            key: pdf.to_owned()
+        }]
+    );
+    drop(
+        "incoming/sap/documents/INV_90000001.pdf",
+        b"%PDF-1.4 inv".to_vec(),
+    )
+    .await;
+
+    for (key, text) in [
+        ("incoming/sap/orders/VBAK 24.11.csv", VBAK),
+        ("incoming/sap/order-lines/VBAP.csv", VBAP),
+        ("incoming/sap/documents/DOCS.csv", DOCS),
+    ] {
+        let key = drop(key, cp1252(text)).await;
+        let handled = function
+            .handle(&notification(&bucket, key))
+            .await
+            .expect("handled");
+        let Handled::Ingested { report, .. } = &handled[0] else {
+            panic!("{handled:?}");
+        };
+        assert_eq!(report.counts.quarantined, 0, "{key}: {report:?}");
+        assert!(report.counts.loaded > 0, "{key}: {report:?}");
+    }
+    let order = app.get(A_BUYER, "/orders/SO-500001").await;
+    assert_eq!(order.body["line_count"], 2, "{}", order.text);
+    let documents = app.get(A_BUYER, "/orders/SO-500001/documents").await;
+    assert_eq!(documents.ids().len(), 2, "{}", documents.text);
+    let report = inbox
+        .get("reports/sap/orders/VBAK 24.11.csv.report.json")
+        .await
+        .expect("the report is beside the others");
+    assert!(String::from_utf8_lossy(&report).contains("\"loaded\": 1"));
+
+    // A file without the columns its profile needs, and one of an unknown source.
+    let broken = drop(
+        "incoming/sap/orders/broken.csv",
+        b"VBELN;KUNNR\r\n1;2\r\n".to_vec(),
+    )
+    .await;
+    let handled = function
+        .handle(&notification(&bucket, broken))
+        .await
+        .expect("handled");
+    let Handled::SetAside {
+        moved_to, reason, ..
+    } = &handled[0]
+    else {
+        panic!("{handled:?}");
+    };
+    assert_eq!(moved_to, "failed/sap/orders/broken.csv");
+    assert!(reason.contains("required columns are missing"), "{reason}");
+    assert!(
+        inbox.get_if_exists(broken).await.expect("s3").is_none(),
+        "moved, not copied"
+    );
+    assert!(inbox.get_if_exists(moved_to).await.expect("s3").is_some());
+    let why = inbox
+        .get("failed/sap/orders/broken.csv.reason.txt")
+        .await
+        .expect("the reason is beside it");
+    assert!(String::from_utf8_lossy(&why).contains("required columns are missing"));
+
+    let unknown = drop("incoming/erp9/orders/x.csv", cp1252(VBAK)).await;
+    let handled = function
+        .handle(&notification(&bucket, unknown))
+        .await
+        .expect("handled");
+    assert!(
+        matches!(&handled[0], Handled::SetAside { reason, .. } if reason.contains("no mapping profile for source \"erp9\"")),
+        "{handled:?}"
+    );
+    // Another bucket's or another folder's objects are not ingest's.
+    let other = function
+        .handle(&notification(
+            "another-bucket",
+            "incoming/sap/orders/VBAK.csv",
+        ))
+        .await
+        .expect("handled");
+    assert!(matches!(&other[0], Handled::Ignored { .. }), "{other:?}");
+}

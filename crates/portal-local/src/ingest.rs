@@ -7,10 +7,9 @@ use crate::server::INGEST_BUCKET;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use ingest::layout::{quarantine_key, report_key, valid_source};
+use ingest::layout::{report_key, valid_source};
 use ingest::read::rows;
-use ingest::report::quarantine_csv;
-use ingest::run::chunked;
+use ingest::run::{chunked, store_report};
 use ingest::{DocumentFiles, Entity, FileInfo, IngestError, Outcome, Profile};
 use portal_store::Bucket;
 use sha2::{Digest, Sha256};
@@ -200,26 +199,15 @@ async fn write_report(
     mut outcome: Outcome,
     data_dir: &Path,
 ) -> anyhow::Result<(Outcome, String)> {
+    store_report(bucket, info, &mut outcome).await?;
     let mut text = outcome.report.summary();
-    if !outcome.quarantined.is_empty() {
-        let key = quarantine_key(&info.source, info.entity, &info.name);
-        bucket
-            .put(&key, "text/csv", quarantine_csv(&outcome.quarantined))
-            .await?;
+    if let Some(key) = &outcome.report.quarantine_file {
         text.push_str(&format!(
             "\n  quarantined rows and why: {}",
-            local_path(data_dir, &key).display()
+            local_path(data_dir, key).display()
         ));
-        outcome.report.quarantine_file = Some(key);
     }
     let key = report_key(&info.source, info.entity, &info.name);
-    bucket
-        .put(
-            &key,
-            "application/json",
-            serde_json::to_vec_pretty(&outcome.report)?,
-        )
-        .await?;
     text.push_str(&format!(
         "\n  report: {}\n",
         local_path(data_dir, &key).display()

@@ -157,6 +157,18 @@ impl LocalApp {
         portal_store::Bucket::new(clients::s3(&self.emulators.s3_endpoint), INGEST_BUCKET)
     }
 
+    /// The ingest function over this data folder (what S3 events start in AWS).
+    pub fn ingest_function(&self) -> ingest_files::Ingestor {
+        ingest_files::Ingestor::new(
+            clients::dynamodb(&self.emulators.dynamodb_endpoint),
+            clients::s3(&self.emulators.s3_endpoint),
+            &self.config.table,
+            &self.config.documents_bucket,
+            LAKE_BUCKET,
+            INGEST_BUCKET,
+        )
+    }
+
     /// Where ingest writes: this data folder's table and lake.
     pub fn ingest_target(&self) -> ingest::Target {
         ingest::Target {

@@ -155,17 +155,99 @@ impl Bucket {
         Ok(keys)
     }
 
+    /// An object's contents as a stream (for files too large to hold), with what identifies
+    /// this version of it; `None` when there is no such object.
+    pub async fn open(&self, key: &str) -> Result<Option<ObjectStream>, StoreError> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(crate::error::s3("GetObject")(e)),
+        };
+        let last_modified = out
+            .last_modified()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
+        Ok(Some(ObjectStream {
+            etag: out.e_tag().map(|e| e.trim_matches('"').to_owned()),
+            last_modified,
+            size: out.content_length(),
+            body: Box::new(out.body.into_async_read()),
+        }))
+    }
+
+    /// Moves an object to another key of the same bucket (copy, then delete).
+    pub async fn rename(&self, from: &str, to: &str) -> Result<(), StoreError> {
+        self.s3
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!("{}/{}", self.bucket, encode_key(from)))
+            .key(to)
+            .send()
+            .await
+            .map_err(crate::error::s3("CopyObject"))?;
+        self.delete(from).await
+    }
+
+    /// Deletes one object (a missing one is no error, as in S3).
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(crate::error::s3("DeleteObject"))?;
+        Ok(())
+    }
+
     /// Deletes every object under `prefix`.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
         for key in self.list(prefix).await? {
-            self.s3
-                .delete_object()
-                .bucket(&self.bucket)
-                .key(&key)
-                .send()
-                .await
-                .map_err(crate::error::s3("DeleteObject"))?;
+            self.delete(&key).await?;
         }
         Ok(())
     }
+}
+
+/// An object being read.
+pub struct ObjectStream {
+    /// The object's ETag, without quotes: it changes whenever the contents do.
+    pub etag: Option<String>,
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
+    pub size: Option<i64>,
+    pub body: Box<dyn tokio::io::AsyncBufRead + Send + Unpin>,
+}
+
+impl std::fmt::Debug for ObjectStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectStream")
+            .field("etag", &self.etag)
+            .field("last_modified", &self.last_modified)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A key as the `x-amz-copy-source` header wants it: each path segment percent-encoded.
+fn encode_key(key: &str) -> String {
+    key.split('/')
+        .map(|segment| {
+            segment
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -29,7 +29,7 @@ pub use error::StoreError;
 pub use insights::{RunItems, ServedRun};
 pub use invoices::{InvoiceFilter, InvoiceStatusFilter, OpenBalance};
 pub use items::Page;
-pub use lake::{Bucket, Lake};
+pub use lake::{Bucket, Lake, ObjectStream};
 pub use orders::OrderFilter;
 pub use records::Record;
 pub use upsert::{Change, Current, Orphans, RecordKey, Versioned, Versions, Written};
