@@ -692,3 +692,53 @@ async fn the_ingest_function_takes_dropped_exports_and_sets_unreadable_ones_asid
         .expect("handled");
     assert!(matches!(&other[0], Handled::Ignored { .. }), "{other:?}");
 }
+
+#[tokio::test]
+async fn exports_copied_into_the_local_ingest_folder_show_up_while_the_portal_runs() {
+    let app = spawn_app().await;
+    let inbox = app.local.ingest_bucket();
+    let (tx, mut said) = tokio::sync::mpsc::unbounded_channel();
+    let watcher = tokio::spawn(portal_local::drops::watch(
+        app.local.ingest_function(),
+        move |line| {
+            let _ = tx.send(line);
+        },
+    ));
+    inbox
+        .put("incoming/sap/orders/VBAK.csv", "text/csv", cp1252(VBAK))
+        .await
+        .expect("dropped");
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), said.recv())
+        .await
+        .expect("ingested within seconds")
+        .expect("a line");
+    assert_eq!(
+        line,
+        "VBAK.csv: 1 rows read, 1 loaded, 0 unchanged, 0 quarantined"
+    );
+    let order = app.get(A_BUYER, "/orders/SO-500001").await;
+    assert_eq!(order.status, 200, "{}", order.text);
+    // The same file is not taken again; a changed one is (of a new size: the local folder's
+    // listing tells versions apart by size and time, to the second).
+    let changed = VBAK
+        .replace("PO-Ölmühle-7781;", "PO-Ölmühle-7781-B;")
+        .replace(
+            "E0002;1.183,50;224,87;;20251124;101500",
+            "E0006;1.183,50;224,87;;20251126;090000",
+        );
+    inbox
+        .put("incoming/sap/orders/VBAK.csv", "text/csv", cp1252(&changed))
+        .await
+        .expect("dropped again");
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), said.recv())
+        .await
+        .expect("ingested within seconds")
+        .expect("a line");
+    assert_eq!(
+        line,
+        "VBAK.csv: 1 rows read, 1 loaded, 0 unchanged, 0 quarantined"
+    );
+    let order = app.get(A_BUYER, "/orders/SO-500001").await;
+    assert_eq!(order.body["status"], "delivered", "{}", order.text);
+    watcher.abort();
+}

@@ -13,6 +13,7 @@ pub mod bench;
 pub mod clients;
 pub mod cold_start;
 pub mod demo;
+pub mod drops;
 pub mod emulators;
 pub mod ingest;
 pub mod invoke;

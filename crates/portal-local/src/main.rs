@@ -378,7 +378,18 @@ async fn serve_with_banner(
              Press Ctrl-C to stop.\n"
         ));
     }
+    banner.push_str(&format!(
+        "\nExports copied into {} are ingested as they arrive.\n",
+        app.data_dir
+            .join("s3")
+            .join(portal_local::server::INGEST_BUCKET)
+            .join("incoming/<source>/<entity>/")
+            .display()
+    ));
     write_stdout(&banner)?;
+    tokio::spawn(portal_local::drops::watch(app.ingest_function(), |line| {
+        let _ = write_stdout(&format!("ingest: {line}\n"));
+    }));
     app.serve(listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -129,6 +129,17 @@ impl Bucket {
 
     /// Every key under `prefix`, in key order.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .list_tagged(prefix)
+            .await?
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect())
+    }
+
+    /// Every key under `prefix` with a tag that changes whenever the object is written again
+    /// (its ETag, size and time), in key order.
+    pub async fn list_tagged(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         let mut keys = Vec::new();
         let mut token = None;
         loop {
@@ -141,11 +152,15 @@ impl Bucket {
                 .send()
                 .await
                 .map_err(crate::error::s3("ListObjectsV2"))?;
-            keys.extend(
-                out.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_owned)),
-            );
+            keys.extend(out.contents().iter().filter_map(|o| {
+                let tag = format!(
+                    "{}|{}|{}",
+                    o.e_tag().unwrap_or_default(),
+                    o.size().unwrap_or_default(),
+                    o.last_modified().map(|t| t.to_string()).unwrap_or_default()
+                );
+                o.key().map(|k| (k.to_owned(), tag))
+            }));
             match out.next_continuation_token() {
                 Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
                 _ => break,

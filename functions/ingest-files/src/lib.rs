@@ -200,6 +200,29 @@ impl Ingestor {
         })
     }
 
+    /// The ingest bucket.
+    pub fn inbox(&self) -> &Bucket {
+        &self.inbox
+    }
+
+    /// Whether the export at `key` already has a report of its current contents.
+    pub async fn reported(&self, key: &str) -> Result<bool, FunctionError> {
+        let Ok(d) = layout::dropped(key) else {
+            return Ok(false);
+        };
+        let Some(object) = self.inbox.open(key).await? else {
+            return Ok(false);
+        };
+        let current = file_id(object.etag.as_deref(), key);
+        let report = self
+            .inbox
+            .get_if_exists(&layout::report_key(&d.source, d.entity, &d.name))
+            .await?;
+        Ok(report
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .is_some_and(|r| r["file_id"] == current.as_str()))
+    }
+
     /// The source's profile: `profiles/<source>.toml` in the ingest bucket, else the built-in
     /// one of that name. `Err` (the reason) when there is none or it is invalid.
     async fn profile(&self, source: &str) -> Result<Result<Profile, String>, FunctionError> {
