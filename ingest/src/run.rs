@@ -22,7 +22,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// Rows per chunk: one read and one write round per chunk.
-pub const CHUNK_ROWS: usize = 2_000;
+pub const CHUNK_ROWS: usize = 10_000;
 /// Read-merge-write rounds for records that concurrent writers keep changing.
 const MERGE_ATTEMPTS: usize = 10;
 
@@ -224,7 +224,9 @@ impl Target {
             if attempt > MERGE_ATTEMPTS {
                 return Err(IngestError::Contended(MERGE_ATTEMPTS));
             }
+            let clock = Instant::now();
             let current = self.store.read_current(&todo).await?;
+            let read = clock.elapsed();
             let mut changes = Vec::new();
             for key in &todo {
                 let indexes = &groups[key];
@@ -261,7 +263,16 @@ impl Target {
                         .await?;
                 }
             }
+            let merged = clock.elapsed();
+            let count = changes.len();
             let written = self.store.write_changes(changes).await?;
+            tracing::debug!(
+                read_ms = read.as_millis() as u64,
+                merge_ms = (merged - read).as_millis() as u64,
+                write_ms = (clock.elapsed() - merged).as_millis() as u64,
+                changes = count,
+                "ingest round"
+            );
             for (key, revision) in written.revisions {
                 if let Some(slot) = results.get_mut(&key) {
                     slot.1 = revision;

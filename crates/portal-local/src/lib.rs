@@ -10,6 +10,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod bench;
+pub mod bench_ingest;
 pub mod clients;
 pub mod cold_start;
 pub mod demo;

@@ -86,6 +86,9 @@ enum Command {
     },
     /// Measure the order-history page through the whole API against the bare store query beneath it.
     Bench(portal_local::bench::BenchArgs),
+    /// Measure ingest: an ERP export normalised to Parquet, and into the table and the lake,
+    /// against the embedded store's own batched writes.
+    BenchIngest(portal_local::bench_ingest::BenchIngestArgs),
     /// Measure each built function's cold start and binary size against the Lambda budgets.
     BenchColdStart(portal_local::cold_start::ColdStartArgs),
 }
@@ -269,6 +272,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => portal_local::bench::run(args).await,
         Command::BenchColdStart(args) => portal_local::cold_start::run(args).await,
+        Command::BenchIngest(args) => {
+            let text = portal_local::bench_ingest::run(args).await?;
+            write_stdout(&text)
+        }
     }
 }
 

@@ -155,6 +155,8 @@ pub(crate) struct Table {
 const WRITE_BATCH: usize = 25;
 /// The most keys one `BatchGetItem` takes.
 const GET_BATCH: usize = 100;
+/// `BatchGetItem` calls sent at once for larger reads.
+const GETS_IN_FLIGHT: usize = 8;
 const RETRIES: u32 = 8;
 
 impl Table {
@@ -180,46 +182,72 @@ impl Table {
         self.get(pk, sk).await?.map(from_item).transpose()
     }
 
-    /// Reads items by key in batches, retrying what the service leaves unprocessed. Order is not kept.
+    /// Reads items by key in batches of 100, up to [`GETS_IN_FLIGHT`] at once, retrying what the
+    /// service leaves unprocessed. Order is not kept.
     pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
+        if keys.len() <= GET_BATCH {
+            return self.batch_get_one(&keys).await;
+        }
         let mut found = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(GET_BATCH) {
-            let mut request = KeysAndAttributes::builder();
-            for (pk, sk) in chunk {
-                request = request.keys(HashMap::from([
-                    (PK.to_owned(), s(pk)),
-                    (SK.to_owned(), s(sk)),
-                ]));
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut chunks = keys.chunks(GET_BATCH).map(<[_]>::to_vec);
+        loop {
+            while tasks.len() < GETS_IN_FLIGHT {
+                let Some(chunk) = chunks.next() else { break };
+                let table = self.clone();
+                tasks.spawn(async move { table.batch_get_one(&chunk).await });
             }
-            let mut pending = Some(request.build().map_err(|e| StoreError::Service {
+            let Some(done) = tasks.join_next().await else {
+                break;
+            };
+            found.extend(done.map_err(|e| StoreError::Service {
                 service: "DynamoDB",
                 operation: "BatchGetItem",
                 code: None,
-                message: e.to_string(),
-            })?);
-            let mut attempt = 0;
-            while let Some(request) = pending.take() {
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.name, request)
-                    .send()
-                    .await
-                    .map_err(dynamo("BatchGetItem"))?;
-                if let Some(mut responses) = out.responses {
-                    found.extend(responses.remove(&self.name).unwrap_or_default());
+                message: format!("a read task stopped: {e}"),
+            })??);
+        }
+        Ok(found)
+    }
+
+    /// One `BatchGetItem` of at most 100 keys, with its retries.
+    async fn batch_get_one(&self, chunk: &[(String, String)]) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::with_capacity(chunk.len());
+        let mut request = KeysAndAttributes::builder();
+        for (pk, sk) in chunk {
+            request = request.keys(HashMap::from([
+                (PK.to_owned(), s(pk)),
+                (SK.to_owned(), s(sk)),
+            ]));
+        }
+        let mut pending = Some(request.build().map_err(|e| StoreError::Service {
+            service: "DynamoDB",
+            operation: "BatchGetItem",
+            code: None,
+            message: e.to_string(),
+        })?);
+        let mut attempt = 0;
+        while let Some(request) = pending.take() {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.name, request)
+                .send()
+                .await
+                .map_err(dynamo("BatchGetItem"))?;
+            if let Some(mut responses) = out.responses {
+                found.extend(responses.remove(&self.name).unwrap_or_default());
+            }
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.name))
+                .filter(|k| !k.keys.is_empty());
+            if pending.is_some() {
+                attempt += 1;
+                if attempt > RETRIES {
+                    return Err(StoreError::Unprocessed(chunk.len()));
                 }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.name))
-                    .filter(|k| !k.keys.is_empty());
-                if pending.is_some() {
-                    attempt += 1;
-                    if attempt > RETRIES {
-                        return Err(StoreError::Unprocessed(keys.len()));
-                    }
-                    backoff(attempt).await;
-                }
+                backoff(attempt).await;
             }
         }
         Ok(found)

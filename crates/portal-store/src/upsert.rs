@@ -150,6 +150,11 @@ const TRANSACTION_ACTIONS: usize = 100;
 /// Transactions stay under this many bytes of items (the service's limit is 4 MB).
 const TRANSACTION_BYTES: usize = 3_000_000;
 const RETRIES: u32 = 8;
+/// Transactions sent at once (as many as the demo's batched writes).
+pub const IN_FLIGHT: usize = 8;
+
+/// A change's transaction actions, their size, and the record's revision after them.
+type Pending = (RecordKey, Vec<TransactWriteItem>, usize, Option<u64>);
 
 fn versions_of(item: &Item) -> (Versions, u64) {
     let versions = item
@@ -258,14 +263,13 @@ impl Store {
         Ok(current)
     }
 
-    /// Writes changes in transactions, each record conditional on the revision it was read at.
-    /// Changes whose record (or orphans) changed since are not written and come back in
-    /// [`Written::conflicts`].
+    /// Writes changes in transactions, each record conditional on the revision it was read at,
+    /// [`IN_FLIGHT`] transactions at a time (the changes are of different records). Changes whose
+    /// record (or orphans) changed since are not written and come back in [`Written::conflicts`].
     pub async fn write_changes(&self, changes: Vec<Change>) -> Result<Written, StoreError> {
         let mut written = Written::default();
         // Each change's actions, kept together: they succeed or fail as one.
-        let mut pending: Vec<(RecordKey, Vec<TransactWriteItem>, usize, Option<u64>)> =
-            Vec::with_capacity(changes.len());
+        let mut pending: Vec<Pending> = Vec::with_capacity(changes.len());
         for change in changes {
             let (actions, revision) = self.actions(&change)?;
             let bytes = actions
@@ -274,6 +278,7 @@ impl Store {
                 .sum();
             pending.push((change.key, actions, bytes, revision));
         }
+        let mut batches = Vec::new();
         let mut queue = pending.into_iter().peekable();
         while queue.peek().is_some() {
             let mut batch = Vec::new();
@@ -288,17 +293,35 @@ impl Store {
                 bytes += b;
                 batch.extend(queue.next());
             }
-            self.transact(batch, &mut written).await?;
+            batches.push(batch);
         }
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut batches = batches.into_iter();
+        loop {
+            while tasks.len() < IN_FLIGHT {
+                let Some(batch) = batches.next() else { break };
+                let store = self.clone();
+                tasks.spawn(async move { store.transact(batch).await });
+            }
+            let Some(done) = tasks.join_next().await else {
+                break;
+            };
+            let done = done.map_err(|e| StoreError::Service {
+                service: "DynamoDB",
+                operation: "TransactWriteItems",
+                code: None,
+                message: format!("a write task stopped: {e}"),
+            })??;
+            written.revisions.extend(done.revisions);
+            written.conflicts.extend(done.conflicts);
+        }
+        written.conflicts.sort();
         Ok(written)
     }
 
     /// Runs one transaction, retrying without the changes whose condition failed.
-    async fn transact(
-        &self,
-        mut batch: Vec<(RecordKey, Vec<TransactWriteItem>, usize, Option<u64>)>,
-        written: &mut Written,
-    ) -> Result<(), StoreError> {
+    async fn transact(&self, mut batch: Vec<Pending>) -> Result<Written, StoreError> {
+        let mut written = Written::default();
         let mut attempt = 0;
         while !batch.is_empty() {
             let items: Vec<TransactWriteItem> =
@@ -317,7 +340,7 @@ impl Store {
                             written.revisions.insert(key, r);
                         }
                     }
-                    return Ok(());
+                    return Ok(written);
                 }
                 Err(e) => e,
             };
@@ -376,7 +399,7 @@ impl Store {
             }
             batch = rest;
         }
-        Ok(())
+        Ok(written)
     }
 
     /// The transaction actions of one change, and the record's revision after it.

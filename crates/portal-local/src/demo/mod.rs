@@ -115,7 +115,7 @@ pub fn generate(spec: &DemoSpec) -> DemoData {
 }
 
 /// How many writes run at once while loading.
-const CONCURRENCY: usize = 8;
+pub const CONCURRENCY: usize = 8;
 /// Records per write task.
 const CHUNK: usize = 250;
 
@@ -147,7 +147,8 @@ pub async fn load(store: &Store, data: DemoData) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn write_records(
+/// Writes records with batched writes, [`CONCURRENCY`] batches in flight, as seeding does.
+pub async fn write_records(
     store: &Store,
     records: Vec<Record>,
     bar: ProgressBar,
