@@ -833,3 +833,49 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUIDE: &str = include_str!("../../docs/ingest.md");
+
+    #[test]
+    fn the_ingest_guide_documents_every_field_of_every_entity() {
+        for entity in Entity::ALL {
+            let heading = format!("### `{}`", entity.name());
+            let start = GUIDE
+                .find(&heading)
+                .unwrap_or_else(|| panic!("no section {heading}"));
+            let section = &GUIDE[start + heading.len()..];
+            let section = &section[..section.find("\n#").unwrap_or(section.len())];
+            for field in entity.fields() {
+                let required = if field.required { "yes" } else { "no" };
+                let row = format!("| `{}` |", field.name);
+                let line = section
+                    .lines()
+                    .find(|l| l.starts_with(&row))
+                    .unwrap_or_else(|| panic!("{entity}: {} is not documented", field.name));
+                assert!(
+                    line.contains(&format!("| {required} |")),
+                    "{entity}.{}: documented as other than required = {required}",
+                    field.name
+                );
+            }
+            let documented = section.lines().filter(|l| l.starts_with("| `")).count();
+            assert_eq!(
+                documented,
+                entity.fields().len(),
+                "{entity}: fields that no longer exist"
+            );
+        }
+    }
+
+    #[test]
+    fn the_guides_example_profile_is_a_valid_profile() {
+        let start = GUIDE.find("```toml\n").expect("an example") + "```toml\n".len();
+        let text = &GUIDE[start..start + GUIDE[start..].find("```").expect("its end")];
+        let profile = crate::Profile::parse("example", text).expect("valid");
+        assert_eq!(profile.name, "erp-north");
+    }
+}
