@@ -2,8 +2,9 @@
 //! with conditional writes, the touched orders' lines written to the lake, every row counted.
 //!
 //! A chunk is read from the store, merged, and written; records someone else changed meanwhile
-//! are read and merged again. Chunks run in file order, so a file's later rows see its earlier
-//! ones. Nothing is kept between chunks but the counts and the quarantined rows, so memory stays
+//! are read and merged again. Chunks are written in file order, so a file's later rows see its
+//! earlier ones (the next chunk is read while one is written; what that one changes is read
+//! again). Nothing is kept between chunks but the counts and the quarantined rows, so memory stays
 //! bounded however large the file. A crash leaves every chunk either written or not; running the
 //! file again finishes the job (rows already written count as unchanged).
 
@@ -108,6 +109,97 @@ where
     rx
 }
 
+/// A chunk ready to merge and write.
+struct Prepared {
+    index: usize,
+    rows: Vec<SourceRow>,
+    verdicts: Vec<Option<Verdict>>,
+    updates: Vec<Option<(Update, Version)>>,
+    groups: BTreeMap<RecordKey, Vec<usize>>,
+    document_files: HashMap<DocumentId, (String, Vec<u8>)>,
+    /// The changes merged from the records as read (while the chunk before was being written).
+    changes: Vec<portal_store::Change>,
+    records: HashMap<RecordKey, (Option<Record>, u64)>,
+}
+
+/// A chunk's rows being merged into the records read for them.
+struct Merged<'a> {
+    groups: &'a BTreeMap<RecordKey, Vec<usize>>,
+    updates: &'a [Option<(Update, Version)>],
+    verdicts: &'a mut [Option<Verdict>],
+    /// Each record as it will be after the write, with the revision it was read at.
+    records: &'a mut HashMap<RecordKey, (Option<Record>, u64)>,
+}
+
+impl Merged<'_> {
+    /// Merges the rows of `keys` into `current`: the changes to write; sets the rows' verdicts.
+    fn merge(
+        &mut self,
+        keys: &[RecordKey],
+        current: &HashMap<RecordKey, portal_store::Current>,
+    ) -> Vec<portal_store::Change> {
+        let mut changes = Vec::new();
+        for key in keys {
+            let indexes = &self.groups[key];
+            let rows_of_key: Vec<(Update, Version)> = indexes
+                .iter()
+                .filter_map(|&i| self.updates[i].clone())
+                .collect();
+            let now = current.get(key).cloned().unwrap_or_default();
+            let (change, key_verdicts) = merge(key, &now, &rows_of_key);
+            for (&i, verdict) in indexes
+                .iter()
+                .filter(|&&i| self.updates[i].is_some())
+                .zip(key_verdicts)
+            {
+                self.verdicts[i] = Some(verdict);
+            }
+            let revision = now.record.as_ref().map_or(0, |r| r.revision);
+            let record = match &change {
+                Some(c) => c
+                    .record
+                    .as_ref()
+                    .map(|(r, _)| r.clone())
+                    .or_else(|| now.record.as_ref().map(|r| r.value.clone())),
+                None => now.record.as_ref().map(|r| r.value.clone()),
+            };
+            self.records.insert(key.clone(), (record, revision));
+            changes.extend(change);
+        }
+        changes
+    }
+}
+
+/// A written chunk: its rows with their verdicts, and its records as written (with revisions).
+struct Committed {
+    index: usize,
+    rows: Vec<SourceRow>,
+    verdicts: Vec<Verdict>,
+    records: HashMap<RecordKey, (Option<Record>, u64)>,
+}
+
+fn tally(committed: &Committed, counts: &mut Counts, quarantined: &mut Vec<QuarantinedRow>) {
+    for (row, verdict) in committed.rows.iter().zip(&committed.verdicts) {
+        counts.rows_read += 1;
+        match verdict {
+            Verdict::Loaded { waiting } => {
+                counts.loaded += 1;
+                counts.waiting_for_parent += u64::from(*waiting);
+            }
+            Verdict::Unchanged(_) => counts.unchanged += 1,
+            Verdict::Quarantined(reason) => {
+                counts.quarantined += 1;
+                quarantined.push(QuarantinedRow {
+                    row: row.row,
+                    line: row.line,
+                    reason: reason.clone(),
+                    record: row.raw.clone(),
+                });
+            }
+        }
+    }
+}
+
 /// The result of one chunk: each row's verdict, and the lake objects written.
 #[derive(Debug, Clone, Default)]
 pub struct ChunkResult {
@@ -117,6 +209,11 @@ pub struct ChunkResult {
 
 impl Target {
     /// Ingests a file's rows (from [`chunked`]) and reports on every row.
+    ///
+    /// Chunks are written in file order; while one chunk's transactions run, the next chunk's
+    /// records are read, and the lake objects of the one before are written. A record the
+    /// running chunk changes after the next one read it fails that one's condition and is read
+    /// and merged again, so the overlap never reorders a file's rows.
     pub async fn ingest(
         &self,
         info: &FileInfo,
@@ -128,32 +225,40 @@ impl Target {
         let clock = Instant::now();
         let mut counts = Counts::default();
         let mut quarantined = Vec::new();
-        let mut lake_objects = 0;
         let mut index = 0;
-        while let Some(rows) = chunks.recv().await {
-            let result = self.apply(info, index, &rows, files).await?;
-            lake_objects += result.lake_objects;
-            for (row, verdict) in rows.iter().zip(result.verdicts) {
-                counts.rows_read += 1;
-                match verdict {
-                    Verdict::Loaded { waiting } => {
-                        counts.loaded += 1;
-                        counts.waiting_for_parent += u64::from(waiting);
-                    }
-                    Verdict::Unchanged(_) => counts.unchanged += 1,
-                    Verdict::Quarantined(reason) => {
-                        counts.quarantined += 1;
-                        quarantined.push(QuarantinedRow {
-                            row: row.row,
-                            line: row.line,
-                            reason,
-                            record: row.raw.clone(),
-                        });
-                    }
+        let mut writing: Option<tokio::task::JoinHandle<Result<Committed, IngestError>>> = None;
+        let mut lake = tokio::task::JoinSet::new();
+        loop {
+            let next = match chunks.recv().await {
+                Some(rows) => Some(self.prepare(index, rows, files).await?),
+                None => None,
+            };
+            if let Some(running) = writing.take() {
+                let committed = running
+                    .await
+                    .map_err(|e| IngestError::Lake(format!("a write task stopped: {e}")))??;
+                tally(&committed, &mut counts, &mut quarantined);
+                progress(&counts);
+                if matches!(info.entity, Entity::Orders | Entity::OrderLines) {
+                    let (target, info) = (self.clone(), info.clone());
+                    lake.spawn(async move {
+                        target
+                            .write_lake(&info, committed.index, &committed.records)
+                            .await
+                    });
                 }
             }
-            progress(&counts);
+            let Some(prepared) = next else { break };
+            let (target, info) = (self.clone(), info.clone());
+            writing = Some(tokio::spawn(
+                async move { target.commit(&info, prepared).await },
+            ));
             index += 1;
+        }
+        let mut lake_objects = 0;
+        while let Some(done) = lake.join_next().await {
+            lake_objects +=
+                done.map_err(|e| IngestError::Lake(format!("a lake task stopped: {e}")))??;
         }
         Ok(Outcome {
             report: FileReport {
@@ -172,15 +277,36 @@ impl Target {
         })
     }
 
-    /// Applies one chunk of rows: merges them into the store and writes the touched orders'
-    /// lines to the lake. Returns every row's verdict, in order.
+    /// Applies one chunk of rows, start to end: merges them into the store and writes the
+    /// touched orders' lines to the lake. Returns every row's verdict, in order.
     pub async fn apply(
         &self,
         info: &FileInfo,
         chunk: usize,
-        rows: &[SourceRow],
+        rows: Vec<SourceRow>,
         files: &impl DocumentFiles,
     ) -> Result<ChunkResult, IngestError> {
+        let prepared = self.prepare(chunk, rows, files).await?;
+        let committed = self.commit(info, prepared).await?;
+        let lake_objects = if matches!(info.entity, Entity::Orders | Entity::OrderLines) {
+            self.write_lake(info, chunk, &committed.records).await?
+        } else {
+            0
+        };
+        Ok(ChunkResult {
+            verdicts: committed.verdicts,
+            lake_objects,
+        })
+    }
+
+    /// Groups a chunk's updates by record, reads the document files they name, and reads the
+    /// records as they are now.
+    async fn prepare(
+        &self,
+        index: usize,
+        rows: Vec<SourceRow>,
+        files: &impl DocumentFiles,
+    ) -> Result<Prepared, IngestError> {
         let mut verdicts: Vec<Option<Verdict>> = vec![None; rows.len()];
         let mut updates: Vec<Option<(Update, Version)>> = Vec::with_capacity(rows.len());
         let mut groups: BTreeMap<RecordKey, Vec<usize>> = BTreeMap::new();
@@ -215,9 +341,43 @@ impl Target {
                 }
             }
         }
+        let keys: Vec<RecordKey> = groups.keys().cloned().collect();
+        let current = self.store.read_current(&keys).await?;
+        let mut records = HashMap::new();
+        let changes = Merged {
+            groups: &groups,
+            updates: &updates,
+            verdicts: &mut verdicts,
+            records: &mut records,
+        }
+        .merge(&keys, &current);
+        Ok(Prepared {
+            index,
+            rows,
+            verdicts,
+            updates,
+            groups,
+            document_files,
+            changes,
+            records,
+        })
+    }
 
+    /// Merges a prepared chunk and writes it; records someone changed since they were read are
+    /// read, merged and written again.
+    async fn commit(&self, _info: &FileInfo, prepared: Prepared) -> Result<Committed, IngestError> {
+        let Prepared {
+            index,
+            rows,
+            mut verdicts,
+            updates,
+            groups,
+            document_files,
+            changes,
+            mut records,
+        } = prepared;
         let mut todo: Vec<RecordKey> = groups.keys().cloned().collect();
-        let mut results: HashMap<RecordKey, (Option<Record>, u64)> = HashMap::new();
+        let mut first = Some(changes);
         let mut attempt = 0;
         while !todo.is_empty() {
             attempt += 1;
@@ -225,34 +385,20 @@ impl Target {
                 return Err(IngestError::Contended(MERGE_ATTEMPTS));
             }
             let clock = Instant::now();
-            let current = self.store.read_current(&todo).await?;
-            let read = clock.elapsed();
-            let mut changes = Vec::new();
-            for key in &todo {
-                let indexes = &groups[key];
-                let rows_of_key: Vec<(Update, Version)> =
-                    indexes.iter().filter_map(|&i| updates[i].clone()).collect();
-                let now = current.get(key).cloned().unwrap_or_default();
-                let (change, key_verdicts) = merge(key, &now, &rows_of_key);
-                for (&i, verdict) in indexes
-                    .iter()
-                    .filter(|&&i| updates[i].is_some())
-                    .zip(key_verdicts)
-                {
-                    verdicts[i] = Some(verdict);
+            let changes = match first.take() {
+                Some(changes) => changes,
+                None => {
+                    let current = self.store.read_current(&todo).await?;
+                    let mut merged = Merged {
+                        groups: &groups,
+                        updates: &updates,
+                        verdicts: &mut verdicts,
+                        records: &mut records,
+                    };
+                    merged.merge(&todo, &current)
                 }
-                let revision = now.record.as_ref().map_or(0, |r| r.revision);
-                let record = match &change {
-                    Some(c) => c
-                        .record
-                        .as_ref()
-                        .map(|(r, _)| r.clone())
-                        .or_else(|| now.record.as_ref().map(|r| r.value.clone())),
-                    None => now.record.as_ref().map(|r| r.value.clone()),
-                };
-                results.insert(key.clone(), (record, revision));
-                changes.extend(change);
-            }
+            };
+            let read = clock.elapsed();
             // A document's file is stored before its item.
             for change in &changes {
                 if let Some((Record::Document(d), _)) = &change.record
@@ -263,35 +409,29 @@ impl Target {
                         .await?;
                 }
             }
-            let merged = clock.elapsed();
             let count = changes.len();
             let written = self.store.write_changes(changes).await?;
             tracing::debug!(
-                read_ms = read.as_millis() as u64,
-                merge_ms = (merged - read).as_millis() as u64,
-                write_ms = (clock.elapsed() - merged).as_millis() as u64,
+                read_and_merge_ms = read.as_millis() as u64,
+                write_ms = (clock.elapsed() - read).as_millis() as u64,
                 changes = count,
                 "ingest round"
             );
             for (key, revision) in written.revisions {
-                if let Some(slot) = results.get_mut(&key) {
+                if let Some(slot) = records.get_mut(&key) {
                     slot.1 = revision;
                 }
             }
             todo = written.conflicts;
         }
-
-        let lake_objects = if matches!(info.entity, Entity::Orders | Entity::OrderLines) {
-            self.write_lake(info, chunk, &results).await?
-        } else {
-            0
-        };
-        Ok(ChunkResult {
+        Ok(Committed {
+            index,
+            rows,
             verdicts: verdicts
                 .into_iter()
                 .map(|v| v.unwrap_or_else(|| Verdict::Quarantined("not processed".into())))
                 .collect(),
-            lake_objects,
+            records,
         })
     }
 

@@ -185,6 +185,9 @@ impl Table {
     /// Reads items by key in batches of 100, up to [`GETS_IN_FLIGHT`] at once, retrying what the
     /// service leaves unprocessed. Order is not kept.
     pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
         if keys.len() <= GET_BATCH {
             return self.batch_get_one(&keys).await;
         }

@@ -278,6 +278,11 @@ impl Store {
                 .sum();
             pending.push((change.key, actions, bytes, revision));
         }
+        // Transactions of even size, so that the last ones sent do not run nearly alone.
+        let total: usize = pending.iter().map(|(_, a, _, _)| a.len()).sum();
+        let per_transaction = total
+            .div_ceil(IN_FLIGHT * 2)
+            .clamp(TRANSACTION_ACTIONS / 4, TRANSACTION_ACTIONS);
         let mut batches = Vec::new();
         let mut queue = pending.into_iter().peekable();
         while queue.peek().is_some() {
@@ -285,7 +290,7 @@ impl Store {
             let (mut actions, mut bytes) = (0, 0);
             while let Some((_, a, b, _)) = queue.peek() {
                 if !batch.is_empty()
-                    && (actions + a.len() > TRANSACTION_ACTIONS || bytes + b > TRANSACTION_BYTES)
+                    && (actions + a.len() > per_transaction || bytes + b > TRANSACTION_BYTES)
                 {
                     break;
                 }
