@@ -323,3 +323,27 @@ async fn admin_pages_through_every_account_and_others_see_only_theirs() {
     assert_eq!(app.get(MANAGER_B, "/accounts").await.ids(), vec![ACCOUNT_B]);
     assert_eq!(app.get(A_VIEWER, "/accounts").await.ids(), vec![ACCOUNT_A]);
 }
+
+#[tokio::test]
+async fn an_account_manager_without_assigned_accounts_sees_an_empty_list() {
+    use portal_domain::model::User;
+    use portal_domain::{Role, UserId};
+    let app = spawn_app().await;
+    let newcomer = User {
+        id: UserId::parse("manager-new").expect("id"),
+        name: "New Manager".into(),
+        email: "new@example.com".into(),
+        role: Role::AccountManager,
+        account_id: None,
+        assigned_accounts: Vec::new(),
+    };
+    app.local
+        .state
+        .store
+        .put_records(&[portal_store::Record::User(newcomer)])
+        .await
+        .expect("stored");
+    let reply = app.get("manager-new", "/accounts").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(reply.ids().is_empty(), "{}", reply.text);
+}
