@@ -2,11 +2,11 @@
 //! what the job reads back.
 //!
 //! Every object holds order lines with the file contract's columns (`account_id, sku,
-//! order_date, quantity, order_id, unit_price, division`) plus `pack_size`, `line_no` and
-//! `revision`: the revision of the order item the lines were read from. An order may appear in
-//! several objects (each ingest of a file writes the current lines of the orders it touched);
+//! order_date, quantity, order_id, unit_price, division`) plus `pack_size`, `line_no`,
+//! `revision` (of the order item the lines were read from) and `cancelled`. An order may appear
+//! in several objects (each ingest of a file writes the current lines of the orders it touched);
 //! [`latest_orders`] keeps, per order, only the lines of its highest revision, so an order
-//! changed by a later file is counted once, as it is now.
+//! changed by a later file is counted once, as it is now, and a cancelled one not at all.
 
 use crate::report::{ReportError, parquet_bytes};
 use chrono::NaiveDate;
@@ -28,6 +28,9 @@ pub struct LakeLine {
     pub line_no: u32,
     /// The revision of the order the line was read from (0 for data that has none).
     pub revision: u64,
+    /// The order or the line was cancelled: kept so that it replaces the order's earlier
+    /// revisions, but no demand.
+    pub cancelled: bool,
 }
 
 /// The month partition (`YYYY-MM`) a line belongs to.
@@ -76,6 +79,10 @@ pub fn to_parquet(lines: &[LakeLine]) -> Result<Vec<u8>, ReportError> {
             "revision".into(),
             lines.iter().map(|l| l.revision).collect::<Vec<_>>(),
         ),
+        Column::new(
+            "cancelled".into(),
+            lines.iter().map(|l| l.cancelled).collect::<Vec<_>>(),
+        ),
     ])
     .map_err(|source| ReportError::Frame {
         what: "order lines",
@@ -84,9 +91,20 @@ pub fn to_parquet(lines: &[LakeLine]) -> Result<Vec<u8>, ReportError> {
     parquet_bytes(&mut frame)
 }
 
-/// Keeps, per `order_id`, only the rows of its highest `revision`. Frames without those columns
-/// (order lines from elsewhere) are returned as they are.
+/// Keeps, per `order_id`, only the rows of its highest `revision`, and of those only the ones
+/// not `cancelled`. Frames without those columns (order lines from elsewhere) are returned as
+/// they are.
 pub fn latest_orders(frame: DataFrame) -> Result<DataFrame, polars::error::PolarsError> {
+    let frame = latest_revisions(frame)?;
+    let Ok(cancelled) = frame.column("cancelled") else {
+        return Ok(frame);
+    };
+    let keep: Vec<bool> = cancelled.bool()?.iter().map(|c| c != Some(true)).collect();
+    let mask = Series::new("keep".into(), keep);
+    frame.filter(mask.bool()?)
+}
+
+fn latest_revisions(frame: DataFrame) -> Result<DataFrame, polars::error::PolarsError> {
     let (Ok(orders), Ok(revisions)) = (frame.column("order_id"), frame.column("revision")) else {
         return Ok(frame);
     };
@@ -133,6 +151,7 @@ mod tests {
             pack_size: Some(10.0),
             line_no,
             revision,
+            cancelled: false,
         }
     }
 
@@ -159,6 +178,26 @@ mod tests {
             .into_no_null_iter()
             .collect();
         assert_eq!(quantities, vec![7.0, 6.0, 1.0]);
+    }
+
+    #[test]
+    fn a_cancelled_order_replaces_its_earlier_revision_and_counts_nothing() {
+        let mut frame =
+            read(to_parquet(&[line("SO-1", 10, 5.0, 1), line("SO-2", 10, 7.0, 1)]).expect("bytes"));
+        let mut cancelled = line("SO-1", 10, 5.0, 2);
+        cancelled.cancelled = true;
+        frame
+            .vstack_mut(&read(to_parquet(&[cancelled]).expect("bytes")))
+            .expect("same schema");
+        let kept = latest_orders(frame).expect("filtered");
+        let orders: Vec<Option<&str>> = kept
+            .column("order_id")
+            .expect("column")
+            .str()
+            .expect("text")
+            .iter()
+            .collect();
+        assert_eq!(orders, vec![Some("SO-2")]);
     }
 
     #[test]

@@ -346,6 +346,15 @@ impl Entity {
         Entity::ALL.map(Entity::name).join(", ")
     }
 
+    /// Whether loading it can change what the lake holds for an order: its lines, its account
+    /// or date, or whether it is cancelled.
+    pub fn changes_order_lines(self) -> bool {
+        matches!(
+            self,
+            Entity::Orders | Entity::OrderLines | Entity::OrderStatus
+        )
+    }
+
     /// The canonical fields, in the canonical CSV's column order.
     pub fn fields(self) -> &'static [Field] {
         match self {

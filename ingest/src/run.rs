@@ -14,7 +14,7 @@ use crate::read::SourceRow;
 use crate::report::{Counts, FileReport, QuarantinedRow};
 use analytics::lake::{LakeLine, month_of, to_parquet};
 use portal_domain::DocumentId;
-use portal_domain::model::Order;
+use portal_domain::model::{LineStatus, Order, OrderStatus};
 use portal_store::lake::ingested_lines_key;
 use portal_store::{Lake, Record, RecordKey, Store, StoreError};
 use rust_decimal::prelude::ToPrimitive;
@@ -239,7 +239,7 @@ impl Target {
                     .map_err(|e| IngestError::Lake(format!("a write task stopped: {e}")))??;
                 tally(&committed, &mut counts, &mut quarantined);
                 progress(&counts);
-                if matches!(info.entity, Entity::Orders | Entity::OrderLines) {
+                if info.entity.changes_order_lines() {
                     let (target, info) = (self.clone(), info.clone());
                     lake.spawn(async move {
                         target
@@ -288,7 +288,7 @@ impl Target {
     ) -> Result<ChunkResult, IngestError> {
         let prepared = self.prepare(chunk, rows, files).await?;
         let committed = self.commit(info, prepared).await?;
-        let lake_objects = if matches!(info.entity, Entity::Orders | Entity::OrderLines) {
+        let lake_objects = if info.entity.changes_order_lines() {
             self.write_lake(info, chunk, &committed.records).await?
         } else {
             0
@@ -511,6 +511,7 @@ pub fn lake_lines(order: &Order, revision: u64) -> Vec<LakeLine> {
             pack_size: None,
             line_no: line.line_no,
             revision,
+            cancelled: o.status == OrderStatus::Cancelled || line.status == LineStatus::Cancelled,
         })
         .collect()
 }

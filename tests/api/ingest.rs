@@ -742,3 +742,61 @@ async fn exports_copied_into_the_local_ingest_folder_show_up_while_the_portal_ru
     assert_eq!(order.body["status"], "delivered", "{}", order.text);
     watcher.abort();
 }
+
+#[tokio::test]
+async fn an_order_cancelled_after_ingest_leaves_the_demand_the_analytics_job_reads() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("folder");
+    let generic = Profile::builtin("generic").expect("built in");
+    let header = "order_id,account_id,po_number,division,currency,order_date,status,net,version\n\
+                  SO-77,ACC-A,PO 77,HYD,EUR,2025-11-20,confirmed,15,2025-11-20T08:00:00Z\n\
+                  SO-78,ACC-A,PO 78,HYD,EUR,2025-11-21,confirmed,15,2025-11-21T08:00:00Z\n";
+    let lines = "order_id,line_no,sku,quantity,unit_price\nSO-77,1,HYD-PUMP-20,4,2\nSO-78,1,HYD-HOSE-10,6,2\n";
+    ingest(
+        &app,
+        dir.path(),
+        &generic,
+        Entity::Orders,
+        "h.csv",
+        header.as_bytes(),
+    )
+    .await;
+    ingest(
+        &app,
+        dir.path(),
+        &generic,
+        Entity::OrderLines,
+        "l.csv",
+        lines.as_bytes(),
+    )
+    .await;
+    let skus = |lake: &analytics::input::OrderLines| {
+        let mut skus: Vec<String> = lake
+            .lines
+            .iter()
+            .map(|l| lake.skus[l.sku as usize].clone())
+            .collect();
+        skus.sort();
+        skus
+    };
+    let before = app.local.job().read_orders().await.expect("lake");
+    assert_eq!(skus(&before), vec!["HYD-HOSE-10", "HYD-PUMP-20"]);
+    let cancel = "order_id,status,at\nSO-77,cancelled,2025-11-22T09:00:00Z\n";
+    let outcome = ingest(
+        &app,
+        dir.path(),
+        &generic,
+        Entity::OrderStatus,
+        "s.csv",
+        cancel.as_bytes(),
+    )
+    .await;
+    assert_eq!(counts(&outcome), (1, 1, 0, 0));
+    assert_eq!(outcome.report.lake_objects, 1);
+    let after = app.local.job().read_orders().await.expect("lake");
+    assert_eq!(
+        skus(&after),
+        vec!["HYD-HOSE-10"],
+        "the cancelled order is no demand"
+    );
+}

@@ -37,6 +37,7 @@ fn history() -> Vec<LakeLine> {
             pack_size: Some(h.skus[l.sku as usize].pack_size),
             line_no: 1,
             revision: 0,
+            cancelled: false,
         })
         .collect()
 }

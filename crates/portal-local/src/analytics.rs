@@ -106,6 +106,7 @@ pub fn lake_lines(records: &[Record]) -> Vec<LakeLine> {
                 pack_size: product.and_then(|p| p.pack_size.to_f64()),
                 line_no: line.line_no,
                 revision: 0,
+                cancelled: false,
             });
         }
     }

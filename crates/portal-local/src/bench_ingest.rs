@@ -147,6 +147,7 @@ fn normalise(vbak: &Path, vbap: &Path, out: &Path, profile: &Profile) -> anyhow:
             pack_size: None,
             line_no: line.line_no,
             revision: 0,
+            cancelled: false,
         });
         total += 1;
         if lines.len() == 100_000 {
