@@ -11,7 +11,7 @@
 use crate::report::{ReportError, parquet_bytes};
 use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, NamedFrom, Series};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One order line as the lake keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,11 +121,26 @@ fn latest_revisions(frame: DataFrame) -> Result<DataFrame, polars::error::Polars
     if latest.is_empty() {
         return Ok(frame);
     }
+    // Two objects may hold an order at the same revision (files that touched it without
+    // changing it): each line counts once.
+    let line_nos = match frame.column("line_no") {
+        Ok(c) => Some(c.cast(&polars::prelude::DataType::UInt32)?),
+        Err(_) => None,
+    };
+    let line_nos = line_nos.as_ref().map(|c| c.u32()).transpose()?;
+    let mut seen: HashSet<(&str, u32)> = HashSet::new();
     let keep: Vec<bool> = orders
         .iter()
         .zip(revisions.iter())
-        .map(|(order, revision)| match (order, revision) {
-            (Some(order), Some(revision)) => latest.get(order) == Some(&revision),
+        .enumerate()
+        .map(|(i, (order, revision))| match (order, revision) {
+            (Some(order), Some(revision)) => {
+                latest.get(order) == Some(&revision)
+                    && match line_nos.and_then(|l| l.get(i)) {
+                        Some(line) => seen.insert((order, line)),
+                        None => true,
+                    }
+            }
             _ => true,
         })
         .collect();
@@ -165,9 +180,11 @@ mod tests {
     fn an_order_written_twice_counts_only_in_its_latest_revision() {
         let mut frame =
             read(to_parquet(&[line("SO-1", 10, 5.0, 1), line("SO-2", 10, 7.0, 1)]).expect("bytes"));
-        // A later file changed SO-1: its line 10 now says 6 and a line 20 was added.
+        // A later file changed SO-1: its line 10 now says 6 and a line 20 was added; one more
+        // file touched SO-1 without changing it.
         let later =
             read(to_parquet(&[line("SO-1", 10, 6.0, 2), line("SO-1", 20, 1.0, 2)]).expect("bytes"));
+        frame.vstack_mut(&later).expect("same schema");
         frame.vstack_mut(&later).expect("same schema");
         let kept = latest_orders(frame).expect("filtered");
         let quantities: Vec<f64> = kept

@@ -72,17 +72,50 @@ impl FileReport {
     }
 }
 
-/// The quarantine file's bytes: `row,line,reason,record`, one rejected row per record.
-pub fn quarantine_csv(rows: &[QuarantinedRow]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(["row", "line", "reason", "record"]);
-    for r in rows {
-        let _ = writer.write_record([
-            r.row.to_string(),
-            r.line.to_string(),
-            r.reason.clone(),
-            r.record.clone(),
-        ]);
+/// How many quarantined rows an [`Outcome`](crate::Outcome) keeps in memory; all of them are
+/// in its quarantine file.
+pub const KEPT: usize = 1_000;
+
+/// A file's quarantined rows as they come: the first [`KEPT`] in memory, every one of them in a
+/// CSV file on disk (`row,line,reason,record`), so that a file of bad rows needs no memory for
+/// them.
+#[derive(Default)]
+pub struct Quarantine {
+    kept: Vec<QuarantinedRow>,
+    file: Option<(csv::Writer<std::fs::File>, tempfile::TempPath)>,
+}
+
+impl Quarantine {
+    pub fn push(&mut self, row: QuarantinedRow) -> std::io::Result<()> {
+        if self.file.is_none() {
+            let (file, path) = tempfile::NamedTempFile::new()?.into_parts();
+            let mut writer = csv::Writer::from_writer(file);
+            writer.write_record(["row", "line", "reason", "record"])?;
+            self.file = Some((writer, path));
+        }
+        if let Some((writer, _)) = &mut self.file {
+            writer.write_record([
+                row.row.to_string(),
+                row.line.to_string(),
+                row.reason.clone(),
+                row.record.clone(),
+            ])?;
+        }
+        if self.kept.len() < KEPT {
+            self.kept.push(row);
+        }
+        Ok(())
     }
-    writer.into_inner().unwrap_or_default()
+
+    /// The rows kept in memory, and the file with every row (`None` when none was quarantined).
+    pub fn finish(self) -> std::io::Result<(Vec<QuarantinedRow>, Option<tempfile::TempPath>)> {
+        let path = match self.file {
+            Some((mut writer, path)) => {
+                writer.flush()?;
+                Some(path)
+            }
+            None => None,
+        };
+        Ok((self.kept, path))
+    }
 }

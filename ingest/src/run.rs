@@ -4,14 +4,14 @@
 //! A chunk is read from the store, merged, and written; records someone else changed meanwhile
 //! are read and merged again. Chunks are written in file order, so a file's later rows see its
 //! earlier ones (the next chunk is read while one is written; what that one changes is read
-//! again). Nothing is kept between chunks but the counts and the quarantined rows, so memory stays
+//! again). Nothing is kept between chunks but the counts (quarantined rows go to a file), so memory stays
 //! bounded however large the file. A crash leaves every chunk either written or not; running the
 //! file again finishes the job (rows already written count as unchanged).
 
 use crate::entity::{Entity, Update, Version};
 use crate::merge::{Verdict, content_type, merge};
 use crate::read::SourceRow;
-use crate::report::{Counts, FileReport, QuarantinedRow};
+use crate::report::{Counts, FileReport, Quarantine, QuarantinedRow};
 use analytics::lake::{LakeLine, month_of, to_parquet};
 use portal_domain::DocumentId;
 use portal_domain::model::{LineStatus, Order, OrderStatus};
@@ -72,10 +72,13 @@ pub struct FileInfo {
 }
 
 /// A file's report and its quarantined rows.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Outcome {
     pub report: FileReport,
+    /// The first [`crate::report::KEPT`] quarantined rows.
     pub quarantined: Vec<QuarantinedRow>,
+    /// Every quarantined row, as the quarantine CSV (removed when dropped).
+    pub quarantine_csv: Option<tempfile::TempPath>,
 }
 
 /// The stores ingest writes to.
@@ -178,7 +181,11 @@ struct Committed {
     records: HashMap<RecordKey, (Option<Record>, u64)>,
 }
 
-fn tally(committed: &Committed, counts: &mut Counts, quarantined: &mut Vec<QuarantinedRow>) {
+fn tally(
+    committed: &Committed,
+    counts: &mut Counts,
+    quarantined: &mut Quarantine,
+) -> Result<(), IngestError> {
     for (row, verdict) in committed.rows.iter().zip(&committed.verdicts) {
         counts.rows_read += 1;
         match verdict {
@@ -189,15 +196,18 @@ fn tally(committed: &Committed, counts: &mut Counts, quarantined: &mut Vec<Quara
             Verdict::Unchanged(_) => counts.unchanged += 1,
             Verdict::Quarantined(reason) => {
                 counts.quarantined += 1;
-                quarantined.push(QuarantinedRow {
-                    row: row.row,
-                    line: row.line,
-                    reason: reason.clone(),
-                    record: row.raw.clone(),
-                });
+                quarantined
+                    .push(QuarantinedRow {
+                        row: row.row,
+                        line: row.line,
+                        reason: reason.clone(),
+                        record: row.raw.clone(),
+                    })
+                    .map_err(|e| IngestError::Unreadable(format!("the quarantine file: {e}")))?;
             }
         }
     }
+    Ok(())
 }
 
 /// The result of one chunk: each row's verdict, and the lake objects written.
@@ -224,7 +234,7 @@ impl Target {
         let started_at = chrono::Utc::now();
         let clock = Instant::now();
         let mut counts = Counts::default();
-        let mut quarantined = Vec::new();
+        let mut quarantined = Quarantine::default();
         let mut index = 0;
         let mut writing: Option<tokio::task::JoinHandle<Result<Committed, IngestError>>> = None;
         let mut lake = tokio::task::JoinSet::new();
@@ -237,7 +247,7 @@ impl Target {
                 let committed = running
                     .await
                     .map_err(|e| IngestError::Lake(format!("a write task stopped: {e}")))??;
-                tally(&committed, &mut counts, &mut quarantined);
+                tally(&committed, &mut counts, &mut quarantined)?;
                 progress(&counts);
                 if info.entity.changes_order_lines() {
                     let (target, info) = (self.clone(), info.clone());
@@ -255,6 +265,9 @@ impl Target {
             ));
             index += 1;
         }
+        let (quarantined, quarantine_csv) = quarantined
+            .finish()
+            .map_err(|e| IngestError::Unreadable(format!("the quarantine file: {e}")))?;
         let mut lake_objects = 0;
         while let Some(done) = lake.join_next().await {
             lake_objects +=
@@ -274,6 +287,7 @@ impl Target {
                 seconds: clock.elapsed().as_secs_f64(),
             },
             quarantined,
+            quarantine_csv,
         })
     }
 
@@ -471,14 +485,10 @@ pub async fn store_report(
     outcome: &mut Outcome,
 ) -> Result<(), IngestError> {
     use crate::layout::{quarantine_key, report_key};
-    if !outcome.quarantined.is_empty() {
+    if let Some(path) = &outcome.quarantine_csv {
         let key = quarantine_key(&info.source, info.entity, &info.name);
         inbox
-            .put(
-                &key,
-                "text/csv; charset=utf-8",
-                crate::report::quarantine_csv(&outcome.quarantined),
-            )
+            .put_file(&key, "text/csv; charset=utf-8", path)
             .await?;
         outcome.report.quarantine_file = Some(key);
     }

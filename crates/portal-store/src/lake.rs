@@ -92,6 +92,33 @@ impl Bucket {
         Ok(())
     }
 
+    /// Puts a file's contents, streamed from disk.
+    pub async fn put_file(
+        &self,
+        key: &str,
+        content_type: &str,
+        path: &std::path::Path,
+    ) -> Result<(), StoreError> {
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| StoreError::Service {
+                service: "S3",
+                operation: "PutObject",
+                code: None,
+                message: format!("reading {}: {e}", path.display()),
+            })?;
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(crate::error::s3("PutObject"))?;
+        Ok(())
+    }
+
     /// The object's bytes; a missing object is an error.
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
         self.get_if_exists(key)
