@@ -13,8 +13,8 @@ use crate::merge::{Verdict, content_type, merge};
 use crate::read::SourceRow;
 use crate::report::{Counts, FileReport, Quarantine, QuarantinedRow};
 use analytics::lake::{LakeLine, month_of, to_parquet};
-use portal_domain::DocumentId;
 use portal_domain::model::{LineStatus, Order, OrderStatus};
+use portal_domain::{DocumentId, Sku};
 use portal_store::lake::ingested_lines_key;
 use portal_store::{Lake, Record, RecordKey, Store, StoreError};
 use rust_decimal::prelude::ToPrimitive;
@@ -237,6 +237,7 @@ impl Target {
         let mut quarantined = Quarantine::default();
         let mut index = 0;
         let mut writing: Option<tokio::task::JoinHandle<Result<Committed, IngestError>>> = None;
+        let packs = PackSizes::default();
         let mut lake = tokio::task::JoinSet::new();
         loop {
             let next = match chunks.recv().await {
@@ -250,10 +251,10 @@ impl Target {
                 tally(&committed, &mut counts, &mut quarantined)?;
                 progress(&counts);
                 if info.entity.changes_order_lines() {
-                    let (target, info) = (self.clone(), info.clone());
+                    let (target, info, packs) = (self.clone(), info.clone(), packs.clone());
                     lake.spawn(async move {
                         target
-                            .write_lake(&info, committed.index, &committed.records)
+                            .write_lake(&info, committed.index, &committed.records, &packs)
                             .await
                     });
                 }
@@ -303,7 +304,8 @@ impl Target {
         let prepared = self.prepare(chunk, rows, files).await?;
         let committed = self.commit(info, prepared).await?;
         let lake_objects = if info.entity.changes_order_lines() {
-            self.write_lake(info, chunk, &committed.records).await?
+            self.write_lake(info, chunk, &committed.records, &PackSizes::default())
+                .await?
         } else {
             0
         };
@@ -449,19 +451,48 @@ impl Target {
         })
     }
 
-    /// Writes the current lines of the orders a chunk touched, one object per month.
+    /// Writes the current lines of the orders a chunk touched, one object per month, with the
+    /// pack sizes of their products (looked up once per file, in `known`).
     async fn write_lake(
         &self,
         info: &FileInfo,
         chunk: usize,
         results: &HashMap<RecordKey, (Option<Record>, u64)>,
+        known: &PackSizes,
     ) -> Result<usize, IngestError> {
-        let mut by_month: BTreeMap<String, Vec<LakeLine>> = BTreeMap::new();
-        for (record, revision) in results.values() {
-            if let Some(Record::Order(order)) = record {
-                for line in lake_lines(order, *revision) {
-                    by_month.entry(month_of(&line)).or_default().push(line);
+        let orders: Vec<(&Order, u64)> = results
+            .values()
+            .filter_map(|(record, revision)| match record {
+                Some(Record::Order(order)) => Some((order, *revision)),
+                _ => None,
+            })
+            .collect();
+        let packs = {
+            let mut known = known.lock().await;
+            let mut missing: Vec<Sku> = orders
+                .iter()
+                .flat_map(|(o, _)| o.lines.iter().map(|l| &l.sku))
+                .filter(|sku| !known.contains_key(*sku))
+                .cloned()
+                .collect();
+            missing.sort();
+            missing.dedup();
+            if !missing.is_empty() {
+                let found = self.store.pack_sizes(&missing).await?;
+                for sku in missing {
+                    let pack = found.get(&sku).and_then(|p| p.to_f64());
+                    known.insert(sku, pack);
                 }
+            }
+            known.clone()
+        };
+        let mut by_month: BTreeMap<String, Vec<LakeLine>> = BTreeMap::new();
+        for (order, revision) in orders {
+            for mut line in lake_lines(order, revision) {
+                line.pack_size = Sku::parse(&line.sku)
+                    .ok()
+                    .and_then(|sku| packs.get(&sku).copied().flatten());
+                by_month.entry(month_of(&line)).or_default().push(line);
             }
         }
         let objects = by_month.len();
@@ -476,6 +507,9 @@ impl Target {
         Ok(objects)
     }
 }
+
+/// Pack sizes by SKU, as far as looked up (`None`: no such product).
+type PackSizes = std::sync::Arc<tokio::sync::Mutex<HashMap<Sku, Option<f64>>>>;
 
 /// Writes a file's report, and its quarantine file when rows were rejected, to the ingest
 /// bucket (see [`crate::layout`]); the report names the quarantine file.

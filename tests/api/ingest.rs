@@ -187,6 +187,11 @@ async fn sap_exports_show_up_through_the_api_as_orders_shipments_invoices_and_do
         .map(|l| l.quantity)
         .collect();
     assert_eq!(hoses, vec![10.0]);
+    assert_eq!(
+        lake.pack_sizes[hose as usize],
+        Some(10.0),
+        "the product's pack size comes along"
+    );
 }
 
 /// One messy export: a byte-order mark, Nordic characters, semicolons, decimal commas, a quoted

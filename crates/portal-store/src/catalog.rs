@@ -80,6 +80,20 @@ pub(crate) fn product_items(product: &Product) -> Result<Vec<Item>, StoreError> 
 const SUMMARY: &[&str] = &["sku", "name", "division", "unit", "pack_size"];
 
 impl Store {
+    /// The pack sizes of the products of `skus` that exist (for ingest's lake lines; not a
+    /// request path, so not scoped by a principal). `BatchGetItem`, 100 keys a call.
+    pub async fn pack_sizes(
+        &self,
+        skus: &[Sku],
+    ) -> Result<std::collections::HashMap<Sku, rust_decimal::Decimal>, StoreError> {
+        let keys = skus
+            .iter()
+            .map(|sku| (keys::product(sku), META.to_owned()))
+            .collect();
+        let products: Vec<Product> = self.table.batch_get_as(keys).await?;
+        Ok(products.into_iter().map(|p| (p.sku, p.pack_size)).collect())
+    }
+
     /// A product, when its division is visible to `principal`.
     pub async fn product(
         &self,
