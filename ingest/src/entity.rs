@@ -639,7 +639,12 @@ impl Row<'_> {
     fn totals(&self) -> Result<Totals, RowError> {
         let net = self.decimal("net")?;
         let tax = self.opt_decimal("tax")?.unwrap_or_default();
-        let gross = self.opt_decimal("gross")?.unwrap_or(net + tax);
+        let gross = match self.opt_decimal("gross")? {
+            Some(g) => g,
+            None => net
+                .checked_add(tax)
+                .ok_or_else(|| RowError("gross: net + tax is too large a number".into()))?,
+        };
         Ok(Totals { net, tax, gross })
     }
 }
@@ -734,9 +739,18 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
                     quantity,
                     unit: r.opt_text("unit").unwrap_or_else(|| "pcs".into()),
                     unit_price,
-                    line_total: r
-                        .opt_decimal("line_total")?
-                        .unwrap_or((quantity * unit_price).round_dp(2)),
+                    line_total: match r.opt_decimal("line_total")? {
+                        Some(t) => t,
+                        None => quantity
+                            .checked_mul(unit_price)
+                            .map(|t| t.round_dp(2))
+                            .ok_or_else(|| {
+                                RowError(
+                                    "line_total: quantity × unit_price is too large a number"
+                                        .into(),
+                                )
+                            })?,
+                    },
                     status: r
                         .opt_word::<LineStatus>("status")?
                         .unwrap_or(LineStatus::Open),

@@ -4,7 +4,8 @@
 //! record (its slot: the record itself, one order line, one status change, one tracking event,
 //! an invoice's payment) and carries the source's version of it:
 //! - a row older than the stored version of its slot changes nothing ("the stored data is newer");
-//! - a row whose content is already stored changes nothing, not even the stored version;
+//! - a row whose content is already stored changes nothing (a newer version of it is still
+//!   remembered, so that an older row arriving later cannot overwrite it);
 //! - a row with the same version as stored but different content is quarantined: the source
 //!   said two things at once;
 //! - otherwise it is loaded, and its version is stored with it.
@@ -123,6 +124,14 @@ pub fn merge(
             continue;
         }
         if !changed {
+            // Nothing new, but the source has now said it at a later version: remember that,
+            // or an older row arriving late could still overwrite it.
+            if candidate.record.is_none() && is_child(update) {
+                candidate.orphan_versions.insert(slot, v);
+            } else {
+                candidate.versions.insert(slot, v);
+            }
+            state = candidate;
             verdicts.push(Verdict::Unchanged("already loaded".into()));
             continue;
         }
@@ -179,7 +188,8 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
             }
             let folded = std::mem::take(&mut state.orphan_versions);
             state.versions.extend(folded);
-            if !history.iter().any(|c| c.status == h.status) {
+            // The header's status is a change at its version, unless it is already the latest.
+            if history.last().map(|c| c.status) != Some(h.status) {
                 upsert_status(
                     &mut history,
                     portal_domain::model::StatusChange {
@@ -266,7 +276,20 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
                 Some(Record::Invoice(old)) => (old.payment, old.paid_on),
                 _ => (PaymentState::Unpaid, None),
             };
-            let (payment, paid_on) = i.payment.unwrap_or(stored_payment);
+            // The row's payment state counts only if it is not older than the stored payment's.
+            let v = version_text(version);
+            let (payment, paid_on) = match i.payment {
+                Some(p)
+                    if state
+                        .versions
+                        .get("payment")
+                        .is_none_or(|stored| *stored <= v) =>
+                {
+                    state.versions.insert("payment".into(), v);
+                    p
+                }
+                _ => stored_payment,
+            };
             state.record = Some(Record::Invoice(Invoice {
                 id: i.id.clone(),
                 account_id: i.account_id.clone(),
@@ -523,11 +546,21 @@ mod tests {
         assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
 
         let (change, verdicts) = merge(&key(), &now, &[line("10", "5", "2025-11-25T10:00:00Z")]);
+        assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
+        let remembered = stored(&change.expect("the newer version is remembered"));
+        assert_eq!(order(&remembered), order(&now), "the data is as it was");
+        let (change, verdicts) = merge(
+            &key(),
+            &remembered,
+            &[line("10", "8", "2025-11-24T12:00:00Z")],
+        );
         assert!(
             change.is_none(),
-            "a newer row with the same content writes nothing either"
+            "older than the remembered version: nothing changes"
         );
-        assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
+        assert!(
+            matches!(&verdicts[0], Verdict::Unchanged(r) if r.starts_with("the stored data is newer"))
+        );
 
         let (change, verdicts) = merge(&key(), &now, &[line("10", "9", "2025-11-25T10:00:00Z")]);
         assert_eq!(verdicts, vec![Verdict::Loaded { waiting: false }]);
@@ -694,10 +727,66 @@ mod tests {
         );
         let now = stored(&change.expect("change"));
         let (change, verdicts) = merge(&invoice_key, &now, &[invoice("2025-12-02T09:00:00Z")]);
+        assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
+        let after = stored(&change.expect("the newer version is remembered"));
         assert!(
-            change.is_none(),
+            matches!(&after.record.expect("invoice").value, Record::Invoice(i) if i.payment == PaymentState::Paid),
             "the invoice row says nothing of payment: it stays paid"
         );
-        assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
+    }
+
+    #[test]
+    fn an_amended_invoice_older_than_its_payment_does_not_unpay_it() {
+        let invoice_row = |payment: &str, version: &str| {
+            row(
+                Entity::Invoices,
+                &[
+                    ("invoice_id", "INV-2"),
+                    ("account_id", "ACC-A"),
+                    ("issue_date", "2025-11-27"),
+                    ("due_date", "2025-12-27"),
+                    ("currency", "EUR"),
+                    ("net", "10"),
+                    ("payment", payment),
+                ],
+                version,
+            )
+        };
+        let paid = row(
+            Entity::InvoicePayments,
+            &[("invoice_id", "INV-2")],
+            "2025-12-05T00:00:00Z",
+        );
+        let key = paid.0.key();
+        let (change, _) = merge(
+            &key,
+            &Current::default(),
+            &[invoice_row("unpaid", "2025-11-27T00:00:00Z"), paid],
+        );
+        let now = stored(&change.expect("change"));
+        // Amended on 12-03 (before the payment of 12-05), still saying unpaid.
+        let (change, _) = merge(&key, &now, &[invoice_row("unpaid", "2025-12-03T00:00:00Z")]);
+        let after = stored(&change.expect("the amendment is loaded"));
+        assert!(
+            matches!(&after.record.expect("invoice").value, Record::Invoice(i) if i.payment == PaymentState::Paid)
+        );
+    }
+
+    #[test]
+    fn a_header_returning_to_an_earlier_status_is_a_new_change() {
+        let (change, _) = merge(
+            &key(),
+            &Current::default(),
+            &[header("confirmed", "2025-11-24T10:00:00Z")],
+        );
+        let now = stored(&change.expect("change"));
+        let (change, _) = merge(&key(), &now, &[header("cancelled", "2025-11-25T10:00:00Z")]);
+        let now = stored(&change.expect("change"));
+        let (change, verdicts) =
+            merge(&key(), &now, &[header("confirmed", "2025-11-26T10:00:00Z")]);
+        assert_eq!(verdicts, vec![Verdict::Loaded { waiting: false }]);
+        let o = order(&stored(&change.expect("change")));
+        assert_eq!(o.summary.status, OrderStatus::Confirmed, "reinstated");
+        assert_eq!(o.status_history.len(), 3);
     }
 }

@@ -40,6 +40,9 @@ pub struct SourceRow {
     /// The row as the source wrote it (re-joined with its delimiter), for the quarantine file.
     pub raw: String,
     pub parsed: Result<(Update, Version), RowError>,
+    /// The input itself failed here (the connection dropped, the disk failed): the rest of the
+    /// file cannot be read, and ingesting it must fail rather than stop early.
+    pub broken: bool,
 }
 
 /// How one canonical field is read from a row.
@@ -370,6 +373,7 @@ impl<R: Read> Iterator for CsvRows<R> {
             line,
             raw: self.raw_text(),
             parsed,
+            broken: self.broken,
         })
     }
 }
@@ -421,6 +425,7 @@ pub struct JsonRows<R: Read> {
     mapper: Mapper,
     row: u64,
     line: u64,
+    broken: bool,
 }
 
 pub fn json_rows<R: Read>(input: R, entity: Entity, fallback: Version) -> JsonRows<R> {
@@ -439,6 +444,7 @@ pub fn json_rows<R: Read>(input: R, entity: Entity, fallback: Version) -> JsonRo
         },
         row: 0,
         line: 0,
+        broken: false,
     }
 }
 
@@ -447,17 +453,22 @@ impl<R: Read> Iterator for JsonRows<R> {
 
     fn next(&mut self) -> Option<SourceRow> {
         loop {
+            if self.broken {
+                return None;
+            }
             let text = self.lines.next()?;
             self.line += 1;
             let text = match text {
                 Ok(t) => t,
                 Err(e) => {
                     self.row += 1;
+                    self.broken = true;
                     return Some(SourceRow {
                         row: self.row,
                         line: self.line,
                         raw: String::new(),
                         parsed: Err(RowError(format!("cannot be read: {e}"))),
+                        broken: true,
                     });
                 }
             };
@@ -474,6 +485,7 @@ impl<R: Read> Iterator for JsonRows<R> {
                 line: self.line,
                 raw: text,
                 parsed,
+                broken: false,
             });
         }
     }
@@ -626,6 +638,44 @@ mod tests {
         );
         assert_eq!(rows[7].raw, "0000500001;70;A-7;cut");
         assert_eq!(rows.len(), 8);
+    }
+
+    #[test]
+    fn a_line_total_too_large_to_compute_quarantines_its_row_not_the_file() {
+        let generic = Profile::builtin("generic").expect("built in");
+        let text = "order_id,line_no,sku,quantity,unit_price\nSO-1,1,A,100000000000000000,1000000000000\nSO-1,2,A,1,1\n";
+        let rows = read(&generic, Entity::OrderLines, text.as_bytes());
+        let e = rows[0].parsed.as_ref().expect_err("overflow");
+        assert_eq!(
+            e.0,
+            "line_total: quantity × unit_price is too large a number"
+        );
+        assert!(rows[1].parsed.is_ok());
+    }
+
+    #[test]
+    fn a_failing_input_marks_its_row_broken_and_ends_the_rows() {
+        struct Failing(std::io::Cursor<Vec<u8>>);
+        impl std::io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(std::io::Error::other("connection reset")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let generic = Profile::builtin("generic").expect("built in");
+        let text = b"order_id,line_no,sku,quantity,unit_price\nSO-1,1,A,1,1\nSO-1,2,A,1".to_vec();
+        let rows: Vec<SourceRow> = csv_rows(
+            Failing(std::io::Cursor::new(text)),
+            &generic,
+            Entity::OrderLines,
+            fallback(),
+        )
+        .expect("readable")
+        .collect();
+        assert!(!rows[0].broken);
+        assert!(rows.last().is_some_and(|r| r.broken), "{rows:?}");
     }
 
     #[test]

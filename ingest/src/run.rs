@@ -18,7 +18,7 @@ use portal_domain::{DocumentId, Sku};
 use portal_store::lake::ingested_lines_key;
 use portal_store::{Lake, Record, RecordKey, Store, StoreError};
 use rust_decimal::prelude::ToPrimitive;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -37,6 +37,9 @@ pub enum IngestError {
     Store(#[from] StoreError),
     #[error("writing the lake: {0}")]
     Lake(String),
+    /// Reading the file failed part way (not its contents: the input): try again.
+    #[error("reading the file failed: {0}")]
+    Read(String),
     #[error("records kept changing under concurrent writers after {0} attempts")]
     Contended(usize),
 }
@@ -97,7 +100,13 @@ where
     tokio::task::spawn_blocking(move || {
         let mut chunk = Vec::with_capacity(CHUNK_ROWS);
         for row in rows {
+            let broken = row.broken;
             chunk.push(row);
+            if broken {
+                // The rest cannot be read: what came so far, then no end mark.
+                let _ = tx.blocking_send(chunk);
+                return;
+            }
             if chunk.len() == CHUNK_ROWS {
                 let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
                 if tx.blocking_send(full).is_err() {
@@ -105,12 +114,18 @@ where
                 }
             }
         }
-        if !chunk.is_empty() {
-            let _ = tx.blocking_send(chunk);
+        if !chunk.is_empty() && tx.blocking_send(chunk).is_err() {
+            return;
         }
+        // The end mark: an empty chunk. A reader that stops without it (it panicked) fails
+        // the ingest instead of passing for the end of the file.
+        let _ = tx.blocking_send(Vec::new());
     });
     rx
 }
+
+/// The files a chunk's documents rows name, by document and file name: content type and bytes.
+type DocumentFileBytes = HashMap<(DocumentId, String), (String, Vec<u8>)>;
 
 /// A chunk ready to merge and write.
 struct Prepared {
@@ -119,7 +134,7 @@ struct Prepared {
     verdicts: Vec<Option<Verdict>>,
     updates: Vec<Option<(Update, Version)>>,
     groups: BTreeMap<RecordKey, Vec<usize>>,
-    document_files: HashMap<DocumentId, (String, Vec<u8>)>,
+    document_files: DocumentFileBytes,
     /// The changes merged from the records as read (while the chunk before was being written).
     changes: Vec<portal_store::Change>,
     records: HashMap<RecordKey, (Option<Record>, u64)>,
@@ -179,6 +194,8 @@ struct Committed {
     rows: Vec<SourceRow>,
     verdicts: Vec<Verdict>,
     records: HashMap<RecordKey, (Option<Record>, u64)>,
+    /// The records this chunk wrote.
+    written: HashSet<RecordKey>,
 }
 
 fn tally(
@@ -241,13 +258,29 @@ impl Target {
         let mut lake = tokio::task::JoinSet::new();
         loop {
             let next = match chunks.recv().await {
-                Some(rows) => Some(self.prepare(index, rows, files).await?),
-                None => None,
+                Some(rows) if rows.is_empty() => None,
+                Some(rows) => {
+                    if let Some(broken) = rows.iter().find(|r| r.broken) {
+                        let reason = match &broken.parsed {
+                            Err(e) => e.0.clone(),
+                            Ok(_) => "the input failed".to_owned(),
+                        };
+                        return Err(IngestError::Read(format!("row {}: {reason}", broken.row)));
+                    }
+                    Some(self.prepare(index, rows, files).await?)
+                }
+                None => {
+                    return Err(IngestError::Read(
+                        "the reader stopped before the end of the file".into(),
+                    ));
+                }
             };
+            let mut recent = HashSet::new();
             if let Some(running) = writing.take() {
-                let committed = running
+                let mut committed = running
                     .await
                     .map_err(|e| IngestError::Lake(format!("a write task stopped: {e}")))??;
+                recent = std::mem::take(&mut committed.written);
                 tally(&committed, &mut counts, &mut quarantined)?;
                 progress(&counts);
                 if info.entity.changes_order_lines() {
@@ -261,9 +294,9 @@ impl Target {
             }
             let Some(prepared) = next else { break };
             let (target, info) = (self.clone(), info.clone());
-            writing = Some(tokio::spawn(
-                async move { target.commit(&info, prepared).await },
-            ));
+            writing = Some(tokio::spawn(async move {
+                target.commit(&info, prepared, &recent).await
+            }));
             index += 1;
         }
         let (quarantined, quarantine_csv) = quarantined
@@ -302,7 +335,7 @@ impl Target {
         files: &impl DocumentFiles,
     ) -> Result<ChunkResult, IngestError> {
         let prepared = self.prepare(chunk, rows, files).await?;
-        let committed = self.commit(info, prepared).await?;
+        let committed = self.commit(info, prepared, &HashSet::new()).await?;
         let lake_objects = if info.entity.changes_order_lines() {
             self.write_lake(info, chunk, &committed.records, &PackSizes::default())
                 .await?
@@ -326,7 +359,7 @@ impl Target {
         let mut verdicts: Vec<Option<Verdict>> = vec![None; rows.len()];
         let mut updates: Vec<Option<(Update, Version)>> = Vec::with_capacity(rows.len());
         let mut groups: BTreeMap<RecordKey, Vec<usize>> = BTreeMap::new();
-        let mut document_files: HashMap<DocumentId, (String, Vec<u8>)> = HashMap::new();
+        let mut document_files: DocumentFileBytes = HashMap::new();
         for (i, row) in rows.iter().enumerate() {
             match &row.parsed {
                 Err(e) => {
@@ -347,8 +380,10 @@ impl Target {
                             }
                             Some(bytes) => {
                                 d.size_bytes = bytes.len() as u64;
-                                document_files
-                                    .insert(d.id.clone(), (content_type(&d.file).into(), bytes));
+                                document_files.insert(
+                                    (d.id.clone(), d.file.clone()),
+                                    (content_type(&d.file).into(), bytes),
+                                );
                             }
                         }
                     }
@@ -381,7 +416,16 @@ impl Target {
 
     /// Merges a prepared chunk and writes it; records someone changed since they were read are
     /// read, merged and written again.
-    async fn commit(&self, _info: &FileInfo, prepared: Prepared) -> Result<Committed, IngestError> {
+    ///
+    /// `recent` are the records the chunk before wrote after this one was read: their merge is
+    /// redone from a fresh read, so that a row found "already loaded" against the old state is
+    /// judged against the new one.
+    async fn commit(
+        &self,
+        _info: &FileInfo,
+        prepared: Prepared,
+        recent: &HashSet<RecordKey>,
+    ) -> Result<Committed, IngestError> {
         let Prepared {
             index,
             rows,
@@ -393,7 +437,29 @@ impl Target {
             mut records,
         } = prepared;
         let mut todo: Vec<RecordKey> = groups.keys().cloned().collect();
+        let stale: Vec<RecordKey> = todo
+            .iter()
+            .filter(|k| recent.contains(*k))
+            .cloned()
+            .collect();
+        let mut changes: Vec<portal_store::Change> = changes
+            .into_iter()
+            .filter(|c| !recent.contains(&c.key))
+            .collect();
+        if !stale.is_empty() {
+            let current = self.store.read_current(&stale).await?;
+            changes.extend(
+                Merged {
+                    groups: &groups,
+                    updates: &updates,
+                    verdicts: &mut verdicts,
+                    records: &mut records,
+                }
+                .merge(&stale, &current),
+            );
+        }
         let mut first = Some(changes);
+        let mut written_keys = HashSet::new();
         let mut attempt = 0;
         while !todo.is_empty() {
             attempt += 1;
@@ -418,7 +484,8 @@ impl Target {
             // A document's file is stored before its item.
             for change in &changes {
                 if let Some((Record::Document(d), _)) = &change.record
-                    && let Some((content_type, bytes)) = document_files.get(&d.id)
+                    && let Some((content_type, bytes)) =
+                        document_files.get(&(d.id.clone(), d.file_name.clone()))
                 {
                     self.store
                         .put_document_file(&d.id, content_type, bytes.clone())
@@ -437,6 +504,7 @@ impl Target {
                 if let Some(slot) = records.get_mut(&key) {
                     slot.1 = revision;
                 }
+                written_keys.insert(key);
             }
             todo = written.conflicts;
         }
@@ -448,6 +516,7 @@ impl Target {
                 .map(|v| v.unwrap_or_else(|| Verdict::Quarantined("not processed".into())))
                 .collect(),
             records,
+            written: written_keys,
         })
     }
 

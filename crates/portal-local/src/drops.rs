@@ -34,7 +34,11 @@ pub async fn watch(function: Ingestor, say: impl Fn(String) + Send + 'static) {
                             say(format!("{key}: set aside to failed/: {reason}"))
                         }
                         Ok(_) => {}
-                        Err(e) => say(format!("{key}: not ingested, trying again: {e}")),
+                        Err(e) => {
+                            // Not marked as seen: the next look tries it again.
+                            say(format!("{key}: not ingested, trying again: {e}"));
+                            continue;
+                        }
                     }
                     seen.insert(key, tag);
                 }

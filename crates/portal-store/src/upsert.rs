@@ -481,6 +481,21 @@ impl Store {
             _ => {
                 if let Some(r) = read_orphans {
                     actions.push(delete(table, (pk.clone(), ORPHANS.to_owned()), Some(r)));
+                } else if change.record.is_some()
+                    && change.read.record.is_none()
+                    && change.key.has_orphans()
+                {
+                    // A new parent read no orphans: none may have arrived since, or it would
+                    // not take them in and they would wait forever. (Once the parent exists, no
+                    // orphans are written: see the check below.)
+                    let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+                        .table_name(table)
+                        .key(PK, s(&pk))
+                        .key(SK, s(ORPHANS))
+                        .condition_expression("attribute_not_exists(PK)")
+                        .build()
+                        .map_err(builder_error)?;
+                    actions.push(TransactWriteItem::builder().condition_check(check).build());
                 }
             }
         }
