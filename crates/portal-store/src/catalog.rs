@@ -20,15 +20,23 @@ pub struct ProductQuery {
 
 /// The words of a product name as the search index keeps them.
 pub(crate) fn words(name: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     let mut words: Vec<String> = name
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 2)
         .map(str::to_lowercase)
+        .filter(|w| seen.insert(w.clone()))
+        .take(MAX_WORDS)
         .collect();
     words.sort();
-    words.dedup();
     words
 }
+
+/// The most words of a product's name that get an index item: a product and its words are
+/// written in one transaction (of at most 100 actions, renames deleting the old words too), and
+/// names that long are descriptions; their later words are still found by the `contains`
+/// filter once a search starts with an indexed one.
+pub(crate) const MAX_WORDS: usize = 40;
 
 #[derive(Serialize)]
 struct Searchable<'a, T> {
@@ -215,5 +223,14 @@ mod tests {
             words("Ball Valve DN-50 ball, X"),
             vec!["50", "ball", "dn", "valve"]
         );
+    }
+
+    #[test]
+    fn a_very_long_name_indexes_its_first_forty_words() {
+        let name: Vec<String> = (0..60).map(|i| format!("w{i:02}")).collect();
+        let indexed = words(&name.join(" "));
+        assert_eq!(indexed.len(), MAX_WORDS);
+        assert!(indexed.contains(&"w00".to_owned()) && indexed.contains(&"w39".to_owned()));
+        assert!(!indexed.contains(&"w40".to_owned()));
     }
 }
