@@ -91,14 +91,22 @@ pub struct Target {
     pub lake: Lake,
 }
 
-/// Reads `rows` on a blocking thread and hands them over in chunks.
-pub fn chunked<I>(rows: I) -> mpsc::Receiver<Vec<SourceRow>>
+/// Rows per chunk of a documents export: each row brings its file into memory.
+pub const DOCUMENT_CHUNK_ROWS: usize = 50;
+
+/// Reads `rows` of `entity` on a blocking thread and hands them over in chunks.
+pub fn chunked<I>(entity: Entity, rows: I) -> mpsc::Receiver<Vec<SourceRow>>
 where
     I: Iterator<Item = SourceRow> + Send + 'static,
 {
+    let size = if entity == Entity::Documents {
+        DOCUMENT_CHUNK_ROWS
+    } else {
+        CHUNK_ROWS
+    };
     let (tx, rx) = mpsc::channel(2);
     tokio::task::spawn_blocking(move || {
-        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+        let mut chunk = Vec::with_capacity(size);
         for row in rows {
             let broken = row.broken;
             chunk.push(row);
@@ -107,8 +115,8 @@ where
                 let _ = tx.blocking_send(chunk);
                 return;
             }
-            if chunk.len() == CHUNK_ROWS {
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+            if chunk.len() == size {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(size));
                 if tx.blocking_send(full).is_err() {
                     return;
                 }

@@ -186,7 +186,7 @@ pub async fn ingest_file(
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let outcome = app
         .ingest_target()
-        .ingest(&info, chunked(rows), &Beside(directory), &progress)
+        .ingest(&info, chunked(entity, rows), &Beside(directory), &progress)
         .await?;
     bar.finish_and_clear();
     write_report(&app.ingest_bucket(), &info, outcome, &app.data_dir).await

@@ -183,7 +183,7 @@ impl Ingestor {
         };
         let mut outcome = self
             .target
-            .ingest(&info, chunked(rows), &beside, &|_| {})
+            .ingest(&info, chunked(entity, rows), &beside, &|_| {})
             .await?;
         store_report(&self.inbox, &info, &mut outcome).await?;
         tracing::info!(
