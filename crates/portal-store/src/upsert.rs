@@ -219,46 +219,55 @@ impl Store {
         &self,
         keys: &[RecordKey],
     ) -> Result<HashMap<RecordKey, Current>, StoreError> {
-        let mut wanted = Vec::new();
         let mut by_pk: HashMap<String, &RecordKey> = HashMap::new();
         for key in keys {
-            let pk = key.pk();
-            if by_pk.insert(pk.clone(), key).is_some() {
-                continue;
-            }
-            wanted.push((pk.clone(), META.to_owned()));
-            if key.has_orphans() {
-                wanted.push((pk, ORPHANS.to_owned()));
-            }
+            by_pk.entry(key.pk()).or_insert(key);
         }
         let mut current: HashMap<RecordKey, Current> = keys
             .iter()
             .map(|k| (k.clone(), Current::default()))
             .collect();
-        for item in self.table.batch_get(wanted).await? {
-            let pk = item.get(PK).and_then(|v| v.as_s().ok()).cloned();
-            let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned();
-            let (Some(pk), Some(sk)) = (pk, sk) else {
+        // The records first; orphans can only wait beside a record that does not exist (a
+        // parent takes them in when it is written, and none are written beside it after), so
+        // only those are looked for.
+        let records = by_pk
+            .keys()
+            .map(|pk| (pk.clone(), META.to_owned()))
+            .collect();
+        for item in self.table.batch_get(records).await? {
+            let Some(pk) = item.get(PK).and_then(|v| v.as_s().ok()).cloned() else {
                 continue;
             };
             let Some(&key) = by_pk.get(&pk) else {
                 continue;
             };
             let (versions, revision) = versions_of(&item);
-            let slot = current.entry(key.clone()).or_default();
-            if sk == ORPHANS {
-                slot.orphans = Some(Versioned {
-                    value: from_item(item)?,
-                    versions,
-                    revision,
-                });
-            } else {
-                slot.record = Some(Versioned {
-                    value: key.parse(item)?,
-                    versions,
-                    revision,
-                });
-            }
+            current.entry(key.clone()).or_default().record = Some(Versioned {
+                value: key.parse(item)?,
+                versions,
+                revision,
+            });
+        }
+        let orphans = by_pk
+            .iter()
+            .filter(|(_, key)| {
+                key.has_orphans() && current.get(**key).is_none_or(|c| c.record.is_none())
+            })
+            .map(|(pk, _)| (pk.clone(), ORPHANS.to_owned()))
+            .collect();
+        for item in self.table.batch_get(orphans).await? {
+            let Some(pk) = item.get(PK).and_then(|v| v.as_s().ok()).cloned() else {
+                continue;
+            };
+            let Some(&key) = by_pk.get(&pk) else {
+                continue;
+            };
+            let (versions, revision) = versions_of(&item);
+            current.entry(key.clone()).or_default().orphans = Some(Versioned {
+                value: from_item(item)?,
+                versions,
+                revision,
+            });
         }
         Ok(current)
     }
