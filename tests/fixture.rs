@@ -32,6 +32,8 @@ pub const MANAGER_B: &str = "manager-b";
 pub const ADMIN: &str = "admin";
 /// A user whose token is valid but whom the portal does not know.
 pub const STRANGER: &str = "stranger";
+/// A back-end system's machine user: reads nothing.
+pub const INTEGRATION: &str = "erp-integration";
 
 /// Everyone who may see account A and nothing of B.
 pub const A_SIDE: [&str; 5] = [A_VIEWER, A_BUYER, A_APPROVER, A_ACCOUNT_ADMIN, MANAGER_A];
@@ -320,6 +322,7 @@ pub fn records() -> Vec<Record> {
         )),
         Record::User(user(MANAGER_B, Role::AccountManager, None, &[ACCOUNT_B])),
         Record::User(user(ADMIN, Role::Admin, None, &[])),
+        Record::User(user(INTEGRATION, Role::Integration, None, &[])),
         Record::Product(product(SKU_HOSE, "HYD", "Hydraulic hose 2SN DN10")),
         Record::Product(product(SKU_PUMP, "HYD", "Gear pump 8 cc aluminium")),
         Record::Product(product(SKU_BOLT, "FAS", "Hex bolt M12x60 zinc")),

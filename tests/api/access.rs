@@ -276,6 +276,21 @@ async fn every_route_refuses_a_request_without_a_token() {
 }
 
 #[tokio::test]
+async fn every_route_refuses_a_back_end_systems_machine_user() {
+    let app = spawn_app().await;
+    for (path, probe) in probes() {
+        let reply = app.get(INTEGRATION, &probe.own).await;
+        reply.assert_problem(403, "forbidden");
+        assert_no_foreign_data(&reply, &path);
+        for (uri, _) in &probe.foreign {
+            app.get(INTEGRATION, uri)
+                .await
+                .assert_problem(403, "forbidden");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_valid_token_of_a_user_the_portal_does_not_know_is_forbidden() {
     let app = spawn_app().await;
     app.get(STRANGER, "/orders")

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// A user's role. The first four are the customer's people, the last two the seller's.
+/// A user's role. The first four are the customer's people, the next two the seller's, the
+/// last a machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
@@ -26,18 +27,32 @@ pub enum Role {
     AccountManager,
     /// Seller staff with access to every account.
     Admin,
+    /// A back-end system (ERP, CRM, carrier) that pushes data in. It reads nothing of the
+    /// portal: every read route refuses it.
+    Integration,
 }
 
 impl Role {
     /// Every role, customer side first.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Viewer,
         Role::Buyer,
         Role::Approver,
         Role::AccountAdmin,
         Role::AccountManager,
         Role::Admin,
+        Role::Integration,
     ];
+
+    /// Whether the role is the seller's staff (account managers and admins).
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::AccountManager | Role::Admin)
+    }
+
+    /// Whether the role may read portal data at all (every role but a machine's).
+    pub fn reads_portal_data(self) -> bool {
+        self != Role::Integration
+    }
 
     /// Whether the role belongs to a customer's user (as opposed to seller staff).
     pub fn is_customer_side(self) -> bool {
@@ -56,6 +71,7 @@ impl Role {
             Role::AccountAdmin => "account-admin",
             Role::AccountManager => "account-manager",
             Role::Admin => "admin",
+            Role::Integration => "integration",
         }
     }
 }
@@ -127,14 +143,16 @@ impl Principal {
         account: Option<AccountId>,
         assigned: impl IntoIterator<Item = AccountId>,
     ) -> Result<Self, ScopeError> {
-        let catalog = if role.is_customer_side() {
-            CatalogScope::Divisions(BTreeSet::new())
-        } else {
+        let catalog = if role.is_staff() {
             CatalogScope::All
+        } else {
+            CatalogScope::Divisions(BTreeSet::new())
         };
         let scope = match role {
             Role::Admin => AccessScope::All,
             Role::AccountManager => AccessScope::Assigned(assigned.into_iter().collect()),
+            // Sees no account (and the HTTP layer refuses it every read route besides).
+            Role::Integration => AccessScope::Assigned(BTreeSet::new()),
             _ => AccessScope::Account(
                 account.ok_or_else(|| ScopeError::CustomerWithoutAccount(user_id.clone()))?,
             ),
@@ -274,5 +292,19 @@ mod tests {
     fn customer_role_without_account_is_refused() {
         let err = Principal::new(UserId::parse("u").expect("id"), Role::Buyer, None, []);
         assert!(matches!(err, Err(ScopeError::CustomerWithoutAccount(_))));
+    }
+
+    #[test]
+    fn a_machine_user_sees_no_account_and_no_product_even_if_its_record_names_some() {
+        let p = user(Role::Integration, Some("A1"), &["A2"]);
+        assert!(!p.can_see(&acc("A1")) && !p.can_see(&acc("A2")));
+        assert!(!p.can_see_division(&div("PUMPS")));
+        assert!(!p.role.reads_portal_data() && !p.role.is_staff() && !p.role.is_customer_side());
+        assert!(
+            Role::ALL
+                .iter()
+                .filter(|r| **r != Role::Integration)
+                .all(|r| r.reads_portal_data())
+        );
     }
 }

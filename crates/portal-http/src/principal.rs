@@ -44,6 +44,14 @@ impl FromRequestParts<AppState> for Caller {
         let user_id = UserId::parse(sub)
             .map_err(|e| ApiError::Unauthenticated(format!("the token's `sub` claim: {e}")))?;
         let principal = state.principals.resolve(&state.store, &user_id).await?;
+        if !principal.role.reads_portal_data() {
+            return Err(ApiError::Forbidden {
+                code: "forbidden",
+                detail: "this user is a back-end system: it pushes data in and reads nothing of \
+                         the portal"
+                    .to_owned(),
+            });
+        }
         Ok(Caller(principal))
     }
 }

@@ -62,7 +62,7 @@ async fn run(state: &AppState) -> Result<ServedRun, ApiError> {
 }
 
 fn staff_only(principal: &Principal) -> Result<(), ApiError> {
-    if principal.role.is_customer_side() {
+    if !principal.role.is_staff() {
         return Err(ApiError::Forbidden {
             code: "forbidden",
             detail: "worklists, demand forecasts and run metrics are for the seller's staff".into(),
