@@ -298,7 +298,7 @@ mod tests {
     fn a_machine_user_sees_no_account_and_no_product_even_if_its_record_names_some() {
         let p = user(Role::Integration, Some("A1"), &["A2"]);
         assert!(!p.can_see(&acc("A1")) && !p.can_see(&acc("A2")));
-        assert!(!p.can_see_division(&div("PUMPS")));
+        assert!(!p.can_see_division(&DivisionId::parse("PUMPS").expect("division")));
         assert!(!p.role.reads_portal_data() && !p.role.is_staff() && !p.role.is_customer_side());
         assert!(
             Role::ALL
