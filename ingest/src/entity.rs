@@ -895,6 +895,22 @@ mod tests {
     }
 
     #[test]
+    fn every_listed_word_is_a_value_of_its_domain_type() {
+        fn all<T: serde::de::DeserializeOwned>(words: &[&str]) {
+            for w in words {
+                word::<T>("field", w).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        all::<OrderStatus>(ORDER_STATUSES);
+        assert_eq!(ORDER_STATUSES.len(), OrderStatus::ALL.len());
+        all::<LineStatus>(LINE_STATUSES);
+        all::<ShipmentStatus>(SHIPMENT_STATUSES);
+        all::<InvoiceKind>(INVOICE_KINDS);
+        all::<PaymentState>(PAYMENTS);
+        all::<DocumentKind>(DOCUMENT_KINDS);
+    }
+
+    #[test]
     fn the_guides_example_profile_is_a_valid_profile() {
         let start = GUIDE.find("```toml\n").expect("an example") + "```toml\n".len();
         let text = &GUIDE[start..start + GUIDE[start..].find("```").expect("its end")];

@@ -89,10 +89,6 @@ pub fn is_json_lines(name: &str) -> bool {
     lower.ends_with(".jsonl") || lower.ends_with(".ndjson")
 }
 
-pub fn incoming_key(source: &str, entity: Entity, name: &str) -> String {
-    format!("{INCOMING}{source}/{entity}/{name}")
-}
-
 pub fn profile_key(source: &str) -> String {
     format!("profiles/{source}.toml")
 }

@@ -15,7 +15,6 @@
 //! write takes them in.
 
 use crate::entity::{Update, Version, version_text};
-use chrono::{DateTime, Utc};
 use portal_domain::model::{
     Account, Document, Invoice, Order, OrderSummary, PaymentState, Product, Shipment,
     ShipmentStatus,
@@ -167,10 +166,6 @@ pub fn merge(
     )
 }
 
-fn at(version: &Version) -> DateTime<Utc> {
-    *version
-}
-
 /// Applies one row to the state; an error quarantines the row.
 fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), String> {
     match update {
@@ -194,7 +189,7 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
                     &mut history,
                     portal_domain::model::StatusChange {
                         status: h.status,
-                        at: at(version),
+                        at: *version,
                         note: None,
                     },
                 );

@@ -491,16 +491,6 @@ impl<R: Read> Iterator for JsonRows<R> {
     }
 }
 
-/// The mapper for pushed JSON rows (canonical formats).
-pub fn json_mapper(entity: Entity, fallback: Version) -> Mapper {
-    Mapper {
-        entity,
-        formats: Formats::canonical(),
-        codes: BTreeMap::new(),
-        fallback,
-    }
-}
-
 /// The rows of an export: JSON lines when its name ends in `.jsonl` or `.ndjson`, else CSV as
 /// the profile says.
 pub fn rows<R: Read + Send + 'static>(

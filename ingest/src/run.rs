@@ -235,13 +235,6 @@ fn tally(
     Ok(())
 }
 
-/// The result of one chunk: each row's verdict, and the lake objects written.
-#[derive(Debug, Clone, Default)]
-pub struct ChunkResult {
-    pub verdicts: Vec<Verdict>,
-    pub lake_objects: usize,
-}
-
 impl Target {
     /// Ingests a file's rows (from [`chunked`]) and reports on every row.
     ///
@@ -301,9 +294,9 @@ impl Target {
                 }
             }
             let Some(prepared) = next else { break };
-            let (target, info) = (self.clone(), info.clone());
+            let target = self.clone();
             writing = Some(tokio::spawn(async move {
-                target.commit(&info, prepared, &recent).await
+                target.commit(prepared, &recent).await
             }));
             index += 1;
         }
@@ -330,29 +323,6 @@ impl Target {
             },
             quarantined,
             quarantine_csv,
-        })
-    }
-
-    /// Applies one chunk of rows, start to end: merges them into the store and writes the
-    /// touched orders' lines to the lake. Returns every row's verdict, in order.
-    pub async fn apply(
-        &self,
-        info: &FileInfo,
-        chunk: usize,
-        rows: Vec<SourceRow>,
-        files: &impl DocumentFiles,
-    ) -> Result<ChunkResult, IngestError> {
-        let prepared = self.prepare(chunk, rows, files).await?;
-        let committed = self.commit(info, prepared, &HashSet::new()).await?;
-        let lake_objects = if info.entity.changes_order_lines() {
-            self.write_lake(info, chunk, &committed.records, &PackSizes::default())
-                .await?
-        } else {
-            0
-        };
-        Ok(ChunkResult {
-            verdicts: committed.verdicts,
-            lake_objects,
         })
     }
 
@@ -430,7 +400,6 @@ impl Target {
     /// judged against the new one.
     async fn commit(
         &self,
-        _info: &FileInfo,
         prepared: Prepared,
         recent: &HashSet<RecordKey>,
     ) -> Result<Committed, IngestError> {

@@ -648,6 +648,19 @@ async fn the_ingest_function_takes_dropped_exports_and_sets_unreadable_ones_asid
         .await
         .expect("the report is beside the others");
     assert!(String::from_utf8_lossy(&report).contains("\"loaded\": 1"));
+    let vbak = "incoming/sap/orders/VBAK 24.11.csv";
+    assert!(
+        function.reported(vbak).await.expect("head"),
+        "its report is of these contents"
+    );
+    inbox
+        .put(vbak, "text/csv", cp1252(&VBAK.replace("E0002", "E0003")))
+        .await
+        .expect("rewritten");
+    assert!(
+        !function.reported(vbak).await.expect("head"),
+        "new contents, no report yet"
+    );
 
     // A file without the columns its profile needs, and one of an unknown source.
     let broken = drop(
@@ -698,6 +711,14 @@ async fn the_ingest_function_takes_dropped_exports_and_sets_unreadable_ones_asid
     assert!(matches!(&other[0], Handled::Ignored { .. }), "{other:?}");
 }
 
+/// The watcher's next line, within 20 seconds.
+async fn next_line(said: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(20), said.recv())
+        .await
+        .expect("ingested within seconds")
+        .expect("a line")
+}
+
 #[tokio::test]
 async fn exports_copied_into_the_local_ingest_folder_show_up_while_the_portal_runs() {
     let app = spawn_app().await;
@@ -713,10 +734,7 @@ async fn exports_copied_into_the_local_ingest_folder_show_up_while_the_portal_ru
         .put("incoming/sap/orders/VBAK.csv", "text/csv", cp1252(VBAK))
         .await
         .expect("dropped");
-    let line = tokio::time::timeout(std::time::Duration::from_secs(20), said.recv())
-        .await
-        .expect("ingested within seconds")
-        .expect("a line");
+    let line = next_line(&mut said).await;
     assert_eq!(
         line,
         "VBAK.csv: 1 rows read, 1 loaded, 0 unchanged, 0 quarantined"
@@ -735,10 +753,7 @@ async fn exports_copied_into_the_local_ingest_folder_show_up_while_the_portal_ru
         .put("incoming/sap/orders/VBAK.csv", "text/csv", cp1252(&changed))
         .await
         .expect("dropped again");
-    let line = tokio::time::timeout(std::time::Duration::from_secs(20), said.recv())
-        .await
-        .expect("ingested within seconds")
-        .expect("a line");
+    let line = next_line(&mut said).await;
     assert_eq!(
         line,
         "VBAK.csv: 1 rows read, 1 loaded, 0 unchanged, 0 quarantined"

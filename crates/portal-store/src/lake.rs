@@ -133,17 +133,8 @@ impl Bucket {
 
     /// The object's bytes, or `None` when there is no such object.
     pub async fn get_if_exists(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await;
-        let out = match out {
-            Ok(out) => out,
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
-            Err(e) => return Err(crate::error::s3("GetObject")(e)),
+        let Some(out) = self.get_object(key).await? else {
+            return Ok(None);
         };
         let bytes = out.body.collect().await.map_err(|e| StoreError::Service {
             service: "S3",
@@ -200,17 +191,8 @@ impl Bucket {
     /// An object's contents as a stream (for files too large to hold), with what identifies
     /// this version of it; `None` when there is no such object.
     pub async fn open(&self, key: &str) -> Result<Option<ObjectStream>, StoreError> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await;
-        let out = match out {
-            Ok(out) => out,
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
-            Err(e) => return Err(crate::error::s3("GetObject")(e)),
+        let Some(out) = self.get_object(key).await? else {
+            return Ok(None);
         };
         let last_modified = out
             .last_modified()
@@ -218,9 +200,46 @@ impl Bucket {
         Ok(Some(ObjectStream {
             etag: out.e_tag().map(|e| e.trim_matches('"').to_owned()),
             last_modified,
-            size: out.content_length(),
             body: Box::new(out.body.into_async_read()),
         }))
+    }
+
+    /// `GetObject`, with a missing object as `None`.
+    async fn get_object(
+        &self,
+        key: &str,
+    ) -> Result<Option<aws_sdk_s3::operation::get_object::GetObjectOutput>, StoreError> {
+        match self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+            Err(e) => Err(crate::error::s3("GetObject")(e)),
+        }
+    }
+
+    /// An object's ETag (without quotes), read with `HeadObject`; `None` when there is no such
+    /// object.
+    pub async fn etag(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self
+            .s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(
+                out.e_tag().unwrap_or_default().trim_matches('"').to_owned(),
+            )),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(e) => Err(crate::error::s3("HeadObject")(e)),
+        }
     }
 
     /// Moves an object to another key of the same bucket (copy, then delete).
@@ -262,7 +281,6 @@ pub struct ObjectStream {
     /// The object's ETag, without quotes: it changes whenever the contents do.
     pub etag: Option<String>,
     pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
-    pub size: Option<i64>,
     pub body: Box<dyn tokio::io::AsyncBufRead + Send + Unpin>,
 }
 
@@ -271,7 +289,6 @@ impl std::fmt::Debug for ObjectStream {
         f.debug_struct("ObjectStream")
             .field("etag", &self.etag)
             .field("last_modified", &self.last_modified)
-            .field("size", &self.size)
             .finish_non_exhaustive()
     }
 }

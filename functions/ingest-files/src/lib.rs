@@ -210,10 +210,10 @@ impl Ingestor {
         let Ok(d) = layout::dropped(key) else {
             return Ok(false);
         };
-        let Some(object) = self.inbox.open(key).await? else {
+        let Some(etag) = self.inbox.etag(key).await? else {
             return Ok(false);
         };
-        let current = file_id(object.etag.as_deref(), key);
+        let current = file_id(Some(&etag), key);
         let report = self
             .inbox
             .get_if_exists(&layout::report_key(&d.source, d.entity, &d.name))
