@@ -26,6 +26,7 @@ pub struct Reply {
     pub content_type: String,
     pub body: Value,
     pub text: String,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Reply {
@@ -154,6 +155,35 @@ impl TestApp {
         Reply::read(response).await
     }
 
+    /// POSTs the JSON `body` to `path` as `user` (no Authorization header when `None`), with
+    /// an `Idempotency-Key` header when `key` is given.
+    pub async fn post_as(
+        &self,
+        user: Option<&str>,
+        path: &str,
+        key: Option<&str>,
+        body: &Value,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(user) = user {
+            request = request.bearer_auth(self.token(user));
+        }
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        let response = request.send().await.expect("request reaches the app");
+        Reply::read(response).await
+    }
+
+    /// POSTs the JSON `body` to `path` as `user` with the Idempotency-Key `key`.
+    pub async fn post(&self, user: &str, path: &str, key: &str, body: &Value) -> Reply {
+        self.post_as(Some(user), path, Some(key), body).await
+    }
+
     /// Fetches an absolute URL (a presigned download link) without credentials.
     pub async fn fetch(&self, url: &str) -> (StatusCode, Vec<u8>) {
         let response = self
@@ -170,6 +200,7 @@ impl TestApp {
 impl Reply {
     async fn read(response: reqwest::Response) -> Self {
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type = response
             .headers()
             .get("content-type")
@@ -183,6 +214,7 @@ impl Reply {
             content_type,
             body,
             text,
+            headers,
         }
     }
 }

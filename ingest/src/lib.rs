@@ -18,6 +18,7 @@ pub mod run;
 pub mod values;
 
 pub use entity::Entity;
+pub use merge::Verdict;
 pub use profile::Profile;
 pub use report::{Counts, FileReport, QuarantinedRow};
-pub use run::{DocumentFiles, FileInfo, IngestError, NoFiles, Outcome, Target};
+pub use run::{Batch, DocumentFiles, FileInfo, IngestError, NoFiles, Outcome, Target};

@@ -63,6 +63,16 @@ pub struct Mapper {
 }
 
 impl Mapper {
+    /// The mapper of canonical rows (JSON lines, pushed rows): no profile, no code tables.
+    pub fn canonical(entity: Entity, fallback: Version) -> Mapper {
+        Mapper {
+            entity,
+            formats: Formats::canonical(),
+            codes: BTreeMap::new(),
+            fallback,
+        }
+    }
+
     /// Parses canonical values into an update with its version.
     pub fn parse(&self, values: &Values) -> Result<(Update, Version), RowError> {
         let update = entity::parse(self.entity, values, &self.formats)?;
@@ -419,6 +429,27 @@ pub fn json_values(entity: Entity, object: &serde_json::Value) -> Result<Values,
     Ok(values)
 }
 
+/// The rows of a pushed batch (JSON objects of canonical fields, as in JSON lines), numbered
+/// from 1; rows without a `version` (or, for events, an `at`) take `received`.
+pub fn pushed_rows(
+    entity: Entity,
+    objects: &[serde_json::Value],
+    received: Version,
+) -> Vec<SourceRow> {
+    let mapper = Mapper::canonical(entity, received);
+    objects
+        .iter()
+        .enumerate()
+        .map(|(i, object)| SourceRow {
+            row: i as u64 + 1,
+            line: i as u64 + 1,
+            raw: object.to_string(),
+            parsed: json_values(entity, object).and_then(|values| mapper.parse(&values)),
+            broken: false,
+        })
+        .collect()
+}
+
 /// A JSON-lines export being read (one object of canonical fields per line; blank lines skipped).
 pub struct JsonRows<R: Read> {
     lines: std::io::Lines<std::io::BufReader<DecodeReaderBytes<R, Vec<u8>>>>,
@@ -436,12 +467,7 @@ pub fn json_rows<R: Read>(input: R, entity: Entity, fallback: Version) -> JsonRo
         .build(input);
     JsonRows {
         lines: std::io::BufReader::new(decoded).lines(),
-        mapper: Mapper {
-            entity,
-            formats: Formats::canonical(),
-            codes: BTreeMap::new(),
-            fallback,
-        },
+        mapper: Mapper::canonical(entity, fallback),
         row: 0,
         line: 0,
         broken: false,

@@ -15,6 +15,20 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Counts one row's verdict.
+    pub fn count(&mut self, verdict: &crate::merge::Verdict) {
+        use crate::merge::Verdict;
+        self.rows_read += 1;
+        match verdict {
+            Verdict::Loaded { waiting } => {
+                self.loaded += 1;
+                self.waiting_for_parent += u64::from(*waiting);
+            }
+            Verdict::Unchanged(_) => self.unchanged += 1,
+            Verdict::Quarantined(_) => self.quarantined += 1,
+        }
+    }
+
     /// Whether every row read is accounted for exactly once.
     pub fn add_up(&self) -> bool {
         self.loaded + self.unchanged + self.quarantined == self.rows_read

@@ -212,27 +212,28 @@ fn tally(
     quarantined: &mut Quarantine,
 ) -> Result<(), IngestError> {
     for (row, verdict) in committed.rows.iter().zip(&committed.verdicts) {
-        counts.rows_read += 1;
-        match verdict {
-            Verdict::Loaded { waiting } => {
-                counts.loaded += 1;
-                counts.waiting_for_parent += u64::from(*waiting);
-            }
-            Verdict::Unchanged(_) => counts.unchanged += 1,
-            Verdict::Quarantined(reason) => {
-                counts.quarantined += 1;
-                quarantined
-                    .push(QuarantinedRow {
-                        row: row.row,
-                        line: row.line,
-                        reason: reason.clone(),
-                        record: row.raw.clone(),
-                    })
-                    .map_err(|e| IngestError::Unreadable(format!("the quarantine file: {e}")))?;
-            }
+        counts.count(verdict);
+        if let Verdict::Quarantined(reason) = verdict {
+            quarantined
+                .push(QuarantinedRow {
+                    row: row.row,
+                    line: row.line,
+                    reason: reason.clone(),
+                    record: row.raw.clone(),
+                })
+                .map_err(|e| IngestError::Unreadable(format!("the quarantine file: {e}")))?;
         }
     }
     Ok(())
+}
+
+/// What a pushed batch did: each row's verdict, in the batch's order, and the counts.
+#[derive(Debug)]
+pub struct Batch {
+    pub verdicts: Vec<Verdict>,
+    pub counts: Counts,
+    /// Lake objects written (order lines of the orders the batch touched).
+    pub lake_objects: usize,
 }
 
 impl Target {
@@ -323,6 +324,35 @@ impl Target {
             },
             quarantined,
             quarantine_csv,
+        })
+    }
+
+    /// Ingests one pushed batch (at most a chunk of rows, without document files): the same
+    /// merge and conditional writes as a file's chunk, answering every row's verdict.
+    ///
+    /// `info.file_id` names the batch's lake objects: the same batch pushed again rewrites them.
+    pub async fn ingest_batch(
+        &self,
+        info: &FileInfo,
+        rows: Vec<SourceRow>,
+    ) -> Result<Batch, IngestError> {
+        assert!(rows.len() <= CHUNK_ROWS, "a batch is at most one chunk");
+        let prepared = self.prepare(0, rows, &NoFiles).await?;
+        let committed = self.commit(prepared, &HashSet::new()).await?;
+        let mut counts = Counts::default();
+        for verdict in &committed.verdicts {
+            counts.count(verdict);
+        }
+        let lake_objects = if info.entity.changes_order_lines() {
+            self.write_lake(info, 0, &committed.records, &PackSizes::default())
+                .await?
+        } else {
+            0
+        };
+        Ok(Batch {
+            verdicts: committed.verdicts,
+            counts,
+            lake_objects,
         })
     }
 

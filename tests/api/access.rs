@@ -22,6 +22,31 @@ struct Probe {
     own: String,
     /// For the seller's staff only: a 403 for every customer-side user, whatever it aims at.
     staff_only: bool,
+    /// A push route's body: the probe POSTs it (with a fresh Idempotency-Key) instead of a GET.
+    /// Push routes are for back-end systems only: a 403 for every person's role.
+    push: Option<serde_json::Value>,
+}
+
+impl Probe {
+    /// Every URI the probe aims at.
+    fn uris(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.own).chain(self.foreign.iter().map(|(u, _)| u))
+    }
+}
+
+/// Calls `uri` of `probe` as `user`: its GET, or its push.
+async fn call(app: &tests::TestApp, user: Option<&str>, probe: &Probe, uri: &str) -> Reply {
+    static KEYS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    match &probe.push {
+        None => app.get_as(user, uri).await,
+        Some(body) => {
+            let key = format!(
+                "probe-{}",
+                KEYS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            );
+            app.post_as(user, uri, Some(&key), body).await
+        }
+    }
 }
 
 fn probe(path: &str) -> Option<Probe> {
@@ -31,6 +56,7 @@ fn probe(path: &str) -> Option<Probe> {
             foreign,
             own,
             staff_only: false,
+            push: None,
         })
     };
     let staff = |foreign: Vec<(String, Expect)>, own: String| {
@@ -38,6 +64,7 @@ fn probe(path: &str) -> Option<Probe> {
             foreign,
             own,
             staff_only: true,
+            push: None,
         })
     };
     match path {
@@ -149,23 +176,28 @@ fn probe(path: &str) -> Option<Probe> {
             vec![("/analytics/run".into(), Expect::NoLeak)],
             "/analytics/run".into(),
         ),
+        "/integration/{entity}" => Some(Probe {
+            // A back-end system writes for every account; its answers carry no stored data.
+            foreign: Vec::new(),
+            own: "/integration/products".into(),
+            staff_only: false,
+            push: Some(serde_json::json!({"rows": [{
+                "sku": "PRB-PUSH-1",
+                "name": "Pushed probe",
+                "division": "HYD",
+                "version": "2025-01-01T00:00:00Z",
+            }]})),
+        }),
         _ => None,
     }
 }
 
 /// Every route of every function, as the routers are built.
-fn every_route() -> Vec<(&'static str, String)> {
+fn every_route() -> Vec<(&'static str, axum::http::Method, String)> {
     let mut routes = Vec::new();
     for (function, function_routes) in functions() {
         for route in function_routes {
-            assert_eq!(
-                route.method,
-                axum::http::Method::GET,
-                "{function} {}: extend the matrix to {}",
-                route.path,
-                route.method
-            );
-            routes.push((function, route.path.to_owned()));
+            routes.push((function, route.method, route.path.to_owned()));
         }
     }
     assert!(routes.len() >= 24, "the routers lost routes: {routes:?}");
@@ -175,10 +207,16 @@ fn every_route() -> Vec<(&'static str, String)> {
 fn probes() -> Vec<(String, Probe)> {
     every_route()
         .into_iter()
-        .map(|(function, path)| {
+        .map(|(function, method, path)| {
             let probe = probe(&path).unwrap_or_else(|| {
                 panic!("{function} route {path} has no cross-account probe: add one to tests/api/access.rs")
             });
+            let expected = if probe.push.is_some() {
+                axum::http::Method::POST
+            } else {
+                axum::http::Method::GET
+            };
+            assert_eq!(method, expected, "{function} {path}: extend the matrix to {method}");
             (path, probe)
         })
         .collect()
@@ -198,9 +236,19 @@ fn assert_no_foreign_data(reply: &Reply, context: &str) {
 async fn every_route_hides_the_other_accounts_objects_from_every_role_of_account_a() {
     let app = spawn_app().await;
     for (path, probe) in probes() {
+        if probe.push.is_some() {
+            for user in A_SIDE.into_iter().chain([ADMIN, MANAGER_B, B_BUYER]) {
+                for uri in probe.uris() {
+                    let reply = call(&app, Some(user), &probe, uri).await;
+                    reply.assert_problem(403, "forbidden");
+                    assert_no_foreign_data(&reply, &format!("{user} POST {uri}"));
+                }
+            }
+            continue;
+        }
         for user in A_SIDE {
             if probe.staff_only && user != MANAGER_A {
-                for uri in std::iter::once(&probe.own).chain(probe.foreign.iter().map(|(u, _)| u)) {
+                for uri in probe.uris() {
                     let reply = app.get(user, uri).await;
                     reply.assert_problem(403, "forbidden");
                     assert_no_foreign_data(&reply, &format!("{user} GET {uri}"));
@@ -236,6 +284,17 @@ async fn the_foreign_probes_aim_at_objects_that_exist() {
     // Without this, a probe with a typo would pass the matrix by answering 404 for everyone.
     let app = spawn_app().await;
     for (path, probe) in probes() {
+        if probe.push.is_some() {
+            for uri in probe.uris() {
+                let reply = call(&app, Some(INTEGRATION), &probe, uri).await;
+                assert_eq!(
+                    reply.status, 200,
+                    "{INTEGRATION} POST {uri}: {}",
+                    reply.text
+                );
+            }
+            continue;
+        }
         for (uri, expect) in &probe.foreign {
             for user in [ADMIN, MANAGER_B] {
                 let reply = app.get(user, uri).await;
@@ -269,7 +328,7 @@ async fn account_manager_of_the_other_account_cannot_see_account_a() {
 async fn every_route_refuses_a_request_without_a_token() {
     let app = spawn_app().await;
     for (path, probe) in probes() {
-        let reply = app.get_as(None, &probe.own).await;
+        let reply = call(&app, None, &probe, &probe.own).await;
         reply.assert_problem(401, "unauthenticated");
         assert_no_foreign_data(&reply, &path);
     }
@@ -279,6 +338,9 @@ async fn every_route_refuses_a_request_without_a_token() {
 async fn every_route_refuses_a_back_end_systems_machine_user() {
     let app = spawn_app().await;
     for (path, probe) in probes() {
+        if probe.push.is_some() {
+            continue; // the machine's own routes: see the positive control above
+        }
         let reply = app.get(INTEGRATION, &probe.own).await;
         reply.assert_problem(403, "forbidden");
         assert_no_foreign_data(&reply, &path);

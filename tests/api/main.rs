@@ -14,5 +14,6 @@ mod lambda_events;
 mod openapi;
 mod orders;
 mod publish;
+mod push;
 mod shipments;
 mod store;

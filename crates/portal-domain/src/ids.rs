@@ -167,6 +167,10 @@ identifier!(
 identifier!(
     /// A carrier's tracking number; upper-cased so that look-ups ignore case.
     TrackingNumber, "tracking number", 64, Charset::Code, upper);
+identifier!(
+    /// The key a back-end system sends with a pushed batch, so that sending it again is
+    /// answered, not applied twice (a UUID, for example).
+    IdempotencyKey, "idempotency key", 128, Charset::Code);
 
 /// An ISO 4217 currency code such as `EUR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

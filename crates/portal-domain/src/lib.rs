@@ -12,6 +12,6 @@ pub mod model;
 
 pub use access::{AccessScope, AccountChoiceError, CatalogScope, Principal, Role, ScopeError};
 pub use ids::{
-    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, ParseError, PoNumber,
-    ShipmentId, Sku, TrackingNumber, UserId,
+    AccountId, BatchId, Currency, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId,
+    ParseError, PoNumber, ShipmentId, Sku, TrackingNumber, UserId,
 };

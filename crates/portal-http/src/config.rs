@@ -15,6 +15,9 @@ pub struct Config {
     pub download_ttl: Duration,
     /// `PORTAL_PRINCIPAL_CACHE_SECONDS`: how long a user record is reused within one process (default 60).
     pub principal_ttl: Duration,
+    /// `PORTAL_LAKE_BUCKET`: the analytics lake, for the functions that write order lines to it
+    /// (the push API); unset for the others.
+    pub lake_bucket: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -25,6 +28,7 @@ impl std::fmt::Debug for Config {
             .field("cursor_secret", &"<redacted>")
             .field("download_ttl", &self.download_ttl)
             .field("principal_ttl", &self.principal_ttl)
+            .field("lake_bucket", &self.lake_bucket)
             .finish()
     }
 }
@@ -81,6 +85,7 @@ impl Config {
             cursor_secret: required("PORTAL_CURSOR_SECRET")?,
             download_ttl: seconds("PORTAL_DOWNLOAD_TTL_SECONDS", 300)?,
             principal_ttl: seconds("PORTAL_PRINCIPAL_CACHE_SECONDS", 60)?,
+            lake_bucket: lookup("PORTAL_LAKE_BUCKET").filter(|v| !v.is_empty()),
         };
         config.validate()?;
         Ok(config)

@@ -27,6 +27,16 @@ pub enum ApiError {
     /// Something in the request is wrong; `detail` says what.
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
+    /// The request clashes with another one (the same idempotency key being processed now).
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// The request is well-formed but cannot be taken (an idempotency key reused for another
+    /// request).
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
+    /// The body is larger than the route takes.
+    #[error("{0}")]
+    TooLarge(String),
     /// The store pushes back; try again later.
     #[error("service temporarily unavailable")]
     Unavailable(#[source] StoreError),
@@ -56,6 +66,9 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
             ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

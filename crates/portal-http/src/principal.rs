@@ -31,19 +31,44 @@ pub fn claims_of(parts: &Parts) -> Option<&HashMap<String, String>> {
     }
 }
 
+/// The authenticated caller of a route for back-end systems (the push API): a machine user
+/// of the `integration` role. Every other role is refused.
+#[derive(Debug, Clone)]
+pub struct Machine(pub Principal);
+
+/// The principal of the request's `sub` claim (fail closed: no claims, no user, no principal).
+async fn principal_of(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let claims = claims_of(parts).ok_or_else(|| {
+        ApiError::Unauthenticated("the request carries no authorizer claims".to_owned())
+    })?;
+    let sub = claims
+        .get("sub")
+        .ok_or_else(|| ApiError::Unauthenticated("the token has no `sub` claim".to_owned()))?;
+    let user_id = UserId::parse(sub)
+        .map_err(|e| ApiError::Unauthenticated(format!("the token's `sub` claim: {e}")))?;
+    state.principals.resolve(&state.store, &user_id).await
+}
+
+impl FromRequestParts<AppState> for Machine {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let principal = principal_of(parts, state).await?;
+        if principal.role.reads_portal_data() {
+            return Err(ApiError::Forbidden {
+                code: "forbidden",
+                detail: "only back-end systems' users (role integration) push data".to_owned(),
+            });
+        }
+        Ok(Machine(principal))
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let claims = claims_of(parts).ok_or_else(|| {
-            ApiError::Unauthenticated("the request carries no authorizer claims".to_owned())
-        })?;
-        let sub = claims
-            .get("sub")
-            .ok_or_else(|| ApiError::Unauthenticated("the token has no `sub` claim".to_owned()))?;
-        let user_id = UserId::parse(sub)
-            .map_err(|e| ApiError::Unauthenticated(format!("the token's `sub` claim: {e}")))?;
-        let principal = state.principals.resolve(&state.store, &user_id).await?;
+        let principal = principal_of(parts, state).await?;
         if !principal.role.reads_portal_data() {
             return Err(ApiError::Forbidden {
                 code: "forbidden",

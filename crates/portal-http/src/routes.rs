@@ -26,6 +26,19 @@ impl Route {
             handler: axum::routing::get(handler),
         }
     }
+
+    /// A POST route.
+    pub fn post<H, T>(path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        Self {
+            method: Method::POST,
+            path,
+            handler: axum::routing::post(handler),
+        }
+    }
 }
 
 /// Builds a function's router from its routes: the only way routers are made, so the route list

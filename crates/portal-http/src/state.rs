@@ -10,6 +10,8 @@ pub struct AppState {
     pub store: Store,
     pub cursors: CursorCodec,
     pub principals: Arc<PrincipalCache>,
+    /// The analytics lake, when the configuration names it (see [`Config::lake_bucket`]).
+    pub lake: Option<portal_store::Lake>,
 }
 
 impl AppState {
@@ -20,6 +22,10 @@ impl AppState {
         dynamodb: aws_sdk_dynamodb::Client,
         s3: aws_sdk_s3::Client,
     ) -> Self {
+        let lake = config
+            .lake_bucket
+            .as_ref()
+            .map(|bucket| portal_store::Lake::new(s3.clone(), bucket));
         let store = Store::new(
             dynamodb,
             s3,
@@ -33,6 +39,7 @@ impl AppState {
             store,
             cursors: CursorCodec::new(&config.cursor_secret),
             principals: Arc::new(PrincipalCache::new(config.principal_ttl)),
+            lake,
         }
     }
 

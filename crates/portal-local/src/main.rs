@@ -368,6 +368,10 @@ async fn serve_with_banner(
             (demo::DEMO_OTHER_BUYER, "buyer of ACC-10002"),
             (demo::DEMO_MANAGER, "account manager, assigned accounts"),
             (demo::DEMO_ADMIN, "seller admin, all accounts"),
+            (
+                demo::DEMO_INTEGRATION,
+                "the ERP's machine user, for POST /integration/...",
+            ),
         ] {
             let token = app.auth.issue(user, Duration::from_secs(12 * 3600))?;
             banner.push_str(&format!("\n  {user} ({what}):\n  {token}\n"));

@@ -30,6 +30,7 @@ pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
         ("documents-api", documents_api::routes()),
         ("catalog-api", catalog_api::routes()),
         ("insights-api", insights_api::routes()),
+        ("integration-api", integration_api::routes()),
     ]
 }
 
@@ -112,6 +113,7 @@ impl LocalApp {
             cursor_secret: secrets.cursor_secret,
             download_ttl: Duration::from_secs(300),
             principal_ttl: Duration::from_secs(60),
+            lake_bucket: Some(LAKE_BUCKET.to_owned()),
         };
         config.validate()?;
         let state = AppState::new(

@@ -7,8 +7,8 @@
 //! so the composite keys below never collide.
 
 use portal_domain::{
-    AccountId, BatchId, DivisionId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku,
-    TrackingNumber, UserId,
+    AccountId, BatchId, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId, ShipmentId,
+    Sku, TrackingNumber, UserId,
 };
 
 pub const PK: &str = "PK";
@@ -65,6 +65,10 @@ pub fn account(id: &AccountId) -> String {
 /// The pointer item naming the analytics run the API serves.
 pub fn analytics_pointer() -> (&'static str, &'static str) {
     ("ANALYTICS", "CURRENT")
+}
+/// A request pushed by a back-end system, under its idempotency key.
+pub fn pushed_request(caller: &UserId, key: &IdempotencyKey) -> String {
+    format!("REQUEST#{caller}#{key}")
 }
 /// An analytics run's own item.
 pub fn run(run_id: &str) -> String {

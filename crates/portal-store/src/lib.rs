@@ -18,6 +18,7 @@ pub mod keys;
 pub mod lake;
 mod orders;
 mod records;
+mod requests;
 pub mod schema;
 mod shipments;
 pub mod upsert;
@@ -32,6 +33,7 @@ pub use items::Page;
 pub use lake::{Bucket, Lake, ObjectStream};
 pub use orders::OrderFilter;
 pub use records::Record;
+pub use requests::Claim;
 pub use upsert::{Change, Current, Orphans, RecordKey, Versioned, Versions, Written};
 
 use items::Table;

@@ -14,6 +14,8 @@ pub const DEMO_MANAGER: &str = "demo-manager";
 pub const DEMO_ADMIN: &str = "demo-admin";
 /// A buyer of the second account, for trying cross-account access.
 pub const DEMO_OTHER_BUYER: &str = "demo-other-buyer";
+/// The ERP's machine user, for trying the push API.
+pub const DEMO_INTEGRATION: &str = "demo-erp";
 
 /// Country, currency, VAT rate in per mille, payment terms in days, cities.
 pub(super) const COUNTRIES: &[(&str, &str, i64, i64, &[&str])] = &[
@@ -284,5 +286,14 @@ pub(super) fn users(g: &mut Gen, customers: &mut [Customer]) -> Vec<User> {
         None,
         "seller.example",
     ));
+    // Not drawn from the generator, so the rest of the demo stays as it was.
+    users.push(User {
+        id: UserId::parse(DEMO_INTEGRATION).expect("valid user id"),
+        name: "ERP integration".into(),
+        email: "erp@seller.example".into(),
+        role: Role::Integration,
+        account_id: None,
+        assigned_accounts: Vec::new(),
+    });
     users
 }

@@ -11,7 +11,9 @@ mod customers;
 mod history;
 pub mod pdf;
 
-pub use customers::{DEMO_ADMIN, DEMO_BUYER, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER};
+pub use customers::{
+    DEMO_ADMIN, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER,
+};
 
 use anyhow::Context;
 use chrono::NaiveDate;

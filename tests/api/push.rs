@@ -1,0 +1,329 @@
+//! The push API: back-end systems POST batches of canonical rows; every row gets a result, the
+//! idempotency key answers repeats, and the data shows up through the portal API and the lake.
+
+use serde_json::{Value, json};
+use tests::fixture::*;
+use tests::spawn_app;
+
+fn results(reply: &tests::Reply) -> Vec<(String, Option<String>)> {
+    reply.body["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no results: {}", reply.text))
+        .iter()
+        .map(|r| {
+            (
+                r["result"].as_str().unwrap_or("?").to_owned(),
+                r["reason"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+fn verdicts(reply: &tests::Reply) -> Vec<String> {
+    results(reply).into_iter().map(|(r, _)| r).collect()
+}
+
+fn order(id: &str, status: &str, version: &str) -> Value {
+    json!({
+        "order_id": id, "account_id": ACCOUNT_A, "po_number": format!("PO {id}"),
+        "division": "HYD", "currency": "EUR", "order_date": "2025-11-20",
+        "status": status, "net": "30.00", "version": version,
+    })
+}
+
+#[tokio::test]
+async fn pushed_orders_lines_and_status_changes_show_up_through_the_api_and_in_the_lake() {
+    let app = spawn_app().await;
+    // Lines first: they wait for their order, then are folded in.
+    let lines = app
+        .post(
+            INTEGRATION,
+            "/integration/order-lines",
+            "lines-1",
+            &json!({"rows": [
+                {"order_id": "SO-P1", "line_no": 1, "sku": SKU_PUMP, "quantity": 3, "unit_price": "10.00"},
+                {"order_id": "SO-P1", "line_no": 2, "sku": SKU_HOSE, "quantity": "1", "unit_price": 0},
+            ]}),
+        )
+        .await;
+    assert_eq!(lines.status, 200, "{}", lines.text);
+    assert_eq!(verdicts(&lines), ["loaded", "loaded"]);
+    assert_eq!(lines.body["waiting_for_parent"], 2, "{}", lines.text);
+    assert_eq!(lines.body["counts_add_up"], true);
+    let header = app
+        .post(
+            INTEGRATION,
+            "/integration/orders",
+            "orders-1",
+            &json!({"rows": [order("SO-P1", "confirmed", "2025-11-20T08:00:00Z")]}),
+        )
+        .await;
+    assert_eq!(verdicts(&header), ["loaded"], "{}", header.text);
+    assert_eq!(header.body["lake_objects"], 1, "{}", header.text);
+
+    let seen = app.get(A_BUYER, "/orders/SO-P1").await;
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    assert_eq!(seen.body["status"], "confirmed");
+    assert_eq!(seen.body["lines"].as_array().map(Vec::len), Some(2));
+    app.get(B_BUYER, "/orders/SO-P1")
+        .await
+        .assert_problem(404, "not-found");
+
+    // A status update takes the same path.
+    let shipped = app
+        .post(
+            INTEGRATION,
+            "/integration/order-status",
+            "status-1",
+            &json!({"rows": [{"order_id": "SO-P1", "status": "shipped", "at": "2025-11-22T10:00:00Z"}]}),
+        )
+        .await;
+    assert_eq!(verdicts(&shipped), ["loaded"], "{}", shipped.text);
+    let seen = app.get(A_BUYER, "/orders/SO-P1").await;
+    assert_eq!(seen.body["status"], "shipped", "{}", seen.text);
+
+    let lake = app.local.job().read_orders().await.expect("lake");
+    let mut skus: Vec<&str> = lake
+        .lines
+        .iter()
+        .map(|l| lake.skus[l.sku as usize].as_str())
+        .collect();
+    skus.sort();
+    assert_eq!(
+        skus,
+        [SKU_HOSE, SKU_PUMP],
+        "both lines are in the lake, once"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_request_is_answered_again_and_applied_once() {
+    let app = spawn_app().await;
+    let body = json!({"rows": [order("SO-P2", "confirmed", "2025-11-20T08:00:00Z")]});
+    let first = app
+        .post(INTEGRATION, "/integration/orders", "k-2", &body)
+        .await;
+    assert_eq!(verdicts(&first), ["loaded"], "{}", first.text);
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    let again = app
+        .post(INTEGRATION, "/integration/orders", "k-2", &body)
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body, first.body, "the first answer, again");
+    assert_eq!(
+        again
+            .headers
+            .get("idempotent-replayed")
+            .map(|v| v.as_bytes()),
+        Some(&b"true"[..])
+    );
+    // The same rows under a new key are judged afresh: already there, so unchanged.
+    let new_key = app
+        .post(INTEGRATION, "/integration/orders", "k-3", &body)
+        .await;
+    assert_eq!(verdicts(&new_key), ["unchanged"], "{}", new_key.text);
+    // Other rows under a used key are refused, and change nothing.
+    let other = json!({"rows": [order("SO-P2", "cancelled", "2025-11-21T08:00:00Z")]});
+    app.post(INTEGRATION, "/integration/orders", "k-2", &other)
+        .await
+        .assert_problem(422, "idempotency-key-reused");
+    let seen = app.get(A_BUYER, "/orders/SO-P2").await;
+    assert_eq!(seen.body["status"], "confirmed", "{}", seen.text);
+    // The same key is another system's own: keys are per machine user.
+    let same_rows_other_entity = app
+        .post(
+            INTEGRATION,
+            "/integration/order-status",
+            "k-2",
+            &json!({"rows": [{"order_id": "SO-P2", "status": "shipped", "at": "2025-11-22T10:00:00Z"}]}),
+        )
+        .await;
+    same_rows_other_entity.assert_problem(422, "idempotency-key-reused");
+}
+
+#[tokio::test]
+async fn a_request_whose_key_is_being_processed_is_a_conflict_to_retry() {
+    let app = spawn_app().await;
+    let body = json!({"rows": [order("SO-P3", "confirmed", "2025-11-20T08:00:00Z")]});
+    // Another call holds the key for these very rows right now.
+    let rows = body["rows"].as_array().expect("rows").clone();
+    let hash = integration_api::request_hash(ingest::Entity::Orders, &rows);
+    let user = portal_domain::UserId::parse(INTEGRATION).expect("id");
+    let key = portal_domain::IdempotencyKey::parse("busy-1").expect("key");
+    let claim = app
+        .local
+        .state
+        .store
+        .claim_request(
+            &user,
+            &key,
+            &hash,
+            chrono::Utc::now(),
+            std::time::Duration::from_secs(60),
+            integration_api::KEEP,
+        )
+        .await
+        .expect("claimed");
+    assert_eq!(claim, portal_store::Claim::Claimed);
+    app.post(INTEGRATION, "/integration/orders", "busy-1", &body)
+        .await
+        .assert_problem(409, "request-in-progress");
+    app.get(A_BUYER, "/orders/SO-P3")
+        .await
+        .assert_problem(404, "not-found");
+    // A claim whose call died (its lease ran out) is taken over by the retry.
+    app.local
+        .state
+        .store
+        .release_request(&user, &key, &hash)
+        .await
+        .expect("released");
+    let retried = app
+        .post(INTEGRATION, "/integration/orders", "busy-1", &body)
+        .await;
+    assert_eq!(verdicts(&retried), ["loaded"], "{}", retried.text);
+}
+
+#[tokio::test]
+async fn every_row_of_a_mixed_batch_gets_its_result_and_older_rows_change_nothing() {
+    let app = spawn_app().await;
+    app.post(
+        INTEGRATION,
+        "/integration/orders",
+        "mixed-0",
+        &json!({"rows": [order("SO-P4", "shipped", "2025-11-25T08:00:00Z")]}),
+    )
+    .await;
+    let reply = app
+        .post(
+            INTEGRATION,
+            "/integration/orders",
+            "mixed-1",
+            &json!({"rows": [
+                order("SO-P5", "confirmed", "2025-11-20T08:00:00Z"),
+                order("SO-P4", "confirmed", "2025-11-20T08:00:00Z"),
+                {"order_id": "SO-P6", "account_id": ACCOUNT_A},
+                order("SO P7", "confirmed", "2025-11-20T08:00:00Z"),
+                {"order_id": "SO-P8", "colour": "red"},
+                "not an object",
+                order("SO-P9", "teleported", "2025-11-20T08:00:00Z"),
+            ]}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let results = results(&reply);
+    let verdicts: Vec<&str> = results.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        verdicts,
+        [
+            "loaded",
+            "unchanged",
+            "quarantined",
+            "quarantined",
+            "quarantined",
+            "quarantined",
+            "quarantined"
+        ]
+    );
+    let reason = |i: usize| results[i].1.clone().unwrap_or_default();
+    assert!(reason(1).contains("newer"), "{}", reason(1));
+    assert!(reason(2).contains("po_number"), "{}", reason(2));
+    assert!(reason(3).contains("order id"), "{}", reason(3));
+    assert!(reason(4).contains("colour"), "{}", reason(4));
+    assert!(reason(5).contains("not a JSON object"), "{}", reason(5));
+    assert!(reason(6).contains("teleported"), "{}", reason(6));
+    assert_eq!(reply.body["rows_read"], 7);
+    assert_eq!(reply.body["loaded"], 1);
+    assert_eq!(reply.body["unchanged"], 1);
+    assert_eq!(reply.body["quarantined"], 5);
+    assert_eq!(reply.body["counts_add_up"], true);
+    let kept = app.get(A_BUYER, "/orders/SO-P4").await;
+    assert_eq!(kept.body["status"], "shipped", "the newer row stays");
+}
+
+#[tokio::test]
+async fn a_bad_request_says_what_is_wrong_and_writes_nothing() {
+    let app = spawn_app().await;
+    let one = json!({"rows": [order("SO-P10", "confirmed", "2025-11-20T08:00:00Z")]});
+    app.post_as(Some(INTEGRATION), "/integration/orders", None, &one)
+        .await
+        .assert_problem(400, "idempotency-key-required");
+    app.post(INTEGRATION, "/integration/orders", "has#hash", &one)
+        .await
+        .assert_problem(400, "invalid-parameter");
+    app.post(INTEGRATION, "/integration/invoice", "e-1", &one)
+        .await
+        .assert_problem(400, "invalid-parameter");
+    let documents = app
+        .post(INTEGRATION, "/integration/documents", "e-2", &one)
+        .await;
+    documents.assert_problem(400, "invalid-parameter");
+    assert!(documents.text.contains("incoming/"), "{}", documents.text);
+    for (body, says) in [
+        (json!({"rows": []}), "at least one row"),
+        (json!({"rows": one["rows"], "extra": 1}), "extra"),
+        (json!([1, 2]), "rows"),
+        (
+            json!({"rows": vec![one["rows"][0].clone(); 501]}),
+            "at most 500",
+        ),
+    ] {
+        let reply = app
+            .post(INTEGRATION, "/integration/orders", "b-1", &body)
+            .await;
+        reply.assert_problem(400, "invalid-body");
+        assert!(reply.text.contains(says), "{says}: {}", reply.text);
+    }
+    let huge = json!({"rows": [{"order_id": "SO-P11", "note": "x".repeat(3 << 20)}]});
+    app.post(INTEGRATION, "/integration/orders", "b-2", &huge)
+        .await
+        .assert_problem(413, "payload-too-large");
+    app.get(A_BUYER, "/orders/SO-P10")
+        .await
+        .assert_problem(404, "not-found");
+    // None of the refused requests used up its key.
+    let fine = app
+        .post(INTEGRATION, "/integration/orders", "b-1", &one)
+        .await;
+    assert_eq!(verdicts(&fine), ["loaded"], "{}", fine.text);
+}
+
+#[tokio::test]
+async fn shipment_events_and_payments_are_pushed_like_any_rows() {
+    let app = spawn_app().await;
+    let scan = app
+        .post(
+            INTEGRATION,
+            "/integration/tracking-events",
+            "t-1",
+            &json!({"rows": [{
+                "shipment_id": SHIPMENT_A, "at": "2030-01-02T09:00:00Z",
+                "status": "delivered", "place": "Tampere",
+            }]}),
+        )
+        .await;
+    assert_eq!(verdicts(&scan), ["loaded"], "{}", scan.text);
+    let shipment = app.get(A_BUYER, &format!("/shipments/{SHIPMENT_A}")).await;
+    assert_eq!(shipment.body["status"], "delivered", "{}", shipment.text);
+    let paid = app
+        .post(
+            INTEGRATION,
+            "/integration/invoice-payments",
+            "p-1",
+            &json!({"rows": [{
+                "invoice_id": INVOICE_A_OPEN, "payment": "paid", "paid_on": "2030-01-03",
+            }]}),
+        )
+        .await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let invoice = app
+        .get(A_BUYER, &format!("/invoices/{INVOICE_A_OPEN}"))
+        .await;
+    assert_eq!(
+        (verdicts(&paid), invoice.body["status"].clone()),
+        (vec!["loaded".to_owned()], json!("paid")),
+        "{} / {}",
+        paid.text,
+        invoice.text
+    );
+}
