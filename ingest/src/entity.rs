@@ -12,8 +12,8 @@ use portal_domain::model::{
     PaymentState, ShipmentStatus, StatusChange, Totals, TrackingEvent,
 };
 use portal_domain::{
-    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, PoNumber, ShipmentId,
-    Sku, TrackingNumber, UserId,
+    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, PoNumber, Role,
+    ShipmentId, Sku, TrackingNumber, UserId,
 };
 use portal_store::RecordKey;
 use rust_decimal::Decimal;
@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Entity {
     Accounts,
+    Users,
     Products,
     Orders,
     OrderLines,
@@ -123,6 +124,25 @@ const ACCOUNTS: &[Field] = &[
         Kind::List,
         "user ids of its account managers",
     ),
+    VERSION,
+];
+/// The roles ingest may give: a customer's people. Seller staff and machine users are made in
+/// the portal, never by a back-end system (a system that could make them could make itself one).
+const USER_ROLES: &[&str] = &["viewer", "buyer", "approver", "account-admin"];
+const USERS: &[Field] = &[
+    req(
+        "user_id",
+        Kind::Id,
+        "the identity provider's subject (the token's sub; natural key)",
+    ),
+    req("name", Kind::Text, "the person's name"),
+    req("email", Kind::Text, "e-mail address"),
+    req(
+        "role",
+        Kind::Word(USER_ROLES),
+        "a customer's role (staff and machine users are not ingested)",
+    ),
+    req("account_id", Kind::Id, "the account the person belongs to"),
     VERSION,
 ];
 const PRODUCTS: &[Field] = &[
@@ -308,8 +328,9 @@ const DOCUMENTS: &[Field] = &[
 ];
 
 impl Entity {
-    pub const ALL: [Entity; 10] = [
+    pub const ALL: [Entity; 11] = [
         Entity::Accounts,
+        Entity::Users,
         Entity::Products,
         Entity::Orders,
         Entity::OrderLines,
@@ -325,6 +346,7 @@ impl Entity {
     pub fn name(self) -> &'static str {
         match self {
             Entity::Accounts => "accounts",
+            Entity::Users => "users",
             Entity::Products => "products",
             Entity::Orders => "orders",
             Entity::OrderLines => "order-lines",
@@ -359,6 +381,7 @@ impl Entity {
     pub fn fields(self) -> &'static [Field] {
         match self {
             Entity::Accounts => ACCOUNTS,
+            Entity::Users => USERS,
             Entity::Products => PRODUCTS,
             Entity::Orders => ORDERS,
             Entity::OrderLines => ORDER_LINES,
@@ -457,6 +480,16 @@ pub struct AccountFields {
     pub account_managers: Vec<UserId>,
 }
 
+/// A customer's user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserFields {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub account_id: AccountId,
+}
+
 /// A product's fields (attributes stay as stored).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductFields {
@@ -472,6 +505,7 @@ pub struct ProductFields {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
     Account(AccountFields),
+    User(UserFields),
     Product(ProductFields),
     Order(OrderHeader),
     OrderLine {
@@ -501,6 +535,7 @@ impl Update {
     pub fn key(&self) -> RecordKey {
         match self {
             Update::Account(a) => RecordKey::Account(a.id.clone()),
+            Update::User(u) => RecordKey::User(u.id.clone()),
             Update::Product(p) => RecordKey::Product(p.sku.clone()),
             Update::Order(o) => RecordKey::Order(o.id.clone()),
             Update::OrderLine { order_id, .. } | Update::OrderStatus { order_id, .. } => {
@@ -701,6 +736,29 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
                 UserId::parse,
             )?,
         }),
+        Entity::Users => {
+            let role: Role = r.word("role")?;
+            if !role.is_customer_side() {
+                return Err(RowError(format!(
+                    "role: {role} is given in the portal, not by a back-end system (ingest takes \
+                     {})",
+                    USER_ROLES.join(", ")
+                )));
+            }
+            let email = r.text("email")?;
+            if !email.contains('@') || email.chars().any(char::is_whitespace) {
+                return Err(RowError(format!(
+                    "email: {email:?} is not an e-mail address"
+                )));
+            }
+            Update::User(UserFields {
+                id: r.id("user_id", UserId::parse)?,
+                name: r.text("name")?,
+                email,
+                role,
+                account_id: r.id("account_id", AccountId::parse)?,
+            })
+        }
         Entity::Products => Update::Product(ProductFields {
             sku: r.id("sku", Sku::parse)?,
             name: r.text("name")?,
@@ -908,6 +966,7 @@ mod tests {
         all::<InvoiceKind>(INVOICE_KINDS);
         all::<PaymentState>(PAYMENTS);
         all::<DocumentKind>(DOCUMENT_KINDS);
+        all::<Role>(USER_ROLES);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 use crate::entity::{Update, Version, version_text};
 use portal_domain::model::{
     Account, Document, Invoice, Order, OrderSummary, PaymentState, Product, Shipment,
-    ShipmentStatus,
+    ShipmentStatus, User,
 };
 use portal_store::{Change, Current, Orphans, Record, RecordKey, Versions};
 
@@ -347,6 +347,24 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
                 currency: a.currency,
                 ship_to,
                 account_managers: a.account_managers.clone(),
+            }));
+        }
+        Update::User(u) => {
+            if let Some(Record::User(old)) = &state.record
+                && !old.role.is_customer_side()
+            {
+                return Err(format!(
+                    "user {} is a {} user, made in the portal: a back-end system cannot change it",
+                    old.id, old.role
+                ));
+            }
+            state.record = Some(Record::User(User {
+                id: u.id.clone(),
+                name: u.name.clone(),
+                email: u.email.clone(),
+                role: u.role,
+                account_id: Some(u.account_id.clone()),
+                assigned_accounts: Vec::new(),
             }));
         }
         Update::Product(p) => {

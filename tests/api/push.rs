@@ -327,3 +327,68 @@ async fn shipment_events_and_payments_are_pushed_like_any_rows() {
         invoice.text
     );
 }
+
+#[tokio::test]
+async fn pushed_customer_users_can_sign_in_and_no_row_raises_anyones_access() {
+    let app = spawn_app().await;
+    let user = |id: &str, role: &str, account: &str| {
+        json!({"user_id": id, "name": "Pat Doe", "email": "pat@a.example", "role": role,
+               "account_id": account, "version": "2025-11-20T08:00:00Z"})
+    };
+    let reply = app
+        .post(
+            INTEGRATION,
+            "/integration/users",
+            "u-1",
+            &json!({"rows": [
+                user("crm-pat", "buyer", ACCOUNT_A),
+                user("crm-eve", "admin", ACCOUNT_A),
+                user(INTEGRATION, "buyer", ACCOUNT_A),
+                user(MANAGER_A, "viewer", ACCOUNT_A),
+                user("crm-early", "viewer", "ACC-NOT-YET"),
+            ]}),
+        )
+        .await;
+    let results = results(&reply);
+    let verdicts: Vec<&str> = results.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        verdicts,
+        [
+            "loaded",
+            "quarantined",
+            "quarantined",
+            "quarantined",
+            "loaded"
+        ],
+        "{}",
+        reply.text
+    );
+    let reason = |i: usize| results[i].1.clone().unwrap_or_default();
+    assert!(
+        reason(1).contains("admin is given in the portal"),
+        "{}",
+        reason(1)
+    );
+    assert!(reason(2).contains("integration user"), "{}", reason(2));
+    assert!(reason(3).contains("account-manager user"), "{}", reason(3));
+
+    let me = app.get("crm-pat", "/me").await;
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert_eq!(me.body["role"], "buyer");
+    assert_eq!(me.body["accounts"], json!([ACCOUNT_A]));
+    app.get("crm-pat", &format!("/orders/{ORDER_B}"))
+        .await
+        .assert_problem(404, "not-found");
+    // The machine stays a machine, the manager a manager.
+    app.get(INTEGRATION, "/orders")
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.get(MANAGER_A, "/me").await.body["role"],
+        "account-manager"
+    );
+    // A user whose account has not arrived yet is not provisioned: a 403, not a server error.
+    app.get("crm-early", "/orders")
+        .await
+        .assert_problem(403, "user-not-provisioned");
+}

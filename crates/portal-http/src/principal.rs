@@ -11,7 +11,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use lambda_http::request::RequestContext;
 use portal_domain::{Principal, UserId};
-use portal_store::{Store, StoreError};
+use portal_store::Store;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -152,15 +152,14 @@ async fn build(store: &Store, user_id: &UserId) -> Result<Principal, ApiError> {
     .map_err(|e| ApiError::Internal(Box::new(e)))?;
     match &user.account_id {
         Some(account_id) if user.role.is_customer_side() => {
+            // Users can arrive (from a CRM export) before their account (from the ERP's):
+            // until it does, the user is not provisioned, which is no fault of the request.
             let account = store.account_unscoped(account_id).await?.ok_or_else(|| {
-                ApiError::Internal(Box::new(StoreError::Service {
-                    service: "portal",
-                    operation: "resolve principal",
-                    code: None,
-                    message: format!(
-                        "user {user_id} names account {account_id}, which does not exist"
-                    ),
-                }))
+                tracing::warn!(%user_id, %account_id, "a user's account does not exist");
+                ApiError::Forbidden {
+                    code: "user-not-provisioned",
+                    detail: "this user's account is not in the portal yet".to_owned(),
+                }
             })?;
             Ok(principal.with_divisions(account.divisions))
         }

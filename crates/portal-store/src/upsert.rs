@@ -22,8 +22,9 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use portal_domain::model::{
     Account, Document, Invoice, Order, OrderLine, Product, Shipment, StatusChange, TrackingEvent,
+    User,
 };
-use portal_domain::{AccountId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku};
+use portal_domain::{AccountId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -41,6 +42,7 @@ pub type Versions = BTreeMap<String, String>;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordKey {
     Account(AccountId),
+    User(UserId),
     Product(Sku),
     Order(OrderId),
     Shipment(ShipmentId),
@@ -53,6 +55,7 @@ impl RecordKey {
     pub fn pk(&self) -> String {
         match self {
             RecordKey::Account(id) => keys::account(id),
+            RecordKey::User(id) => keys::user(id),
             RecordKey::Product(sku) => keys::product(sku),
             RecordKey::Order(id) => keys::order(id),
             RecordKey::Shipment(id) => keys::shipment(id),
@@ -69,6 +72,7 @@ impl RecordKey {
     fn parse(&self, item: Item) -> Result<Record, StoreError> {
         Ok(match self {
             RecordKey::Account(_) => Record::Account(from_item::<Account>(item)?),
+            RecordKey::User(_) => Record::User(from_item::<User>(item)?),
             RecordKey::Product(_) => Record::Product(from_item::<Product>(item)?),
             RecordKey::Order(_) => Record::Order(from_item::<Order>(item)?),
             RecordKey::Shipment(_) => Record::Shipment(from_item::<Shipment>(item)?),
@@ -83,12 +87,13 @@ impl Record {
     pub fn key(&self) -> Option<RecordKey> {
         Some(match self {
             Record::Account(a) => RecordKey::Account(a.id.clone()),
+            Record::User(u) => RecordKey::User(u.id.clone()),
             Record::Product(p) => RecordKey::Product(p.sku.clone()),
             Record::Order(o) => RecordKey::Order(o.summary.id.clone()),
             Record::Shipment(s) => RecordKey::Shipment(s.id.clone()),
             Record::Invoice(i) => RecordKey::Invoice(i.id.clone()),
             Record::Document(d) => RecordKey::Document(d.id.clone()),
-            Record::Division(_) | Record::User(_) => return None,
+            Record::Division(_) => return None,
         })
     }
 }
