@@ -34,6 +34,8 @@ pub const ADMIN: &str = "admin";
 pub const STRANGER: &str = "stranger";
 /// A back-end system's machine user: reads nothing.
 pub const INTEGRATION: &str = "erp-integration";
+/// A second back-end system (a CRM), with idempotency keys of its own.
+pub const INTEGRATION_CRM: &str = "crm-integration";
 
 /// Everyone who may see account A and nothing of B.
 pub const A_SIDE: [&str; 5] = [A_VIEWER, A_BUYER, A_APPROVER, A_ACCOUNT_ADMIN, MANAGER_A];
@@ -323,6 +325,7 @@ pub fn records() -> Vec<Record> {
         Record::User(user(MANAGER_B, Role::AccountManager, None, &[ACCOUNT_B])),
         Record::User(user(ADMIN, Role::Admin, None, &[])),
         Record::User(user(INTEGRATION, Role::Integration, None, &[])),
+        Record::User(user(INTEGRATION_CRM, Role::Integration, None, &[])),
         Record::Product(product(SKU_HOSE, "HYD", "Hydraulic hose 2SN DN10")),
         Record::Product(product(SKU_PUMP, "HYD", "Gear pump 8 cc aluminium")),
         Record::Product(product(SKU_BOLT, "FAS", "Hex bolt M12x60 zinc")),

@@ -513,6 +513,20 @@ impl Target {
                 }
                 written_keys.insert(key);
             }
+            // A record its rows would make larger than the table takes keeps what it has:
+            // the rows that changed it are quarantined, and the lake is not told.
+            for (key, bytes) in written.too_large {
+                records.remove(&key);
+                for &i in &groups[&key] {
+                    if matches!(verdicts[i], Some(Verdict::Loaded { .. })) {
+                        verdicts[i] = Some(Verdict::Quarantined(format!(
+                            "{key} would become a {} KB item, over the table's {} KB limit",
+                            bytes / 1024,
+                            portal_store::upsert::MAX_ITEM_BYTES / 1024
+                        )));
+                    }
+                }
+            }
             todo = written.conflicts;
         }
         Ok(Committed {

@@ -129,59 +129,96 @@ async fn a_repeated_request_is_answered_again_and_applied_once() {
         .assert_problem(422, "idempotency-key-reused");
     let seen = app.get(A_BUYER, "/orders/SO-P2").await;
     assert_eq!(seen.body["status"], "confirmed", "{}", seen.text);
-    // The same key is another system's own: keys are per machine user.
-    let same_rows_other_entity = app
-        .post(
-            INTEGRATION,
-            "/integration/order-status",
-            "k-2",
-            &json!({"rows": [{"order_id": "SO-P2", "status": "shipped", "at": "2025-11-22T10:00:00Z"}]}),
-        )
+    // Another entity is another request.
+    let status =
+        json!({"rows": [{"order_id": "SO-P2", "status": "shipped", "at": "2025-11-22T10:00:00Z"}]});
+    app.post(INTEGRATION, "/integration/order-status", "k-2", &status)
+        .await
+        .assert_problem(422, "idempotency-key-reused");
+    // Keys are each system's own: the CRM's k-2 is not the ERP's.
+    let crm = app
+        .post(INTEGRATION_CRM, "/integration/order-status", "k-2", &status)
         .await;
-    same_rows_other_entity.assert_problem(422, "idempotency-key-reused");
+    assert_eq!(verdicts(&crm), ["loaded"], "{}", crm.text);
 }
 
 #[tokio::test]
-async fn a_request_whose_key_is_being_processed_is_a_conflict_to_retry() {
+async fn a_request_whose_key_is_being_processed_is_a_conflict_and_an_abandoned_one_is_taken_over() {
     let app = spawn_app().await;
-    let body = json!({"rows": [order("SO-P3", "confirmed", "2025-11-20T08:00:00Z")]});
-    // Another call holds the key for these very rows right now.
+    // Rows without a version take the time their request first arrived.
+    let row = json!({
+        "order_id": "SO-P3", "account_id": ACCOUNT_A, "po_number": "PO 3",
+        "division": "HYD", "currency": "EUR", "order_date": "2025-11-20",
+        "status": "confirmed", "net": "30.00",
+    });
+    let body = json!({"rows": [row]});
     let rows = body["rows"].as_array().expect("rows").clone();
     let hash = integration_api::request_hash(ingest::Entity::Orders, &rows);
     let user = portal_domain::UserId::parse(INTEGRATION).expect("id");
-    let key = portal_domain::IdempotencyKey::parse("busy-1").expect("key");
-    let claim = app
-        .local
-        .state
-        .store
-        .claim_request(
-            &user,
-            &key,
-            &hash,
-            chrono::Utc::now(),
-            std::time::Duration::from_secs(60),
-            integration_api::KEEP,
-        )
-        .await
-        .expect("claimed");
-    assert_eq!(claim, portal_store::Claim::Claimed);
+    let claim = |key: &'static str, at| {
+        let store = app.local.state.store.clone();
+        let (user, hash) = (user.clone(), hash.clone());
+        async move {
+            let key = portal_domain::IdempotencyKey::parse(key).expect("key");
+            let request = portal_store::PushedRequest {
+                caller: &user,
+                key: &key,
+                hash: &hash,
+                token: "another-call",
+            };
+            store
+                .claim_request(
+                    request,
+                    at,
+                    std::time::Duration::from_secs(60),
+                    integration_api::KEEP,
+                )
+                .await
+                .expect("claimed")
+        }
+    };
+    // Another call holds the key for these very rows right now.
+    assert!(matches!(
+        claim("busy-1", chrono::Utc::now()).await,
+        portal_store::Claim::Claimed { .. }
+    ));
     app.post(INTEGRATION, "/integration/orders", "busy-1", &body)
         .await
         .assert_problem(409, "request-in-progress");
     app.get(A_BUYER, "/orders/SO-P3")
         .await
         .assert_problem(404, "not-found");
-    // A claim whose call died (its lease ran out) is taken over by the retry.
-    app.local
-        .state
-        .store
-        .release_request(&user, &key, &hash)
-        .await
-        .expect("released");
+    // A call that died an hour ago (its lease ran out) is taken over by the retry, which keeps
+    // the first arrival time as the rows' version.
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    claim("busy-2", an_hour_ago).await;
     let retried = app
-        .post(INTEGRATION, "/integration/orders", "busy-1", &body)
+        .post(INTEGRATION, "/integration/orders", "busy-2", &body)
         .await;
     assert_eq!(verdicts(&retried), ["loaded"], "{}", retried.text);
+    // So a row sent half an hour ago, after the first attempt, is newer and stays.
+    let later = order(
+        "SO-P3",
+        "shipped",
+        &(an_hour_ago + chrono::Duration::minutes(30)).to_rfc3339(),
+    );
+    let newer = app
+        .post(
+            INTEGRATION,
+            "/integration/orders",
+            "later-1",
+            &json!({"rows": [later]}),
+        )
+        .await;
+    assert_eq!(verdicts(&newer), ["loaded"], "{}", newer.text);
+    let again = app
+        .post(INTEGRATION, "/integration/orders", "busy-1", &body)
+        .await;
+    again.assert_problem(409, "request-in-progress");
+    assert_eq!(
+        app.get(A_BUYER, "/orders/SO-P3").await.body["status"],
+        "shipped"
+    );
 }
 
 #[tokio::test]
@@ -391,4 +428,31 @@ async fn pushed_customer_users_can_sign_in_and_no_row_raises_anyones_access() {
     app.get("crm-early", "/orders")
         .await
         .assert_problem(403, "user-not-provisioned");
+}
+
+#[tokio::test]
+async fn a_row_that_would_make_a_record_too_large_for_the_table_is_quarantined_not_a_server_error()
+{
+    let app = spawn_app().await;
+    let mut product = json!({"sku": "BIG-1", "name": "Big", "division": "HYD",
+                             "description": "words ".repeat(80_000)});
+    product["version"] = json!("2025-11-20T08:00:00Z");
+    let reply = app
+        .post(
+            INTEGRATION,
+            "/integration/products",
+            "big-1",
+            &json!({"rows": [product, {"sku": "SMALL-1", "name": "Small", "division": "HYD"}]}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let results = results(&reply);
+    assert_eq!(results[0].0, "quarantined", "{}", reply.text);
+    let reason = results[0].1.clone().unwrap_or_default();
+    assert!(reason.contains("400 KB"), "{reason}");
+    assert_eq!(results[1].0, "loaded", "{}", reply.text);
+    app.get(ADMIN, "/products/BIG-1")
+        .await
+        .assert_problem(404, "not-found");
+    assert_eq!(app.get(ADMIN, "/products/SMALL-1").await.status, 200);
 }

@@ -420,3 +420,111 @@ async fn a_presigned_link_fetches_the_stored_file() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_idempotency_key_is_held_by_one_call_and_a_retry_keeps_the_first_arrival_time() {
+    use portal_domain::IdempotencyKey;
+    use portal_store::{Claim, PushedRequest};
+    for backend in backends().await {
+        let store = &backend.store;
+        let name = backend.name;
+        let caller = UserId::parse(INTEGRATION).expect("user");
+        let key = IdempotencyKey::parse("batch-1").expect("key");
+        let call = |hash: &'static str, token: &'static str| PushedRequest {
+            caller: &caller,
+            key: &key,
+            hash,
+            token,
+        };
+        let lease = Duration::from_secs(60);
+        let keep = Duration::from_secs(3600);
+        let t0 = Utc::now() - chrono::Duration::seconds(30);
+        let first = store
+            .claim_request(call("h1", "call-1"), t0, lease, keep)
+            .await
+            .expect("claim");
+        let received = match first {
+            Claim::Claimed { received_at } => received_at,
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(received.timestamp_millis(), t0.timestamp_millis(), "{name}");
+        let now = Utc::now();
+        let claim = |hash, token| store.claim_request(call(hash, token), now, lease, keep);
+        assert_eq!(
+            claim("h1", "call-2").await.expect("claim"),
+            Claim::InProgress,
+            "{name}"
+        );
+        assert_eq!(
+            claim("h2", "call-2").await.expect("claim"),
+            Claim::Reused,
+            "{name}"
+        );
+        // Only the holder may settle it.
+        store
+            .fail_request(call("h1", "call-2"), now, now, keep)
+            .await
+            .expect("a stranger's failure changes nothing");
+        assert_eq!(
+            claim("h1", "call-3").await.expect("claim"),
+            Claim::InProgress,
+            "{name}"
+        );
+        store
+            .fail_request(call("h1", "call-1"), received, now, keep)
+            .await
+            .expect("failed");
+        // The retry of the failed request holds it, with the first arrival time.
+        assert_eq!(
+            claim("h1", "call-4").await.expect("claim"),
+            Claim::Claimed {
+                received_at: received
+            },
+            "{name}"
+        );
+        assert!(
+            store
+                .answer_request(call("h1", "call-1"), received, "{}", now, keep)
+                .await
+                .is_err(),
+            "{name}: the call that lost the claim cannot answer"
+        );
+        store
+            .answer_request(call("h1", "call-4"), received, "{\"ok\":1}", now, keep)
+            .await
+            .expect("answered");
+        assert_eq!(
+            claim("h1", "call-5").await.expect("claim"),
+            Claim::Answered("{\"ok\":1}".into()),
+            "{name}"
+        );
+        // A call whose lease ran out is taken over.
+        let other = IdempotencyKey::parse("batch-2").expect("key");
+        let abandoned = PushedRequest {
+            caller: &caller,
+            key: &other,
+            hash: "h9",
+            token: "dead-call",
+        };
+        let long_ago = now - chrono::Duration::seconds(600);
+        store
+            .claim_request(abandoned, long_ago, lease, keep)
+            .await
+            .expect("claim");
+        let retry = PushedRequest {
+            token: "live-call",
+            ..abandoned
+        };
+        assert_eq!(
+            store
+                .claim_request(retry, now, lease, keep)
+                .await
+                .expect("claim"),
+            Claim::Claimed {
+                received_at: chrono::DateTime::from_timestamp_millis(long_ago.timestamp_millis())
+                    .expect("time")
+            },
+            "{name}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use crate::{ApiError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use lambda_http::request::RequestContext;
-use portal_domain::{Principal, UserId};
+use portal_domain::{Principal, Role, UserId};
 use portal_store::Store;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -54,7 +54,7 @@ impl FromRequestParts<AppState> for Machine {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let principal = principal_of(parts, state).await?;
-        if principal.role.reads_portal_data() {
+        if principal.role != Role::Integration {
             return Err(ApiError::Forbidden {
                 code: "forbidden",
                 detail: "only back-end systems' users (role integration) push data".to_owned(),

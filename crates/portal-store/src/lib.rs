@@ -33,7 +33,7 @@ pub use items::Page;
 pub use lake::{Bucket, Lake, ObjectStream};
 pub use orders::OrderFilter;
 pub use records::Record;
-pub use requests::Claim;
+pub use requests::{Claim, PushedRequest};
 pub use upsert::{Change, Current, Orphans, RecordKey, Versioned, Versions, Written};
 
 use items::Table;

@@ -2,9 +2,13 @@
 //! sends a batch again (it timed out, it restarted) gets the first answer instead of a second
 //! application.
 //!
-//! One item per caller and key (`REQUEST#<user>#<key>`), holding a hash of the request. A call
-//! first claims the key with a conditional put (the claim is a lease, so a call that crashed does
-//! not hold the key for ever), then stores its answer. Items expire through the table's TTL
+//! One item per caller and key (`REQUEST#<user>#<key>`), holding a hash of the request and the
+//! time it first arrived. A call first claims the key with a conditional put under its own claim
+//! token; the claim is a lease, so a call that crashed does not hold the key for ever. It then
+//! stores its answer, or marks the request failed; only the holder of the claim can do either.
+//! A failed or abandoned request is taken up again by a retry of the same request, which keeps
+//! the first arrival time: rows without a version of their own take it, so a retry never makes
+//! them newer than rows sent after the first attempt. Items expire through the table's TTL
 //! (`expires_at`); an expired item no one has removed yet counts as absent.
 
 use crate::error::dynamo;
@@ -21,8 +25,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// This call holds the key: process the request, then [`Store::answer_request`] (or
-    /// [`Store::release_request`] when it failed).
-    Claimed,
+    /// [`Store::fail_request`]). `received_at` is when the request first arrived (earlier than
+    /// now when this is a retry of a failed or abandoned call).
+    Claimed { received_at: DateTime<Utc> },
     /// The same request was answered before: its answer, as stored.
     Answered(String),
     /// The same request is being processed by another call now.
@@ -33,13 +38,18 @@ pub enum Claim {
 
 const IN_PROGRESS: &str = "in-progress";
 const ANSWERED: &str = "answered";
+const FAILED: &str = "failed";
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct RequestItem {
     caller: String,
     key: String,
     request_hash: String,
     state: String,
+    /// The token of the call that holds (or held) the claim.
+    claim: String,
+    /// When the request first arrived (epoch milliseconds).
+    received_at: i64,
     /// Until when (epoch seconds) the claiming call holds the key.
     lease_until: i64,
     /// When (epoch seconds) the table's TTL removes the item.
@@ -48,13 +58,45 @@ struct RequestItem {
     answer: Option<String>,
 }
 
-fn item_keys(caller: &UserId, key: &IdempotencyKey) -> ItemKeys {
-    ItemKeys {
-        entity: "pushed-request",
-        pk: keys::pushed_request(caller, key),
-        sk: META.to_owned(),
-        gsi1: None,
-        gsi2: None,
+/// A request being claimed: who sends it, under which key, its hash, and the claiming call's
+/// token (random, one per call).
+#[derive(Debug, Clone, Copy)]
+pub struct PushedRequest<'a> {
+    pub caller: &'a UserId,
+    pub key: &'a IdempotencyKey,
+    pub hash: &'a str,
+    pub token: &'a str,
+}
+
+impl PushedRequest<'_> {
+    fn item_keys(&self) -> ItemKeys {
+        ItemKeys {
+            entity: "pushed-request",
+            pk: keys::pushed_request(self.caller, self.key),
+            sk: META.to_owned(),
+            gsi1: None,
+            gsi2: None,
+        }
+    }
+
+    fn item(
+        &self,
+        state: &str,
+        received_at: i64,
+        lease_until: i64,
+        expires_at: i64,
+    ) -> RequestItem {
+        RequestItem {
+            caller: self.caller.to_string(),
+            key: self.key.to_string(),
+            request_hash: self.hash.to_owned(),
+            state: state.to_owned(),
+            claim: self.token.to_owned(),
+            received_at,
+            lease_until,
+            expires_at,
+            answer: None,
+        }
     }
 }
 
@@ -66,55 +108,173 @@ fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+fn millis(at: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at).unwrap_or_default()
+}
+
 impl Store {
-    /// Claims `key` for a request with `request_hash`, held for `lease` and remembered for
-    /// `keep` from `now`.
+    /// Claims the key of `request`, held for `lease` and remembered for `keep` from `now`.
     pub async fn claim_request(
         &self,
-        caller: &UserId,
-        key: &IdempotencyKey,
-        request_hash: &str,
+        request: PushedRequest<'_>,
         now: DateTime<Utc>,
         lease: Duration,
         keep: Duration,
     ) -> Result<Claim, StoreError> {
-        let item = to_item(
-            &RequestItem {
-                caller: caller.to_string(),
-                key: key.to_string(),
-                request_hash: request_hash.to_owned(),
-                state: IN_PROGRESS.to_owned(),
-                lease_until: epoch(now, lease),
-                expires_at: epoch(now, keep),
-                answer: None,
-            },
-            item_keys(caller, key),
-        )?;
-        // Free, expired, or the same request's claim whose caller is gone.
-        let put = self
+        let received_at = now.timestamp_millis();
+        let fresh = request.item(
+            IN_PROGRESS,
+            received_at,
+            epoch(now, lease),
+            epoch(now, keep),
+        );
+        if self
+            .put_request(
+                &request,
+                &fresh,
+                "attribute_not_exists(PK) OR expires_at < :now",
+                &[(":now", n(now.timestamp()))],
+            )
+            .await?
+        {
+            return Ok(Claim::Claimed {
+                received_at: millis(received_at),
+            });
+        }
+        let Some(held) = self.held_request(&request).await? else {
+            // Removed between the two calls (expired): a later attempt claims it.
+            return Ok(Claim::InProgress);
+        };
+        if held.request_hash != request.hash {
+            return Ok(Claim::Reused);
+        }
+        match held.state.as_str() {
+            ANSWERED => return Ok(Claim::Answered(held.answer.unwrap_or_default())),
+            IN_PROGRESS if held.lease_until >= now.timestamp() => return Ok(Claim::InProgress),
+            _ => {}
+        }
+        // Failed, or abandoned by a call whose lease ran out: take it over, unless another
+        // retry did first.
+        let retry = request.item(
+            IN_PROGRESS,
+            held.received_at,
+            epoch(now, lease),
+            epoch(now, keep),
+        );
+        let taken = self
+            .put_request(
+                &request,
+                &retry,
+                "claim = :held AND #state = :state",
+                &[(":held", s(held.claim)), (":state", s(held.state))],
+            )
+            .await?;
+        Ok(if taken {
+            Claim::Claimed {
+                received_at: millis(held.received_at),
+            }
+        } else {
+            Claim::InProgress
+        })
+    }
+
+    /// Stores the answer of a claimed request, to be given to every later call with its key.
+    /// Fails when the call no longer holds the claim.
+    pub async fn answer_request(
+        &self,
+        request: PushedRequest<'_>,
+        received_at: DateTime<Utc>,
+        answer: &str,
+        now: DateTime<Utc>,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        let mut item = request.item(
+            ANSWERED,
+            received_at.timestamp_millis(),
+            now.timestamp(),
+            epoch(now, keep),
+        );
+        item.answer = Some(answer.to_owned());
+        let claimed = [(":claim", s(request.token))];
+        if self
+            .put_request(&request, &item, "claim = :claim", &claimed)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(StoreError::Service {
+                service: "portal",
+                operation: "answer pushed request",
+                code: None,
+                message: format!("the claim on {} was taken over", request.key),
+            })
+        }
+    }
+
+    /// Marks a claimed request failed, so that a retry of it is taken up at once (with its
+    /// first arrival time). Does nothing when the call no longer holds the claim.
+    pub async fn fail_request(
+        &self,
+        request: PushedRequest<'_>,
+        received_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        let item = request.item(
+            FAILED,
+            received_at.timestamp_millis(),
+            now.timestamp(),
+            epoch(now, keep),
+        );
+        self.put_request(
+            &request,
+            &item,
+            "claim = :claim",
+            &[(":claim", s(request.token))],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Puts a request item under `condition`: `false` when the condition does not hold.
+    async fn put_request(
+        &self,
+        request: &PushedRequest<'_>,
+        item: &RequestItem,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
+        let mut put = self
             .table
             .client
             .put_item()
             .table_name(&self.table.name)
-            .set_item(Some(item))
-            .condition_expression(
-                "attribute_not_exists(PK) OR expires_at < :now OR \
-                 (request_hash = :hash AND #state = :in_progress AND lease_until < :now)",
-            )
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":now", n(now.timestamp()))
-            .expression_attribute_values(":hash", s(request_hash))
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
-            .send()
-            .await;
-        match put {
-            Ok(_) => return Ok(Claim::Claimed),
+            .set_item(Some(to_item(item, request.item_keys())?))
+            .condition_expression(condition);
+        if condition.contains("#state") {
+            put = put.expression_attribute_names("#state", "state");
+        }
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, value.clone());
+        }
+        match put.send().await {
+            Ok(_) => Ok(true),
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-            Err(e) => return Err(dynamo("PutItem")(e)),
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(dynamo("PutItem")(e)),
         }
-        let keys = item_keys(caller, key);
+    }
+
+    /// The request item as stored now (a consistent read).
+    async fn held_request(
+        &self,
+        request: &PushedRequest<'_>,
+    ) -> Result<Option<RequestItem>, StoreError> {
+        let keys = request.item_keys();
         let held = self
             .table
             .client
@@ -127,85 +287,6 @@ impl Store {
             .await
             .map_err(dynamo("GetItem"))?
             .item;
-        let Some(held) = held else {
-            // Removed between the two calls (expired): a later attempt claims it.
-            return Ok(Claim::InProgress);
-        };
-        let held: RequestItem = from_item(held)?;
-        Ok(if held.request_hash != request_hash {
-            Claim::Reused
-        } else if held.state == ANSWERED {
-            Claim::Answered(held.answer.unwrap_or_default())
-        } else {
-            Claim::InProgress
-        })
-    }
-
-    /// Stores the answer of a claimed request, to be given to every later call with its key.
-    pub async fn answer_request(
-        &self,
-        caller: &UserId,
-        key: &IdempotencyKey,
-        request_hash: &str,
-        answer: &str,
-        now: DateTime<Utc>,
-        keep: Duration,
-    ) -> Result<(), StoreError> {
-        let item = to_item(
-            &RequestItem {
-                caller: caller.to_string(),
-                key: key.to_string(),
-                request_hash: request_hash.to_owned(),
-                state: ANSWERED.to_owned(),
-                lease_until: now.timestamp(),
-                expires_at: epoch(now, keep),
-                answer: Some(answer.to_owned()),
-            },
-            item_keys(caller, key),
-        )?;
-        self.table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .set_item(Some(item))
-            .condition_expression("request_hash = :hash")
-            .expression_attribute_values(":hash", s(request_hash))
-            .send()
-            .await
-            .map_err(dynamo("PutItem"))?;
-        Ok(())
-    }
-
-    /// Gives up a claimed key whose request failed, so that it can be sent again at once.
-    pub async fn release_request(
-        &self,
-        caller: &UserId,
-        key: &IdempotencyKey,
-        request_hash: &str,
-    ) -> Result<(), StoreError> {
-        let keys = item_keys(caller, key);
-        let delete = self
-            .table
-            .client
-            .delete_item()
-            .table_name(&self.table.name)
-            .key(PK, s(keys.pk))
-            .key(SK, s(keys.sk))
-            .condition_expression("request_hash = :hash AND #state = :in_progress")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":hash", s(request_hash))
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
-            .send()
-            .await;
-        match delete {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(dynamo("DeleteItem")(e)),
-        }
+        held.map(from_item).transpose()
     }
 }

@@ -82,6 +82,20 @@ impl RecordKey {
     }
 }
 
+impl std::fmt::Display for RecordKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordKey::Account(id) => write!(f, "account {id}"),
+            RecordKey::User(id) => write!(f, "user {id}"),
+            RecordKey::Product(sku) => write!(f, "product {sku}"),
+            RecordKey::Order(id) => write!(f, "order {id}"),
+            RecordKey::Shipment(id) => write!(f, "shipment {id}"),
+            RecordKey::Invoice(id) => write!(f, "invoice {id}"),
+            RecordKey::Document(id) => write!(f, "document {id}"),
+        }
+    }
+}
+
 impl Record {
     /// The key ingest knows the record by, if it is a kind ingest writes.
     pub fn key(&self) -> Option<RecordKey> {
@@ -148,7 +162,13 @@ pub struct Written {
     pub revisions: HashMap<RecordKey, u64>,
     /// Records someone else changed since they were read: read, merge and write them again.
     pub conflicts: Vec<RecordKey>,
+    /// Changes not written because an item would exceed the table's item size limit, with the
+    /// size it would have had (in bytes).
+    pub too_large: Vec<(RecordKey, usize)>,
 }
+
+/// The table's limit on one item's size (DynamoDB's 400 KB).
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 /// The most actions one `TransactWriteItems` takes.
 const TRANSACTION_ACTIONS: usize = 100;
@@ -286,11 +306,17 @@ impl Store {
         let mut pending: Vec<Pending> = Vec::with_capacity(changes.len());
         for change in changes {
             let (actions, revision) = self.actions(&change)?;
-            let bytes = actions
+            let sizes: Vec<usize> = actions
                 .iter()
                 .filter_map(|a| a.put.as_ref().map(|p| item_size(p.item())))
-                .sum();
-            pending.push((change.key, actions, bytes, revision));
+                .collect();
+            if let Some(&largest) = sizes.iter().max()
+                && largest > MAX_ITEM_BYTES
+            {
+                written.too_large.push((change.key, largest));
+                continue;
+            }
+            pending.push((change.key, actions, sizes.iter().sum(), revision));
         }
         // Transactions of even size, so that the last ones sent do not run nearly alone.
         let total: usize = pending.iter().map(|(_, a, _, _)| a.len()).sum();

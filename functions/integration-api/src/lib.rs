@@ -20,11 +20,12 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use ingest::read::pushed_rows;
 use ingest::{Batch, Counts, Entity, FileInfo, IngestError, Target, Verdict};
 use portal_domain::IdempotencyKey;
 use portal_http::{ApiError, AppState, Machine, Path, Route};
-use portal_store::Claim;
+use portal_store::{Claim, PushedRequest, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -40,8 +41,9 @@ pub const KEEP: Duration = Duration::from_secs(24 * 3600);
 /// How long a call holds its key before another call with the same request may take over
 /// (longer than the function's timeout).
 const LEASE: Duration = Duration::from_secs(120);
-/// The longest reason given for a row (a reason quotes the value it rejects).
-const MAX_REASON_CHARS: usize = 300;
+/// The longest reason given for a row, in bytes (a reason quotes the value it rejects): keeps
+/// the stored answer of [`MAX_ROWS`] rows well within a table item.
+const MAX_REASON_BYTES: usize = 300;
 /// The header naming a request's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The header set on an answer given again for a repeated request.
@@ -93,13 +95,16 @@ struct RowResult {
 }
 
 fn row_result(row: u64, verdict: Verdict) -> RowResult {
-    let short = |reason: String| {
-        if reason.chars().count() <= MAX_REASON_CHARS {
-            reason
-        } else {
-            let cut: String = reason.chars().take(MAX_REASON_CHARS).collect();
-            format!("{cut}…")
+    let short = |mut reason: String| {
+        if reason.len() > MAX_REASON_BYTES {
+            let mut end = MAX_REASON_BYTES;
+            while !reason.is_char_boundary(end) {
+                end -= 1;
+            }
+            reason.truncate(end);
+            reason.push('…');
         }
+        reason
     };
     let (result, reason, waiting_for_parent) = match verdict {
         Verdict::Loaded { waiting } => ("loaded", None, waiting),
@@ -216,12 +221,13 @@ fn json_answer(body: String, replayed: bool) -> Response {
 fn ingest_error(err: IngestError) -> ApiError {
     match err {
         IngestError::Store(e) => e.into(),
-        IngestError::Contended(_) => ApiError::Conflict {
-            code: "contended",
-            detail: "the records kept changing under concurrent writers: send the batch again \
-                     with the same Idempotency-Key"
-                .to_owned(),
-        },
+        // Part of the batch may be written: a retry with the same key finishes it.
+        IngestError::Contended(attempts) => ApiError::Unavailable(StoreError::Service {
+            service: "DynamoDB",
+            operation: "TransactWriteItems",
+            code: Some("TransactionConflict".into()),
+            message: format!("records kept changing under concurrent writers ({attempts} rounds)"),
+        }),
         other => ApiError::Internal(Box::new(other)),
     }
 }
@@ -237,14 +243,19 @@ async fn push(
     let key = idempotency_key(&headers)?;
     let rows = rows_of(body)?;
     let hash = request_hash(entity, &rows);
-    let caller = &principal.user_id;
+    let token = claim_token();
+    let request = PushedRequest {
+        caller: &principal.user_id,
+        key: &key,
+        hash: &hash,
+        token: &token,
+    };
     let store = &state.store;
-    let now = chrono::Utc::now();
-    match store
-        .claim_request(caller, &key, &hash, now, LEASE, KEEP)
+    let received_at = match store
+        .claim_request(request, chrono::Utc::now(), LEASE, KEEP)
         .await?
     {
-        Claim::Claimed => {}
+        Claim::Claimed { received_at } => received_at,
         Claim::Answered(answer) => return Ok(json_answer(answer, true)),
         Claim::InProgress => {
             return Err(ApiError::Conflict {
@@ -264,20 +275,49 @@ async fn push(
                 ),
             });
         }
-    }
-    let answer = apply(&state, entity, &key, &hash, &rows, now).await;
-    match answer {
+    };
+    match apply(&state, entity, &key, &hash, &rows, received_at).await {
         Ok(answer) => {
-            store
-                .answer_request(caller, &key, &hash, &answer, chrono::Utc::now(), KEEP)
-                .await?;
+            remember(store, request, received_at, &answer).await;
             Ok(json_answer(answer, false))
         }
         Err(err) => {
-            if let Err(release) = store.release_request(caller, &key, &hash).await {
-                tracing::warn!(error = %release, "could not release an idempotency key");
+            let failed = store
+                .fail_request(request, received_at, chrono::Utc::now(), KEEP)
+                .await;
+            if let Err(e) = failed {
+                tracing::warn!(error = %e, "could not mark a pushed request failed");
             }
             Err(err)
+        }
+    }
+}
+
+/// A random token naming this call's claim on its key.
+fn claim_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stores the answer under the key, trying a few times: the rows are written, so the caller
+/// gets its answer even when storing it fails (a retry then applies the rows again, which
+/// changes nothing, and answers the same).
+async fn remember(
+    store: &Store,
+    request: PushedRequest<'_>,
+    received_at: DateTime<Utc>,
+    answer: &str,
+) {
+    for attempt in 0..3u32 {
+        match store
+            .answer_request(request, received_at, answer, chrono::Utc::now(), KEEP)
+            .await
+        {
+            Ok(()) => return,
+            Err(e) if attempt == 2 => {
+                tracing::error!(error = %e, key = %request.key, "could not store a push's answer");
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await,
         }
     }
 }
@@ -289,7 +329,7 @@ async fn apply(
     key: &IdempotencyKey,
     hash: &str,
     rows: &[serde_json::Value],
-    received: chrono::DateTime<chrono::Utc>,
+    received: DateTime<Utc>,
 ) -> Result<String, ApiError> {
     let lake = state
         .lake
@@ -354,7 +394,14 @@ mod tests {
     fn a_long_reason_is_cut_so_that_answers_stay_small() {
         let result = row_result(3, Verdict::Quarantined("x".repeat(5000)));
         let reason = result.reason.expect("a reason");
-        assert_eq!(reason.chars().count(), MAX_REASON_CHARS + 1);
+        assert_eq!(reason.len(), MAX_REASON_BYTES + '…'.len_utf8());
+        let wide = row_result(1, Verdict::Unchanged("ä".repeat(1000)));
+        let reason = wide.reason.expect("a reason");
+        assert!(
+            reason.len() <= MAX_REASON_BYTES + '…'.len_utf8(),
+            "{}",
+            reason.len()
+        );
         assert_eq!(result.result, "quarantined");
     }
 
