@@ -8,6 +8,11 @@ use portal_local::demo::{self, DemoSpec};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The emulators, the SDK and ingest allocate many small, short-lived values on every thread,
+/// which glibc's allocator serves slowly (a third of the ingest benchmark's time went to it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// b2b-portal in local mode: every API function on one port, over embedded DynamoDB and S3
 /// emulators that keep their data in a folder. No AWS account needed.
 #[derive(Parser)]
