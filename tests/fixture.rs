@@ -285,6 +285,7 @@ fn document(
         file_name: format!("{document_id}.pdf"),
         content_type: "application/pdf".to_owned(),
         size_bytes: 0,
+        file_revision: None,
         issued_on: day("2026-01-12"),
         links,
         audience,
@@ -575,7 +576,7 @@ pub async fn load(store: &Store) {
         let bytes = file_of(document.id.as_str());
         document.size_bytes = bytes.len() as u64;
         store
-            .put_document_file(&document.id, &document.content_type, bytes)
+            .put_document_file(&document, bytes)
             .await
             .expect("file stored");
         records.push(Record::Document(document));

@@ -465,6 +465,8 @@ pub struct DocumentFields {
     pub file: String,
     /// The file's size, once ingest has read it (0 until then).
     pub size_bytes: u64,
+    /// The file's revision (a hash of its bytes), once ingest has read it.
+    pub revision: String,
     pub issued_on: NaiveDate,
     pub links: DocumentLinks,
     pub audience: DocumentAudience,
@@ -907,6 +909,7 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
                 title: r.text("title")?,
                 file: r.text("file")?,
                 size_bytes: 0,
+                revision: String::new(),
                 issued_on: r.date("issued_on")?,
                 links,
                 audience,

@@ -333,6 +333,7 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
                 issued_on: d.issued_on,
                 links: d.links.clone(),
                 audience: d.audience.clone(),
+                file_revision: Some(d.revision.clone()),
             }));
         }
         Update::Account(a) => {

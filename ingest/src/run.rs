@@ -9,7 +9,7 @@
 //! file again finishes the job (rows already written count as unchanged).
 
 use crate::entity::{Entity, Update, Version};
-use crate::merge::{Verdict, content_type, merge};
+use crate::merge::{Verdict, merge};
 use crate::read::SourceRow;
 use crate::report::{Counts, FileReport, Quarantine, QuarantinedRow};
 use analytics::lake::{LakeLine, month_of, to_parquet};
@@ -132,8 +132,19 @@ where
     rx
 }
 
-/// The files a chunk's documents rows name, by document and file name: content type and bytes.
-type DocumentFileBytes = HashMap<(DocumentId, String), (String, Vec<u8>)>;
+/// The files a chunk's documents rows name, by document and file name.
+type DocumentFileBytes = HashMap<(DocumentId, String), Vec<u8>>;
+
+/// A file's revision: the first 32 hex digits of its SHA-256, so each content is its own
+/// object and a file is never replaced under a record that names another.
+fn file_revision(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// A chunk ready to merge and write.
 struct Prepared {
@@ -388,10 +399,8 @@ impl Target {
                             }
                             Some(bytes) => {
                                 d.size_bytes = bytes.len() as u64;
-                                document_files.insert(
-                                    (d.id.clone(), d.file.clone()),
-                                    (content_type(&d.file).into(), bytes),
-                                );
+                                d.revision = file_revision(&bytes);
+                                document_files.insert((d.id.clone(), d.file.clone()), bytes);
                             }
                         }
                     }
@@ -491,12 +500,9 @@ impl Target {
             // A document's file is stored before its item.
             for change in &changes {
                 if let Some((Record::Document(d), _)) = &change.record
-                    && let Some((content_type, bytes)) =
-                        document_files.get(&(d.id.clone(), d.file_name.clone()))
+                    && let Some(bytes) = document_files.get(&(d.id.clone(), d.file_name.clone()))
                 {
-                    self.store
-                        .put_document_file(&d.id, content_type, bytes.clone())
-                        .await?;
+                    self.store.put_document_file(d, bytes.clone()).await?;
                 }
             }
             let count = changes.len();

@@ -820,3 +820,46 @@ async fn an_order_cancelled_after_ingest_leaves_the_demand_the_analytics_job_rea
         "the cancelled order is no demand"
     );
 }
+
+#[tokio::test]
+async fn a_corrected_document_file_is_served_and_an_older_one_never_replaces_it() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("folder");
+    let generic = Profile::builtin("generic").expect("built in");
+    let row = |version: &str| {
+        format!(
+            "document_id,kind,title,file,issued_on,account_id,version\n\
+             DOC-FIX-1,delivery-note,Delivery note 1,note.pdf,2025-11-20,{ACCOUNT_A},{version}\n"
+        )
+    };
+    let served = || async {
+        let link = app.get(A_BUYER, "/documents/DOC-FIX-1/download").await;
+        assert_eq!(link.status, 200, "{}", link.text);
+        app.fetch(link.body["url"].as_str().expect("url")).await.1
+    };
+    for (content, version, verdict) in [
+        (&b"%PDF-1.4 first"[..], "2025-11-20T08:00:00Z", (1, 1, 0, 0)),
+        // The same size, other bytes: a corrected file is a change of its own.
+        (b"%PDF-1.4 fixed", "2025-11-21T08:00:00Z", (1, 1, 0, 0)),
+        // An older export's file never replaces the newer one.
+        (b"%PDF-1.4 stale", "2025-11-19T08:00:00Z", (1, 0, 1, 0)),
+    ] {
+        std::fs::write(dir.path().join("note.pdf"), content).expect("file");
+        let outcome = ingest(
+            &app,
+            dir.path(),
+            &generic,
+            Entity::Documents,
+            "docs.csv",
+            row(version).as_bytes(),
+        )
+        .await;
+        assert_eq!(
+            counts(&outcome),
+            verdict,
+            "{version}: {:?}",
+            outcome.quarantined
+        );
+    }
+    assert_eq!(served().await, b"%PDF-1.4 fixed".to_vec());
+}

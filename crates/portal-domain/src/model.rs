@@ -164,6 +164,10 @@ pub struct Document {
     pub links: DocumentLinks,
     /// Internal: who may see it. Never shown to clients.
     pub audience: DocumentAudience,
+    /// Internal: which version of the file is stored (a hash of its bytes), when ingest stored
+    /// it; each version is its own object, so a file is never replaced under a live record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_revision: Option<String>,
 }
 
 /// The status of an order.

@@ -193,7 +193,10 @@ impl Store {
             .s3
             .get_object()
             .bucket(&self.config.documents_bucket)
-            .key(keys::document_object(&document.id))
+            .key(keys::document_object(
+                &document.id,
+                document.file_revision.as_deref(),
+            ))
             .response_content_type(&document.content_type)
             .response_content_disposition(format!(
                 "attachment; filename=\"{}\"",
@@ -209,18 +212,20 @@ impl Store {
         })
     }
 
-    /// Stores a document's file.
+    /// Stores a document's file (under its revision, when it has one).
     pub async fn put_document_file(
         &self,
-        id: &DocumentId,
-        content_type: &str,
+        document: &Document,
         bytes: Vec<u8>,
     ) -> Result<(), StoreError> {
         self.s3
             .put_object()
             .bucket(&self.config.documents_bucket)
-            .key(keys::document_object(id))
-            .content_type(content_type)
+            .key(keys::document_object(
+                &document.id,
+                document.file_revision.as_deref(),
+            ))
+            .content_type(&document.content_type)
             .body(ByteStream::from(bytes))
             .send()
             .await

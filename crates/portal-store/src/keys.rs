@@ -147,7 +147,11 @@ pub fn document(id: &DocumentId) -> String {
 pub fn batch(id: &BatchId) -> String {
     format!("BATCH#{id}")
 }
-/// The S3 object key of a document's file.
-pub fn document_object(id: &DocumentId) -> String {
-    format!("documents/{id}")
+/// The S3 object key of a document's file: `documents/<id>`, or `documents/<id>/<revision>`
+/// for a file stored with its revision.
+pub fn document_object(id: &DocumentId, revision: Option<&str>) -> String {
+    match revision {
+        None => format!("documents/{id}"),
+        Some(revision) => format!("documents/{id}/{revision}"),
+    }
 }

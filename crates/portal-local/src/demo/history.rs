@@ -684,6 +684,7 @@ fn account_document(
         title,
         content_type: "application/pdf".to_owned(),
         size_bytes: 0,
+        file_revision: None,
         issued_on,
         links,
         audience: DocumentAudience::Account {
@@ -715,6 +716,7 @@ fn certificates(
             kind: DocumentKind::MaterialCertificate,
             content_type: "application/pdf".to_owned(),
             size_bytes: 0,
+            file_revision: None,
             issued_on,
             links: DocumentLinks {
                 sku: Some(sku),
@@ -761,6 +763,7 @@ fn certificates(
                     kind,
                     content_type: "application/pdf".to_owned(),
                     size_bytes: 0,
+                    file_revision: None,
                     issued_on: NaiveDate::from_ymd_opt(2023, 1, 16).unwrap_or_default(),
                     links: DocumentLinks {
                         sku: Some(sku.clone()),

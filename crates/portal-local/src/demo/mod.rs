@@ -193,9 +193,7 @@ async fn store_documents(
                 for (mut document, text) in chunk {
                     let bytes = pdf::render(&text);
                     document.size_bytes = bytes.len() as u64;
-                    store
-                        .put_document_file(&document.id, &document.content_type, bytes)
-                        .await?;
+                    store.put_document_file(&document, bytes).await?;
                     records.push(Record::Document(document));
                 }
                 store.put_records(&records).await?;
