@@ -122,7 +122,7 @@ const ACCOUNTS: &[Field] = &[
     opt(
         "account_managers",
         Kind::List,
-        "user ids of its account managers",
+        "user ids of its account managers, who then serve it",
     ),
     VERSION,
 ];

@@ -456,3 +456,43 @@ async fn a_row_that_would_make_a_record_too_large_for_the_table_is_quarantined_n
         .assert_problem(404, "not-found");
     assert_eq!(app.get(ADMIN, "/products/SMALL-1").await.status, 200);
 }
+
+#[tokio::test]
+async fn account_managers_named_by_the_erp_serve_their_accounts_and_stop_when_moved() {
+    let app = spawn_app().await;
+    let account = |manager: &str, version: &str| {
+        json!({"account_id": "ACC-PUSH", "name": "Pushed Oy", "divisions": ["HYD"],
+               "currency": "EUR", "account_managers": [manager], "version": version})
+    };
+    for (key, manager, version) in [
+        ("acc-1", MANAGER_B, "2025-11-20T08:00:00Z"),
+        ("acc-2", MANAGER_A, "2025-11-21T08:00:00Z"),
+    ] {
+        let reply = app
+            .post(
+                INTEGRATION,
+                "/integration/accounts",
+                key,
+                &json!({"rows": [account(manager, version)]}),
+            )
+            .await;
+        assert_eq!(verdicts(&reply), ["loaded"], "{}", reply.text);
+    }
+    let mine = app.get(MANAGER_A, "/accounts").await;
+    assert_eq!(mine.ids(), [ACCOUNT_A, "ACC-PUSH"], "{}", mine.text);
+    app.get(MANAGER_B, "/accounts/ACC-PUSH")
+        .await
+        .assert_problem(404, "not-found");
+    let store = &app.local.state.store;
+    let named = |user: &str| {
+        let user = portal_domain::UserId::parse(user).expect("id");
+        async move { store.accounts_naming_manager(&user).await.expect("read") }
+    };
+    let id = |a: &str| portal_domain::AccountId::parse(a).expect("id");
+    assert_eq!(
+        named(MANAGER_B).await,
+        [id(ACCOUNT_B)],
+        "the old manager's assignment is gone"
+    );
+    assert_eq!(named(MANAGER_A).await, [id(ACCOUNT_A), id("ACC-PUSH")]);
+}

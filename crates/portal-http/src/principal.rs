@@ -143,13 +143,14 @@ async fn build(store: &Store, user_id: &UserId) -> Result<Principal, ApiError> {
             code: "user-not-provisioned",
             detail: "the token is valid, but this portal has no user record for it".to_owned(),
         })?;
-    let principal = Principal::new(
-        user.id,
-        user.role,
-        user.account_id.clone(),
-        user.assigned_accounts,
-    )
-    .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    // An account manager serves the accounts assigned in the portal and those whose records
+    // (from the ERP or CRM) name them.
+    let mut assigned = user.assigned_accounts;
+    if user.role == Role::AccountManager {
+        assigned.extend(store.accounts_naming_manager(&user.id).await?);
+    }
+    let principal = Principal::new(user.id, user.role, user.account_id.clone(), assigned)
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
     match &user.account_id {
         Some(account_id) if user.role.is_customer_side() => {
             // Users can arrive (from a CRM export) before their account (from the ERP's):

@@ -5,9 +5,12 @@ use crate::keys::{self, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use portal_domain::model::{Account, Division, User};
 use portal_domain::{AccessScope, AccountId, Principal, UserId};
+use serde::{Deserialize, Serialize};
 
-pub(crate) fn account_item(account: &Account) -> Result<crate::items::Item, StoreError> {
-    to_item(
+/// An account's items: the account, and one assignment item under each of its account
+/// managers (so that the accounts that name a manager are one Query of the manager's partition).
+pub(crate) fn account_items(account: &Account) -> Result<Vec<crate::items::Item>, StoreError> {
+    let mut items = vec![to_item(
         account,
         ItemKeys {
             entity: "account",
@@ -16,7 +19,28 @@ pub(crate) fn account_item(account: &Account) -> Result<crate::items::Item, Stor
             gsi1: Some((keys::accounts_list().to_owned(), account.id.to_string())),
             gsi2: None,
         },
-    )
+    )?];
+    for manager in &account.account_managers {
+        items.push(to_item(
+            &Assignment {
+                account_id: account.id.clone(),
+            },
+            ItemKeys {
+                entity: "assignment",
+                pk: keys::user(manager),
+                sk: keys::assignment(&account.id),
+                gsi1: None,
+                gsi2: None,
+            },
+        )?);
+    }
+    Ok(items)
+}
+
+/// An account that names a user among its account managers.
+#[derive(Debug, Serialize, Deserialize)]
+struct Assignment {
+    account_id: AccountId,
 }
 
 pub(crate) fn user_item(user: &User) -> Result<crate::items::Item, StoreError> {
@@ -52,6 +76,18 @@ impl Store {
     /// The portal's record of a user, by the token's subject. Not scoped: it is how a principal is built.
     pub async fn user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
         self.table.get_as(keys::user(id), META).await
+    }
+
+    /// The accounts that name `id` among their account managers (as the ERP or CRM says): one
+    /// Query of the user's partition.
+    pub async fn accounts_naming_manager(&self, id: &UserId) -> Result<Vec<AccountId>, StoreError> {
+        let spec = QuerySpec::new(
+            None,
+            keys::user(id),
+            SortKey::BeginsWith(keys::ASSIGNED.to_owned()),
+        );
+        let assignments: Vec<Assignment> = self.table.query_all_as(&spec).await?;
+        Ok(assignments.into_iter().map(|a| a.account_id).collect())
     }
 
     /// An account, when visible to `principal`.

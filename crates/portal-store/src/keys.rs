@@ -111,6 +111,12 @@ pub fn account_unpaid(id: &AccountId) -> String {
 pub fn user(id: &UserId) -> String {
     format!("USER#{id}")
 }
+/// The sort key, under an account manager's `USER#<id>`, of an account that names them.
+pub fn assignment(account: &AccountId) -> String {
+    format!("{ASSIGNED}{account}")
+}
+/// The prefix of assignment sort keys.
+pub const ASSIGNED: &str = "ASSIGNED#";
 pub fn seller() -> &'static str {
     "SELLER"
 }

@@ -22,7 +22,7 @@ impl Record {
     pub(crate) fn items(&self) -> Result<Vec<Item>, StoreError> {
         Ok(match self {
             Record::Division(d) => vec![crate::accounts::division_item(d)?],
-            Record::Account(a) => vec![crate::accounts::account_item(a)?],
+            Record::Account(a) => crate::accounts::account_items(a)?,
             Record::User(u) => vec![crate::accounts::user_item(u)?],
             Record::Product(p) => crate::catalog::product_items(p)?,
             Record::Order(o) => vec![crate::orders::order_item(o)?],
