@@ -663,6 +663,10 @@ pub struct Metrics {
     pub reorder: ReorderBacktest,
     /// Per demand class (SKU totals only), and `all`.
     pub forecast: BTreeMap<String, ClassBacktest>,
+    /// Per demand class, the factor the published forecasts were scaled by (see
+    /// [`level_corrections`]); the backtest figures above are of the methods before it.
+    #[serde(default)]
+    pub level_correction: BTreeMap<String, f64>,
 }
 
 /// A finished run.
@@ -783,6 +787,14 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
             calibrator: None,
         },
     };
+    let corrections = level_corrections(&scores);
+    for f in &mut forecasts {
+        if let Some(factor) = corrections.get(&class_name(f.demand_class)) {
+            for q in [&mut f.mean, &mut f.q50, &mut f.q90, &mut f.q95] {
+                *q *= factor;
+            }
+        }
+    }
     // Published figures are rounded once, here, so every output (CSV, Parquet, the API's
     // items) carries the same values.
     for r in &mut reorders {
@@ -803,6 +815,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     let metrics = Metrics {
         reorder,
         forecast: class_backtests(&scores),
+        level_correction: corrections,
     };
     let run_id = run_id(&params, &input, &reorders, &forecasts);
     Ok(RunResult {
@@ -859,6 +872,38 @@ fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
+fn class_name(class: DemandClass) -> String {
+    serde_json::to_value(class)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The most a level correction moves forecasts, either way.
+const MAX_CORRECTION: f64 = 2.0;
+
+/// Per demand class, the ratio of actual to forecast demand over the backtest's test periods
+/// (the last periods before as-of, forecast without them), across every scored series of the
+/// class. Level methods forecast a flat future; where demand drifts as a whole (products reach
+/// the end of their lives, relationships lapse, new ones start) they are wrong in the same
+/// direction for most series, and a class's drift just before as-of is the best evidence of its
+/// drift just after. Scaling is exact for the point forecast and for quantiles of a scale family.
+pub fn level_corrections(scores: &[SeriesScore]) -> BTreeMap<String, f64> {
+    let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for s in scores {
+        let sum = sums.entry(class_name(s.demand_class)).or_default();
+        sum.0 += s.actual_sum;
+        sum.1 += s.forecast_sum;
+    }
+    sums.into_iter()
+        .filter(|(_, (actual, forecast))| *actual > 0.0 && *forecast > 0.0)
+        .map(|(class, (actual, forecast))| {
+            let ratio = (actual / forecast).clamp(1.0 / MAX_CORRECTION, MAX_CORRECTION);
+            (class, round(ratio, 4))
+        })
+        .collect()
+}
+
 fn class_backtests(scores: &[SeriesScore]) -> BTreeMap<String, ClassBacktest> {
     let totals: Vec<&SeriesScore> = scores.iter().filter(|s| s.division.is_none()).collect();
     let mut groups: BTreeMap<String, Vec<&SeriesScore>> = BTreeMap::new();
@@ -902,6 +947,34 @@ pub fn run(orders: &OrderLines, params: Params) -> Result<RunResult, MergeError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scored(class: DemandClass, forecast_sum: f64, actual_sum: f64) -> SeriesScore {
+        SeriesScore {
+            sku: "S".into(),
+            division: None,
+            demand_class: class,
+            rmsse: None,
+            scaled_pinball: None,
+            forecast_sum,
+            actual_sum,
+        }
+    }
+
+    #[test]
+    fn a_class_that_sold_less_than_forecast_in_the_backtest_is_scaled_down_by_that_ratio() {
+        let corrections = level_corrections(&[
+            scored(DemandClass::Smooth, 60.0, 50.0),
+            scored(DemandClass::Smooth, 40.0, 30.0),
+            scored(DemandClass::Lumpy, 10.0, 35.0),
+            scored(DemandClass::Intermittent, 0.0, 0.0),
+        ]);
+        // Smooth: 80 sold against 100 forecast. Lumpy: 3.5 times, capped at 2. Intermittent:
+        // nothing to learn from.
+        assert_eq!(
+            corrections,
+            BTreeMap::from([("lumpy".to_owned(), 2.0), ("smooth".to_owned(), 0.8)])
+        );
+    }
 
     #[test]
     fn shards_parse_one_based_and_partition_every_key() {
