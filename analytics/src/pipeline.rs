@@ -884,19 +884,20 @@ const MAX_CORRECTION: f64 = 2.0;
 
 /// Per demand class, the ratio of actual to forecast demand over the backtest's test periods
 /// (the last periods before as-of, forecast without them), across every scored series of the
-/// class. Level methods forecast a flat future; where demand drifts as a whole (products reach
+/// class's SKU totals. Level methods forecast a flat future; where demand drifts as a whole (products reach
 /// the end of their lives, relationships lapse, new ones start) they are wrong in the same
 /// direction for most series, and a class's drift just before as-of is the best evidence of its
 /// drift just after. Scaling is exact for the point forecast and for quantiles of a scale family.
 pub fn level_corrections(scores: &[SeriesScore]) -> BTreeMap<String, f64> {
     let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    for s in scores {
+    // SKU totals, as the published backtest is: a SKU's divisions would count its demand twice.
+    for s in scores.iter().filter(|s| s.division.is_none()) {
         let sum = sums.entry(class_name(s.demand_class)).or_default();
         sum.0 += s.actual_sum;
         sum.1 += s.forecast_sum;
     }
     sums.into_iter()
-        .filter(|(_, (actual, forecast))| *actual > 0.0 && *forecast > 0.0)
+        .filter(|(_, (_, forecast))| *forecast > 0.0)
         .map(|(class, (actual, forecast))| {
             let ratio = (actual / forecast).clamp(1.0 / MAX_CORRECTION, MAX_CORRECTION);
             (class, round(ratio, 4))
@@ -967,12 +968,22 @@ mod tests {
             scored(DemandClass::Smooth, 40.0, 30.0),
             scored(DemandClass::Lumpy, 10.0, 35.0),
             scored(DemandClass::Intermittent, 0.0, 0.0),
+            scored(DemandClass::Erratic, 5.0, 0.0),
+            // A division's series: its SKU's total already counts it.
+            SeriesScore {
+                division: Some("D1".into()),
+                ..scored(DemandClass::Smooth, 1000.0, 0.0)
+            },
         ]);
-        // Smooth: 80 sold against 100 forecast. Lumpy: 3.5 times, capped at 2. Intermittent:
-        // nothing to learn from.
+        // Smooth: 80 sold against 100 forecast. Lumpy: 3.5 times, capped at 2. Erratic: none
+        // sold, capped at a half. Intermittent: nothing to learn from.
         assert_eq!(
             corrections,
-            BTreeMap::from([("lumpy".to_owned(), 2.0), ("smooth".to_owned(), 0.8)])
+            BTreeMap::from([
+                ("erratic".to_owned(), 0.5),
+                ("lumpy".to_owned(), 2.0),
+                ("smooth".to_owned(), 0.8)
+            ])
         );
     }
 

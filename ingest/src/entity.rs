@@ -126,6 +126,9 @@ const ACCOUNTS: &[Field] = &[
     ),
     VERSION,
 ];
+/// The most account managers one account names (each is an item written with the account).
+pub const MAX_ACCOUNT_MANAGERS: usize = 20;
+
 /// The roles ingest may give: a customer's people. Seller staff and machine users are made in
 /// the portal, never by a back-end system (a system that could make them could make itself one).
 const USER_ROLES: &[&str] = &["viewer", "buyer", "approver", "account-admin"];
@@ -732,11 +735,22 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
             name: r.text("name")?,
             divisions: ids("divisions", r.list("divisions"), DivisionId::parse)?,
             currency: r.id("currency", Currency::parse)?,
-            account_managers: ids(
-                "account_managers",
-                r.list("account_managers"),
-                UserId::parse,
-            )?,
+            account_managers: {
+                let mut managers = ids(
+                    "account_managers",
+                    r.list("account_managers"),
+                    UserId::parse,
+                )?;
+                managers.sort();
+                managers.dedup();
+                if managers.len() > MAX_ACCOUNT_MANAGERS {
+                    return Err(RowError(format!(
+                        "account_managers: {} listed, at most {MAX_ACCOUNT_MANAGERS}",
+                        managers.len()
+                    )));
+                }
+                managers
+            },
         }),
         Entity::Users => {
             let role: Role = r.word("role")?;

@@ -351,13 +351,27 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
             }));
         }
         Update::User(u) => {
-            if let Some(Record::User(old)) = &state.record
-                && !old.role.is_customer_side()
-            {
-                return Err(format!(
-                    "user {} is a {} user, made in the portal: a back-end system cannot change it",
-                    old.id, old.role
-                ));
+            if let Some(Record::User(old)) = &state.record {
+                if !old.role.is_customer_side() {
+                    return Err(format!(
+                        "user {} is a {} user, made in the portal: a back-end system cannot \
+                         change it",
+                        old.id, old.role
+                    ));
+                }
+                if state.versions.is_empty() {
+                    return Err(format!(
+                        "user {} was made in the portal: ingest changes only the users it loaded",
+                        old.id
+                    ));
+                }
+                if old.account_id.as_ref() != Some(&u.account_id) {
+                    return Err(format!(
+                        "user {} belongs to another account: ingest never moves a user between \
+                         accounts (load a new user instead)",
+                        old.id
+                    ));
+                }
             }
             state.record = Some(Record::User(User {
                 id: u.id.clone(),

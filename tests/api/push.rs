@@ -19,6 +19,14 @@ fn results(reply: &tests::Reply) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+fn reason_of(results: &[(String, Option<String>)], i: usize) -> String {
+    results[i].1.clone().unwrap_or_default()
+}
+
+fn verdicts_of(reply: &tests::Reply) -> Vec<String> {
+    verdicts(reply)
+}
+
 fn verdicts(reply: &tests::Reply) -> Vec<String> {
     results(reply).into_iter().map(|(r, _)| r).collect()
 }
@@ -383,6 +391,8 @@ async fn pushed_customer_users_can_sign_in_and_no_row_raises_anyones_access() {
                 user(INTEGRATION, "buyer", ACCOUNT_A),
                 user(MANAGER_A, "viewer", ACCOUNT_A),
                 user("crm-early", "viewer", "ACC-NOT-YET"),
+                // A customer's user made in the portal: not ingest's to promote.
+                user(A_BUYER, "account-admin", ACCOUNT_A),
             ]}),
         )
         .await;
@@ -395,11 +405,31 @@ async fn pushed_customer_users_can_sign_in_and_no_row_raises_anyones_access() {
             "quarantined",
             "quarantined",
             "quarantined",
-            "loaded"
+            "loaded",
+            "quarantined"
         ],
         "{}",
         reply.text
     );
+    assert!(
+        reason_of(&results, 5).contains("made in the portal"),
+        "{}",
+        reply.text
+    );
+    // A user ingest loaded is never moved to another account: that would hand them its data.
+    let moved = app
+        .post(
+            INTEGRATION,
+            "/integration/users",
+            "u-2",
+            &json!({"rows": [{"user_id": "crm-pat", "name": "Pat Doe", "email": "pat@a.example",
+                              "role": "buyer", "account_id": ACCOUNT_B,
+                              "version": "2025-11-21T08:00:00Z"}]}),
+        )
+        .await;
+    assert_eq!(verdicts_of(&moved), ["quarantined"], "{}", moved.text);
+    assert!(moved.text.contains("another account"), "{}", moved.text);
+    assert_eq!(app.get(A_BUYER, "/me").await.body["role"], "buyer");
     let reason = |i: usize| results[i].1.clone().unwrap_or_default();
     assert!(
         reason(1).contains("admin is given in the portal"),
@@ -480,6 +510,28 @@ async fn account_managers_named_by_the_erp_serve_their_accounts_and_stop_when_mo
     }
     let mine = app.get(MANAGER_A, "/accounts").await;
     assert_eq!(mine.ids(), [ACCOUNT_A, "ACC-PUSH"], "{}", mine.text);
+    // Naming anyone but an account manager grants nothing; a name twice is one assignment; a
+    // list longer than an account has managers is refused.
+    let others = json!({"rows": [
+        {"account_id": "ACC-OTHER", "name": "Other Oy", "divisions": ["HYD"], "currency": "EUR",
+         "account_managers": [A_BUYER, INTEGRATION, MANAGER_B, MANAGER_B]},
+        {"account_id": "ACC-MANY", "name": "Many Oy", "divisions": ["HYD"], "currency": "EUR",
+         "account_managers": (0..21).map(|i| format!("am-{i}")).collect::<Vec<_>>()},
+    ]});
+    let reply = app
+        .post(INTEGRATION, "/integration/accounts", "acc-3", &others)
+        .await;
+    assert_eq!(
+        verdicts(&reply),
+        ["loaded", "quarantined"],
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains("at most 20"), "{}", reply.text);
+    assert_eq!(app.get(A_BUYER, "/accounts").await.ids(), [ACCOUNT_A]);
+    app.get(INTEGRATION, "/accounts/ACC-OTHER")
+        .await
+        .assert_problem(403, "forbidden");
     app.get(MANAGER_B, "/accounts/ACC-PUSH")
         .await
         .assert_problem(404, "not-found");
@@ -491,8 +543,8 @@ async fn account_managers_named_by_the_erp_serve_their_accounts_and_stop_when_mo
     let id = |a: &str| portal_domain::AccountId::parse(a).expect("id");
     assert_eq!(
         named(MANAGER_B).await,
-        [id(ACCOUNT_B)],
-        "the old manager's assignment is gone"
+        [id(ACCOUNT_B), id("ACC-OTHER")],
+        "the old manager's assignment to ACC-PUSH is gone; ACC-OTHER names them once"
     );
     assert_eq!(named(MANAGER_A).await, [id(ACCOUNT_A), id("ACC-PUSH")]);
 }

@@ -153,11 +153,12 @@ pub fn document(id: &DocumentId) -> String {
 pub fn batch(id: &BatchId) -> String {
     format!("BATCH#{id}")
 }
-/// The S3 object key of a document's file: `documents/<id>`, or `documents/<id>/<revision>`
-/// for a file stored with its revision.
+/// The S3 object key of a document's file: `documents/<id>`, or `documents/<id>@<revision>`
+/// for a file stored with its revision (ids hold no `@`, so keys never collide, and neither is
+/// a prefix folder of the other).
 pub fn document_object(id: &DocumentId, revision: Option<&str>) -> String {
     match revision {
         None => format!("documents/{id}"),
-        Some(revision) => format!("documents/{id}/{revision}"),
+        Some(revision) => format!("documents/{id}@{revision}"),
     }
 }

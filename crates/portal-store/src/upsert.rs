@@ -169,6 +169,8 @@ pub struct Written {
 
 /// The table's limit on one item's size (DynamoDB's 400 KB).
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// How far below [`MAX_ITEM_BYTES`] an item's estimated size must stay.
+const ITEM_SIZE_MARGIN: usize = 20 * 1024;
 
 /// The most actions one `TransactWriteItems` takes.
 const TRANSACTION_ACTIONS: usize = 100;
@@ -310,8 +312,10 @@ impl Store {
                 .iter()
                 .filter_map(|a| a.put.as_ref().map(|p| item_size(p.item())))
                 .collect();
+            // The estimate leaves out a few bytes of overhead per list and map element: keep a
+            // margin below the limit.
             if let Some(&largest) = sizes.iter().max()
-                && largest > MAX_ITEM_BYTES
+                && largest > MAX_ITEM_BYTES - ITEM_SIZE_MARGIN
             {
                 written.too_large.push((change.key, largest));
                 continue;
