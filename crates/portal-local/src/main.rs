@@ -390,7 +390,7 @@ async fn serve_with_banner(
         banner.push_str(&format!(
             "\nTry:\n  curl -H \"Authorization: Bearer {buyer}\" {url}/orders\n  \
              curl -H \"Authorization: Bearer {buyer}\" '{url}/reorder-suggestions?status=due,overdue'\n  \
-             curl -H \"Authorization: Bearer {manager}\" '{url}/worklist?at_risk=true'\n\n\
+             curl -H \"Authorization: Bearer {manager}\" '{url}/worklist?status=due,overdue&per_account=3'\n\n\
              Press Ctrl-C to stop.\n"
         ));
     }
