@@ -9,34 +9,17 @@
 //! changed by a later file is counted once, as it is now, and a cancelled one not at all.
 
 use crate::report::{ReportError, parquet_bytes};
-use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, NamedFrom, Series};
 use std::collections::{HashMap, HashSet};
 
-/// One order line as the lake keeps it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LakeLine {
-    pub account_id: String,
-    pub sku: String,
-    pub order_date: NaiveDate,
-    pub quantity: f64,
-    pub order_id: String,
-    pub unit_price: f64,
-    pub division: Option<String>,
-    pub pack_size: Option<f64>,
-    /// The line's number within its order (0 where the source had none).
-    pub line_no: u32,
-    /// The revision of the order the line was read from (0 for data that has none).
-    pub revision: u64,
-    /// The order or the line was cancelled: kept so that it replaces the order's earlier
-    /// revisions, but no demand.
-    pub cancelled: bool,
-}
+pub use portal_lake::{LakeLine, month_of};
 
-/// The month partition (`YYYY-MM`) a line belongs to.
-pub fn month_of(line: &LakeLine) -> String {
-    line.order_date.format("%Y-%m").to_string()
-}
+/// Lake objects as Parquet ([`to_parquet`]).
+pub const PARQUET: portal_lake::Encoding = portal_lake::Encoding {
+    extension: "parquet",
+    content_type: "application/vnd.apache.parquet",
+    encode: |lines| to_parquet(lines).map_err(|e| e.to_string()),
+};
 
 /// Lines as a Parquet object's bytes.
 pub fn to_parquet(lines: &[LakeLine]) -> Result<Vec<u8>, ReportError> {
@@ -89,6 +72,35 @@ pub fn to_parquet(lines: &[LakeLine]) -> Result<Vec<u8>, ReportError> {
         source,
     })?;
     parquet_bytes(&mut frame)
+}
+
+/// A lake object written as CSV (`portal_lake::to_csv`), read into the same columns and types
+/// as a Parquet one, so that the two stack into one table.
+pub fn read_csv(bytes: Vec<u8>) -> Result<DataFrame, polars::error::PolarsError> {
+    use polars::prelude::{CsvReadOptions, DataType, Field, Schema, SerReader};
+    let types = [
+        DataType::String,
+        DataType::String,
+        DataType::String,
+        DataType::Float64,
+        DataType::String,
+        DataType::Float64,
+        DataType::String,
+        DataType::Float64,
+        DataType::UInt32,
+        DataType::UInt64,
+        DataType::Boolean,
+    ];
+    let schema: Schema = portal_lake::COLUMNS
+        .iter()
+        .zip(types)
+        .map(|(name, dtype)| Field::new((*name).into(), dtype))
+        .collect();
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema(Some(std::sync::Arc::new(schema)))
+        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+        .finish()
 }
 
 /// Keeps, per `order_id`, only the rows of its highest `revision`, and of those only the ones
@@ -151,6 +163,7 @@ fn latest_revisions(frame: DataFrame) -> Result<DataFrame, polars::error::Polars
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use polars::prelude::{ParquetReader, SerReader};
     use std::io::Cursor;
 
@@ -174,6 +187,17 @@ mod tests {
         ParquetReader::new(Cursor::new(bytes))
             .finish()
             .expect("parquet")
+    }
+
+    #[test]
+    fn a_csv_object_reads_into_the_columns_and_types_of_a_parquet_one() {
+        let mut cancelled = line("SO-2", 1, 3.0, 7);
+        cancelled.cancelled = true;
+        cancelled.division = None;
+        let lines = [line("SO-1", 10, 2.5, 3), cancelled];
+        let csv = read_csv(portal_lake::to_csv(&lines).expect("csv")).expect("read");
+        let parquet = read(to_parquet(&lines).expect("parquet"));
+        assert_eq!(csv, parquet);
     }
 
     #[test]

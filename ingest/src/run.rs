@@ -12,9 +12,9 @@ use crate::entity::{Entity, Update, Version};
 use crate::merge::{Verdict, merge};
 use crate::read::SourceRow;
 use crate::report::{Counts, FileReport, Quarantine, QuarantinedRow};
-use analytics::lake::{LakeLine, month_of, to_parquet};
 use portal_domain::model::{LineStatus, Order, OrderStatus};
 use portal_domain::{DocumentId, Sku};
+use portal_lake::{LakeLine, month_of};
 use portal_store::lake::ingested_lines_key;
 use portal_store::{Lake, Record, RecordKey, Store, StoreError};
 use rust_decimal::prelude::ToPrimitive;
@@ -89,6 +89,9 @@ pub struct Outcome {
 pub struct Target {
     pub store: Store,
     pub lake: Lake,
+    /// How lake objects are written: `analytics::lake::PARQUET` where polars may be linked,
+    /// [`portal_lake::CSV`] where it may not (the push API).
+    pub format: portal_lake::Encoding,
 }
 
 /// Rows per chunk of a documents export: each row brings its file into memory.
@@ -594,11 +597,15 @@ impl Target {
         let objects = by_month.len();
         for (month, mut lines) in by_month {
             lines.sort_by(|a, b| (&a.order_id, a.line_no).cmp(&(&b.order_id, b.line_no)));
-            let bytes = to_parquet(&lines).map_err(|e| IngestError::Lake(e.to_string()))?;
-            let key = ingested_lines_key(&month, &info.source, &info.file_id, chunk);
-            self.lake
-                .put(&key, "application/vnd.apache.parquet", bytes)
-                .await?;
+            let bytes = (self.format.encode)(&lines).map_err(IngestError::Lake)?;
+            let key = ingested_lines_key(
+                &month,
+                &info.source,
+                &info.file_id,
+                chunk,
+                self.format.extension,
+            );
+            self.lake.put(&key, self.format.content_type, bytes).await?;
         }
         Ok(objects)
     }

@@ -216,6 +216,10 @@ pub fn lambda_environment(
             "PORTAL_PRINCIPAL_CACHE_SECONDS",
             config.principal_ttl.as_secs().to_string(),
         ),
+        (
+            "PORTAL_LAKE_BUCKET",
+            config.lake_bucket.clone().unwrap_or_default(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -176,6 +176,7 @@ impl LocalApp {
         ingest::Target {
             store: self.state.store.clone(),
             lake: portal_store::Lake::new(clients::s3(&self.emulators.s3_endpoint), LAKE_BUCKET),
+            format: analytics::lake::PARQUET,
         }
     }
 

@@ -42,9 +42,15 @@ pub fn run_file_key(run_id: &str, file: &str) -> String {
 }
 
 /// An object of ingest's order lines: one per month, source file and chunk of that file, so a
-/// re-run of the same file rewrites its own objects.
-pub fn ingested_lines_key(month: &str, source: &str, file_id: &str, chunk: usize) -> String {
-    format!("{ORDER_LINES_PREFIX}month={month}/ingest-{source}-{file_id}-{chunk:06}.parquet")
+/// re-run of the same file rewrites its own objects. `extension`: `parquet` or `csv`.
+pub fn ingested_lines_key(
+    month: &str,
+    source: &str,
+    file_id: &str,
+    chunk: usize,
+    extension: &str,
+) -> String {
+    format!("{ORDER_LINES_PREFIX}month={month}/ingest-{source}-{file_id}-{chunk:06}.{extension}")
 }
 
 /// The lake bucket.

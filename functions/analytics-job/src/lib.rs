@@ -104,20 +104,24 @@ impl Job {
     pub async fn read_orders(&self) -> Result<OrderLines, JobError> {
         let mut objects = Vec::new();
         for key in self.lake.list(ORDER_LINES_PREFIX).await? {
-            if Format::of(std::path::Path::new(&key)) == Format::Parquet {
+            // Parquet, and CSV from the push API (see `portal_lake`).
+            let format = Format::of(std::path::Path::new(&key));
+            if format == Format::Parquet || key.ends_with(".csv") {
                 let bytes = self.lake.get(&key).await?;
-                objects.push((key, bytes));
+                objects.push((key, format, bytes));
             }
         }
         blocking(move || {
             let mut frames = Vec::with_capacity(objects.len());
-            for (key, bytes) in objects {
-                let frame = ParquetReader::new(Cursor::new(bytes))
-                    .finish()
-                    .map_err(|e| JobError::Data {
-                        what: key.clone(),
-                        message: e.to_string(),
-                    })?;
+            for (key, format, bytes) in objects {
+                let frame = match format {
+                    Format::Parquet => ParquetReader::new(Cursor::new(bytes)).finish(),
+                    Format::Csv => analytics::lake::read_csv(bytes),
+                }
+                .map_err(|e| JobError::Data {
+                    what: key.clone(),
+                    message: e.to_string(),
+                })?;
                 frames.push((key, frame));
             }
             let Some((_, first)) = frames.first() else {

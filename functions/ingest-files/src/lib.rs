@@ -103,6 +103,7 @@ impl Ingestor {
             target: Target {
                 store,
                 lake: Lake::new(s3.clone(), lake_bucket),
+                format: analytics::lake::PARQUET,
             },
             inbox: Bucket::new(s3, ingest_bucket),
         }

@@ -293,10 +293,24 @@ async fn push(
     }
 }
 
-/// A random token naming this call's claim on its key.
+/// A token naming this call's claim on its key, unique among calls: two 64-bit values from
+/// std's randomly keyed hasher (seeded from the OS), over the process, the time and a counter.
 fn claim_token() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::hash::{BuildHasher, Hasher};
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let half = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(salt);
+        h.write_u32(std::process::id());
+        h.write_u128(nanos);
+        h.write_u64(call);
+        h.finish()
+    };
+    format!("{:016x}{:016x}", half(1), half(2))
 }
 
 /// Stores the answer under the key, trying a few times: the rows are written, so the caller
@@ -335,9 +349,11 @@ async fn apply(
         .lake
         .clone()
         .ok_or_else(|| ApiError::Internal("the push API runs without PORTAL_LAKE_BUCKET".into()))?;
+    // CSV, not Parquet: Parquet would link polars into this API function.
     let target = Target {
         store: state.store.clone(),
         lake,
+        format: portal_lake::CSV,
     };
     let info = FileInfo {
         source: PUSH_SOURCE.to_owned(),
@@ -403,6 +419,13 @@ mod tests {
             reason.len()
         );
         assert_eq!(result.result, "quarantined");
+    }
+
+    #[test]
+    fn every_call_gets_its_own_claim_token() {
+        let tokens: std::collections::HashSet<String> = (0..1000).map(|_| claim_token()).collect();
+        assert_eq!(tokens.len(), 1000);
+        assert!(tokens.iter().all(|t| t.len() == 32));
     }
 
     #[test]
