@@ -909,11 +909,10 @@ fn class_backtests(scores: &[SeriesScore]) -> BTreeMap<String, ClassBacktest> {
     let totals: Vec<&SeriesScore> = scores.iter().filter(|s| s.division.is_none()).collect();
     let mut groups: BTreeMap<String, Vec<&SeriesScore>> = BTreeMap::new();
     for s in &totals {
-        let class = serde_json::to_value(s.demand_class)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        groups.entry(class).or_default().push(s);
+        groups
+            .entry(class_name(s.demand_class))
+            .or_default()
+            .push(s);
     }
     groups.insert("all".into(), totals);
     groups

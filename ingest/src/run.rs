@@ -12,7 +12,7 @@ use crate::entity::{Entity, Update, Version};
 use crate::merge::{Verdict, merge};
 use crate::read::SourceRow;
 use crate::report::{Counts, FileReport, Quarantine, QuarantinedRow};
-use portal_domain::model::{LineStatus, Order, OrderStatus};
+use portal_domain::model::Order;
 use portal_domain::{DocumentId, Sku};
 use portal_lake::{LakeLine, month_of};
 use portal_store::lake::ingested_lines_key;
@@ -587,7 +587,7 @@ impl Target {
         };
         let mut by_month: BTreeMap<String, Vec<LakeLine>> = BTreeMap::new();
         for (order, revision) in orders {
-            for mut line in lake_lines(order, revision) {
+            for mut line in portal_lake::order_lines(order, revision) {
                 line.pack_size = Sku::parse(&line.sku)
                     .ok()
                     .and_then(|sku| packs.get(&sku).copied().flatten());
@@ -639,26 +639,4 @@ pub async fn store_report(
         )
         .await?;
     Ok(())
-}
-
-/// An order's lines as the lake keeps them.
-pub fn lake_lines(order: &Order, revision: u64) -> Vec<LakeLine> {
-    let o = &order.summary;
-    order
-        .lines
-        .iter()
-        .map(|line| LakeLine {
-            account_id: o.account_id.to_string(),
-            sku: line.sku.to_string(),
-            order_date: o.order_date,
-            quantity: line.quantity.to_f64().unwrap_or(0.0),
-            order_id: o.id.to_string(),
-            unit_price: line.unit_price.to_f64().unwrap_or(0.0),
-            division: Some(o.division.to_string()),
-            pack_size: None,
-            line_no: line.line_no,
-            revision,
-            cancelled: o.status == OrderStatus::Cancelled || line.status == LineStatus::Cancelled,
-        })
-        .collect()
 }

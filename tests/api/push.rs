@@ -19,14 +19,6 @@ fn results(reply: &tests::Reply) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-fn reason_of(results: &[(String, Option<String>)], i: usize) -> String {
-    results[i].1.clone().unwrap_or_default()
-}
-
-fn verdicts_of(reply: &tests::Reply) -> Vec<String> {
-    verdicts(reply)
-}
-
 fn verdicts(reply: &tests::Reply) -> Vec<String> {
     results(reply).into_iter().map(|(r, _)| r).collect()
 }
@@ -396,10 +388,8 @@ async fn pushed_customer_users_can_sign_in_and_no_row_raises_anyones_access() {
             ]}),
         )
         .await;
-    let results = results(&reply);
-    let verdicts: Vec<&str> = results.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(
-        verdicts,
+        verdicts(&reply),
         [
             "loaded",
             "quarantined",
@@ -411,11 +401,9 @@ async fn pushed_customer_users_can_sign_in_and_no_row_raises_anyones_access() {
         "{}",
         reply.text
     );
-    assert!(
-        reason_of(&results, 5).contains("made in the portal"),
-        "{}",
-        reply.text
-    );
+    let results = results(&reply);
+    let reason = |i: usize| results[i].1.clone().unwrap_or_default();
+    assert!(reason(5).contains("made in the portal"), "{}", reason(5));
     // A user ingest loaded is never moved to another account: that would hand them its data.
     let moved = app
         .post(
@@ -427,10 +415,9 @@ async fn pushed_customer_users_can_sign_in_and_no_row_raises_anyones_access() {
                               "version": "2025-11-21T08:00:00Z"}]}),
         )
         .await;
-    assert_eq!(verdicts_of(&moved), ["quarantined"], "{}", moved.text);
+    assert_eq!(verdicts(&moved), ["quarantined"], "{}", moved.text);
     assert!(moved.text.contains("another account"), "{}", moved.text);
     assert_eq!(app.get(A_BUYER, "/me").await.body["role"], "buyer");
-    let reason = |i: usize| results[i].1.clone().unwrap_or_default();
     assert!(
         reason(1).contains("admin is given in the portal"),
         "{}",

@@ -9,6 +9,8 @@
 //! function, which would otherwise link polars). The job reads both.
 
 use chrono::NaiveDate;
+use portal_domain::model::{LineStatus, Order, OrderStatus};
+use rust_decimal::prelude::ToPrimitive;
 
 /// One order line as the lake keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +70,29 @@ pub const CSV: Encoding = Encoding {
     content_type: "text/csv",
     encode: |lines| to_csv(lines).map_err(|e| e.to_string()),
 };
+
+/// An order's lines as the lake keeps them, at the order's `revision` (pack sizes unknown: the
+/// order does not carry them). Lines of a cancelled order, and cancelled lines, are marked.
+pub fn order_lines(order: &Order, revision: u64) -> Vec<LakeLine> {
+    let o = &order.summary;
+    order
+        .lines
+        .iter()
+        .map(|line| LakeLine {
+            account_id: o.account_id.to_string(),
+            sku: line.sku.to_string(),
+            order_date: o.order_date,
+            quantity: line.quantity.to_f64().unwrap_or(0.0),
+            order_id: o.id.to_string(),
+            unit_price: line.unit_price.to_f64().unwrap_or(0.0),
+            division: Some(o.division.to_string()),
+            pack_size: None,
+            line_no: line.line_no,
+            revision,
+            cancelled: o.status == OrderStatus::Cancelled || line.status == LineStatus::Cancelled,
+        })
+        .collect()
+}
 
 /// The month partition (`YYYY-MM`) a line belongs to.
 pub fn month_of(line: &LakeLine) -> String {

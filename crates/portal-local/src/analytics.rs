@@ -8,7 +8,7 @@ use analytics::{report, synthetic};
 use analytics_job::{LakeLine, Published};
 use anyhow::Context;
 use chrono::NaiveDate;
-use portal_domain::model::{OrderStatus, Product};
+use portal_domain::model::Product;
 use portal_store::Record;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
@@ -75,7 +75,8 @@ pub async fn publish_demo_run(
     Ok((months, published))
 }
 
-/// The order lines of demo records as the lake keeps them (cancelled orders are no demand).
+/// The order lines of demo records as the lake keeps them, with their products' divisions and
+/// pack sizes (cancelled orders and lines are no demand).
 pub fn lake_lines(records: &[Record]) -> Vec<LakeLine> {
     let products: HashMap<&str, &Product> = records
         .iter()
@@ -89,25 +90,15 @@ pub fn lake_lines(records: &[Record]) -> Vec<LakeLine> {
         let Record::Order(order) = record else {
             continue;
         };
-        let o = &order.summary;
-        if o.status == OrderStatus::Cancelled {
-            continue;
-        }
-        for line in &order.lines {
-            let product = products.get(line.sku.as_str());
-            lines.push(LakeLine {
-                account_id: o.account_id.to_string(),
-                sku: line.sku.to_string(),
-                order_date: o.order_date,
-                quantity: line.quantity.to_f64().unwrap_or(0.0),
-                order_id: o.id.to_string(),
-                unit_price: line.unit_price.to_f64().unwrap_or(0.0),
-                division: Some(product.map_or(o.division.to_string(), |p| p.division.to_string())),
-                pack_size: product.and_then(|p| p.pack_size.to_f64()),
-                line_no: line.line_no,
-                revision: 0,
-                cancelled: false,
-            });
+        for mut line in portal_lake::order_lines(order, 0) {
+            if line.cancelled {
+                continue;
+            }
+            if let Some(product) = products.get(line.sku.as_str()) {
+                line.division = Some(product.division.to_string());
+                line.pack_size = product.pack_size.to_f64();
+            }
+            lines.push(line);
         }
     }
     lines
