@@ -314,8 +314,8 @@ fn claim_token() -> String {
 }
 
 /// Stores the answer under the key, trying a few times: the rows are written, so the caller
-/// gets its answer even when storing it fails (a retry then applies the rows again, which
-/// changes nothing, and answers the same).
+/// gets its answer even when storing it fails (a retry, once the lease runs out, merges the
+/// rows again, which changes nothing, and answers them `unchanged`).
 async fn remember(
     store: &Store,
     request: PushedRequest<'_>,
