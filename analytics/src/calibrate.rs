@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 /// The number of features per snapshot.
-pub const FEATURES: usize = 14;
+pub const FEATURES: usize = 16;
 
 /// What the rest of an account's history says at an origin: a dying relationship shows across
 /// its products before it shows in any one of them.
@@ -28,6 +28,11 @@ pub struct AccountSignals {
     /// rate (1: as usual; near 0: a discontinued product, a churning account).
     pub sku_momentum: f64,
     pub account_momentum: f64,
+    /// The log-probability (at most 0) that none of the account's pairs, and none of the SKU's,
+    /// would have ordered since the account's (the SKU's) last order if it still bought: far
+    /// below 0 when a busy account or product fell silent all at once.
+    pub account_silence: f64,
+    pub sku_silence: f64,
 }
 
 /// The window of [`AccountSignals::recent_orders`].
@@ -35,13 +40,13 @@ pub const RECENT_DAYS: i64 = 60;
 
 /// The features of one prediction: the model's log-odds and its two parts (is the relationship
 /// alive; is it time, if so), how much history backs it, how late the pair is against its
-/// rhythm, the rhythm itself, its spread and its latest gap, the account's signals and the SKU's
-/// season.
+/// rhythm (in season), the rhythm itself, its spread and its latest gap, the account's signals,
+/// the SKU's season and the silences of the account and of the SKU.
 pub fn features(p: &ReorderPrediction, account: AccountSignals) -> [f64; FEATURES] {
     [
         logit(p.p_reorder),
         (p.orders_seen as f64).ln(),
-        (1.0 + p.elapsed_days / p.mean_gap_days.max(1.0)).ln(),
+        (1.0 + p.elapsed_days * p.season_factor / p.mean_gap_days.max(1.0)).ln(),
         p.mean_gap_days.max(1.0).ln(),
         p.gap_cv,
         (1.0 + account.silent_days.max(0.0)).ln(),
@@ -55,6 +60,8 @@ pub fn features(p: &ReorderPrediction, account: AccountSignals) -> [f64; FEATURE
         // The model's two parts apart: is the relationship alive, and is it time if so.
         logit(p.p_active),
         logit(p.p_reorder / p.p_active.max(1e-9)),
+        account.account_silence.clamp(-30.0, 0.0),
+        account.sku_silence.clamp(-30.0, 0.0),
     ]
 }
 
@@ -95,7 +102,7 @@ pub struct Calibrator {
 }
 
 /// The most rows trained on; larger sets are thinned evenly (deterministically).
-const MAX_ROWS: usize = 100_000;
+const MAX_ROWS: usize = 60_000;
 /// Fewer rows than this, or fewer of either outcome than a tenth of it, give no calibration.
 const MIN_ROWS: usize = 50;
 

@@ -11,7 +11,9 @@ use crate::classify::{DemandClass, classify};
 use crate::forecast::{ForecastConfig, SeriesForecast, forecast_series};
 use crate::history::{Bucket, Pair, Series, pairs, series};
 use crate::input::OrderLines;
-use crate::reorder::{ReorderConfig, ReorderPrediction, ReorderStatus, predict};
+use crate::reorder::{
+    ReorderConfig, ReorderPrediction, ReorderStatus, Rhythm, Season, SeasonFit, predict,
+};
 use chrono::{Datelike, Duration, NaiveDate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -241,9 +243,17 @@ struct Priors {
     account_overdue: Vec<(u32, u32)>,
     /// Per SKU: the seasonal index of the horizon's days of the year.
     sku_season: Vec<f64>,
+    /// Per SKU: its reordering season, from the gaps of every pair.
+    sku_rhythm: Vec<Season>,
     /// Recent orders against the long-run rate, per SKU and per account.
     sku_momentum: Vec<f64>,
     account_momentum: Vec<f64>,
+    /// Per SKU: its last order by anyone.
+    sku_last: Vec<Option<NaiveDate>>,
+    /// How surprising the silence since their last order is, per account and per SKU
+    /// ([`Priors::silence`]).
+    account_silence: Vec<f64>,
+    sku_silence: Vec<f64>,
 }
 
 /// Pairs needed before a SKU's or an account's median gap is trusted as a prior.
@@ -261,6 +271,7 @@ impl Priors {
         let mut by_sku: Vec<Vec<f64>> = vec![Vec::new(); orders.skus.len()];
         let mut by_account: Vec<Vec<f64>> = vec![Vec::new(); orders.accounts.len()];
         let mut account_last: Vec<Option<NaiveDate>> = vec![None; orders.accounts.len()];
+        let mut sku_last: Vec<Option<NaiveDate>> = vec![None; orders.skus.len()];
         let mut account_recent = vec![0.0; orders.accounts.len()];
         let mut account_overdue = vec![(0u32, 0u32); orders.accounts.len()];
         let recent_from = origin - Duration::days(RECENT_DAYS);
@@ -269,6 +280,15 @@ impl Priors {
         let mut account_total = vec![0.0; orders.accounts.len()];
         let mut account_first: Vec<Option<NaiveDate>> = vec![None; orders.accounts.len()];
         let mut all = Vec::new();
+        let mut seasons = vec![SeasonFit::default(); orders.skus.len()];
+        // Each pair's part in parallel, summed in the pairs' order (the same on every shard).
+        let parts: Vec<SeasonFit> = pairs
+            .par_iter()
+            .map(|p| SeasonFit::of(&p.events[..p.events.partition_point(|(d, _)| *d < origin)]))
+            .collect();
+        for (pair, part) in pairs.iter().zip(&parts) {
+            seasons[pair.sku as usize].merge(part);
+        }
         for pair in pairs {
             let seen = &pair.events[..pair.events.partition_point(|(d, _)| *d < origin)];
             let (Some(first), Some(last)) = (seen.first(), seen.last()) else {
@@ -276,6 +296,7 @@ impl Priors {
             };
             let a = pair.account as usize;
             account_last[a] = account_last[a].max(Some(last.0));
+            sku_last[pair.sku as usize] = sku_last[pair.sku as usize].max(Some(last.0));
             let recent = seen
                 .iter()
                 .rev()
@@ -316,7 +337,11 @@ impl Priors {
         };
         let sku_momentum = momentum(&sku_recent, &sku_total, &sku_first);
         let account_momentum = momentum(&account_recent, &account_total, &account_first);
-        Priors {
+        let mut priors = Priors {
+            sku_last,
+            account_silence: Vec::new(),
+            sku_silence: Vec::new(),
+            sku_rhythm: seasons.iter().map(SeasonFit::season).collect(),
             sku_momentum,
             account_momentum,
             sku_gap: by_sku
@@ -340,13 +365,58 @@ impl Priors {
                     (w + 2.0) / (expected + 2.0)
                 })
                 .collect(),
+        };
+        priors.silence(pairs, origin);
+        priors
+    }
+
+    /// How surprising each account's and each SKU's silence since its last order is if it is
+    /// still buying: the log-probability that none of its pairs ordered since, each pair either
+    /// still buying on its rhythm or stopped (prior [`PRIOR_ACTIVE`]). An account that churned,
+    /// or a product that was discontinued, falls silent in all its pairs at once, which no
+    /// single pair shows.
+    fn silence(&mut self, pairs: &[Pair], origin: NaiveDate) {
+        // Each pair's part in parallel, summed in the pairs' order (the same on every shard).
+        let parts: Vec<(f64, f64)> = pairs
+            .par_iter()
+            .map(|pair| {
+                let seen = &pair.events[..pair.events.partition_point(|(d, _)| *d < origin)];
+                let Some(r) = Rhythm::fit(seen, self.gap(pair), self.season(pair), PRIOR_WEIGHT)
+                else {
+                    return (0.0, 0.0);
+                };
+                // The chance of no order from the last one to `day` for a pair that may have
+                // stopped.
+                let quiet = |day: NaiveDate| {
+                    let days = (day - r.last).num_days() as f64;
+                    (1.0 - PRIOR_ACTIVE) + PRIOR_ACTIVE * r.survival(days)
+                };
+                let now = quiet(origin);
+                let since = |last: Option<NaiveDate>| last.map_or(0.0, |d| (now / quiet(d)).ln());
+                (
+                    since(self.account_last[pair.account as usize]),
+                    since(self.sku_last[pair.sku as usize]),
+                )
+            })
+            .collect();
+        let mut account = vec![0.0; self.account_last.len()];
+        let mut sku = vec![0.0; self.sku_last.len()];
+        for (pair, (a, k)) in pairs.iter().zip(parts) {
+            account[pair.account as usize] += a;
+            sku[pair.sku as usize] += k;
         }
+        self.account_silence = account;
+        self.sku_silence = sku;
     }
 
     fn gap(&self, pair: &Pair) -> f64 {
         self.sku_gap[pair.sku as usize]
             .or(self.account_gap[pair.account as usize])
             .unwrap_or(self.global_gap)
+    }
+
+    fn season(&self, pair: &Pair) -> Season {
+        self.sku_rhythm[pair.sku as usize]
     }
 
     fn account(&self, pair: &Pair, origin: NaiveDate) -> AccountSignals {
@@ -362,6 +432,8 @@ impl Priors {
             },
             sku_season: self.sku_season[pair.sku as usize],
             sku_momentum: self.sku_momentum[pair.sku as usize],
+            account_silence: self.account_silence[a],
+            sku_silence: self.sku_silence[pair.sku as usize],
             account_momentum: self.account_momentum[a],
         }
     }
@@ -377,9 +449,10 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// How much the prior gap weighs, in gaps, and the prior chance a pair is still active.
+/// How much the prior gap weighs, in gaps, and the prior chance a pair goes on buying after any
+/// one order (few relationships end at a given order; the silence after it says the rest).
 const PRIOR_WEIGHT: f64 = 2.0;
-const PRIOR_ACTIVE: f64 = 0.9;
+const PRIOR_ACTIVE: f64 = 0.98;
 
 fn reorder_config(params: &Params, origin: NaiveDate) -> ReorderConfig {
     ReorderConfig {
@@ -419,6 +492,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
             let p = predict(
                 &pair.events,
                 priors.gap(pair),
+                priors.season(pair),
                 pack_size(orders, pair.sku),
                 reorder_config(&params, origin),
             )?;
@@ -439,6 +513,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
                 let p = predict(
                     &pair.events,
                     priors.gap(pair),
+                    priors.season(pair),
                     pack_size(orders, pair.sku),
                     reorder_config(&params, origin),
                 )?;
@@ -529,7 +604,7 @@ fn row(orders: &OrderLines, pair: &Pair, p: ReorderPrediction, x: [f64; FEATURES
         expected_quantity: p.expected_quantity,
         suggested_quantity: p.suggested_quantity,
         status: p.status,
-        reason: p.reason,
+        reason: p.reason(),
         p_model: p.p_reorder,
         mean_gap_days: p.mean_gap_days,
         features: Some(x),
@@ -983,6 +1058,58 @@ mod tests {
                 ("lumpy".to_owned(), 2.0),
                 ("smooth".to_owned(), 0.8)
             ])
+        );
+    }
+
+    /// Two accounts buying the same four SKUs every 20 days from 2024-01-01; account 1 stops
+    /// after `stop`.
+    fn two_accounts(stop: NaiveDate) -> OrderLines {
+        let mut lines = Vec::new();
+        for account in 0..2u32 {
+            for sku in 0..4u32 {
+                let mut date = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date")
+                    + Duration::days(i64::from(sku) * 3);
+                while date < NaiveDate::from_ymd_opt(2025, 1, 1).expect("date") {
+                    if account == 0 || date <= stop {
+                        lines.push(crate::input::Line {
+                            account,
+                            sku,
+                            division: None,
+                            date,
+                            quantity: 1.0,
+                        });
+                    }
+                    date += Duration::days(20);
+                }
+            }
+        }
+        OrderLines {
+            accounts: vec!["A".into(), "B".into()],
+            skus: (0..4).map(|k| format!("S{k}")).collect(),
+            divisions: Vec::new(),
+            pack_sizes: vec![None; 4],
+            lines,
+        }
+    }
+
+    #[test]
+    fn an_account_silent_in_all_its_products_at_once_reads_as_stopped_and_a_busy_one_does_not() {
+        let as_of = NaiveDate::from_ymd_opt(2024, 11, 1).expect("date");
+        let orders = two_accounts(NaiveDate::from_ymd_opt(2024, 9, 1).expect("date"));
+        let all = pairs(&orders, as_of);
+        let priors = Priors::at(&orders, &all, as_of, 30);
+        let (busy, stopped) = (priors.account_silence[0], priors.account_silence[1]);
+        assert!(busy > -1.0, "ordering on rhythm: {busy}");
+        // Each of four 20-day rhythms would almost surely have ordered in two months.
+        assert!(
+            stopped < -10.0,
+            "silent for two months in all four: {stopped}"
+        );
+        // The SKUs are still bought by account 0: their silence since their last order is short.
+        assert!(
+            priors.sku_silence.iter().all(|s| *s > -1.0),
+            "{:?}",
+            priors.sku_silence
         );
     }
 

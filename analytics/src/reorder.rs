@@ -7,9 +7,16 @@
 //! yet" against "stopped buying" (a pair that would almost surely have ordered by now if it were
 //! still active is probably lapsing), and the renewal distribution gives the chance of an order
 //! within the horizon if it is active. The probability is calibrated downstream.
+//!
+//! Seasonal products are reordered sooner in their season: a gap that starts on day `d` of the
+//! year is the pair's usual gap divided by the SKU's [`Season`] factor `s(d)`. Past gaps are
+//! multiplied back by it before the rhythm is estimated, and the next gap is the usual one
+//! divided by the factor of the last order's day.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// What the pair's status is as of the prediction date: the portal's own status, which the API
 /// serves.
@@ -37,14 +44,153 @@ pub struct ReorderPrediction {
     pub expected_quantity: f64,
     pub suggested_quantity: f64,
     pub status: ReorderStatus,
-    pub reason: String,
+    /// The pack size quantities round up to (1 where none is known).
+    pub pack_size: f64,
     /// The model's inputs and internals, the calibration layer's features.
     pub mean_gap_days: f64,
     pub gap_cv: f64,
     pub elapsed_days: f64,
     pub p_active: f64,
-    /// The latest gap between orders (the mean gap with a single order).
+    /// The latest gap between orders (the mean gap with a single order), out of season.
     pub last_gap_days: f64,
+    /// The SKU's season factor on the last order's day: the next gap is the rhythm over it.
+    pub season_factor: f64,
+}
+
+impl ReorderPrediction {
+    /// Why, in words: the rhythm, the silence and the usual quantity, with the suggestion.
+    pub fn reason(&self) -> String {
+        let rhythm = self.mean_gap_days.round();
+        let said = if self.orders_seen < 2 {
+            format!("one order so far; similar buyers reorder about every {rhythm} days")
+        } else {
+            format!(
+                "orders about every {rhythm} days ({} orders)",
+                self.orders_seen
+            )
+        };
+        let pack = self.pack_size;
+        let suggested = self.suggested_quantity;
+        let suggestion = if pack > 1.0 {
+            format!(
+                "suggested {} ({} packs of {})",
+                round2(suggested),
+                round2(suggested / pack),
+                round2(pack)
+            )
+        } else {
+            format!("suggested {}", round2(suggested))
+        };
+        format!(
+            "{said}; last order {} days ago; usually {} units, {suggestion}",
+            self.elapsed_days,
+            round2(self.expected_quantity),
+        )
+    }
+}
+
+/// A SKU's yearly reordering rhythm: `s(d) = exp(cos * cos θ + sin * sin θ)` with
+/// `θ = 2π d / 365` for the day of the year `d`. A gap that starts on day `d` is the pair's usual
+/// gap divided by `s(d)`. [`Season::NONE`] is 1 all year.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Season {
+    pub cos: f64,
+    pub sin: f64,
+}
+
+impl Season {
+    pub const NONE: Season = Season { cos: 0.0, sin: 0.0 };
+
+    /// The factor on `date`: above 1 in season (shorter gaps), below 1 out of it.
+    pub fn at(self, date: NaiveDate) -> f64 {
+        let (cos, sin) = harmonics(date);
+        (self.cos * cos + self.sin * sin).exp()
+    }
+}
+
+/// The cosine and sine of the day of the year as an angle (day 0 is 1 January, 365 days a
+/// turn), from a table: they are needed for every order of every pair.
+fn harmonics(date: NaiveDate) -> (f64, f64) {
+    static TABLE: LazyLock<Vec<(f64, f64)>> = LazyLock::new(|| {
+        (0..366)
+            .map(|day| {
+                let (sin, cos) = (2.0 * std::f64::consts::PI * day as f64 / 365.0).sin_cos();
+                (cos, sin)
+            })
+            .collect()
+    });
+    TABLE[date.ordinal0() as usize]
+}
+
+/// Estimates a [`Season`] from many pairs' order histories of one SKU: the log of each gap,
+/// less its pair's mean, regressed on the cosine and sine of the day the gap starts (a
+/// fixed-effects regression, so pairs' different rhythms cancel). Pairs weigh by how regular
+/// they are, and the coefficients are shrunk toward no season.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SeasonFit {
+    /// The weighted sums of the normal equations: cc, cs, ss, cy, sy.
+    sums: [f64; 5],
+}
+
+/// Gaps a pair needs to contribute (its spread is estimated from them).
+const SEASON_MIN_GAPS: usize = 3;
+/// The shrinkage toward no season, in units of precise gaps.
+const SEASON_RIDGE: f64 = 10.0;
+
+impl SeasonFit {
+    /// One pair's part, from its orders (oldest first).
+    pub fn of(events: &[(NaiveDate, f64)]) -> SeasonFit {
+        if events.len() < SEASON_MIN_GAPS + 1 {
+            return SeasonFit::default();
+        }
+        // Raw sums in one pass: 1, c, s, y, cc, cs, ss, cy, sy, yy (y: minus the log gap).
+        let mut raw = [0.0; 10];
+        for w in events.windows(2) {
+            let (c, s) = harmonics(w[0].0);
+            let y = -((w[1].0 - w[0].0).num_days() as f64).max(1.0).ln();
+            for (sum, v) in
+                raw.iter_mut()
+                    .zip([1.0, c, s, y, c * c, c * s, s * s, c * y, s * y, y * y])
+            {
+                *sum += v;
+            }
+        }
+        let [n, c, s, y, cc, cs, ss, cy, sy, yy] = raw;
+        // Sums of products of deviations from the pair's means.
+        let centred = |xy: f64, x: f64, y: f64| xy - x * y / n;
+        let var = centred(yy, y, y) / (n - 1.0);
+        let w = 1.0 / var.max(0.05);
+        SeasonFit {
+            sums: [
+                w * centred(cc, c, c),
+                w * centred(cs, c, s),
+                w * centred(ss, s, s),
+                w * centred(cy, c, y),
+                w * centred(sy, s, y),
+            ],
+        }
+    }
+
+    /// Adds another part.
+    pub fn merge(&mut self, other: &SeasonFit) {
+        for (sum, v) in self.sums.iter_mut().zip(other.sums) {
+            *sum += v;
+        }
+    }
+
+    /// The fitted season.
+    pub fn season(&self) -> Season {
+        let [cc, cs, ss, cy, sy] = self.sums;
+        let (a, b, d) = (cc + SEASON_RIDGE, cs, ss + SEASON_RIDGE);
+        let det = a * d - b * b;
+        if det <= 0.0 {
+            return Season::NONE;
+        }
+        Season {
+            cos: ((d * cy - b * sy) / det).clamp(-1.0, 1.0),
+            sin: ((a * sy - b * cy) / det).clamp(-1.0, 1.0),
+        }
+    }
 }
 
 /// The coefficient of variation of gaps assumed before any are seen (a gamma of shape 4).
@@ -54,55 +200,44 @@ const PRIOR_CV: f64 = 0.5;
 const MIN_CV: f64 = 0.3;
 
 /// Predicts from `orders` (date and quantity, any order; dates on or after `as_of` are ignored),
-/// the prior mean gap in days, and the pack size quantities round up to. `None` without orders
-/// before `as_of`.
+/// the prior mean gap in days, the SKU's season and the pack size quantities round up to. `None`
+/// without orders before `as_of`.
 pub fn predict(
     orders: &[(NaiveDate, f64)],
     prior_gap_days: f64,
+    season: Season,
     pack_size: f64,
     config: ReorderConfig,
 ) -> Option<ReorderPrediction> {
-    let mut history: Vec<(NaiveDate, f64)> = orders
-        .iter()
-        .copied()
-        .filter(|(d, _)| *d < config.as_of)
-        .collect();
-    history.sort_by_key(|(d, _)| *d);
-    let &(last, _) = history.last()?;
-    let gaps: Vec<f64> = history
-        .windows(2)
-        .map(|w| (w[1].0 - w[0].0).num_days() as f64)
-        .collect();
-    let k = config.prior_weight;
-    let prior_gap = prior_gap_days.max(1.0);
-    let mean_gap = ((gaps.iter().sum::<f64>() + k * prior_gap) / (gaps.len() as f64 + k)).max(1.0);
-    let cv = if gaps.len() >= 2 {
-        let m = gaps.iter().sum::<f64>() / gaps.len() as f64;
-        let var = gaps.iter().map(|g| (g - m).powi(2)).sum::<f64>() / (gaps.len() as f64 - 1.0);
-        // Shrink the observed spread toward the prior one, like the mean.
-        ((var.sqrt() / m.max(1.0)) * gaps.len() as f64 + PRIOR_CV * k) / (gaps.len() as f64 + k)
+    // Callers usually pass sorted orders: those are only cut at as-of, not copied.
+    let history: Cow<[(NaiveDate, f64)]> = if orders.is_sorted_by_key(|(d, _)| *d) {
+        Cow::Borrowed(&orders[..orders.partition_point(|(d, _)| *d < config.as_of)])
     } else {
-        PRIOR_CV
-    }
-    .clamp(MIN_CV, 3.0);
-    let shape = 1.0 / (cv * cv);
-    let scale = mean_gap / shape;
+        let mut history: Vec<(NaiveDate, f64)> = orders
+            .iter()
+            .copied()
+            .filter(|(d, _)| *d < config.as_of)
+            .collect();
+        history.sort_by_key(|(d, _)| *d);
+        Cow::Owned(history)
+    };
+    let rhythm = Rhythm::fit(&history, prior_gap_days, season, config.prior_weight)?;
+    let (last, mean_gap, season_factor) = (rhythm.last, rhythm.mean_gap, rhythm.season_factor);
     let elapsed = (config.as_of - last).num_days() as f64;
-    let survive = 1.0 - gamma_cdf(elapsed, shape, scale);
-    let active = config.prior_active * survive
-        / (config.prior_active * survive + (1.0 - config.prior_active));
+    let survive = rhythm.survival(elapsed);
+    let active = rhythm.active(elapsed, config.prior_active);
     let within = if survive > 1e-12 {
-        (gamma_cdf(elapsed + config.horizon_days as f64, shape, scale) - (1.0 - survive)) / survive
+        (survive - rhythm.survival(elapsed + config.horizon_days as f64)) / survive
     } else {
         0.0
     };
     let p_reorder = (active * within).clamp(0.0, 1.0);
 
-    let recent: Vec<f64> = history.iter().rev().take(5).map(|(_, q)| *q).collect();
-    let expected_quantity = recent.iter().sum::<f64>() / recent.len() as f64;
+    let recent = &history[history.len().saturating_sub(5)..];
+    let expected_quantity = recent.iter().map(|(_, q)| q).sum::<f64>() / recent.len() as f64;
     let pack = if pack_size > 0.0 { pack_size } else { 1.0 };
     let suggested_quantity = ((expected_quantity / pack).ceil().max(1.0)) * pack;
-    let expected_next_date = last + Duration::days(mean_gap.round() as i64);
+    let expected_next_date = last + Duration::days((mean_gap / season_factor).round() as i64);
     let status = if active < 0.5 {
         ReorderStatus::Lapsing
     } else if expected_next_date < config.as_of {
@@ -112,33 +247,6 @@ pub fn predict(
     } else {
         ReorderStatus::NotYetDue
     };
-    let rhythm = if gaps.is_empty() {
-        format!(
-            "one order so far; similar buyers reorder about every {} days",
-            mean_gap.round()
-        )
-    } else {
-        format!(
-            "orders about every {} days ({} orders)",
-            mean_gap.round(),
-            history.len()
-        )
-    };
-    let suggestion = if pack > 1.0 {
-        format!(
-            "suggested {} ({} packs of {})",
-            round2(suggested_quantity),
-            round2(suggested_quantity / pack),
-            round2(pack)
-        )
-    } else {
-        format!("suggested {}", round2(suggested_quantity))
-    };
-    let reason = format!(
-        "{rhythm}; last order {} days ago; usually {} units, {suggestion}",
-        elapsed,
-        round2(expected_quantity),
-    );
     Some(ReorderPrediction {
         orders_seen: history.len(),
         last_order_date: last,
@@ -147,13 +255,91 @@ pub fn predict(
         expected_quantity,
         suggested_quantity,
         status,
-        reason,
+        pack_size: pack,
         mean_gap_days: mean_gap,
-        gap_cv: cv,
+        gap_cv: rhythm.cv,
         elapsed_days: elapsed,
         p_active: active,
-        last_gap_days: gaps.last().copied().unwrap_or(mean_gap),
+        last_gap_days: rhythm.last_gap,
+        season_factor,
     })
+}
+
+/// A pair's renewal process fitted to its orders: the gap to the next order is gamma
+/// distributed with mean `mean_gap / season_factor` and coefficient of variation `cv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rhythm {
+    pub last: NaiveDate,
+    /// The usual gap out of season, shrunk toward the prior.
+    pub mean_gap: f64,
+    pub cv: f64,
+    /// The season factor of the last order's day.
+    pub season_factor: f64,
+    /// Gaps seen, and the latest out of season (the mean gap without any).
+    pub gaps: usize,
+    pub last_gap: f64,
+}
+
+impl Rhythm {
+    /// Fits to `history` (oldest first; `None` if empty), borrowing `prior_weight` gaps' worth
+    /// of the prior mean gap and of the prior spread.
+    pub fn fit(
+        history: &[(NaiveDate, f64)],
+        prior_gap_days: f64,
+        season: Season,
+        prior_weight: f64,
+    ) -> Option<Rhythm> {
+        let &(last, _) = history.last()?;
+        // Gaps out of season: each multiplied by the factor of the day it started.
+        let (mut n, mut total, mut squares, mut latest) = (0.0, 0.0, 0.0, None);
+        for w in history.windows(2) {
+            let gap = (w[1].0 - w[0].0).num_days() as f64 * season.at(w[0].0);
+            n += 1.0;
+            total += gap;
+            squares += gap * gap;
+            latest = Some(gap);
+        }
+        let k = prior_weight;
+        let mean_gap = ((total + k * prior_gap_days.max(1.0)) / (n + k)).max(1.0);
+        let cv = if n >= 2.0 {
+            let m = total / n;
+            let var = ((squares - n * m * m) / (n - 1.0)).max(0.0);
+            // Shrink the observed spread toward the prior one, like the mean.
+            ((var.sqrt() / m.max(1.0)) * n + PRIOR_CV * k) / (n + k)
+        } else {
+            PRIOR_CV
+        }
+        .clamp(MIN_CV, 3.0);
+        Some(Rhythm {
+            last,
+            mean_gap,
+            cv,
+            season_factor: season.at(last),
+            gaps: n as usize,
+            last_gap: latest.unwrap_or(mean_gap),
+        })
+    }
+
+    /// The probability that the next order comes `days` or more after the last one. Gaps are
+    /// whole days, at least one: a gap of `days` is any continuous one from half a day less.
+    pub fn survival(&self, days: f64) -> f64 {
+        if days <= 1.0 {
+            return 1.0;
+        }
+        let shape = 1.0 / (self.cv * self.cv);
+        1.0 - gamma_cdf(
+            days - 0.5,
+            shape,
+            self.mean_gap / shape / self.season_factor,
+        )
+    }
+
+    /// The probability that the pair is still buying after `days` without an order, from the
+    /// prior probability `prior_active` (Bayes' rule: the alternative never orders).
+    pub fn active(&self, days: f64, prior_active: f64) -> f64 {
+        let survive = self.survival(days);
+        prior_active * survive / (prior_active * survive + (1.0 - prior_active))
+    }
 }
 
 fn round2(x: f64) -> f64 {
@@ -257,6 +443,86 @@ mod tests {
             .collect()
     }
 
+    /// A pair that orders every `gap` days out of season, starting on `from`, for `n` orders:
+    /// each gap is `gap / season(day it starts)`, rounded.
+    fn seasonal(from: &str, gap: f64, season: Season, n: usize) -> Vec<(NaiveDate, f64)> {
+        let mut date = day(from);
+        let mut orders = Vec::new();
+        for _ in 0..n {
+            orders.push((date, 10.0));
+            date += Duration::days((gap / season.at(date)).round().max(1.0) as i64);
+        }
+        orders
+    }
+
+    #[test]
+    fn season_factor_is_exp_of_the_harmonics_of_the_day_of_the_year() {
+        let peak_on_new_year = Season { cos: 0.5, sin: 0.0 };
+        assert!((peak_on_new_year.at(day("2026-01-01")) - 0.5f64.exp()).abs() < 1e-12);
+        // Half a year later the cosine is -1 (day 182 of 365: within 0.01 of it).
+        assert!((peak_on_new_year.at(day("2026-07-02")) - (-0.5f64).exp()).abs() < 0.01);
+        assert_eq!(Season::NONE.at(day("2026-04-01")), 1.0);
+    }
+
+    #[test]
+    fn season_fit_recovers_a_products_season_from_its_pairs_and_finds_none_in_a_flat_one() {
+        let truth = Season {
+            cos: 0.4,
+            sin: -0.3,
+        };
+        let (mut fit, mut flat) = (SeasonFit::default(), SeasonFit::default());
+        for pair in 0..40 {
+            // Different rhythms and start days: the pairs' own levels must cancel.
+            let from = (day("2020-01-01") + Duration::days(pair * 9)).to_string();
+            let gap = 20.0 + pair as f64;
+            fit.merge(&SeasonFit::of(&seasonal(&from, gap, truth, 40)));
+            flat.merge(&SeasonFit::of(&seasonal(&from, gap, Season::NONE, 40)));
+        }
+        let found = fit.season();
+        assert!((found.cos - truth.cos).abs() < 0.05, "{found:?}");
+        assert!((found.sin - truth.sin).abs() < 0.05, "{found:?}");
+        let none = flat.season();
+        assert!(none.cos.abs() < 0.02 && none.sin.abs() < 0.02, "{none:?}");
+        assert_eq!(
+            SeasonFit::default().season(),
+            Season::NONE,
+            "no data, no season"
+        );
+    }
+
+    #[test]
+    fn in_season_the_next_order_comes_sooner_and_past_gaps_are_read_out_of_season() {
+        let season = Season { cos: 0.5, sin: 0.0 };
+        // Orders every 30 days out of season, seen through the season: gaps swing 18..50 days.
+        let orders = seasonal("2024-02-01", 30.0, season, 30);
+        let last = orders.last().expect("orders").0;
+        let as_of = last + Duration::days(5);
+        let with = predict(&orders, 30.0, season, 1.0, config(&as_of.to_string())).expect("p");
+        let without =
+            predict(&orders, 30.0, Season::NONE, 1.0, config(&as_of.to_string())).expect("p");
+        assert!(
+            (with.mean_gap_days - 30.0).abs() < 1.0,
+            "the rhythm out of season: {with:?}"
+        );
+        assert!(
+            with.gap_cv < without.gap_cv,
+            "the season explains the spread"
+        );
+        let expected = last + Duration::days((30.0 / season.at(last)).round() as i64);
+        assert_eq!(with.expected_next_date, expected);
+        assert_eq!(with.season_factor, season.at(last));
+    }
+
+    #[test]
+    fn survival_counts_whole_days_and_active_follows_bayes_rule() {
+        let r = Rhythm::fit(&regular(), 28.0, Season::NONE, 2.0).expect("a rhythm");
+        assert_eq!(r.survival(1.0), 1.0, "every gap is at least a day");
+        assert!(r.survival(20.0) > r.survival(28.0) && r.survival(28.0) > r.survival(40.0));
+        let s = r.survival(40.0);
+        let expected = 0.9 * s / (0.9 * s + 0.1);
+        assert!((r.active(40.0, 0.9) - expected).abs() < 1e-12);
+    }
+
     #[test]
     fn gamma_cdf_matches_known_values() {
         // Shape 1 is the exponential: 1 - e^-1 at its mean.
@@ -272,19 +538,21 @@ mod tests {
     #[test]
     fn a_regular_buyer_a_cycle_after_the_last_order_is_due_and_likely() {
         // Last order 2026-06-22; as of 07-10 (18 days later) the next is expected about 07-20.
-        let p = predict(&regular(), 28.0, 12.0, config("2026-07-10")).expect("a prediction");
+        let p = predict(&regular(), 28.0, Season::NONE, 12.0, config("2026-07-10"))
+            .expect("a prediction");
         assert_eq!(p.orders_seen, 7);
         assert_eq!(p.last_order_date, day("2026-06-22"));
         assert_eq!(p.expected_next_date, day("2026-07-20"));
         assert_eq!(p.status, ReorderStatus::Due);
         assert!(p.p_reorder > 0.8, "{p:?}");
         assert_eq!((p.expected_quantity, p.suggested_quantity), (48.0, 48.0));
-        assert!(p.reason.contains("every 28 days"), "{}", p.reason);
+        assert!(p.reason().contains("every 28 days"), "{}", p.reason());
     }
 
     #[test]
     fn a_buyer_silent_for_many_cycles_is_lapsing_and_unlikely_to_order() {
-        let p = predict(&regular(), 28.0, 12.0, config("2026-12-01")).expect("a prediction");
+        let p = predict(&regular(), 28.0, Season::NONE, 12.0, config("2026-12-01"))
+            .expect("a prediction");
         assert_eq!(p.status, ReorderStatus::Lapsing);
         assert!(p.p_reorder < 0.1, "{p:?}");
     }
@@ -292,15 +560,17 @@ mod tests {
     #[test]
     fn a_late_but_not_yet_lost_order_is_overdue() {
         // 38 days after the last order: later than the 28-day rhythm, not yet hopeless.
-        let p = predict(&regular(), 28.0, 12.0, config("2026-07-30")).expect("a prediction");
+        let p = predict(&regular(), 28.0, Season::NONE, 12.0, config("2026-07-30"))
+            .expect("a prediction");
         assert_eq!(p.status, ReorderStatus::Overdue, "{p:?}");
     }
 
     #[test]
     fn orders_on_or_after_the_as_of_date_are_not_used() {
-        let p = predict(&regular(), 28.0, 12.0, config("2026-03-01")).expect("a prediction");
+        let p = predict(&regular(), 28.0, Season::NONE, 12.0, config("2026-03-01"))
+            .expect("a prediction");
         assert_eq!(p.orders_seen, 2, "only 01-05 and 02-02 are before 03-01");
-        assert!(predict(&regular(), 28.0, 12.0, config("2026-01-05")).is_none());
+        assert!(predict(&regular(), 28.0, Season::NONE, 12.0, config("2026-01-05")).is_none());
     }
 
     #[test]
@@ -308,6 +578,7 @@ mod tests {
         let p = predict(
             &[(day("2026-05-01"), 30.0)],
             60.0,
+            Season::NONE,
             25.0,
             config("2026-06-01"),
         )
@@ -318,6 +589,6 @@ mod tests {
             "the prior gap of 60 days"
         );
         assert_eq!(p.suggested_quantity, 50.0, "30 units in packs of 25");
-        assert!(p.reason.contains("one order so far"), "{}", p.reason);
+        assert!(p.reason().contains("one order so far"), "{}", p.reason());
     }
 }

@@ -8,7 +8,8 @@ Dataset A: `portal analytics generate` (seed 7, 2021-01-01 to 2025-01-01) as Par
 2024-07-01. Dataset B: the car-parts series (--carparts, a CSV of part, month (YYYY-MM) and
 units; rows without units are skipped), as order lines of one account, as of 2001-10-01; its
 reorder side means nothing and is not reported. For A, score.py also scores an oracle that
-knows the generator's truth per pair (the ceiling no model can pass on average).
+knows the generator's truth per pair (the ceiling no model can pass on average), and two that
+know each pair's true rhythm but not, or only partly, when relationships end.
 Both: bucket month, 6 periods, horizon 30 days.
 
 For each dataset, ours and the baseline run as child processes, one after the other, each
@@ -371,7 +372,9 @@ def reorder_table(reorders: dict) -> list[str]:
     ]
     labels = {"ours": "ours (p_reorder)", "bgnbd": "BG/NBD (lifetimes)",
               "classifier": "HistGradientBoosting (scikit-learn)",
-              "oracle": "oracle: knows the generator's truth (the ceiling)"}  # fmt: skip
+              "oracle": "oracle: knows the generator's truth (the ceiling)",
+              "rhythm_ended": "oracle: true rhythms and seasons, endings before as-of",
+              "rhythm": "oracle: true rhythms and seasons, no endings"}  # fmt: skip
     for name, m in reorders["methods"].items():
         lines.append(
             f"| {labels[name]} | {fmt(m['pr_auc'])} | {fmt(m['roc_auc'])} | {fmt(m['brier'])} | "

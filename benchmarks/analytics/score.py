@@ -75,7 +75,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="the scores, JSON")
     parser.add_argument(
         "--truth",
-        help="the generator's pair truth (portal analytics generate --truth): adds the oracle",
+        help="the generator's pair truth (portal analytics generate --truth): adds the oracles",
     )
     return parser.parse_args()
 
@@ -283,8 +283,13 @@ def score_reorders(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
     methods = [(OURS, "p_reorder"), ("bgnbd", "p_bgnbd"), ("classifier", "p_classifier")]
     if args.truth:
         joined = joined.join(oracle(orders, args), on=["account_id", "sku"], how="left")
-        joined = joined.with_columns(pl.col("p_oracle").fill_null(0.0))
-        methods.append(("oracle", "p_oracle"))
+        oracles = ["p_oracle", "p_rhythm_ended", "p_rhythm"]
+        joined = joined.with_columns(pl.col(oracles).fill_null(0.0))
+        methods += [
+            ("oracle", "p_oracle"),
+            ("rhythm_ended", "p_rhythm_ended"),
+            ("rhythm", "p_rhythm"),
+        ]
     for name, column in methods:
         p = joined[column].to_numpy().astype(float)
         both = 0 < y.sum() < y.size  # the rank metrics need both outcomes
@@ -297,11 +302,23 @@ def score_reorders(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
     return out
 
 
+# The chance a pair goes on after an order: the generator draws each pair's dropout uniformly
+# from 0 to 4 % per order.
+MEAN_CONTINUATION = 0.98
+
+
 def oracle(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
-    """The probability of an order in the horizon for a forecaster that knows the generator's
-    truth: each pair's gap distribution, its season, whether it has already dropped out and when
-    its account churns or its SKU is discontinued. No method can rank better on average; its
-    PR-AUC is the ceiling of the synthetic set.
+    """Probabilities of an order in the horizon computed from the generator's truth, three ways:
+
+    - p_oracle knows everything the generator decided: each pair's gap distribution and season,
+      whether it has already dropped out, and when its account churns or its SKU is
+      discontinued, even in the horizon. No method can rank better on average: its PR-AUC is the
+      ceiling of the synthetic set.
+    - p_rhythm knows each pair's true gap distribution and season, and nothing about endings: a
+      pair may have dropped out after its last order with the generator's mean dropout rate.
+      This is the best a renewal model with perfect parameters can do from the history's dates.
+    - p_rhythm_ended also knows which accounts had churned and which SKUs had been discontinued
+      before as-of (not those in the horizon).
 
     The generator draws the gap after an order on day d as max(1, round(G / s(d))) with
     G ~ Gamma(shape, mean_gap / shape) and s(d) = 1 + amplitude * cos(2 pi (doy(d) - peak) / 365),
@@ -342,18 +359,32 @@ def oracle(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
         dead=pl.col("dropped_after").is_not_null() & (pl.col("dropped_after") < args.as_of),
     )
     e = t["e"].to_numpy()
-    u = np.minimum(e + args.horizon_days, t["cut_days"].fill_null(np.inf).to_numpy())
+    cut = t["cut_days"].fill_null(np.inf).to_numpy()
     shape = t["shape"].to_numpy()
     scale = t["mean_gap_days"].to_numpy() / shape
     s = t["season"].to_numpy()
-    # gap >= k  <=>  G / s >= k - 0.5 (k >= 2; every gap is at least 1 day)
-    below_e = np.where(e >= 2, gamma.cdf(s * (e - 0.5), shape, scale=scale), 0.0)
-    below_u = np.where(u > e, gamma.cdf(s * (u - 0.5), shape, scale=scale), below_e)
+
+    def below(days: np.ndarray) -> np.ndarray:
+        """P(gap < days): gap >= k <=> G / s >= k - 0.5 (k >= 2; every gap is at least 1 day)."""
+        return np.where(days >= 2, gamma.cdf(s * (days - 0.5), shape, scale=scale), 0.0)
+
+    below_e = below(e)
     survive = 1.0 - below_e
+    u = np.minimum(e + args.horizon_days, cut)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(survive > 0, (below_u - below_e) / survive, 1.0)
-    p = np.where(t["dead"].to_numpy() | (u <= e), 0.0, np.clip(p, 0.0, 1.0))
-    return t.select("account_id", "sku").with_columns(p_oracle=pl.Series(p))
+        below_u = np.where(u > e, below(u), below_e)
+        within_cut = np.where(survive > 0, (below_u - below_e) / survive, 1.0)
+        within = np.where(survive > 0, (below(e + args.horizon_days) - below_e) / survive, 0.0)
+    p_oracle = np.where(t["dead"].to_numpy() | (u <= e), 0.0, np.clip(within_cut, 0.0, 1.0))
+    # Bayes' rule on the silence since the last order: still buying, or dropped out after it.
+    active = MEAN_CONTINUATION * survive / (MEAN_CONTINUATION * survive + 1.0 - MEAN_CONTINUATION)
+    p_rhythm = np.clip(active * np.nan_to_num(within), 0.0, 1.0)
+    p_rhythm_ended = np.where(cut <= e, 0.0, p_rhythm)
+    return t.select("account_id", "sku").with_columns(
+        p_oracle=pl.Series(p_oracle),
+        p_rhythm=pl.Series(p_rhythm),
+        p_rhythm_ended=pl.Series(p_rhythm_ended),
+    )
 
 
 if __name__ == "__main__":
