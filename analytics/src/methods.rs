@@ -60,14 +60,10 @@ impl Method {
             Method::Tsb { alpha, beta } => tsb(history, alpha, beta),
             Method::Adida { k, alpha } => adida(history, k, alpha).unwrap_or(0.0),
             Method::Imapa { max_k, alpha } => {
-                let forecasts: Vec<f64> = (1..=max_k.max(1))
+                let (sum, count) = (1..=max_k.max(1))
                     .filter_map(|k| adida(history, k, alpha))
-                    .collect();
-                if forecasts.is_empty() {
-                    0.0
-                } else {
-                    forecasts.iter().sum::<f64>() / forecasts.len() as f64
-                }
+                    .fold((0.0, 0usize), |(sum, count), f| (sum + f, count + 1));
+                if count == 0 { 0.0 } else { sum / count as f64 }
             }
         }
     }
@@ -75,11 +71,14 @@ impl Method {
 
 /// The smoothed level after `series`, starting at its first value.
 pub fn ses(series: &[f64], alpha: f64) -> f64 {
-    let mut values = series.iter();
-    let Some(&first) = values.next() else {
-        return 0.0;
-    };
-    values.fold(first, |level, &y| alpha * y + (1.0 - alpha) * level)
+    smooth(series.iter().copied(), alpha).unwrap_or(0.0)
+}
+
+/// The smoothed level after `values`, starting at the first; `None` without any. Backtests call
+/// the methods at every origin of every series, so nothing here allocates.
+fn smooth(mut values: impl Iterator<Item = f64>, alpha: f64) -> Option<f64> {
+    let first = values.next()?;
+    Some(values.fold(first, |level, y| alpha * y + (1.0 - alpha) * level))
 }
 
 /// Croston's forecast: smoothed non-zero size over smoothed interval between demands.
@@ -129,8 +128,8 @@ pub fn adida(series: &[f64], k: usize, alpha: f64) -> Option<f64> {
         return None;
     }
     let start = series.len() - buckets * k;
-    let aggregated: Vec<f64> = series[start..].chunks(k).map(|c| c.iter().sum()).collect();
-    Some(ses(&aggregated, alpha) / k as f64)
+    let aggregated = series[start..].chunks(k).map(|c| c.iter().sum::<f64>());
+    Some(smooth(aggregated, alpha)? / k as f64)
 }
 
 #[cfg(test)]
