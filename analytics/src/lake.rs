@@ -116,7 +116,10 @@ pub fn latest_orders(frame: DataFrame) -> Result<DataFrame, polars::error::Polar
     frame.filter(mask.bool()?)
 }
 
-fn latest_revisions(frame: DataFrame) -> Result<DataFrame, polars::error::PolarsError> {
+/// Keeps, per `order_id`, only the rows of its highest `revision`, each line once, cancelled
+/// ones included: what a compacted object holds, so that a cancellation keeps hiding the order's
+/// older lines wherever they are.
+pub fn latest_revisions(frame: DataFrame) -> Result<DataFrame, polars::error::PolarsError> {
     let (Ok(orders), Ok(revisions)) = (frame.column("order_id"), frame.column("revision")) else {
         return Ok(frame);
     };

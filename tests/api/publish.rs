@@ -242,3 +242,114 @@ async fn an_older_run_never_replaces_a_newer_one() {
     assert!(!older.served);
     assert_eq!(served_run(&app).await, newer.run_id);
 }
+
+/// `lines` as one more object of `month`'s partition, in the push API's CSV or ingest's Parquet.
+async fn add_object(job: &Job, month: &str, name: &str, lines: &[LakeLine]) -> String {
+    let (bytes, kind) = if name.ends_with(".csv") {
+        (portal_lake::to_csv(lines).expect("csv"), "text/csv")
+    } else {
+        (
+            analytics::lake::to_parquet(lines).expect("parquet"),
+            "application/vnd.apache.parquet",
+        )
+    };
+    let key = format!("order-lines/month={month}/{name}");
+    job.lake
+        .put(&key, kind, bytes)
+        .await
+        .expect("object written");
+    key
+}
+
+/// The lake's orders as read, lines in a fixed order (objects may hold them in any).
+async fn orders(job: &Job) -> analytics::input::OrderLines {
+    let mut orders = job.read_orders().await.expect("read");
+    orders.lines.sort_by(|a, b| {
+        (a.account, a.sku, a.date, a.division)
+            .cmp(&(b.account, b.sku, b.date, b.division))
+            .then(a.quantity.total_cmp(&b.quantity))
+    });
+    orders
+}
+
+fn in_month(lines: &[LakeLine], month: &str) -> Vec<LakeLine> {
+    lines
+        .iter()
+        .filter(|l| analytics::lake::month_of(l) == month)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn compaction_merges_each_months_objects_into_one_and_the_run_reads_the_same_orders() {
+    let (_app, job) = app_with_lake().await;
+    let lines = history();
+    let march = in_month(&lines, "2024-03");
+    let april = in_month(&lines, "2024-04");
+    // March: a push changed an order (revision 1, more units) and added a new one.
+    let mut changed = march[0].clone();
+    changed.revision = 1;
+    changed.quantity += 5.0;
+    let mut added = march[1].clone();
+    added.order_id = "SO-NEW".into();
+    add_object(&job, "2024-03", "ingest-push-a-000000.csv", &[changed]).await;
+    add_object(&job, "2024-03", "ingest-erp-b-000000.parquet", &[added]).await;
+    // April: an order of March was moved into April and cancelled there. Its March lines must
+    // stay hidden once April is compacted on its own.
+    let mut cancelled = march[2].clone();
+    cancelled.revision = 1;
+    cancelled.cancelled = true;
+    cancelled.order_date = april[0].order_date;
+    add_object(&job, "2024-04", "ingest-push-c-000000.csv", &[cancelled]).await;
+    add_object(&job, "2024-04", "ingest-push-d-000000.csv", &april[..1]).await;
+
+    let before = orders(&job).await;
+    assert!(
+        before
+            .lines
+            .iter()
+            .any(|l| l.quantity == march[0].quantity + 5.0),
+        "the change counts"
+    );
+    let compacted = job.compact().await.expect("compacted");
+    assert_eq!(
+        (compacted.months, compacted.objects),
+        (2, 6),
+        "{compacted:?}"
+    );
+    for month in ["2024-03", "2024-04"] {
+        let keys = job
+            .lake
+            .list(&format!("order-lines/month={month}/"))
+            .await
+            .expect("listed");
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert!(keys[0].contains("/compacted-"), "{keys:?}");
+    }
+    assert_eq!(
+        orders(&job).await,
+        before,
+        "the same orders, revisions and cancellations"
+    );
+    assert_eq!(
+        job.compact().await.expect("compacted"),
+        analytics_job::Compacted::default(),
+        "a compacted lake has nothing left to merge"
+    );
+    assert_eq!(orders(&job).await, before);
+}
+
+#[tokio::test]
+async fn a_month_holding_an_unreadable_object_is_left_whole_for_the_run_to_name_it() {
+    let (app, job) = app_with_lake().await;
+    let mut bad = in_month(&history(), "2024-03")[..1].to_vec();
+    bad[0].order_id = "SO-BAD".into();
+    bad[0].quantity = -1.0;
+    let key = add_object(&job, "2024-03", "ingest-push-bad-000000.csv", &bad).await;
+    let compacted = job.compact().await.expect("compaction itself succeeds");
+    assert_eq!(compacted.months, 0, "{compacted:?}");
+    let err = job.run("bad", params(), 1).await.expect_err("refused");
+    assert!(err.to_string().contains(&key), "{err}");
+    assert!(err.to_string().contains("must not be negative"), "{err}");
+    assert_eq!(served_run(&app).await, RUN_ID);
+}

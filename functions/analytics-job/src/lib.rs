@@ -2,7 +2,8 @@
 //! from the lake bucket and publishing runs for the API.
 //!
 //! In AWS a Step Functions state machine (on an EventBridge schedule) drives three steps, each
-//! one invocation of this function: [`Step::Plan`] names the job and its shards,
+//! one invocation of this function: [`Step::Plan`] compacts the lake's order lines
+//! ([`Job::compact`]) and names the job and its shards,
 //! [`Step::Shard`] (fanned out by a Distributed Map) computes one shard and leaves its part in
 //! the lake, and [`Step::Publish`] merges the parts and publishes the run. Locally,
 //! `portal analytics run` calls [`Job::run`], which takes the same steps in one process.
@@ -19,7 +20,7 @@ use analytics::pipeline::{
 };
 use analytics::report::{self, ReportError, RunReport};
 use chrono::{NaiveDate, Utc};
-use polars::prelude::{ParquetReader, SerReader};
+use polars::prelude::{DataFrame, ParquetReader, SerReader, SortMultipleOptions};
 use portal_domain::insights::{
     AccountOutlook, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion, SkuForecast,
 };
@@ -29,6 +30,7 @@ use portal_store::lake::{
 };
 use portal_store::{Lake, RunItems, Store, StoreConfig, StoreError};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::time::Duration;
@@ -100,40 +102,28 @@ impl Job {
     }
 
     /// Reads every order-line object of the lake as one table. When a row is bad, the error
-    /// names the object and the row within it.
+    /// names the object and the row within it. An object that vanishes between the listing and
+    /// its read (a compaction merged it) makes the whole lake be listed and read again.
     pub async fn read_orders(&self) -> Result<OrderLines, JobError> {
-        let mut objects = Vec::new();
-        for key in self.lake.list(ORDER_LINES_PREFIX).await? {
-            // Parquet, and CSV from the push API (see `portal_lake`).
-            let format = Format::of(std::path::Path::new(&key));
-            if format == Format::Parquet || key.ends_with(".csv") {
-                let bytes = self.lake.get(&key).await?;
-                objects.push((key, format, bytes));
+        let mut objects = None;
+        for _ in 0..READ_ATTEMPTS {
+            let keys = self.lake.list(ORDER_LINES_PREFIX).await?;
+            objects = self
+                .fetch(keys.iter().filter(|k| is_lake_object(k)))
+                .await?;
+            if objects.is_some() {
+                break;
             }
         }
+        let objects = objects.ok_or_else(|| JobError::Data {
+            what: "the order-line lake".into(),
+            message: format!("objects kept vanishing while it was read ({READ_ATTEMPTS} tries)"),
+        })?;
         blocking(move || {
-            let mut frames = Vec::with_capacity(objects.len());
-            for (key, format, bytes) in objects {
-                let frame = match format {
-                    Format::Parquet => ParquetReader::new(Cursor::new(bytes)).finish(),
-                    Format::Csv => analytics::lake::read_csv(bytes),
-                }
-                .map_err(|e| JobError::Data {
-                    what: key.clone(),
-                    message: e.to_string(),
-                })?;
-                frames.push((key, frame));
-            }
-            let Some((_, first)) = frames.first() else {
+            let frames = frames(objects)?;
+            let Some(all) = stack(&frames)? else {
                 return Ok(OrderLines::default());
             };
-            let mut all = first.clone();
-            for (key, frame) in &frames[1..] {
-                all.vstack_mut(frame).map_err(|e| JobError::Data {
-                    what: key.clone(),
-                    message: format!("does not match the other order-line files: {e}"),
-                })?;
-            }
             let all = latest_orders(all).map_err(|e| JobError::Data {
                 what: "the order-line lake".into(),
                 message: e.to_string(),
@@ -154,6 +144,66 @@ impl Job {
             }
         })
         .await
+    }
+
+    /// The objects' bytes, or `None` if one of them no longer exists.
+    async fn fetch(
+        &self,
+        keys: impl Iterator<Item = &String>,
+    ) -> Result<Option<Vec<(String, Vec<u8>)>>, JobError> {
+        let mut objects = Vec::new();
+        for key in keys {
+            let Some(bytes) = self.lake.get_if_exists(key).await? else {
+                return Ok(None);
+            };
+            objects.push((key.clone(), bytes));
+        }
+        Ok(Some(objects))
+    }
+
+    /// Merges each month's order-line objects into one Parquet object, so that a lake fed by
+    /// many small pushes and files stays quick to read (every shard reads all of it).
+    ///
+    /// A month with at least [`COMPACT_AT`] objects is read, each order keeps only the lines of
+    /// its latest revision (cancelled ones included, so that a cancellation still hides older
+    /// lines of the order in other months), and the result is written as
+    /// `compacted-<hash of the merged keys>.parquet` before the merged objects are deleted. A
+    /// crash in between leaves lines twice, which readers count once (same order, revision and
+    /// line). Objects arriving meanwhile are left for the next compaction. A month holding an
+    /// object that does not read as order lines is left as it is, for the run to report.
+    pub async fn compact(&self) -> Result<Compacted, JobError> {
+        let keys = self.lake.list(ORDER_LINES_PREFIX).await?;
+        let mut months: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for key in keys.iter().filter(|k| is_lake_object(k)) {
+            let month = key.rsplit_once('/').map_or("", |(month, _)| month);
+            months.entry(month).or_default().push(key.clone());
+        }
+        let mut done = Compacted::default();
+        for (month, sources) in months {
+            if sources.len() < COMPACT_AT {
+                continue;
+            }
+            let Some(objects) = self.fetch(sources.iter()).await? else {
+                continue; // another compaction got there first
+            };
+            let merged = blocking(move || Ok(merge_month(objects))).await?;
+            let (bytes, lines) = match merged {
+                Ok(merged) => merged,
+                Err(reason) => {
+                    tracing::warn!(month, %reason, "month left uncompacted");
+                    continue;
+                }
+            };
+            let key = format!("{month}/compacted-{}.parquet", digest(&sources));
+            self.lake.put(&key, PARQUET_TYPE, bytes).await?;
+            for source in sources.iter().filter(|s| **s != key) {
+                self.lake.delete(source).await?;
+            }
+            done.months += 1;
+            done.objects += sources.len();
+            done.lines += lines;
+        }
+        Ok(done)
     }
 
     /// Computes one shard and leaves its part in the lake.
@@ -251,7 +301,8 @@ impl Job {
         Ok(published)
     }
 
-    /// Every step in this process: `shards` shards one after the other, then publish.
+    /// Every step in this process: compact the lake, `shards` shards one after the other, then
+    /// publish.
     pub async fn run(
         &self,
         job_id: &str,
@@ -261,6 +312,7 @@ impl Job {
         // Each local run starts afresh, forgetting an earlier publish under the same job id.
         self.lake.delete_prefix(&job_prefix(job_id)).await?;
         self.lake.delete_prefix(&job_published_key(job_id)).await?;
+        self.compact().await?;
         let count = shards.max(1);
         for index in 1..=count {
             self.run_shard(job_id, params, Shard { index, count })
@@ -326,6 +378,93 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| JobError::Join(e.to_string()))?
+}
+
+/// Tries at reading the lake while compactions change it.
+const READ_ATTEMPTS: usize = 5;
+/// Objects a month needs before [`Job::compact`] merges them.
+pub const COMPACT_AT: usize = 2;
+const PARQUET_TYPE: &str = "application/vnd.apache.parquet";
+
+/// Whether a key under the order-line prefix holds order lines: Parquet, and CSV from the
+/// push API (see `portal_lake`).
+fn is_lake_object(key: &str) -> bool {
+    Format::of(std::path::Path::new(key)) == Format::Parquet || key.ends_with(".csv")
+}
+
+/// The objects read as frames; an unreadable one is an error naming it.
+fn frames(objects: Vec<(String, Vec<u8>)>) -> Result<Vec<(String, DataFrame)>, JobError> {
+    objects
+        .into_iter()
+        .map(|(key, bytes)| {
+            let frame = if key.ends_with(".csv") {
+                analytics::lake::read_csv(bytes)
+            } else {
+                ParquetReader::new(Cursor::new(bytes)).finish()
+            };
+            frame
+                .map(|frame| (key.clone(), frame))
+                .map_err(|e| JobError::Data {
+                    what: key,
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// The frames one under the other (`None` without any); a frame of other columns is an error
+/// naming its object.
+fn stack(frames: &[(String, DataFrame)]) -> Result<Option<DataFrame>, JobError> {
+    let Some((_, first)) = frames.first() else {
+        return Ok(None);
+    };
+    let mut all = first.clone();
+    for (key, frame) in &frames[1..] {
+        all.vstack_mut(frame).map_err(|e| JobError::Data {
+            what: key.clone(),
+            message: format!("does not match the other order-line files: {e}"),
+        })?;
+    }
+    Ok(Some(all))
+}
+
+/// One month's objects as one Parquet object's bytes and its line count, or why not: every
+/// object must read as valid order lines on its own.
+fn merge_month(objects: Vec<(String, Vec<u8>)>) -> Result<(Vec<u8>, usize), String> {
+    let frames = frames(objects).map_err(|e| e.to_string())?;
+    for (key, frame) in &frames {
+        from_frame(frame, key, Format::Parquet).map_err(|e| e.to_string())?;
+    }
+    let all = stack(&frames)
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let mut merged = analytics::lake::latest_revisions(all)
+        .and_then(|frame| {
+            frame.sort(
+                ["order_id", "line_no"],
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
+        })
+        .map_err(|e| e.to_string())?;
+    let lines = merged.height();
+    let bytes = report::parquet_bytes(&mut merged).map_err(|e| e.to_string())?;
+    Ok((bytes, lines))
+}
+
+/// A short digest of the keys a compaction merged: the same objects always compact to the same
+/// key.
+fn digest(keys: &[String]) -> String {
+    let hash = Sha256::digest(keys.join("\n").as_bytes());
+    hash[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a compaction did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Compacted {
+    /// Months merged, the objects they held, and the lines written.
+    pub months: usize,
+    pub objects: usize,
+    pub lines: usize,
 }
 
 /// What a publish did.
@@ -448,7 +587,8 @@ pub fn run_items(run: &RunResult) -> Result<RunItems, JobError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Step {
-    /// Names the job and lists its shards (the Distributed Map's items).
+    /// Compacts the lake ([`Job::compact`]), names the job and lists its shards (the
+    /// Distributed Map's items).
     Plan {
         /// Default: today (UTC).
         #[serde(default)]
@@ -475,6 +615,9 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub job_id: String,
+    /// What the plan's compaction of the lake did, before the shards read it.
+    #[serde(default)]
+    pub compacted: Compacted,
     pub params: Params,
     pub shards: Vec<Step>,
     pub publish: Step,
@@ -493,6 +636,7 @@ pub async fn handle(job: &Job, step: Step) -> Result<serde_json::Value, JobError
             params.horizon_days = horizon_days.unwrap_or(params.horizon_days).clamp(1, 366);
             params.periods = periods.unwrap_or(params.periods).clamp(1, 520);
             let count = shards.unwrap_or(4).clamp(1, 1000);
+            let compacted = job.compact().await?;
             let job_id = format!(
                 "{}-{}",
                 params.as_of,
@@ -500,6 +644,7 @@ pub async fn handle(job: &Job, step: Step) -> Result<serde_json::Value, JobError
             );
             let plan = Plan {
                 job_id: job_id.clone(),
+                compacted,
                 params,
                 shards: (1..=count)
                     .map(|index| Step::Shard {
