@@ -5,8 +5,12 @@ use crate::methods::Method;
 /// One-step-ahead forecasts from every origin `start..len`: each forecast sees only the periods
 /// before the one it forecasts. Pairs of (forecast, actual).
 pub fn one_step(series: &[f64], method: &Method, start: usize) -> Vec<(f64, f64)> {
-    (start.max(1)..series.len())
-        .map(|t| (method.forecast(&series[..t]), series[t]))
+    let start = start.max(1);
+    method
+        .forecasts_from(series, start)
+        .into_iter()
+        .zip(series.get(start..).unwrap_or_default())
+        .map(|(f, &y)| (f, y))
         .collect()
 }
 
@@ -18,9 +22,10 @@ pub fn multi_step(
     start: usize,
     horizon: usize,
 ) -> Vec<(f64, f64)> {
+    let start = start.max(1);
     let mut pairs = Vec::new();
-    for t in start.max(1)..series.len() {
-        let forecast = method.forecast(&series[..t]);
+    let forecasts = method.forecasts_from(series, start);
+    for (t, forecast) in (start..series.len()).zip(forecasts) {
         let end = (t + horizon.max(1)).min(series.len());
         pairs.extend(series[t..end].iter().map(|&y| (forecast, y)));
     }

@@ -1,7 +1,7 @@
 //! Order history shaped for the two stages: per (account, SKU) order events for reorder
 //! predictions, per SKU (and SKU × division) demand per period for forecasts.
 
-use crate::input::OrderLines;
+use crate::input::{Line, OrderLines};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -109,39 +109,49 @@ pub fn series(
     keep: impl Fn(u32) -> bool,
 ) -> Vec<Series> {
     let end = bucket.index(as_of);
-    // (sku, division, period, quantity) for the SKU totals and, where named, the divisions;
-    // sorted, so equal keys are adjacent and come out in key order (`None` before divisions).
-    let mut demand: Vec<(u32, Option<u32>, i64, f64)> = Vec::new();
+    let kept: Vec<bool> = (0..orders.skus.len() as u32).map(keep).collect();
+    // One slot per series: per SKU, its total (lane 0) and each division (lane d + 1), so that
+    // slot order is SKU order, total first.
+    let lanes = orders.divisions.len() + 1;
+    let slots = |line: &Line| {
+        let total = line.sku as usize * lanes;
+        [Some(total), line.division.map(|d| total + d as usize + 1)]
+            .into_iter()
+            .flatten()
+    };
+    let period = |line: &Line| {
+        (line.date < as_of && kept[line.sku as usize])
+            .then(|| bucket.index(line.date))
+            .filter(|p| *p < end)
+    };
+    // Each series' first period, then its periods filled in the lines' order (so sums are the
+    // same in every shard).
+    let mut first: Vec<Option<i64>> = vec![None; orders.skus.len() * lanes];
     for line in &orders.lines {
-        if line.date >= as_of || !keep(line.sku) {
-            continue;
-        }
-        let period = bucket.index(line.date);
-        if period >= end {
-            continue;
-        }
-        demand.push((line.sku, None, period, line.quantity));
-        if line.division.is_some() {
-            demand.push((line.sku, line.division, period, line.quantity));
+        if let Some(p) = period(line) {
+            for slot in slots(line) {
+                first[slot] = Some(first[slot].map_or(p, |f| f.min(p)));
+            }
         }
     }
-    // A stable sort: equal keys keep the input's order, so sums are the same in every shard.
-    demand.sort_by_key(|d| (d.0, d.1, d.2));
+    let mut index = vec![usize::MAX; first.len()];
     let mut out: Vec<Series> = Vec::new();
-    for (sku, division, period, quantity) in demand {
-        match out.last_mut() {
-            Some(s) if s.sku == sku && s.division == division => {
-                s.values[(period - s.first) as usize] += quantity;
-            }
-            _ => {
-                let mut values = vec![0.0; (end - period) as usize];
-                values[0] = quantity;
-                out.push(Series {
-                    sku,
-                    division,
-                    first: period,
-                    values,
-                });
+    for (slot, from) in first.iter().enumerate() {
+        if let Some(from) = *from {
+            index[slot] = out.len();
+            out.push(Series {
+                sku: (slot / lanes) as u32,
+                division: (slot % lanes).checked_sub(1).map(|d| d as u32),
+                first: from,
+                values: vec![0.0; (end - from) as usize],
+            });
+        }
+    }
+    for line in &orders.lines {
+        if let Some(p) = period(line) {
+            for slot in slots(line) {
+                let series = &mut out[index[slot]];
+                series.values[(p - series.first) as usize] += line.quantity;
             }
         }
     }

@@ -69,6 +69,119 @@ impl Method {
     }
 }
 
+impl Method {
+    /// The forecasts from every origin `t` in `start..=series.len()`, each made from
+    /// `series[..t]` and equal to [`Method::forecast`] of it, bit for bit. Backtests need one per
+    /// origin: this takes one pass over the series (one per bucket alignment for ADIDA and
+    /// IMAPA) instead of one per origin.
+    pub fn forecasts_from(&self, series: &[f64], start: usize) -> Vec<f64> {
+        let n = series.len();
+        if start > n {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(n + 1 - start);
+        match *self {
+            Method::Naive | Method::SeasonalNaive { .. } => {
+                out.extend((start..=n).map(|t| self.forecast(&series[..t])));
+            }
+            Method::Ses { alpha } => {
+                let mut level = None;
+                for t in 0..=n {
+                    if t >= start {
+                        out.push(level.unwrap_or(0.0));
+                    }
+                    if let Some(&y) = series.get(t) {
+                        level = Some(level.map_or(y, |l| alpha * y + (1.0 - alpha) * l));
+                    }
+                }
+            }
+            Method::Croston { alpha } | Method::Sba { alpha } => {
+                let debias = if matches!(self, Method::Sba { .. }) {
+                    1.0 - alpha / 2.0
+                } else {
+                    1.0
+                };
+                let (mut state, mut since): (Option<(f64, f64)>, f64) = (None, 0.0);
+                for t in 0..=n {
+                    if t >= start {
+                        let f = state.map_or(0.0, |(size, interval)| size / interval);
+                        out.push(if debias == 1.0 { f } else { f * debias });
+                    }
+                    let Some(&y) = series.get(t) else { break };
+                    since += 1.0;
+                    if y > 0.0 {
+                        state = Some(match state {
+                            None => (y, since),
+                            Some((size, interval)) => (
+                                size + alpha * (y - size),
+                                interval + alpha * (since - interval),
+                            ),
+                        });
+                        since = 0.0;
+                    }
+                }
+            }
+            Method::Tsb { alpha, beta } => {
+                let (mut probability, mut size): (f64, Option<f64>) = (0.0, None);
+                for t in 0..=n {
+                    if t >= start {
+                        out.push(size.map_or(0.0, |size| probability * size));
+                    }
+                    let Some(&y) = series.get(t) else { break };
+                    let occurred = if y > 0.0 { 1.0 } else { 0.0 };
+                    probability = if t == 0 {
+                        occurred
+                    } else {
+                        probability + beta * (occurred - probability)
+                    };
+                    if y > 0.0 {
+                        size = Some(size.map_or(y, |size| size + alpha * (y - size)));
+                    }
+                }
+            }
+            Method::Adida { k, alpha } => {
+                out.extend(adida_from(series, k, alpha, start).map(|f| f.unwrap_or(0.0)));
+            }
+            Method::Imapa { max_k, alpha } => {
+                let per_k: Vec<Vec<Option<f64>>> = (1..=max_k.max(1))
+                    .map(|k| adida_from(series, k, alpha, start).collect())
+                    .collect();
+                out.extend((0..=n - start).map(|i| {
+                    let (sum, count) = per_k
+                        .iter()
+                        .filter_map(|f| f[i])
+                        .fold((0.0, 0usize), |(sum, count), f| (sum + f, count + 1));
+                    if count == 0 { 0.0 } else { sum / count as f64 }
+                }));
+            }
+        }
+        out
+    }
+}
+
+/// [`adida`] from every origin `start..=len`: for each alignment of the buckets (the origin
+/// modulo `k`), one smoothing pass that yields the level at each bucket's end.
+fn adida_from(
+    series: &[f64],
+    k: usize,
+    alpha: f64,
+    start: usize,
+) -> impl Iterator<Item = Option<f64>> {
+    let k = k.max(1);
+    let n = series.len();
+    let mut at: Vec<Option<f64>> = vec![None; n + 1];
+    for offset in 0..k.min(n + 1) {
+        let mut level: Option<f64> = None;
+        for (j, chunk) in series[offset..].chunks_exact(k).enumerate() {
+            let y = chunk.iter().sum::<f64>();
+            let l = level.map_or(y, |l| alpha * y + (1.0 - alpha) * l);
+            level = Some(l);
+            at[offset + (j + 1) * k] = Some(l / k as f64);
+        }
+    }
+    at.into_iter().skip(start)
+}
+
 /// The smoothed level after `series`, starting at its first value.
 pub fn ses(series: &[f64], alpha: f64) -> f64 {
     smooth(series.iter().copied(), alpha).unwrap_or(0.0)
@@ -234,6 +347,53 @@ mod tests {
             close(Method::SeasonalNaive { period: 12 }.forecast(&series), 4.0),
             "a short history falls back to naive"
         );
+    }
+
+    #[test]
+    fn forecasts_from_every_origin_equal_each_prefixs_forecast_bit_for_bit() {
+        let series: Vec<f64> = (0..40)
+            .map(|i| match i % 7 {
+                0 | 3 => 0.0,
+                1 => 12.5,
+                2 => 3.0,
+                _ => (i as f64 * 1.7) % 9.0,
+            })
+            .collect();
+        let leading_zeros: Vec<f64> = [0.0, 0.0, 0.0, 4.0, 0.0, 7.0, 0.0, 0.0, 2.0].to_vec();
+        let methods = [
+            Method::Naive,
+            Method::SeasonalNaive { period: 12 },
+            Method::Ses { alpha: 0.3 },
+            Method::Croston { alpha: 0.2 },
+            Method::Sba { alpha: 0.2 },
+            Method::Tsb {
+                alpha: 0.3,
+                beta: 0.1,
+            },
+            Method::Adida { k: 3, alpha: 0.4 },
+            Method::Imapa {
+                max_k: 6,
+                alpha: 0.2,
+            },
+        ];
+        for data in [&series[..], &leading_zeros[..], &[5.0][..], &[][..]] {
+            for method in methods {
+                for start in [0, 1, 4, data.len()] {
+                    if start > data.len() {
+                        continue;
+                    }
+                    let expected: Vec<f64> = (start..=data.len())
+                        .map(|t| method.forecast(&data[..t]))
+                        .collect();
+                    assert_eq!(
+                        method.forecasts_from(data, start),
+                        expected,
+                        "{} from {start} over {data:?}",
+                        method.name()
+                    );
+                }
+            }
+        }
     }
 
     #[test]
