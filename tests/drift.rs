@@ -25,6 +25,9 @@ pub struct TemplateFunction {
     pub variables: BTreeSet<String>,
     /// The IAM actions of its inline policy statements, and the names of SAM policy templates it uses.
     pub actions: BTreeSet<String>,
+    /// `(action, resource)` of its inline policy statements, resources as written (tags read as
+    /// their values: `${LakeBucket.Arn}/order-lines/*`, `Table.Arn`).
+    pub grants: BTreeSet<(String, String)>,
     /// `(bucket, key prefix)` of its EventBridge rules on S3 "Object Created" events.
     pub object_created: BTreeSet<(String, String)>,
     /// Whether failed asynchronous invocations go to a dead-letter queue.
@@ -39,6 +42,18 @@ fn keys(yaml: &Yaml) -> BTreeSet<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A string, or each string of a list.
+fn strings(yaml: &Yaml) -> Vec<String> {
+    match yaml {
+        Yaml::Array(list) => list
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        Yaml::String(one) => vec![one.clone()],
+        _ => Vec::new(),
+    }
 }
 
 impl Template {
@@ -93,17 +108,17 @@ impl Template {
                 }
             }
             let mut actions = BTreeSet::new();
+            let mut grants = BTreeSet::new();
             for policy in properties["Policies"].as_vec().into_iter().flatten() {
                 actions.extend(keys(policy).into_iter().filter(|k| k != "Statement"));
                 for statement in policy["Statement"].as_vec().into_iter().flatten() {
-                    match &statement["Action"] {
-                        Yaml::Array(list) => actions
-                            .extend(list.iter().filter_map(|a| a.as_str().map(str::to_owned))),
-                        Yaml::String(one) => {
-                            actions.insert(one.clone());
+                    let granted = strings(&statement["Action"]);
+                    for action in &granted {
+                        for resource in strings(&statement["Resource"]) {
+                            grants.insert((action.clone(), resource));
                         }
-                        _ => {}
                     }
+                    actions.extend(granted);
                 }
             }
             functions.push(TemplateFunction {
@@ -114,6 +129,7 @@ impl Template {
                 routes,
                 variables: keys(&properties["Environment"]["Variables"]),
                 actions,
+                grants,
                 object_created,
                 dead_letter_queue: !properties["DeadLetterQueue"]["TargetArn"].is_badvalue(),
             });
@@ -243,4 +259,19 @@ pub fn ingest_is_wired(template: &Template, binary: &str, allowed: &[&str]) -> V
         }
     }
     problems
+}
+
+/// The function built from `binary` is granted each `(action, resource)` of `required`.
+pub fn granted(template: &Template, binary: &str, required: &[(&str, &str)]) -> Vec<String> {
+    let Some(f) = template.function(binary) else {
+        return vec![format!("no function is built from {binary}")];
+    };
+    required
+        .iter()
+        .filter(|(action, resource)| {
+            !f.grants
+                .contains(&((*action).to_owned(), (*resource).to_owned()))
+        })
+        .map(|(action, resource)| format!("{}: may not {action} on {resource}", f.logical_id))
+        .collect()
 }

@@ -4,7 +4,8 @@ use portal_http::Config;
 use portal_local::server::functions;
 use std::path::Path;
 use tests::drift::{
-    Template, functions_have_packages, ingest_is_wired, read_only, routes_match, variables_are_set,
+    Template, functions_have_packages, granted, ingest_is_wired, read_only, routes_match,
+    variables_are_set,
 };
 
 const TEMPLATE: &str = include_str!("../../infra/template.yaml");
@@ -183,6 +184,38 @@ fn the_analytics_job_is_configured_and_may_not_delete_or_scan_the_table() {
             "the analytics job may {action}"
         );
     }
+}
+
+/// What the analytics job needs: read, compact (write and delete) the lake's order lines, list
+/// the lake, keep its parts and reports under analytics/, publish items.
+const ANALYTICS_GRANTS: [(&str, &str); 8] = [
+    ("s3:GetObject", "${LakeBucket.Arn}/order-lines/*"),
+    ("s3:PutObject", "${LakeBucket.Arn}/order-lines/*"),
+    ("s3:DeleteObject", "${LakeBucket.Arn}/order-lines/*"),
+    ("s3:ListBucket", "LakeBucket.Arn"),
+    ("s3:PutObject", "${LakeBucket.Arn}/analytics/*"),
+    ("s3:DeleteObject", "${LakeBucket.Arn}/analytics/*"),
+    ("dynamodb:PutItem", "Table.Arn"),
+    ("dynamodb:BatchWriteItem", "Table.Arn"),
+];
+
+#[test]
+fn the_analytics_job_may_compact_the_order_lines_and_keep_its_files_and_a_damaged_grant_fails() {
+    assert_eq!(
+        granted(&template(), "analytics-job", &ANALYTICS_GRANTS),
+        Vec::<String>::new()
+    );
+    let narrowed = damaged(
+        "Action: [s3:GetObject, s3:PutObject, s3:DeleteObject]\n              Resource: !Sub \"${LakeBucket.Arn}/order-lines/*\"",
+        "Action: [s3:GetObject]\n              Resource: !Sub \"${LakeBucket.Arn}/order-lines/*\"",
+    );
+    let problems = granted(&narrowed, "analytics-job", &ANALYTICS_GRANTS);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("may not s3:DeleteObject on ${LakeBucket.Arn}/order-lines/*")),
+        "{problems:?}"
+    );
 }
 
 /// What the ingest function may do: read drops and profiles, write reports, the lake's order
