@@ -25,8 +25,8 @@ pub struct TemplateFunction {
     pub variables: BTreeSet<String>,
     /// The IAM actions of its inline policy statements, and the names of SAM policy templates it uses.
     pub actions: BTreeSet<String>,
-    /// `(action, resource)` of its inline policy statements, resources as written (tags read as
-    /// their values: `${LakeBucket.Arn}/order-lines/*`, `Table.Arn`).
+    /// `(action, resource)` its inline policy statements allow without conditions, resources as
+    /// written (tags read as their values: `${LakeBucket.Arn}/order-lines/*`, `Table.Arn`).
     pub grants: BTreeSet<(String, String)>,
     /// `(bucket, key prefix)` of its EventBridge rules on S3 "Object Created" events.
     pub object_created: BTreeSet<(String, String)>,
@@ -113,7 +113,10 @@ impl Template {
                 actions.extend(keys(policy).into_iter().filter(|k| k != "Statement"));
                 for statement in policy["Statement"].as_vec().into_iter().flatten() {
                     let granted = strings(&statement["Action"]);
-                    for action in &granted {
+                    // Only an unconditional Allow grants anything.
+                    let allows = statement["Effect"].as_str() == Some("Allow")
+                        && statement["Condition"].is_badvalue();
+                    for action in granted.iter().filter(|_| allows) {
                         for resource in strings(&statement["Resource"]) {
                             grants.insert((action.clone(), resource));
                         }

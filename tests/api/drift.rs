@@ -188,11 +188,12 @@ fn the_analytics_job_is_configured_and_may_not_delete_or_scan_the_table() {
 
 /// What the analytics job needs: read, compact (write and delete) the lake's order lines, list
 /// the lake, keep its parts and reports under analytics/, publish items.
-const ANALYTICS_GRANTS: [(&str, &str); 8] = [
+const ANALYTICS_GRANTS: [(&str, &str); 9] = [
     ("s3:GetObject", "${LakeBucket.Arn}/order-lines/*"),
     ("s3:PutObject", "${LakeBucket.Arn}/order-lines/*"),
     ("s3:DeleteObject", "${LakeBucket.Arn}/order-lines/*"),
     ("s3:ListBucket", "LakeBucket.Arn"),
+    ("s3:GetObject", "${LakeBucket.Arn}/analytics/*"),
     ("s3:PutObject", "${LakeBucket.Arn}/analytics/*"),
     ("s3:DeleteObject", "${LakeBucket.Arn}/analytics/*"),
     ("dynamodb:PutItem", "Table.Arn"),

@@ -353,3 +353,20 @@ async fn a_month_holding_an_unreadable_object_is_left_whole_for_the_run_to_name_
     assert!(err.to_string().contains("must not be negative"), "{err}");
     assert_eq!(served_run(&app).await, RUN_ID);
 }
+
+#[tokio::test]
+async fn a_bad_line_a_later_revision_replaced_does_not_keep_its_month_from_compacting() {
+    let (_app, job) = app_with_lake().await;
+    let mut bad = in_month(&history(), "2024-03")[..1].to_vec();
+    bad[0].order_id = "SO-FIXED".into();
+    bad[0].quantity = -1.0;
+    let mut fixed = bad.clone();
+    fixed[0].revision = 1;
+    fixed[0].quantity = 4.0;
+    add_object(&job, "2024-03", "ingest-push-bad-000000.csv", &bad).await;
+    add_object(&job, "2024-03", "ingest-push-fix-000000.csv", &fixed).await;
+    let before = orders(&job).await;
+    let compacted = job.compact().await.expect("compacted");
+    assert_eq!(compacted.months, 1, "{compacted:?}");
+    assert_eq!(orders(&job).await, before);
+}

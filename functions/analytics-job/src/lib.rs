@@ -167,23 +167,33 @@ impl Job {
     /// A month with at least [`COMPACT_AT`] objects is read, each order keeps only the lines of
     /// its latest revision (cancelled ones included, so that a cancellation still hides older
     /// lines of the order in other months), and the result is written as
-    /// `compacted-<hash of the merged keys>.parquet` before the merged objects are deleted. A
-    /// crash in between leaves lines twice, which readers count once (same order, revision and
-    /// line). Objects arriving meanwhile are left for the next compaction. A month holding an
-    /// object that does not read as order lines is left as it is, for the run to report.
+    /// `compacted-<digest of the merged objects>.parquet` before the merged objects are
+    /// deleted. A crash in between leaves lines twice, which readers count once (same order,
+    /// revision and line). Objects arriving, or written again, meanwhile are left for the next
+    /// compaction. A month whose current lines do not read as order lines is left as it is, for
+    /// the run to report. Months are started for [`COMPACT_BUDGET`]; the rest wait.
     pub async fn compact(&self) -> Result<Compacted, JobError> {
-        let keys = self.lake.list(ORDER_LINES_PREFIX).await?;
-        let mut months: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for key in keys.iter().filter(|k| is_lake_object(k)) {
+        let started = std::time::Instant::now();
+        // (key, tag): the tag changes whenever an object is written again.
+        let listed = self.lake.list_tagged(ORDER_LINES_PREFIX).await?;
+        let mut months: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+        for (key, tag) in listed.iter().filter(|(k, _)| is_lake_object(k)) {
             let month = key.rsplit_once('/').map_or("", |(month, _)| month);
-            months.entry(month).or_default().push(key.clone());
+            months
+                .entry(month)
+                .or_default()
+                .push((key.clone(), tag.clone()));
         }
         let mut done = Compacted::default();
         for (month, sources) in months {
             if sources.len() < COMPACT_AT {
                 continue;
             }
-            let Some(objects) = self.fetch(sources.iter()).await? else {
+            if started.elapsed() > COMPACT_BUDGET {
+                done.deferred += 1;
+                continue;
+            }
+            let Some(objects) = self.fetch(sources.iter().map(|(key, _)| key)).await? else {
                 continue; // another compaction got there first
             };
             let merged = blocking(move || Ok(merge_month(objects))).await?;
@@ -196,14 +206,33 @@ impl Job {
             };
             let key = format!("{month}/compacted-{}.parquet", digest(&sources));
             self.lake.put(&key, PARQUET_TYPE, bytes).await?;
-            for source in sources.iter().filter(|s| **s != key) {
-                self.lake.delete(source).await?;
+            // Delete only what was merged: an object written again since it was listed (a
+            // retried ingest) stays, for the next compaction.
+            let now: BTreeMap<String, String> = self
+                .lake
+                .list_tagged(&format!("{month}/"))
+                .await?
+                .into_iter()
+                .collect();
+            for (source, tag) in sources.iter().filter(|(s, _)| *s != key) {
+                if now.get(source) == Some(tag) {
+                    self.lake.delete(source).await?;
+                }
             }
             done.months += 1;
             done.objects += sources.len();
             done.lines += lines;
         }
         Ok(done)
+    }
+
+    /// [`Job::compact`] as a step that cannot stop a run: a lake that could not be compacted is
+    /// still read correctly, only more slowly.
+    pub async fn compact_or_log(&self) -> Compacted {
+        self.compact().await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "the lake was not compacted");
+            Compacted::default()
+        })
     }
 
     /// Computes one shard and leaves its part in the lake.
@@ -312,7 +341,7 @@ impl Job {
         // Each local run starts afresh, forgetting an earlier publish under the same job id.
         self.lake.delete_prefix(&job_prefix(job_id)).await?;
         self.lake.delete_prefix(&job_published_key(job_id)).await?;
-        self.compact().await?;
+        self.compact_or_log().await;
         let count = shards.max(1);
         for index in 1..=count {
             self.run_shard(job_id, params, Shard { index, count })
@@ -384,6 +413,9 @@ async fn blocking<T: Send + 'static>(
 const READ_ATTEMPTS: usize = 5;
 /// Objects a month needs before [`Job::compact`] merges them.
 pub const COMPACT_AT: usize = 2;
+/// How long a compaction starts new months for (the plan step's function runs up to 15
+/// minutes); the rest wait for the next run.
+const COMPACT_BUDGET: Duration = Duration::from_secs(300);
 const PARQUET_TYPE: &str = "application/vnd.apache.parquet";
 
 /// Whether a key under the order-line prefix holds order lines: Parquet, and CSV from the
@@ -428,13 +460,10 @@ fn stack(frames: &[(String, DataFrame)]) -> Result<Option<DataFrame>, JobError> 
     Ok(Some(all))
 }
 
-/// One month's objects as one Parquet object's bytes and its line count, or why not: every
-/// object must read as valid order lines on its own.
+/// One month's objects as one Parquet object's bytes and its line count, or why not: the lines
+/// that count must be valid order lines.
 fn merge_month(objects: Vec<(String, Vec<u8>)>) -> Result<(Vec<u8>, usize), String> {
     let frames = frames(objects).map_err(|e| e.to_string())?;
-    for (key, frame) in &frames {
-        from_frame(frame, key, Format::Parquet).map_err(|e| e.to_string())?;
-    }
     let all = stack(&frames)
         .map_err(|e| e.to_string())?
         .unwrap_or_default();
@@ -446,15 +475,20 @@ fn merge_month(objects: Vec<(String, Vec<u8>)>) -> Result<(Vec<u8>, usize), Stri
             )
         })
         .map_err(|e| e.to_string())?;
+    // What the run will count must read as order lines (lines a later revision replaced need
+    // not): otherwise the month stays as it is, for the run's error to name the object.
+    let current = latest_orders(merged.clone()).map_err(|e| e.to_string())?;
+    from_frame(&current, "the merged month", Format::Parquet).map_err(|e| e.to_string())?;
     let lines = merged.height();
     let bytes = report::parquet_bytes(&mut merged).map_err(|e| e.to_string())?;
     Ok((bytes, lines))
 }
 
-/// A short digest of the keys a compaction merged: the same objects always compact to the same
-/// key.
-fn digest(keys: &[String]) -> String {
-    let hash = Sha256::digest(keys.join("\n").as_bytes());
+/// A short digest of the objects a compaction merged (keys and tags): the same objects always
+/// compact to the same key, and other contents under the same keys to another.
+fn digest(sources: &[(String, String)]) -> String {
+    let text: Vec<String> = sources.iter().map(|(k, t)| format!("{k} {t}")).collect();
+    let hash = Sha256::digest(text.join("\n").as_bytes());
     hash[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -465,6 +499,8 @@ pub struct Compacted {
     pub months: usize,
     pub objects: usize,
     pub lines: usize,
+    /// Months left for the next compaction: the time budget ran out.
+    pub deferred: usize,
 }
 
 /// What a publish did.
@@ -636,7 +672,7 @@ pub async fn handle(job: &Job, step: Step) -> Result<serde_json::Value, JobError
             params.horizon_days = horizon_days.unwrap_or(params.horizon_days).clamp(1, 366);
             params.periods = periods.unwrap_or(params.periods).clamp(1, 520);
             let count = shards.unwrap_or(4).clamp(1, 1000);
-            let compacted = job.compact().await?;
+            let compacted = job.compact_or_log().await;
             let job_id = format!(
                 "{}-{}",
                 params.as_of,
