@@ -110,47 +110,51 @@ pub fn series(
 ) -> Vec<Series> {
     let end = bucket.index(as_of);
     let kept: Vec<bool> = (0..orders.skus.len() as u32).map(keep).collect();
-    // One slot per series: per SKU, its total (lane 0) and each division (lane d + 1), so that
-    // slot order is SKU order, total first.
-    let lanes = orders.divisions.len() + 1;
-    let slots = |line: &Line| {
-        let total = line.sku as usize * lanes;
-        [Some(total), line.division.map(|d| total + d as usize + 1)]
-            .into_iter()
-            .flatten()
-    };
     let period = |line: &Line| {
         (line.date < as_of && kept[line.sku as usize])
             .then(|| bucket.index(line.date))
             .filter(|p| *p < end)
     };
-    // Each series' first period, then its periods filled in the lines' order (so sums are the
-    // same in every shard).
-    let mut first: Vec<Option<i64>> = vec![None; orders.skus.len() * lanes];
+    // A line counts in its SKU's total (no division) and in its division's series, if any.
+    let lanes = |line: &Line| std::iter::once(None).chain(line.division.map(Some));
+    // Per SKU, its series' divisions with their first periods, sorted: series come out in SKU
+    // order, total first. (Memory follows the series there are, not SKUs × divisions.)
+    let mut first: Vec<Vec<(Option<u32>, i64)>> = vec![Vec::new(); orders.skus.len()];
     for line in &orders.lines {
-        if let Some(p) = period(line) {
-            for slot in slots(line) {
-                first[slot] = Some(first[slot].map_or(p, |f| f.min(p)));
+        let Some(p) = period(line) else { continue };
+        let mine = &mut first[line.sku as usize];
+        for division in lanes(line) {
+            match mine.binary_search_by_key(&division, |(d, _)| *d) {
+                Ok(i) => mine[i].1 = mine[i].1.min(p),
+                Err(i) => mine.insert(i, (division, p)),
             }
         }
     }
-    let mut index = vec![usize::MAX; first.len()];
     let mut out: Vec<Series> = Vec::new();
-    for (slot, from) in first.iter().enumerate() {
-        if let Some(from) = *from {
-            index[slot] = out.len();
-            out.push(Series {
-                sku: (slot / lanes) as u32,
-                division: (slot % lanes).checked_sub(1).map(|d| d as u32),
-                first: from,
-                values: vec![0.0; (end - from) as usize],
-            });
-        }
-    }
+    let index: Vec<Vec<(Option<u32>, usize)>> = first
+        .iter()
+        .enumerate()
+        .map(|(sku, mine)| {
+            mine.iter()
+                .map(|&(division, from)| {
+                    out.push(Series {
+                        sku: sku as u32,
+                        division,
+                        first: from,
+                        values: vec![0.0; (end - from) as usize],
+                    });
+                    (division, out.len() - 1)
+                })
+                .collect()
+        })
+        .collect();
+    // Periods filled in the lines' order, so sums are the same in every shard.
     for line in &orders.lines {
-        if let Some(p) = period(line) {
-            for slot in slots(line) {
-                let series = &mut out[index[slot]];
+        let Some(p) = period(line) else { continue };
+        let mine = &index[line.sku as usize];
+        for division in lanes(line) {
+            if let Ok(i) = mine.binary_search_by_key(&division, |(d, _)| *d) {
+                let series = &mut out[mine[i].1];
                 series.values[(p - series.first) as usize] += line.quantity;
             }
         }
