@@ -246,7 +246,9 @@ pub fn from_frame(frame: &DataFrame, what: &str, format: Format) -> Result<Order
 
     let mut dictionary = Interner::default();
     let mut lines = Vec::with_capacity(frame.height());
-    let mut pack_by_sku: HashMap<u32, f64> = HashMap::new();
+    // Per SKU, the pack size of its latest line that names one (a later row wins a tie), so
+    // that the rows' order, which the lake does not keep, does not matter.
+    let mut pack_by_sku: HashMap<u32, (NaiveDate, f64)> = HashMap::new();
     for row in 0..frame.height() {
         let account_id = value(&account, row).ok_or_else(|| empty(row, "account_id"))?;
         let sku_id = value(&sku, row).ok_or_else(|| empty(row, "sku"))?;
@@ -282,7 +284,10 @@ pub fn from_frame(frame: &DataFrame, what: &str, format: Format) -> Result<Order
         };
         let sku = dictionary.skus.intern(sku_id);
         if let Some(p) = pack {
-            pack_by_sku.insert(sku, p);
+            let latest = pack_by_sku.entry(sku).or_insert((date, p));
+            if date >= latest.0 {
+                *latest = (date, p);
+            }
         }
         lines.push(Line {
             account: dictionary.accounts.intern(account_id),
@@ -292,6 +297,7 @@ pub fn from_frame(frame: &DataFrame, what: &str, format: Format) -> Result<Order
             quantity,
         });
     }
+    let pack_by_sku = pack_by_sku.into_iter().map(|(k, (_, p))| (k, p)).collect();
     Ok(dictionary.finish(lines, pack_by_sku))
 }
 
@@ -403,5 +409,23 @@ mod tests {
         assert_eq!(parse_date("-999-01-01"), None);
         assert_eq!(parse_date("+12345-1-1"), None);
         assert_eq!(parse_date("2024-01-01é"), None);
+    }
+
+    #[test]
+    fn a_skus_pack_size_is_its_latest_lines_whatever_the_rows_order() {
+        use polars::prelude::{Column, DataFrame};
+        let frame = DataFrame::new_infer_height(vec![
+            Column::new("account_id".into(), vec!["A", "A", "A"]),
+            Column::new("sku".into(), vec!["S", "S", "S"]),
+            Column::new(
+                "order_date".into(),
+                vec!["2024-05-01", "2024-01-01", "2024-03-01"],
+            ),
+            Column::new("quantity".into(), vec![12.0, 10.0, 10.0]),
+            Column::new("pack_size".into(), vec![Some(12.0), Some(10.0), None]),
+        ])
+        .expect("frame");
+        let orders = from_frame(&frame, "lines", Format::Parquet).expect("valid");
+        assert_eq!(orders.pack_sizes, vec![Some(12.0)], "May's, listed first");
     }
 }
