@@ -69,6 +69,13 @@ impl ReorderPrediction {
                 self.orders_seen
             )
         };
+        // The product's season moves the next order by more than a tenth: say by how much.
+        let now = (self.mean_gap_days / self.season_factor).round();
+        let season = if (now - rhythm).abs() > 0.1 * rhythm.max(1.0) {
+            format!(", about {now} days at this time of year")
+        } else {
+            String::new()
+        };
         let pack = self.pack_size;
         let suggested = self.suggested_quantity;
         let suggestion = if pack > 1.0 {
@@ -82,7 +89,7 @@ impl ReorderPrediction {
             format!("suggested {}", round2(suggested))
         };
         format!(
-            "{said}; last order {} days ago; usually {} units, {suggestion}",
+            "{said}{season}; last order {} days ago; usually {} units, {suggestion}",
             self.elapsed_days,
             round2(self.expected_quantity),
         )
@@ -512,6 +519,27 @@ mod tests {
         let expected = last + Duration::days((30.0 / season.at(last)).round() as i64);
         assert_eq!(with.expected_next_date, expected);
         assert_eq!(with.season_factor, season.at(last));
+    }
+
+    #[test]
+    fn the_reason_says_when_the_season_moves_the_next_order() {
+        let mut p = predict(&regular(), 28.0, Season::NONE, 12.0, config("2026-07-10"))
+            .expect("a prediction");
+        assert!(!p.reason().contains("time of year"), "{}", p.reason());
+        p.season_factor = 1.4;
+        assert!(
+            p.reason().starts_with(
+                "orders about every 28 days (7 orders), about 20 days at this time of year;"
+            ),
+            "{}",
+            p.reason()
+        );
+        p.season_factor = 1.05;
+        assert!(
+            !p.reason().contains("time of year"),
+            "a small swing: {}",
+            p.reason()
+        );
     }
 
     #[test]
