@@ -60,16 +60,11 @@ impl Method {
             Method::Tsb { alpha, beta } => tsb(history, alpha, beta),
             Method::Adida { k, alpha } => adida(history, k, alpha).unwrap_or(0.0),
             Method::Imapa { max_k, alpha } => {
-                let (sum, count) = (1..=max_k.max(1))
-                    .filter_map(|k| adida(history, k, alpha))
-                    .fold((0.0, 0usize), |(sum, count), f| (sum + f, count + 1));
-                if count == 0 { 0.0 } else { sum / count as f64 }
+                mean_or_zero((1..=max_k.max(1)).filter_map(|k| adida(history, k, alpha)))
             }
         }
     }
-}
 
-impl Method {
     /// The forecasts from every origin `t` in `start..=series.len()`, each made from
     /// `series[..t]` and equal to [`Method::forecast`] of it, bit for bit. Backtests need one per
     /// origin: this takes one pass over the series (one per bucket alignment for ADIDA and
@@ -79,83 +74,147 @@ impl Method {
         if start > n {
             return Vec::new();
         }
-        let mut out = Vec::with_capacity(n + 1 - start);
         match *self {
             Method::Naive | Method::SeasonalNaive { .. } => {
-                out.extend((start..=n).map(|t| self.forecast(&series[..t])));
+                (start..=n).map(|t| self.forecast(&series[..t])).collect()
             }
             Method::Ses { alpha } => {
-                let mut level = None;
-                for t in 0..=n {
-                    if t >= start {
-                        out.push(level.unwrap_or(0.0));
-                    }
-                    if let Some(&y) = series.get(t) {
-                        level = Some(level.map_or(y, |l| alpha * y + (1.0 - alpha) * l));
-                    }
-                }
+                running(series, start, Level::default(), |s, y| s.push(y, alpha))
+                    .map(Level::forecast)
+                    .collect()
             }
-            Method::Croston { alpha } | Method::Sba { alpha } => {
-                let debias = if matches!(self, Method::Sba { .. }) {
-                    1.0 - alpha / 2.0
-                } else {
-                    1.0
-                };
-                let (mut state, mut since): (Option<(f64, f64)>, f64) = (None, 0.0);
-                for t in 0..=n {
-                    if t >= start {
-                        let f = state.map_or(0.0, |(size, interval)| size / interval);
-                        out.push(if debias == 1.0 { f } else { f * debias });
-                    }
-                    let Some(&y) = series.get(t) else { break };
-                    since += 1.0;
-                    if y > 0.0 {
-                        state = Some(match state {
-                            None => (y, since),
-                            Some((size, interval)) => (
-                                size + alpha * (y - size),
-                                interval + alpha * (since - interval),
-                            ),
-                        });
-                        since = 0.0;
-                    }
-                }
+            Method::Croston { alpha } => {
+                running(series, start, Croston::default(), |s, y| s.push(y, alpha))
+                    .map(Croston::forecast)
+                    .collect()
+            }
+            Method::Sba { alpha } => {
+                running(series, start, Croston::default(), |s, y| s.push(y, alpha))
+                    .map(|s| s.forecast() * (1.0 - alpha / 2.0))
+                    .collect()
             }
             Method::Tsb { alpha, beta } => {
-                let (mut probability, mut size): (f64, Option<f64>) = (0.0, None);
-                for t in 0..=n {
-                    if t >= start {
-                        out.push(size.map_or(0.0, |size| probability * size));
-                    }
-                    let Some(&y) = series.get(t) else { break };
-                    let occurred = if y > 0.0 { 1.0 } else { 0.0 };
-                    probability = if t == 0 {
-                        occurred
-                    } else {
-                        probability + beta * (occurred - probability)
-                    };
-                    if y > 0.0 {
-                        size = Some(size.map_or(y, |size| size + alpha * (y - size)));
-                    }
-                }
+                running(series, start, Tsb::default(), |s, y| s.push(y, alpha, beta))
+                    .map(Tsb::forecast)
+                    .collect()
             }
-            Method::Adida { k, alpha } => {
-                out.extend(adida_from(series, k, alpha, start).map(|f| f.unwrap_or(0.0)));
-            }
+            Method::Adida { k, alpha } => adida_from(series, k, alpha, start)
+                .map(|f| f.unwrap_or(0.0))
+                .collect(),
             Method::Imapa { max_k, alpha } => {
                 let per_k: Vec<Vec<Option<f64>>> = (1..=max_k.max(1))
                     .map(|k| adida_from(series, k, alpha, start).collect())
                     .collect();
-                out.extend((0..=n - start).map(|i| {
-                    let (sum, count) = per_k
-                        .iter()
-                        .filter_map(|f| f[i])
-                        .fold((0.0, 0usize), |(sum, count), f| (sum + f, count + 1));
-                    if count == 0 { 0.0 } else { sum / count as f64 }
-                }));
+                (0..=n - start)
+                    .map(|i| mean_or_zero(per_k.iter().filter_map(|f| f[i])))
+                    .collect()
             }
         }
-        out
+    }
+}
+
+/// The states after `series[..t]` for every `t` in `start..=len`, from `state` and `push`,
+/// which takes one period.
+fn running<S: Copy>(
+    series: &[f64],
+    start: usize,
+    mut state: S,
+    push: impl Fn(S, f64) -> S,
+) -> impl Iterator<Item = S> {
+    let mut states = Vec::with_capacity((series.len() + 1).saturating_sub(start));
+    for t in 0..=series.len() {
+        if t >= start {
+            states.push(state);
+        }
+        if let Some(&y) = series.get(t) {
+            state = push(state, y);
+        }
+    }
+    states.into_iter()
+}
+
+/// The mean of `values` (0 without any).
+fn mean_or_zero(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, count) = values.fold((0.0, 0usize), |(sum, count), v| (sum + v, count + 1));
+    if count == 0 { 0.0 } else { sum / count as f64 }
+}
+
+/// Simple exponential smoothing's level, starting at the first value.
+#[derive(Debug, Clone, Copy, Default)]
+struct Level(Option<f64>);
+
+impl Level {
+    fn push(self, y: f64, alpha: f64) -> Level {
+        Level(Some(self.0.map_or(y, |l| alpha * y + (1.0 - alpha) * l)))
+    }
+
+    fn forecast(self) -> f64 {
+        self.0.unwrap_or(0.0)
+    }
+}
+
+/// Croston's state: smoothed non-zero size and interval (from the first demand), and the
+/// periods since the last demand.
+#[derive(Debug, Clone, Copy, Default)]
+struct Croston {
+    smoothed: Option<(f64, f64)>,
+    since: f64,
+}
+
+impl Croston {
+    fn push(self, y: f64, alpha: f64) -> Croston {
+        let since = self.since + 1.0;
+        if y <= 0.0 {
+            return Croston { since, ..self };
+        }
+        let smoothed = match self.smoothed {
+            None => (y, since),
+            Some((size, interval)) => (
+                size + alpha * (y - size),
+                interval + alpha * (since - interval),
+            ),
+        };
+        Croston {
+            smoothed: Some(smoothed),
+            since: 0.0,
+        }
+    }
+
+    fn forecast(self) -> f64 {
+        self.smoothed
+            .map_or(0.0, |(size, interval)| size / interval)
+    }
+}
+
+/// TSB's state: the probability of demand (updated every period, starting at the first) and
+/// the non-zero size (updated on demand, starting at the first).
+#[derive(Debug, Clone, Copy, Default)]
+struct Tsb {
+    probability: Option<f64>,
+    size: Option<f64>,
+}
+
+impl Tsb {
+    fn push(self, y: f64, alpha: f64, beta: f64) -> Tsb {
+        let occurred = if y > 0.0 { 1.0 } else { 0.0 };
+        Tsb {
+            probability: Some(
+                self.probability
+                    .map_or(occurred, |p| p + beta * (occurred - p)),
+            ),
+            size: if y > 0.0 {
+                Some(self.size.map_or(y, |size| size + alpha * (y - size)))
+            } else {
+                self.size
+            },
+        }
+    }
+
+    fn forecast(self) -> f64 {
+        match (self.probability, self.size) {
+            (Some(p), Some(size)) => p * size,
+            _ => 0.0,
+        }
     }
 }
 
@@ -171,12 +230,10 @@ fn adida_from(
     let n = series.len();
     let mut at: Vec<Option<f64>> = vec![None; n + 1];
     for offset in 0..k.min(n + 1) {
-        let mut level: Option<f64> = None;
+        let mut level = Level::default();
         for (j, chunk) in series[offset..].chunks_exact(k).enumerate() {
-            let y = chunk.iter().sum::<f64>();
-            let l = level.map_or(y, |l| alpha * y + (1.0 - alpha) * l);
-            level = Some(l);
-            at[offset + (j + 1) * k] = Some(l / k as f64);
+            level = level.push(chunk.iter().sum::<f64>(), alpha);
+            at[offset + (j + 1) * k] = Some(level.forecast() / k as f64);
         }
     }
     at.into_iter().skip(start)
@@ -184,53 +241,29 @@ fn adida_from(
 
 /// The smoothed level after `series`, starting at its first value.
 pub fn ses(series: &[f64], alpha: f64) -> f64 {
-    smooth(series.iter().copied(), alpha).unwrap_or(0.0)
+    smooth(series.iter().copied(), alpha).forecast()
 }
 
-/// The smoothed level after `values`, starting at the first; `None` without any. Backtests call
-/// the methods at every origin of every series, so nothing here allocates.
-fn smooth(mut values: impl Iterator<Item = f64>, alpha: f64) -> Option<f64> {
-    let first = values.next()?;
-    Some(values.fold(first, |level, y| alpha * y + (1.0 - alpha) * level))
+/// The level after `values`. Backtests call the methods at every origin of every series, so
+/// nothing here allocates.
+fn smooth(values: impl Iterator<Item = f64>, alpha: f64) -> Level {
+    values.fold(Level::default(), |level, y| level.push(y, alpha))
 }
 
 /// Croston's forecast: smoothed non-zero size over smoothed interval between demands.
 pub fn croston(series: &[f64], alpha: f64) -> f64 {
-    let mut state: Option<(f64, f64)> = None;
-    let mut since = 0.0;
-    for &y in series {
-        since += 1.0;
-        if y > 0.0 {
-            state = Some(match state {
-                None => (y, since),
-                Some((size, interval)) => (
-                    size + alpha * (y - size),
-                    interval + alpha * (since - interval),
-                ),
-            });
-            since = 0.0;
-        }
-    }
-    state.map_or(0.0, |(size, interval)| size / interval)
+    series
+        .iter()
+        .fold(Croston::default(), |s, &y| s.push(y, alpha))
+        .forecast()
 }
 
 /// TSB's forecast: smoothed probability of demand times smoothed non-zero size.
 pub fn tsb(series: &[f64], alpha: f64, beta: f64) -> f64 {
-    let Some(&first) = series.first() else {
-        return 0.0;
-    };
-    let Some(mut size) = series.iter().copied().find(|&y| y > 0.0) else {
-        return 0.0;
-    };
-    let mut probability = if first > 0.0 { 1.0 } else { 0.0 };
-    for &y in &series[1..] {
-        let occurred = if y > 0.0 { 1.0 } else { 0.0 };
-        probability += beta * (occurred - probability);
-        if y > 0.0 {
-            size += alpha * (y - size);
-        }
-    }
-    probability * size
+    series
+        .iter()
+        .fold(Tsb::default(), |s, &y| s.push(y, alpha, beta))
+        .forecast()
 }
 
 /// ADIDA with buckets of `k` periods counted back from the last one, or `None` without a whole bucket.
@@ -242,7 +275,7 @@ pub fn adida(series: &[f64], k: usize, alpha: f64) -> Option<f64> {
     }
     let start = series.len() - buckets * k;
     let aggregated = series[start..].chunks(k).map(|c| c.iter().sum::<f64>());
-    Some(smooth(aggregated, alpha)? / k as f64)
+    Some(smooth(aggregated, alpha).forecast() / k as f64)
 }
 
 #[cfg(test)]
@@ -254,6 +287,26 @@ mod tests {
     }
 
     const INTERMITTENT: [f64; 5] = [0.0, 4.0, 0.0, 0.0, 8.0];
+
+    /// One of each method, with parameters of their usual range.
+    fn every_method() -> [Method; 8] {
+        [
+            Method::Naive,
+            Method::SeasonalNaive { period: 12 },
+            Method::Ses { alpha: 0.3 },
+            Method::Croston { alpha: 0.2 },
+            Method::Sba { alpha: 0.2 },
+            Method::Tsb {
+                alpha: 0.3,
+                beta: 0.1,
+            },
+            Method::Adida { k: 3, alpha: 0.4 },
+            Method::Imapa {
+                max_k: 6,
+                alpha: 0.2,
+            },
+        ]
+    }
 
     #[test]
     fn ses_smooths_from_the_first_value() {
@@ -360,22 +413,7 @@ mod tests {
             })
             .collect();
         let leading_zeros: Vec<f64> = [0.0, 0.0, 0.0, 4.0, 0.0, 7.0, 0.0, 0.0, 2.0].to_vec();
-        let methods = [
-            Method::Naive,
-            Method::SeasonalNaive { period: 12 },
-            Method::Ses { alpha: 0.3 },
-            Method::Croston { alpha: 0.2 },
-            Method::Sba { alpha: 0.2 },
-            Method::Tsb {
-                alpha: 0.3,
-                beta: 0.1,
-            },
-            Method::Adida { k: 3, alpha: 0.4 },
-            Method::Imapa {
-                max_k: 6,
-                alpha: 0.2,
-            },
-        ];
+        let methods = every_method();
         for data in [&series[..], &leading_zeros[..], &[5.0][..], &[][..]] {
             for method in methods {
                 for start in [0, 1, 4, data.len()] {
@@ -398,22 +436,7 @@ mod tests {
 
     #[test]
     fn every_method_forecasts_zero_without_history_or_demand() {
-        let methods = [
-            Method::Naive,
-            Method::SeasonalNaive { period: 12 },
-            Method::Ses { alpha: 0.1 },
-            Method::Croston { alpha: 0.1 },
-            Method::Sba { alpha: 0.1 },
-            Method::Tsb {
-                alpha: 0.1,
-                beta: 0.1,
-            },
-            Method::Adida { k: 3, alpha: 0.1 },
-            Method::Imapa {
-                max_k: 3,
-                alpha: 0.1,
-            },
-        ];
+        let methods = every_method();
         for method in methods {
             assert!(close(method.forecast(&[]), 0.0), "{}", method.name());
             assert!(
