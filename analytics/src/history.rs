@@ -60,6 +60,13 @@ pub struct Pair {
     pub events: Vec<(NaiveDate, f64)>,
 }
 
+impl Pair {
+    /// The orders before `day`.
+    pub fn before(&self, day: NaiveDate) -> &[(NaiveDate, f64)] {
+        &self.events[..self.events.partition_point(|(d, _)| *d < day)]
+    }
+}
+
 /// Every pair with an order before `as_of`, ordered by account then SKU; later lines, and lines
 /// of quantity zero (they record no demand), are ignored.
 pub fn pairs(orders: &OrderLines, as_of: NaiveDate) -> Vec<Pair> {

@@ -284,13 +284,13 @@ impl Priors {
         // Each pair's part in parallel, summed in the pairs' order (the same on every shard).
         let parts: Vec<SeasonFit> = pairs
             .par_iter()
-            .map(|p| SeasonFit::of(&p.events[..p.events.partition_point(|(d, _)| *d < origin)]))
+            .map(|p| SeasonFit::of(p.before(origin)))
             .collect();
         for (pair, part) in pairs.iter().zip(&parts) {
             seasons[pair.sku as usize].merge(part);
         }
         for pair in pairs {
-            let seen = &pair.events[..pair.events.partition_point(|(d, _)| *d < origin)];
+            let seen = pair.before(origin);
             let (Some(first), Some(last)) = (seen.first(), seen.last()) else {
                 continue;
             };
@@ -380,17 +380,18 @@ impl Priors {
         let parts: Vec<(f64, f64)> = pairs
             .par_iter()
             .map(|pair| {
-                let seen = &pair.events[..pair.events.partition_point(|(d, _)| *d < origin)];
-                let Some(r) = Rhythm::fit(seen, self.gap(pair), self.season(pair), PRIOR_WEIGHT)
-                else {
+                let Some(r) = Rhythm::fit(
+                    pair.before(origin),
+                    self.gap(pair),
+                    self.season(pair),
+                    PRIOR_WEIGHT,
+                ) else {
                     return (0.0, 0.0);
                 };
                 // The chance of no order from the last one to `day` for a pair that may have
                 // stopped.
-                let quiet = |day: NaiveDate| {
-                    let days = (day - r.last).num_days() as f64;
-                    (1.0 - PRIOR_ACTIVE) + PRIOR_ACTIVE * r.survival(days)
-                };
+                let quiet =
+                    |day: NaiveDate| r.quiet((day - r.last).num_days() as f64, PRIOR_ACTIVE);
                 let now = quiet(origin);
                 // Silent since `last`: no order from the day after it. (The pair did not order on
                 // `last` itself either, unless that was its own last order.)

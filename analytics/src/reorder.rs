@@ -232,7 +232,7 @@ pub fn predict(
     let (last, mean_gap, season_factor) = (rhythm.last, rhythm.mean_gap, rhythm.season_factor);
     let elapsed = (config.as_of - last).num_days() as f64;
     let survive = rhythm.survival(elapsed);
-    let active = rhythm.active(elapsed, config.prior_active);
+    let active = still_active(survive, config.prior_active);
     let within = if survive > 1e-12 {
         (survive - rhythm.survival(elapsed + config.horizon_days as f64)) / survive
     } else {
@@ -283,8 +283,7 @@ pub struct Rhythm {
     pub cv: f64,
     /// The season factor of the last order's day.
     pub season_factor: f64,
-    /// Gaps seen, and the latest out of season (the mean gap without any).
-    pub gaps: usize,
+    /// The latest gap out of season (the mean gap without any).
     pub last_gap: f64,
 }
 
@@ -323,7 +322,6 @@ impl Rhythm {
             mean_gap,
             cv,
             season_factor: season.at(last),
-            gaps: n as usize,
             last_gap: latest.unwrap_or(mean_gap),
         })
     }
@@ -342,12 +340,23 @@ impl Rhythm {
         )
     }
 
-    /// The probability that the pair is still buying after `days` without an order, from the
-    /// prior probability `prior_active` (Bayes' rule: the alternative never orders).
-    pub fn active(&self, days: f64, prior_active: f64) -> f64 {
-        let survive = self.survival(days);
-        prior_active * survive / (prior_active * survive + (1.0 - prior_active))
+    /// The probability of `days` without an order after the last one for a pair that, with
+    /// probability `1 - prior_active`, has stopped buying (and then never orders).
+    pub fn quiet(&self, days: f64, prior_active: f64) -> f64 {
+        quiet_given(self.survival(days), prior_active)
     }
+}
+
+/// [`Rhythm::quiet`] from the survival of the silence's length.
+fn quiet_given(survive: f64, prior_active: f64) -> f64 {
+    (1.0 - prior_active) + prior_active * survive
+}
+
+/// The probability that a pair still buys after a silence that a buying pair survives with
+/// probability `survive`, from the prior probability `prior_active` (Bayes' rule: a stopped
+/// pair never orders).
+pub fn still_active(survive: f64, prior_active: f64) -> f64 {
+    prior_active * survive / quiet_given(survive, prior_active)
 }
 
 fn round2(x: f64) -> f64 {
@@ -551,9 +560,18 @@ mod tests {
         let expected = 1.0 - gamma_cdf(27.5, shape, r.mean_gap / shape);
         assert!((r.survival(28.0) - expected).abs() < 1e-12);
         assert!(r.survival(20.0) > r.survival(28.0) && r.survival(28.0) > r.survival(40.0));
-        let s = r.survival(40.0);
-        let expected = 0.9 * s / (0.9 * s + 0.1);
-        assert!((r.active(40.0, 0.9) - expected).abs() < 1e-12);
+        // Bayes' rule: 0.9 · 0.5 / (0.1 + 0.9 · 0.5) = 9 / 11.
+        assert!((still_active(0.5, 0.9) - 9.0 / 11.0).abs() < 1e-12);
+        assert!(
+            (still_active(1.0, 0.9) - 0.9).abs() < 1e-12,
+            "no evidence yet"
+        );
+        assert_eq!(
+            still_active(0.0, 0.9),
+            0.0,
+            "a buyer would surely have ordered"
+        );
+        assert!((r.quiet(40.0, 0.9) - (0.1 + 0.9 * r.survival(40.0))).abs() < 1e-15);
     }
 
     #[test]
