@@ -205,7 +205,9 @@ impl Job {
                 }
             };
             let key = format!("{month}/compacted-{}.parquet", digest(&sources));
-            self.lake.put(&key, PARQUET_TYPE, bytes).await?;
+            self.lake
+                .put(&key, analytics::lake::PARQUET.content_type, bytes)
+                .await?;
             // Delete only what was merged: an object written again since it was listed (a
             // retried ingest) stays, for the next compaction.
             let now: BTreeMap<String, String> = self
@@ -283,7 +285,7 @@ impl Job {
             } else if name.ends_with(".csv") {
                 "text/csv"
             } else {
-                "application/vnd.apache.parquet"
+                analytics::lake::PARQUET.content_type
             };
             self.lake
                 .put(&run_file_key(&run.run_id, name), content_type, bytes)
@@ -366,7 +368,7 @@ impl Job {
             self.lake
                 .put(
                     &portal_store::lake::order_lines_key(&month),
-                    "application/vnd.apache.parquet",
+                    analytics::lake::PARQUET.content_type,
                     bytes,
                 )
                 .await?;
@@ -416,7 +418,6 @@ pub const COMPACT_AT: usize = 2;
 /// How long a compaction starts new months for (the plan step's function runs up to 15
 /// minutes); the rest wait for the next run.
 const COMPACT_BUDGET: Duration = Duration::from_secs(300);
-const PARQUET_TYPE: &str = "application/vnd.apache.parquet";
 
 /// Whether a key under the order-line prefix holds order lines: Parquet, and CSV from the
 /// push API (see `portal_lake`).
