@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use portal_domain::insights::{
-    AccountOutlook, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion, SkuForecast,
+    AccountOutlook, AccountSilence, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion,
+    SkuForecast,
 };
 use portal_domain::model::{
     Account, Address, Division, Document, DocumentAudience, DocumentKind, DocumentLinks, Invoice,
@@ -518,15 +519,19 @@ pub fn analytics_run() -> (AnalyticsRun, RunItems) {
         suggestion(ACCOUNT_B, SKU_HOSE, ReorderStatus::Lapsing, 0.1),
         suggestion(ACCOUNT_B, SKU_PUMP, ReorderStatus::Lapsing, 0.1),
     ];
-    let outlooks = [ACCOUNT_A, ACCOUNT_B]
+    // B has ordered nothing for 31 days, which its rhythms make a 1-in-5,000 silence: at risk.
+    // A still orders (and lapses in one product, as accounts do): not at risk.
+    let silences = [(ACCOUNT_A, 2, 0.6), (ACCOUNT_B, 31, 0.0002)];
+    let outlooks = silences
         .into_iter()
-        .map(|account| {
+        .map(|(account, days, chance)| {
             AccountOutlook::from_suggestions(
                 id(account),
                 suggestions
                     .iter()
                     .filter(|s| s.account_id.as_str() == account)
-                    .map(|s| (s.status, s.orders_seen)),
+                    .map(|s| s.status),
+                Some(AccountSilence { days, chance }),
             )
         })
         .collect();

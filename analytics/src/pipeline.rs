@@ -14,7 +14,8 @@ use crate::input::OrderLines;
 use crate::reorder::{
     ReorderConfig, ReorderPrediction, ReorderStatus, Rhythm, Season, SeasonFit, predict,
 };
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use portal_domain::insights::AccountSilence;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -123,6 +124,29 @@ pub struct ReorderRow {
     pub features: Option<[f64; FEATURES]>,
 }
 
+/// An account's silence at as-of, across all its products: what puts it at risk in the worklist
+/// ([`portal_domain::insights::AccountSilence`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub account_id: String,
+    /// Its last order of anything before as-of.
+    pub last_order_date: NaiveDate,
+    /// Days from that order to as-of.
+    pub silent_days: u32,
+    /// The chance of so long a silence if it still ordered at the pace of its recent ordering
+    /// weeks (any product), to four significant figures.
+    pub silence_chance: f64,
+}
+
+impl AccountRow {
+    pub fn silence(&self) -> AccountSilence {
+        AccountSilence {
+            days: self.silent_days,
+            chance: self.silence_chance,
+        }
+    }
+}
+
 /// A forecast for one period of one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForecastRow {
@@ -187,6 +211,8 @@ pub struct ShardResult {
     pub shard: Shard,
     pub input: InputSummary,
     pub reorders: Vec<ReorderRow>,
+    /// The shard's accounts with an order before as-of.
+    pub accounts: Vec<AccountRow>,
     pub snapshots: Vec<Snapshot>,
     pub forecasts: Vec<ForecastRow>,
     pub scores: Vec<SeriesScore>,
@@ -454,6 +480,78 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// Every account's silence at `origin`, for the accounts `owns` picks. An account orders many
+/// products together, so their silences are not independent (as the calibration's joint silence
+/// treats them): the account's silence is judged against the rhythm of its own ordering weeks,
+/// any product, fitted like a pair's (shrunk toward the median account's gap). Weeks, not days:
+/// weekends, and orders split over a few days (one per division, say), are not its rhythm.
+fn account_rows(
+    orders: &OrderLines,
+    pairs: &[Pair],
+    origin: NaiveDate,
+    owns: impl Fn(&str) -> bool + Sync,
+) -> Vec<AccountRow> {
+    struct Ordering {
+        account: u32,
+        last: NaiveDate,
+        /// The Mondays of its ordering weeks, oldest first (as order events for `Rhythm`).
+        weeks: Vec<(NaiveDate, f64)>,
+    }
+    let week = |d: NaiveDate| d.week(Weekday::Mon).first_day();
+    // Pairs come ordered by account: one chunk per account.
+    let accounts: Vec<Ordering> = pairs
+        .chunk_by(|a, b| a.account == b.account)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .filter_map(|chunk| {
+            let seen = || chunk.iter().flat_map(|p| p.before(origin));
+            let last = seen().map(|(d, _)| *d).max()?;
+            let mut weeks: Vec<(NaiveDate, f64)> = seen().map(|(d, _)| (week(*d), 1.0)).collect();
+            weeks.sort_unstable_by_key(|(d, _)| *d);
+            weeks.dedup_by_key(|(d, _)| *d);
+            Some(Ordering {
+                account: chunk[0].account,
+                last,
+                weeks,
+            })
+        })
+        .collect();
+    let mut gaps: Vec<f64> = accounts
+        .iter()
+        .filter(|a| a.weeks.len() >= 2)
+        .map(|a| {
+            let w = &a.weeks;
+            (w[w.len() - 1].0 - w[0].0).num_days() as f64 / (w.len() - 1) as f64
+        })
+        .collect();
+    let prior_gap = if gaps.is_empty() {
+        30.0
+    } else {
+        median(&mut gaps)
+    };
+    accounts
+        .par_iter()
+        .filter(|a| owns(&orders.accounts[a.account as usize]))
+        .filter_map(|a| {
+            let recent = &a.weeks[a.weeks.len().saturating_sub(ACCOUNT_RECENT_WEEKS + 1)..];
+            let rhythm = Rhythm::fit(recent, prior_gap, Season::NONE, PRIOR_WEIGHT)?;
+            // Whole weeks without an order since the last ordering week, in days (this week
+            // not counted: it is not over).
+            let silent = (week(origin) - rhythm.last).num_days();
+            Some(AccountRow {
+                account_id: orders.accounts[a.account as usize].clone(),
+                last_order_date: a.last,
+                silent_days: u32::try_from((origin - a.last).num_days()).unwrap_or(0),
+                silence_chance: significant(rhythm.survival(silent as f64), 4),
+            })
+        })
+        .collect()
+}
+
+/// The account's latest ordering weeks its rhythm is fitted to: its recent pace, not the pace
+/// of years ago when it may have bought more or fewer products.
+const ACCOUNT_RECENT_WEEKS: usize = 26;
+
 /// How much the prior gap weighs, in gaps, and the prior chance a pair is still active.
 const PRIOR_WEIGHT: f64 = 2.0;
 const PRIOR_ACTIVE: f64 = 0.9;
@@ -504,6 +602,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
             Some(row(orders, pair, p, x))
         })
         .collect();
+    let accounts = account_rows(orders, &all_pairs, params.as_of, |name| shard.owns(name));
     lap("reorder", &mut timings);
 
     let mut snapshots = Vec::new();
@@ -590,6 +689,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         shard,
         input,
         reorders,
+        accounts,
         snapshots,
         forecasts,
         scores,
@@ -757,6 +857,7 @@ pub struct RunResult {
     pub shards: u32,
     pub input: InputSummary,
     pub reorders: Vec<ReorderRow>,
+    pub accounts: Vec<AccountRow>,
     pub forecasts: Vec<ForecastRow>,
     pub calibration: CalibrationSummary,
     pub metrics: Metrics,
@@ -793,6 +894,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     let started = Instant::now();
     let mut timings: BTreeMap<String, f64> = BTreeMap::new();
     let mut reorders = Vec::new();
+    let mut accounts = Vec::new();
     let mut snapshots = Vec::new();
     let mut forecasts = Vec::new();
     let mut scores = Vec::new();
@@ -801,11 +903,13 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
             *timings.entry(stage).or_default() += ms;
         }
         reorders.extend(p.reorders);
+        accounts.extend(p.accounts);
         snapshots.extend(p.snapshots);
         forecasts.extend(p.forecasts);
         scores.extend(p.scores);
     }
     reorders.sort_by(|a, b| (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku)));
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     snapshots.sort_by(|a, b| (a.k, &a.account_id, &a.sku).cmp(&(b.k, &b.account_id, &b.sku)));
     forecasts.sort_by(|a, b| {
         (&a.sku, &a.division, a.period_start).cmp(&(&b.sku, &b.division, b.period_start))
@@ -896,13 +1000,14 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         forecast: class_backtests(&scores),
         level_correction: corrections,
     };
-    let run_id = run_id(&params, &input, &reorders, &forecasts);
+    let run_id = run_id(&params, &input, &reorders, &accounts, &forecasts);
     Ok(RunResult {
         run_id,
         params,
         shards: count,
         input,
         reorders,
+        accounts,
         forecasts,
         calibration,
         metrics,
@@ -918,12 +1023,14 @@ fn run_id(
     params: &Params,
     input: &InputSummary,
     reorders: &[ReorderRow],
+    accounts: &[AccountRow],
     forecasts: &[ForecastRow],
 ) -> String {
     let mut digest = DigestWriter(Sha256::new());
     digest.0.update(input.fingerprint.as_bytes());
     let _ = serde_json::to_writer(&mut digest, params);
     let _ = serde_json::to_writer(&mut digest, reorders);
+    let _ = serde_json::to_writer(&mut digest, accounts);
     let _ = serde_json::to_writer(&mut digest, forecasts);
     format!("{}-{}", params.as_of, &hex(&digest.0.finalize()[..6]))
 }
@@ -939,6 +1046,13 @@ impl std::io::Write for DigestWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// `x` to `digits` significant figures (tiny chances keep their size).
+fn significant(x: f64, digits: usize) -> f64 {
+    format!("{x:.*e}", digits.saturating_sub(1))
+        .parse()
+        .unwrap_or(x)
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -1115,6 +1229,45 @@ mod tests {
             "{:?}",
             priors.sku_silence
         );
+    }
+
+    #[test]
+    fn a_run_lists_every_accounts_silence_and_only_the_stopped_one_is_at_risk() {
+        let as_of = NaiveDate::from_ymd_opt(2024, 11, 1).expect("date");
+        let orders = two_accounts(NaiveDate::from_ymd_opt(2024, 9, 1).expect("date"));
+        let params = Params::new(as_of);
+        let run = run(&orders, params).expect("run");
+        let ids: Vec<&str> = run.accounts.iter().map(|a| a.account_id.as_str()).collect();
+        assert_eq!(ids, vec!["A", "B"]);
+        let (busy, stopped) = (&run.accounts[0], &run.accounts[1]);
+        assert!(
+            busy.silent_days <= 20 && !busy.silence().at_risk(),
+            "{busy:?}"
+        );
+        assert_eq!(
+            stopped.last_order_date,
+            NaiveDate::from_ymd_opt(2024, 8, 31).expect("date"),
+            "its latest order of any SKU"
+        );
+        assert_eq!(stopped.silent_days, 62);
+        assert!(stopped.silence().at_risk(), "{stopped:?}");
+        // Sharded by account, each account is listed once, by the shard that owns it.
+        let shards: Vec<ShardResult> = (1..=2)
+            .map(|index| run_shard(&orders, params, Shard { index, count: 2 }))
+            .collect();
+        assert_eq!(
+            shards.iter().map(|s| s.accounts.len()).sum::<usize>(),
+            2,
+            "{shards:?}"
+        );
+        assert_eq!(finish(shards).expect("finish").accounts, run.accounts);
+    }
+
+    #[test]
+    fn figures_keep_four_significant_digits_however_small() {
+        assert_eq!(significant(0.000123456, 4), 0.0001235);
+        assert_eq!(significant(1.234567e-40, 4), 1.235e-40);
+        assert_eq!(significant(0.0, 4), 0.0);
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! Writing a run: `reorder_predictions.csv`, `forecasts.csv`, their Parquet twins and
-//! `run.json`; and the shard files a sharded run leaves for `finish`.
+//! Writing a run: `reorder_predictions.csv`, `accounts.csv`, `forecasts.csv`, their Parquet
+//! twins and `run.json`; and the shard files a sharded run leaves for `finish`.
 
 use crate::pipeline::{
-    CalibrationSummary, ForecastRow, InputSummary, Metrics, Params, ReorderRow, RunResult,
-    ShardResult,
+    AccountRow, CalibrationSummary, ForecastRow, InputSummary, Metrics, Params, ReorderRow,
+    RunResult, ShardResult,
 };
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 /// The file names of a run's outputs.
 pub const REORDER_CSV: &str = "reorder_predictions.csv";
 pub const FORECASTS_CSV: &str = "forecasts.csv";
+pub const ACCOUNTS_CSV: &str = "accounts.csv";
 pub const REORDER_PARQUET: &str = "reorder_predictions.parquet";
+pub const ACCOUNTS_PARQUET: &str = "accounts.parquet";
 pub const FORECASTS_PARQUET: &str = "forecasts.parquet";
 pub const RUN_JSON: &str = "run.json";
 
@@ -60,6 +62,7 @@ impl RunReport {
             input: run.input.clone(),
             rows: BTreeMap::from([
                 ("reorder_predictions".to_string(), run.reorders.len()),
+                ("accounts".to_string(), run.accounts.len()),
                 ("forecasts".to_string(), run.forecasts.len()),
             ]),
             calibration: run.calibration.clone(),
@@ -116,6 +119,28 @@ pub fn reorder_frame(rows: &[ReorderRow]) -> Result<DataFrame, ReportError> {
             Column::new("reason".into(), strings(rows, |r| &r.reason)),
             Column::new("p_model".into(), floats(rows, |r| r.p_model)),
             Column::new("mean_gap_days".into(), floats(rows, |r| r.mean_gap_days)),
+        ],
+    )
+}
+
+/// Every account's silence as a table, and whether it puts the account at risk.
+pub fn account_frame(rows: &[AccountRow]) -> Result<DataFrame, ReportError> {
+    frame(
+        "accounts",
+        vec![
+            Column::new("account_id".into(), strings(rows, |r| &r.account_id)),
+            dates("last_order_date", rows.iter().map(|r| r.last_order_date)),
+            Column::new(
+                "silent_days".into(),
+                rows.iter().map(|r| r.silent_days).collect::<Vec<_>>(),
+            ),
+            Column::new("silence_chance".into(), floats(rows, |r| r.silence_chance)),
+            Column::new(
+                "at_risk".into(),
+                rows.iter()
+                    .map(|r| r.silence().at_risk())
+                    .collect::<Vec<_>>(),
+            ),
         ],
     )
 }
@@ -188,12 +213,15 @@ pub fn parquet_bytes(frame: &mut DataFrame) -> Result<Vec<u8>, ReportError> {
 /// A run's files, name and bytes, `run.json` last.
 pub fn files(run: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
     let mut reorders = reorder_frame(&run.reorders)?;
+    let mut accounts = account_frame(&run.accounts)?;
     let mut forecasts = forecast_frame(&run.forecasts)?;
     let report = serde_json::to_vec_pretty(&RunReport::of(run)).unwrap_or_default();
     Ok(vec![
         (REORDER_CSV, csv_bytes(&mut reorders)?),
+        (ACCOUNTS_CSV, csv_bytes(&mut accounts)?),
         (FORECASTS_CSV, csv_bytes(&mut forecasts)?),
         (REORDER_PARQUET, parquet_bytes(&mut reorders)?),
+        (ACCOUNTS_PARQUET, parquet_bytes(&mut accounts)?),
         (FORECASTS_PARQUET, parquet_bytes(&mut forecasts)?),
         (RUN_JSON, report),
     ])

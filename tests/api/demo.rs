@@ -1,7 +1,7 @@
 //! The demo data, generated and loaded through the store, served like `portal demo` serves it.
 
 use chrono::NaiveDate;
-use portal_local::demo::{self, DEMO_BUYER, DEMO_MANAGER, DemoSpec};
+use portal_local::demo::{self, DEMO_ADMIN, DEMO_BUYER, DEMO_MANAGER, DemoSpec};
 use tests::spawn_app_with;
 
 fn spec() -> DemoSpec {
@@ -135,6 +135,27 @@ async fn the_demo_publishes_an_analytics_run_that_buyers_and_managers_see_scoped
             account["account_id"]
         );
     }
+
+    // The sixth customer is a lost one: it stopped buying months before today.
+    let risky = app.get(DEMO_ADMIN, "/worklist?at_risk=true").await;
+    assert_eq!(risky.status, 200, "{}", risky.text);
+    let lost = risky
+        .items()
+        .iter()
+        .find(|a| a["account_id"] == "ACC-10006")
+        .unwrap_or_else(|| panic!("the lost customer is at risk: {}", risky.text));
+    assert!(
+        lost["risk"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("no order of anything for")),
+        "{lost}"
+    );
+    assert_eq!(
+        risky.items().len(),
+        1,
+        "customers that still buy are not at risk: {}",
+        risky.text
+    );
 
     let forecasts = app.get(DEMO_MANAGER, "/forecasts?limit=3").await;
     assert_eq!(forecasts.items().len(), 3, "{}", forecasts.text);

@@ -70,7 +70,11 @@ async fn the_worklist_lists_a_managers_accounts_with_outlooks_and_urgent_items()
         (a["due"].as_u64(), a["lapsing"].as_u64()),
         (Some(1), Some(1))
     );
-    assert_eq!(a["at_risk"], false, "one lapsing product is not a pattern");
+    assert_eq!(
+        a["at_risk"], false,
+        "A still orders: a lapsing product is no risk"
+    );
+    assert_eq!(a["silent_days"], 2);
     let listed: Vec<&str> = a["suggestions"]
         .as_array()
         .expect("suggestions")
@@ -92,8 +96,16 @@ async fn an_admins_worklist_spans_every_account_filters_by_risk_and_pages_by_acc
     };
     assert_eq!(ids(&all), vec![ACCOUNT_A, ACCOUNT_B]);
     let risky = app.get(ADMIN, "/worklist?at_risk=true").await;
-    assert_eq!(ids(&risky), vec![ACCOUNT_B], "two of three lapsing");
-    assert!(risky.items()[0]["risk"].as_str().is_some());
+    assert_eq!(
+        ids(&risky),
+        vec![ACCOUNT_B],
+        "silent for an improbably long time"
+    );
+    assert_eq!(
+        risky.items()[0]["risk"],
+        "no order of anything for 31 days: at its usual rhythms that happens about once in 5,000"
+    );
+    assert_eq!(risky.items()[0]["silence_chance"], 0.0002);
     let first_risky = app.get(ADMIN, "/worklist?at_risk=true&limit=1").await;
     assert_eq!(
         ids(&first_risky),

@@ -77,7 +77,7 @@ pub struct ReorderSuggestion {
 }
 
 /// An account's reorder outlook: how many of its products are due, overdue or lapsing, and
-/// whether the relationship looks at risk.
+/// whether the account as a whole looks like it has stopped buying.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountOutlook {
     pub account_id: AccountId,
@@ -89,21 +89,74 @@ pub struct AccountOutlook {
     /// Why the account is at risk, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub risk: Option<String>,
+    /// Days since the account's last order of anything, as of the run.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub silent_days: Option<u32>,
+    /// The chance of a silence that long if the account still bought as usual
+    /// ([`AccountSilence::chance`]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub silence_chance: Option<f64>,
+}
+
+/// How long an account has ordered nothing, against what its usual rhythms make likely.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccountSilence {
+    /// Days since the account's last order of anything.
+    pub days: u32,
+    /// The chance of going that long without an order of anything if the account still
+    /// ordered on its usual rhythm. Products lapse one at a time all the time; an account that
+    /// stops buying falls silent in all of them at once, which makes this small.
+    pub chance: f64,
+}
+
+impl AccountSilence {
+    /// A silence less likely than this puts the account at risk. One in a thousand: a manager of
+    /// a hundred accounts that all still buy sees a false alarm about once in ten runs.
+    pub const AT_RISK_CHANCE: f64 = 0.001;
+
+    pub fn at_risk(&self) -> bool {
+        self.chance < Self::AT_RISK_CHANCE
+    }
+
+    /// The silence in words, for an account manager.
+    pub fn describe(&self) -> String {
+        let odds = if self.chance < 1e-6 {
+            "less than once in a million".to_string()
+        } else {
+            format!("about once in {}", thousands(odds_against(self.chance)))
+        };
+        format!(
+            "no order of anything for {} days: at its usual rhythms that happens {odds}",
+            self.days
+        )
+    }
+}
+
+/// 1 / chance, to two significant figures.
+fn odds_against(chance: f64) -> u64 {
+    let n = 1.0 / chance.max(f64::MIN_POSITIVE);
+    let unit = 10f64.powi((n.log10().floor() as i32 - 1).max(0));
+    ((n / unit).round() * unit) as u64
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl AccountOutlook {
-    /// Products bought at least this often are the account's regular products.
-    pub const REGULAR_ORDERS: u32 = 3;
-    /// Lapsing regular products at or above this share of the account's regular products, and
-    /// at least [`AccountOutlook::AT_RISK_MIN`] of them, put the account at risk (one-off
-    /// purchases that were never repeated do not).
-    pub const AT_RISK_SHARE: f64 = 0.3;
-    pub const AT_RISK_MIN: u32 = 2;
-
-    /// The outlook of an account from its suggestions' statuses and order counts.
+    /// The outlook of an account from its suggestions' statuses and its silence, if known.
     pub fn from_suggestions(
         account_id: AccountId,
-        suggestions: impl IntoIterator<Item = (ReorderStatus, u32)>,
+        statuses: impl IntoIterator<Item = ReorderStatus>,
+        silence: Option<AccountSilence>,
     ) -> Self {
         let mut o = AccountOutlook {
             account_id,
@@ -113,27 +166,20 @@ impl AccountOutlook {
             not_yet_due: 0,
             at_risk: false,
             risk: None,
+            silent_days: silence.map(|s| s.days),
+            silence_chance: silence.map(|s| s.chance),
         };
-        let (mut regular, mut regular_lapsing) = (0u32, 0u32);
-        for (status, orders_seen) in suggestions {
+        for status in statuses {
             match status {
                 ReorderStatus::Due => o.due += 1,
                 ReorderStatus::Overdue => o.overdue += 1,
                 ReorderStatus::Lapsing => o.lapsing += 1,
                 ReorderStatus::NotYetDue => o.not_yet_due += 1,
             }
-            if orders_seen >= Self::REGULAR_ORDERS {
-                regular += 1;
-                regular_lapsing += u32::from(status == ReorderStatus::Lapsing);
-            }
         }
-        if regular_lapsing >= Self::AT_RISK_MIN
-            && f64::from(regular_lapsing) >= Self::AT_RISK_SHARE * f64::from(regular)
-        {
+        if let Some(silence) = silence.filter(AccountSilence::at_risk) {
             o.at_risk = true;
-            o.risk = Some(format!(
-                "{regular_lapsing} of {regular} regularly ordered products have probably stopped being reordered"
-            ));
+            o.risk = Some(silence.describe());
         }
         o
     }
@@ -196,33 +242,64 @@ mod tests {
     }
 
     #[test]
-    fn an_account_is_at_risk_when_a_large_share_of_its_regular_products_lapse() {
+    fn an_account_is_at_risk_when_its_silence_across_all_products_is_improbable() {
         use ReorderStatus::*;
+        let silent = AccountSilence {
+            days: 45,
+            chance: 0.0004,
+        };
         let o = AccountOutlook::from_suggestions(
             account(),
-            [
-                (Lapsing, 5),
-                (Lapsing, 3),
-                (Due, 4),
-                (NotYetDue, 6),
-                (Due, 9),
-            ],
+            [Overdue, Overdue, Due, NotYetDue],
+            Some(silent),
         );
-        assert_eq!((o.due, o.lapsing, o.not_yet_due), (2, 2, 1));
-        assert!(o.at_risk, "2 of 5 regular products lapsing");
-        assert!(o.risk.as_deref().is_some_and(|r| r.starts_with("2 of 5")));
-        let o = AccountOutlook::from_suggestions(account(), [(Lapsing, 4), (Due, 4), (Due, 4)]);
-        assert!(!o.at_risk, "a single lapsing product is not a pattern");
+        assert_eq!((o.due, o.overdue, o.not_yet_due), (1, 2, 1));
+        assert!(o.at_risk);
+        assert_eq!(
+            o.risk.as_deref(),
+            Some(
+                "no order of anything for 45 days: at its usual rhythms that happens about once in 2,500"
+            )
+        );
+        assert_eq!((o.silent_days, o.silence_chance), (Some(45), Some(0.0004)));
+    }
+
+    #[test]
+    fn lapsing_products_alone_do_not_put_an_account_at_risk() {
+        use ReorderStatus::*;
+        // Accounts drop products all the time; one that still orders is not leaving.
+        let busy = AccountSilence {
+            days: 3,
+            chance: 0.4,
+        };
         let o = AccountOutlook::from_suggestions(
             account(),
-            [(Lapsing, 1), (Lapsing, 2), (Lapsing, 1), (Due, 5), (Due, 5)],
+            [Lapsing, Lapsing, Lapsing, Due],
+            Some(busy),
         );
-        assert!(!o.at_risk, "one-off purchases that lapse are no risk");
-        assert_eq!(o.lapsing, 3, "but they are counted");
-        let lapsing_two_of_eight = [(Lapsing, 3), (Lapsing, 3)]
-            .into_iter()
-            .chain(std::iter::repeat_n((Due, 3), 6));
-        let o = AccountOutlook::from_suggestions(account(), lapsing_two_of_eight);
-        assert!(!o.at_risk, "2 of 8 is below the share");
+        assert_eq!(o.lapsing, 3);
+        assert!(!o.at_risk && o.risk.is_none());
+        let unknown = AccountOutlook::from_suggestions(account(), [Lapsing, Lapsing], None);
+        assert!(!unknown.at_risk && unknown.silent_days.is_none());
+    }
+
+    #[test]
+    fn the_risk_threshold_is_a_one_in_a_thousand_silence() {
+        let at = |chance| AccountSilence { days: 30, chance }.at_risk();
+        assert!(at(0.00099) && !at(0.001) && !at(0.5));
+        let tiny = AccountSilence {
+            days: 200,
+            chance: 1e-40,
+        };
+        assert!(tiny.describe().ends_with("less than once in a million"));
+        let odd = AccountSilence {
+            days: 20,
+            chance: 1.0 / 123_456.0,
+        };
+        assert!(
+            odd.describe().ends_with("about once in 120,000"),
+            "{}",
+            odd.describe()
+        );
     }
 }

@@ -22,7 +22,8 @@ use analytics::report::{self, ReportError, RunReport};
 use chrono::{NaiveDate, Utc};
 use polars::prelude::{DataFrame, ParquetReader, SerReader, SortMultipleOptions};
 use portal_domain::insights::{
-    AccountOutlook, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion, SkuForecast,
+    AccountOutlook, AccountSilence, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion,
+    SkuForecast,
 };
 use portal_domain::{AccountId, DivisionId, Sku};
 use portal_store::lake::{
@@ -598,16 +599,21 @@ pub fn run_items(run: &RunResult) -> Result<RunItems, JobError> {
         .iter()
         .map(suggestion)
         .collect::<Result<_, _>>()?;
-    let mut by_account: BTreeMap<&AccountId, Vec<(ReorderStatus, u32)>> = BTreeMap::new();
+    let silences: BTreeMap<&str, AccountSilence> = run
+        .accounts
+        .iter()
+        .map(|a| (a.account_id.as_str(), a.silence()))
+        .collect();
+    let mut by_account: BTreeMap<&AccountId, Vec<ReorderStatus>> = BTreeMap::new();
     for s in &suggestions {
-        by_account
-            .entry(&s.account_id)
-            .or_default()
-            .push((s.status, s.orders_seen));
+        by_account.entry(&s.account_id).or_default().push(s.status);
     }
     let outlooks = by_account
         .into_iter()
-        .map(|(account, seen)| AccountOutlook::from_suggestions(account.clone(), seen))
+        .map(|(account, statuses)| {
+            let silence = silences.get(account.as_str()).copied();
+            AccountOutlook::from_suggestions(account.clone(), statuses, silence)
+        })
         .collect();
     let bucket = serde_json::to_value(run.params.bucket)
         .ok()

@@ -31,6 +31,16 @@ pub(super) struct History {
 /// How many more purchases than lines to make, as purchases of a SKU within a cycle merge.
 const LINE_BOOST: f64 = 1.3;
 
+/// One customer in [`LOST_EVERY`] (the sixth, the eighteenth, ...: never the demo users' own accounts) stops
+/// buying altogether some weeks or months before today, as lost customers do: what the
+/// worklist's accounts at risk are for.
+const LOST_EVERY: usize = 12;
+
+/// The day customer `ci` stopped buying, if it is a lost one.
+fn lost_since(ci: usize, today: NaiveDate) -> Option<NaiveDate> {
+    (ci % LOST_EVERY == 5).then(|| today - Duration::days(20 + (ci * 37 % 200) as i64))
+}
+
 /// One purchase of one SKU by one customer.
 struct Purchase {
     day: NaiveDate,
@@ -207,7 +217,11 @@ pub(super) fn history(
         let lines_per_order = g.rng.random_range(10.0..20.0);
         let cycle = (span * divisions * lines_per_order / target.max(1.0)).clamp(7.0, 182.0) as i64;
         let mut weeks: BTreeMap<(i64, String), Draft> = BTreeMap::new();
+        let lost = lost_since(ci, spec.today);
         for p in purchases(g, spec, customer, &pool, total_weight) {
+            if lost.is_some_and(|day| p.day >= day) {
+                continue;
+            }
             let key = (
                 (p.day - NaiveDate::MIN).num_days() / cycle,
                 catalog[p.item].product.division.to_string(),
