@@ -8,8 +8,9 @@ Dataset A: `portal analytics generate` (seed 7, 2021-01-01 to 2025-01-01) as Par
 2024-07-01. Dataset B: the car-parts series (--carparts, a CSV of part, month (YYYY-MM) and
 units; rows without units are skipped), as order lines of one account, as of 2001-10-01; its
 reorder side means nothing and is not reported. For A, score.py also scores an oracle that
-knows the generator's truth per pair (the ceiling no model can pass on average), and two that
-know each pair's true rhythm but not, or only partly, when relationships end.
+knows the generator's truth per pair (the ceiling no model can pass on average), and three that
+know each pair's true rhythm but not, or only partly, when relationships end (one of them
+inferring endings from the history, as a model must).
 Both: bucket month, 6 periods, horizon 30 days.
 
 For each dataset, ours and the baseline run as child processes, one after the other, each
@@ -316,6 +317,8 @@ def report(results: dict, datasets: list[dict]) -> str:
         out += accuracy_table(forecasts)
         if dataset["reorders"]:
             out += ["", *reorder_table(r["scores"]["reorders"])]
+            if r["scores"].get("accounts"):
+                out += ["", account_line(r["scores"]["accounts"])]
     return "\n".join(out) + "\n"
 
 
@@ -374,6 +377,7 @@ def reorder_table(reorders: dict) -> list[str]:
               "classifier": "HistGradientBoosting (scikit-learn)",
               "oracle": "oracle: knows the generator's truth (the ceiling)",
               "rhythm_ended": "oracle: true rhythms and seasons, endings before as-of",
+              "history": "oracle: true rhythms and seasons, endings inferred from the history",
               "rhythm": "oracle: true rhythms and seasons, no endings"}  # fmt: skip
     for name, m in reorders["methods"].items():
         lines.append(
@@ -381,6 +385,14 @@ def reorder_table(reorders: dict) -> list[str]:
             f"{fmt(m['mean_p'])} |"
         )
     return lines
+
+
+def account_line(a: dict) -> str:
+    return (
+        f"Accounts at risk (ours): {a['at_risk']:,} of {a['accounts']:,} flagged; "
+        f"{a['silent_in_horizon']:,} ordered nothing within 30 days. Precision "
+        f"{fmt_pct(a['precision'])}, recall {fmt_pct(a['recall'])}."
+    )
 
 
 def fmt(value: float | None) -> str:

@@ -24,6 +24,12 @@ Reorders
     pairs of our reorder_predictions.csv (baseline probabilities joined on account_id and sku;
     a missing one is 0): average precision (PR-AUC), ROC-AUC and Brier score of our p_reorder,
     the baseline's p_bgnbd and p_classifier.
+
+Accounts at risk (ours only; the baseline has no such output)
+    Outcome: the account has no line of quantity > 0 in [as-of, as-of + H days). Over the
+    accounts of our accounts.csv: how many are flagged at_risk, the share of those that indeed
+    ordered nothing (precision), and the share of the accounts that ordered nothing that were
+    flagged (recall).
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ def main() -> None:
         },
         "forecasts": score_forecasts(orders, args),
         "reorders": score_reorders(orders, args),
+        "accounts": score_accounts(orders, args),
     }
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(f"scores -> {args.out}")
@@ -283,11 +290,12 @@ def score_reorders(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
     methods = [(OURS, "p_reorder"), ("bgnbd", "p_bgnbd"), ("classifier", "p_classifier")]
     if args.truth:
         joined = joined.join(oracle(orders, args), on=["account_id", "sku"], how="left")
-        oracles = ["p_oracle", "p_rhythm_ended", "p_rhythm"]
+        oracles = ["p_oracle", "p_rhythm_ended", "p_history", "p_rhythm"]
         joined = joined.with_columns(pl.col(oracles).fill_null(0.0))
         methods += [
             ("oracle", "p_oracle"),
             ("rhythm_ended", "p_rhythm_ended"),
+            ("history", "p_history"),
             ("rhythm", "p_rhythm"),
         ]
     for name, column in methods:
@@ -302,9 +310,45 @@ def score_reorders(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
     return out
 
 
+def score_accounts(orders: pl.DataFrame, args: argparse.Namespace) -> dict | None:
+    path = Path(args.ours) / "accounts.csv"
+    if not path.exists():
+        return None
+    end = args.as_of + dt.timedelta(days=args.horizon_days)
+    ordered = (
+        orders.filter(
+            (pl.col("order_date") >= args.as_of)
+            & (pl.col("order_date") < end)
+            & (pl.col("quantity") > 0)
+        )
+        .select("account_id")
+        .unique()
+        .with_columns(ordered=pl.lit(True))
+    )
+    accounts = (
+        pl.read_csv(path, schema_overrides={"account_id": pl.String})
+        .join(ordered, on="account_id", how="left")
+        .with_columns(pl.col("ordered").fill_null(False))
+    )
+    flagged = accounts["at_risk"].to_numpy()
+    silent = ~accounts["ordered"].to_numpy()
+    return {
+        "accounts": accounts.height,
+        "silent_in_horizon": int(silent.sum()),
+        "at_risk": int(flagged.sum()),
+        "precision": float((flagged & silent).sum() / flagged.sum()) if flagged.any() else None,
+        "recall": float((flagged & silent).sum() / silent.sum()) if silent.any() else None,
+    }
+
+
 # The chance a pair goes on after an order: the generator draws each pair's dropout uniformly
 # from 0 to 4 % per order.
 MEAN_CONTINUATION = 0.98
+# The generator's endings (analytics/src/synthetic.rs): a fifth of the accounts churn, on a day
+# drawn uniformly from the last three quarters of the history's span; 15 % of the SKUs are
+# discontinued, on a day drawn uniformly from 90 days after their launch to the end.
+CHURN_SHARE, CHURN_FROM = 0.2, 0.25
+DISCONTINUED_SHARE, DISCONTINUED_AFTER_DAYS = 0.15, 90
 
 
 def oracle(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
@@ -319,6 +363,11 @@ def oracle(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
       This is the best a renewal model with perfect parameters can do from the history's dates.
     - p_rhythm_ended also knows which accounts had churned and which SKUs had been discontinued
       before as-of (not those in the horizon).
+    - p_history knows the true rhythms and seasons and the generator's rates of churn and
+      discontinuation, and infers from the history alone whether each account and SKU has
+      ended, by Bayes' rule on the joint silence of all its pairs (`ended_posterior`). It is what
+      perfect parameters can reach from the history: a model that must estimate each pair's
+      rhythm from its own orders ranks below it.
 
     The generator draws the gap after an order on day d as max(1, round(G / s(d))) with
     G ~ Gamma(shape, mean_gap / shape) and s(d) = 1 + amplitude * cos(2 pi (doy(d) - peak) / 365),
@@ -380,11 +429,81 @@ def oracle(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
     active = MEAN_CONTINUATION * survive / (MEAN_CONTINUATION * survive + 1.0 - MEAN_CONTINUATION)
     p_rhythm = np.clip(active * np.nan_to_num(within), 0.0, 1.0)
     p_rhythm_ended = np.where(cut <= e, 0.0, p_rhythm)
+
+    def log_quiet(days: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """log P(no order in the days - 1 days after the last one), for a pair that may have
+        dropped out: days has one row per pair in rows, one column per candidate ending day."""
+        below_days = np.where(
+            days >= 2,
+            gamma.cdf(s[rows, None] * (days - 0.5), shape[rows, None], scale=scale[rows, None]),
+            0.0,
+        )
+        return np.log(1.0 - MEAN_CONTINUATION * below_days)
+
+    # The history's span and each SKU's launch, as the generator drew them (near enough: its
+    # first order is within two gaps of launch).
+    first = orders["order_date"].min()
+    span = (orders["order_date"].max() - first).days + 1
+    horizon_end = args.as_of.toordinal()
+    last_day = np.array([d.toordinal() for d in t["last"].to_list()])
+    accounts = t["account_id"].to_numpy()
+    skus = t["sku"].to_numpy()
+    launch = dict(orders.group_by("sku").agg(pl.col("order_date").min()).iter_rows())
+    churn_days = span - int(CHURN_FROM * span)
+    churn = (first.toordinal() + int(CHURN_FROM * span), CHURN_SHARE / churn_days)
+    account_windows = {a: churn for a in np.unique(accounts)}
+    sku_windows = {}
+    for k in np.unique(skus):
+        start = launch[k].toordinal() + DISCONTINUED_AFTER_DAYS
+        sku_windows[k] = (start, DISCONTINUED_SHARE / max(first.toordinal() + span - start, 1))
+    ctx = (last_day, horizon_end, log_quiet)
+    account_alive = ended_posterior(accounts, account_windows, np.ones(len(t)), ctx)
+    sku_alive = ended_posterior(skus, sku_windows, account_alive, ctx)
+    account_alive = ended_posterior(accounts, account_windows, sku_alive, ctx)
+    p_history = p_rhythm * account_alive * sku_alive
     return t.select("account_id", "sku").with_columns(
         p_oracle=pl.Series(p_oracle),
         p_rhythm=pl.Series(p_rhythm),
         p_rhythm_ended=pl.Series(p_rhythm_ended),
+        p_history=pl.Series(p_history),
     )
+
+
+def ended_posterior(groups: np.ndarray, windows: dict, other_alive: np.ndarray, ctx) -> np.ndarray:
+    """Per pair: the probability that its group (its account, or its SKU) still buys at as-of.
+
+    A group ends on a day drawn uniformly from its window (windows[g] = (first day, chance per
+    day)); no pair orders on or after it. Each pair of a group is silent from its last order to
+    a day c with probability q(c) (log_quiet; 1 where the pair's other group has ended, which
+    has probability 1 - other_alive), so the history's likelihood of an ending on day c is the
+    product of q over the group's pairs, and P(still buying) follows by Bayes' rule over every
+    day from the group's last order to as-of (daily for 60 days, then weekly)."""
+    from scipy.special import logsumexp
+
+    last_day, as_of, log_quiet = ctx
+    alive = np.ones(len(groups))
+    order = np.argsort(groups, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        rows = order[lo:hi]
+        start, rate = windows[groups[rows[0]]]
+        first_day = max(last_day[rows].max() + 1, start)
+        if first_day > as_of:
+            continue
+        days = np.arange(first_day, as_of + 1)
+        if days.size > 90:
+            days = np.r_[days[:60], days[60::7]]
+        weight = np.diff(np.r_[days, as_of + 1]).astype(float)
+        other = np.clip(other_alive[rows, None], 1e-12, 1.0 - 1e-12)
+
+        def log_silent(until: np.ndarray) -> np.ndarray:
+            quiet = log_quiet((until[None, :] - last_day[rows, None]).astype(float), rows)
+            return np.logaddexp(np.log1p(-other), np.log(other) + quiet).sum(axis=0)
+
+        ended = logsumexp(np.log(rate * weight) + log_silent(days))
+        going = np.log(max(1.0 - rate * (as_of - start), 1e-9)) + log_silent(np.array([as_of]))[0]
+        alive[rows] = np.exp(going - np.logaddexp(going, ended))
+    return alive
 
 
 if __name__ == "__main__":
