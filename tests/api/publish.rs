@@ -140,10 +140,12 @@ async fn a_rerun_of_the_same_inputs_publishes_identical_results() {
 #[tokio::test]
 async fn n_shards_over_the_lake_merge_into_exactly_the_single_run() {
     let (_app, job) = app_with_lake().await;
+    job.plan("single").await.expect("planned");
     job.run_shard("single", params(), Shard::ALL)
         .await
         .expect("shard");
     let single = job.merge("single").await.expect("merged");
+    job.plan("three").await.expect("planned");
     for index in [3, 1, 2] {
         job.run_shard("three", params(), Shard { index, count: 3 })
             .await
@@ -162,6 +164,7 @@ async fn n_shards_over_the_lake_merge_into_exactly_the_single_run() {
 async fn a_run_staged_but_not_flipped_leaves_the_served_run_untouched() {
     let (app, job) = app_with_lake().await;
     let before = app.get(A_BUYER, "/reorder-suggestions").await.text;
+    job.plan("crash").await.expect("planned");
     job.run_shard("crash", params(), Shard::ALL)
         .await
         .expect("shard");
@@ -178,6 +181,7 @@ async fn a_run_staged_but_not_flipped_leaves_the_served_run_untouched() {
 #[tokio::test]
 async fn a_failure_while_writing_the_runs_items_or_reading_the_lake_publishes_nothing() {
     let (app, job) = app_with_lake().await;
+    job.plan("fail").await.expect("planned");
     job.run_shard("fail", params(), Shard::ALL)
         .await
         .expect("shard");
@@ -385,4 +389,83 @@ async fn a_bad_line_a_later_revision_replaced_does_not_keep_its_month_from_compa
     let compacted = job.compact().await.expect("compacted");
     assert_eq!(compacted.months, 1, "{compacted:?}");
     assert_eq!(orders(&job).await, before);
+}
+
+#[tokio::test]
+async fn every_shard_of_a_job_reads_the_lake_as_its_plan_found_it() {
+    let (_app, job) = app_with_lake().await;
+    job.plan("pinned").await.expect("planned");
+    job.run_shard("pinned", params(), Shard { index: 1, count: 2 })
+        .await
+        .expect("shard");
+    // A push lands between the shards: a new account's order, which the next job will read.
+    let mut pushed = history()[..1].to_vec();
+    pushed[0].account_id = "ACC-NEW".into();
+    pushed[0].order_id = "SO-PUSHED".into();
+    let month = analytics::lake::month_of(&pushed[0]);
+    add_object(&job, &month, "ingest-push-late-000000.csv", &pushed).await;
+    job.run_shard("pinned", params(), Shard { index: 2, count: 2 })
+        .await
+        .expect("shard");
+    let published = job.publish("pinned").await.expect("the shards agree");
+    let whole = job.run("whole", params(), 1).await.expect("published");
+    assert_eq!(
+        whole.lines_used,
+        published.lines_used + 1,
+        "the next job reads the pushed line"
+    );
+    // Published: its pinned input is gone, and a shard of it is refused by name.
+    let err = job
+        .run_shard("pinned", params(), Shard::ALL)
+        .await
+        .expect_err("no input");
+    assert!(
+        err.to_string()
+            .contains("was not planned, or has published"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn compaction_waits_while_another_job_is_in_flight() {
+    let (_app, job) = app_with_lake().await;
+    let first = job.plan("first").await.expect("planned");
+    assert_eq!(
+        first,
+        analytics_job::Compacted::default(),
+        "one object a month"
+    );
+    let month = "2024-03";
+    let lines = in_month(&history(), month);
+    add_object(&job, month, "ingest-erp-f1-000000.parquet", &lines[..3]).await;
+    // The first job's shards have yet to read March: merging it now would take their objects.
+    let second = job.plan("second").await.expect("planned");
+    assert_eq!(second.months, 0, "{second:?}");
+    assert_eq!(second.waited_for, vec!["first".to_owned()]);
+    for id in ["first", "second"] {
+        job.run_shard(id, params(), Shard::ALL)
+            .await
+            .expect("shard");
+        job.publish(id).await.expect("published");
+    }
+    // With no job in flight, the next plan compacts.
+    let third = job.plan("third").await.expect("planned");
+    assert_eq!((third.months, third.waited_for.len()), (1, 0), "{third:?}");
+}
+
+#[tokio::test]
+async fn a_shard_names_an_object_its_plan_listed_that_is_gone() {
+    let (_app, job) = app_with_lake().await;
+    // Alone in its month (the history starts in July), so the plan does not compact it.
+    let lines = in_month(&history(), "2024-03");
+    let key = add_object(&job, "2022-06", "ingest-erp-f2-000000.parquet", &lines[..3]).await;
+    job.plan("raced").await.expect("planned");
+    // A compaction that raced the plan (or a person) removed it.
+    job.lake.delete(&key).await.expect("deleted");
+    let err = job
+        .run_shard("raced", params(), Shard::ALL)
+        .await
+        .expect_err("an object is gone");
+    assert!(err.to_string().contains(&key), "{err}");
+    assert!(err.to_string().contains("plan a new job"), "{err}");
 }

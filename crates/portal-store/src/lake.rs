@@ -5,9 +5,12 @@
 //! - `order-lines/month=YYYY-MM/lines.parquet`: one object per month of seeded order lines;
 //! - `order-lines/month=YYYY-MM/ingest-{source}-{file}-{chunk}.parquet`: the current lines of
 //!   the orders an ingested file touched (the job keeps each order's latest revision);
+//! - `analytics/jobs/{job_id}.input.json`: the order-line objects a job's plan pinned for its
+//!   shards to read, until it publishes;
 //! - `analytics/jobs/{job_id}/shard-{i}-of-{n}.json`: a job's shard parts until it publishes;
-//! - `analytics/runs/{run_id}/{file}`: a published run's `reorder_predictions`, `forecasts`
-//!   (CSV and Parquet) and `run.json`.
+//! - `analytics/jobs/{job_id}.published.json`: what a job's publish did;
+//! - `analytics/runs/{run_id}/{file}`: a published run's `reorder_predictions`, `accounts`,
+//!   `forecasts` (CSV and Parquet) and `run.json`.
 
 use crate::StoreError;
 use aws_sdk_s3::primitives::ByteStream;
@@ -22,7 +25,7 @@ pub fn order_lines_key(month: &str) -> String {
 
 /// The folder of a job's shard parts.
 pub fn job_prefix(job_id: &str) -> String {
-    format!("analytics/jobs/{job_id}/")
+    format!("{JOBS_PREFIX}{job_id}/")
 }
 
 /// A shard part's object.
@@ -30,10 +33,20 @@ pub fn shard_key(job_id: &str, index: u32, count: u32) -> String {
     format!("{}shard-{index}-of-{count}.json", job_prefix(job_id))
 }
 
+/// The order-line objects a job's plan pinned: every shard of the job reads exactly these.
+pub fn job_input_key(job_id: &str) -> String {
+    format!("{JOBS_PREFIX}{job_id}{JOB_INPUT_SUFFIX}")
+}
+
+/// Where jobs keep their inputs, parts and records.
+pub const JOBS_PREFIX: &str = "analytics/jobs/";
+/// The end of a job input's key.
+pub const JOB_INPUT_SUFFIX: &str = ".input.json";
+
 /// What a job's publish step did, kept after its shard parts are removed, so that a retried
 /// publish answers the same instead of failing.
 pub fn job_published_key(job_id: &str) -> String {
-    format!("analytics/jobs/{job_id}.published.json")
+    format!("{JOBS_PREFIX}{job_id}.published.json")
 }
 
 /// A published run's report file.

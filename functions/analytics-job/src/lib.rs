@@ -27,7 +27,8 @@ use portal_domain::insights::{
 };
 use portal_domain::{AccountId, DivisionId, Sku};
 use portal_store::lake::{
-    ORDER_LINES_PREFIX, job_prefix, job_published_key, run_file_key, shard_key,
+    JOB_INPUT_SUFFIX, JOBS_PREFIX, ORDER_LINES_PREFIX, job_input_key, job_prefix,
+    job_published_key, run_file_key, shard_key,
 };
 use portal_store::{Lake, RunItems, Store, StoreConfig, StoreError};
 use serde::{Deserialize, Serialize};
@@ -111,7 +112,8 @@ impl Job {
             let keys = self.lake.list(ORDER_LINES_PREFIX).await?;
             objects = self
                 .fetch(keys.iter().filter(|k| is_lake_object(k)))
-                .await?;
+                .await?
+                .ok();
             if objects.is_some() {
                 break;
             }
@@ -120,46 +122,109 @@ impl Job {
             what: "the order-line lake".into(),
             message: format!("objects kept vanishing while it was read ({READ_ATTEMPTS} tries)"),
         })?;
-        blocking(move || {
-            let frames = frames(objects)?;
-            let Some(all) = stack(&frames)? else {
-                return Ok(OrderLines::default());
-            };
-            let all = latest_orders(all).map_err(|e| JobError::Data {
-                what: "the order-line lake".into(),
-                message: e.to_string(),
-            })?;
-            match from_frame(&all, "the order-line lake", Format::Parquet) {
-                Ok(orders) => {
-                    check_ids(&orders)?;
-                    Ok(orders)
-                }
-                // Rows are numbered across the whole lake there: find the object that fails
-                // on its own, so the error names it and its own row.
-                Err(whole) => {
-                    for (key, frame) in &frames {
-                        from_frame(frame, key, Format::Parquet)?;
-                    }
-                    Err(whole.into())
-                }
-            }
-        })
-        .await
+        blocking(move || read_objects(objects)).await
     }
 
-    /// The objects' bytes, or `None` if one of them no longer exists.
+    /// Reads the order-line objects `job_id`'s plan pinned ([`Job::plan`]), so that every shard
+    /// of a job reads the same orders while pushes and files keep landing in the lake.
+    pub async fn read_planned(&self, job_id: &str) -> Result<OrderLines, JobError> {
+        let key = job_input_key(job_id);
+        let Some(bytes) = self.lake.get_if_exists(&key).await? else {
+            return Err(JobError::Data {
+                what: key,
+                message: format!("job {job_id} was not planned, or has published already"),
+            });
+        };
+        let input: JobInput = serde_json::from_slice(&bytes).map_err(|e| JobError::Data {
+            what: key.clone(),
+            message: e.to_string(),
+        })?;
+        let objects = self.fetch(input.objects.iter()).await?.map_err(|gone| JobError::Data {
+            what: gone,
+            message: format!(
+                "listed by job {job_id}'s plan and gone since (compacted or deleted): plan a new job"
+            ),
+        })?;
+        blocking(move || read_objects(objects)).await
+    }
+
+    /// Pins the lake for `job_id`: compacts it first unless another job is in flight (its
+    /// shards read objects a compaction would merge away), then records the order-line objects
+    /// the job's shards will read ([`Job::read_planned`]). Inputs of jobs that never published
+    /// and are older than [`IN_FLIGHT`] are removed.
+    pub async fn plan(&self, job_id: &str) -> Result<Compacted, JobError> {
+        let in_flight = self.jobs_in_flight(job_id).await?;
+        let compacted = if in_flight.is_empty() {
+            self.compact_or_log().await
+        } else {
+            tracing::info!(?in_flight, "compaction waits for jobs in flight");
+            Compacted {
+                waited_for: in_flight,
+                ..Compacted::default()
+            }
+        };
+        let objects: Vec<String> = self
+            .lake
+            .list(ORDER_LINES_PREFIX)
+            .await?
+            .into_iter()
+            .filter(|k| is_lake_object(k))
+            .collect();
+        let input = JobInput {
+            planned_at: Utc::now(),
+            objects,
+        };
+        let bytes = serde_json::to_vec(&input).map_err(|e| JobError::Data {
+            what: job_input_key(job_id),
+            message: e.to_string(),
+        })?;
+        self.lake
+            .put(&job_input_key(job_id), "application/json", bytes)
+            .await?;
+        Ok(compacted)
+    }
+
+    /// Other jobs planned less than [`IN_FLIGHT`] ago that have not published; older inputs
+    /// are removed (their jobs failed for good).
+    async fn jobs_in_flight(&self, job_id: &str) -> Result<Vec<String>, JobError> {
+        let mut in_flight = Vec::new();
+        for key in self.lake.list(JOBS_PREFIX).await? {
+            let Some(other) = key
+                .strip_prefix(JOBS_PREFIX)
+                .and_then(|k| k.strip_suffix(JOB_INPUT_SUFFIX))
+            else {
+                continue;
+            };
+            if other == job_id {
+                continue;
+            }
+            let Some(bytes) = self.lake.get_if_exists(&key).await? else {
+                continue; // published meanwhile
+            };
+            let fresh = serde_json::from_slice::<JobInput>(&bytes)
+                .is_ok_and(|input| Utc::now() - input.planned_at < IN_FLIGHT);
+            if fresh {
+                in_flight.push(other.to_owned());
+            } else {
+                self.lake.delete(&key).await?;
+            }
+        }
+        Ok(in_flight)
+    }
+
+    /// The objects' bytes, or the key of one that no longer exists.
     async fn fetch(
         &self,
         keys: impl Iterator<Item = &String>,
-    ) -> Result<Option<Vec<(String, Vec<u8>)>>, JobError> {
+    ) -> Result<Result<Vec<(String, Vec<u8>)>, String>, JobError> {
         let mut objects = Vec::new();
         for key in keys {
             let Some(bytes) = self.lake.get_if_exists(key).await? else {
-                return Ok(None);
+                return Ok(Err(key.clone()));
             };
             objects.push((key.clone(), bytes));
         }
-        Ok(Some(objects))
+        Ok(Ok(objects))
     }
 
     /// Merges each month's order-line objects into one Parquet object, so that a lake fed by
@@ -194,7 +259,7 @@ impl Job {
                 done.deferred += 1;
                 continue;
             }
-            let Some(objects) = self.fetch(sources.iter().map(|(key, _)| key)).await? else {
+            let Ok(objects) = self.fetch(sources.iter().map(|(key, _)| key)).await? else {
                 continue; // another compaction got there first
             };
             let merged = blocking(move || Ok(merge_month(objects))).await?;
@@ -246,7 +311,7 @@ impl Job {
         shard: Shard,
     ) -> Result<String, JobError> {
         let started = std::time::Instant::now();
-        let orders = self.read_orders().await?;
+        let orders = self.read_planned(job_id).await?;
         let read_ms = started.elapsed().as_secs_f64() * 1e3;
         if !orders.lines.iter().any(|l| l.date < params.as_of) {
             return Err(JobError::Data {
@@ -330,11 +395,12 @@ impl Job {
         })?;
         self.lake.put(&record, "application/json", bytes).await?;
         self.lake.delete_prefix(&job_prefix(job_id)).await?;
+        self.lake.delete(&job_input_key(job_id)).await?;
         Ok(published)
     }
 
-    /// Every step in this process: compact the lake, `shards` shards one after the other, then
-    /// publish.
+    /// Every step in this process: plan (compacting the lake), `shards` shards one after the
+    /// other, then publish.
     pub async fn run(
         &self,
         job_id: &str,
@@ -344,7 +410,7 @@ impl Job {
         // Each local run starts afresh, forgetting an earlier publish under the same job id.
         self.lake.delete_prefix(&job_prefix(job_id)).await?;
         self.lake.delete_prefix(&job_published_key(job_id)).await?;
-        self.compact_or_log().await;
+        self.plan(job_id).await?;
         let count = shards.max(1);
         for index in 1..=count {
             self.run_shard(job_id, params, Shard { index, count })
@@ -414,6 +480,9 @@ async fn blocking<T: Send + 'static>(
 
 /// Tries at reading the lake while compactions change it.
 const READ_ATTEMPTS: usize = 5;
+/// How long after its plan a job that has not published counts as running: compaction waits
+/// for it. (A state machine execution takes minutes; one older than this has failed.)
+pub const IN_FLIGHT: chrono::TimeDelta = chrono::TimeDelta::hours(2);
 /// Objects a month needs before [`Job::compact`] merges them.
 pub const COMPACT_AT: usize = 2;
 /// How long a compaction starts new months for (the plan step's function runs up to 15
@@ -424,6 +493,40 @@ const COMPACT_BUDGET: Duration = Duration::from_secs(300);
 /// push API (see `portal_lake`).
 fn is_lake_object(key: &str) -> bool {
     Format::of(std::path::Path::new(key)) == Format::Parquet || key.ends_with(".csv")
+}
+
+/// The objects' order lines as one table, each order at its latest revision. When a row is
+/// bad, the error names the object and the row within it.
+fn read_objects(objects: Vec<(String, Vec<u8>)>) -> Result<OrderLines, JobError> {
+    let frames = frames(objects)?;
+    let Some(all) = stack(&frames)? else {
+        return Ok(OrderLines::default());
+    };
+    let all = latest_orders(all).map_err(|e| JobError::Data {
+        what: "the order-line lake".into(),
+        message: e.to_string(),
+    })?;
+    match from_frame(&all, "the order-line lake", Format::Parquet) {
+        Ok(orders) => {
+            check_ids(&orders)?;
+            Ok(orders)
+        }
+        // Rows are numbered across the whole lake there: find the object that fails on its
+        // own, so the error names it and its own row.
+        Err(whole) => {
+            for (key, frame) in &frames {
+                from_frame(frame, key, Format::Parquet)?;
+            }
+            Err(whole.into())
+        }
+    }
+}
+
+/// The order-line objects a job's plan pinned (`analytics/jobs/{job_id}.input.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobInput {
+    pub planned_at: chrono::DateTime<Utc>,
+    pub objects: Vec<String>,
 }
 
 /// The objects read as frames; an unreadable one is an error naming it.
@@ -503,6 +606,9 @@ pub struct Compacted {
     pub lines: usize,
     /// Months left for the next compaction: the time budget ran out.
     pub deferred: usize,
+    /// Jobs in flight that compaction waited for (it did not run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waited_for: Vec<String>,
 }
 
 /// What a publish did.
@@ -630,8 +736,8 @@ pub fn run_items(run: &RunResult) -> Result<RunItems, JobError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Step {
-    /// Compacts the lake ([`Job::compact`]), names the job and lists its shards (the
-    /// Distributed Map's items).
+    /// Names the job, pins the lake for its shards (compacting it first: [`Job::plan`]) and
+    /// lists its shards (the Distributed Map's items).
     Plan {
         /// Default: today (UTC).
         #[serde(default)]
@@ -658,7 +764,7 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub job_id: String,
-    /// What the plan's compaction of the lake did, before the shards read it.
+    /// What the plan's compaction of the lake did, before it pinned the objects the shards read.
     #[serde(default)]
     pub compacted: Compacted,
     pub params: Params,
@@ -679,12 +785,12 @@ pub async fn handle(job: &Job, step: Step) -> Result<serde_json::Value, JobError
             params.horizon_days = horizon_days.unwrap_or(params.horizon_days).clamp(1, 366);
             params.periods = periods.unwrap_or(params.periods).clamp(1, 520);
             let count = shards.unwrap_or(4).clamp(1, 1000);
-            let compacted = job.compact_or_log().await;
             let job_id = format!(
                 "{}-{}",
                 params.as_of,
                 Utc::now().format("%Y%m%dT%H%M%S%.3f")
             );
+            let compacted = job.plan(&job_id).await?;
             let plan = Plan {
                 job_id: job_id.clone(),
                 compacted,
