@@ -910,6 +910,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     }
     reorders.sort_by(|a, b| (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku)));
     accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    mark_stopped_accounts(&mut reorders, &accounts);
     snapshots.sort_by(|a, b| (a.k, &a.account_id, &a.sku).cmp(&(b.k, &b.account_id, &b.sku)));
     forecasts.sort_by(|a, b| {
         (&a.sku, &a.division, a.period_start).cmp(&(&b.sku, &b.division, b.period_start))
@@ -1013,6 +1014,25 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         metrics,
         timings_ms: timings,
     })
+}
+
+/// An account at risk has probably stopped buying altogether: none of its products is due or
+/// overdue, whatever its own rhythm says, so each is lapsing, and its reason says why.
+fn mark_stopped_accounts(reorders: &mut [ReorderRow], accounts: &[AccountRow]) {
+    let stopped: BTreeMap<&str, u32> = accounts
+        .iter()
+        .filter(|a| a.silence().at_risk())
+        .map(|a| (a.account_id.as_str(), a.silent_days))
+        .collect();
+    for r in reorders {
+        if let Some(days) = stopped.get(r.account_id.as_str()) {
+            r.status = ReorderStatus::Lapsing;
+            r.reason = format!(
+                "{}; the account has ordered nothing for {days} days",
+                r.reason
+            );
+        }
+    }
 }
 
 /// `YYYY-MM-DD-` and twelve hex digits of a digest of the input, the parameters and the results:
@@ -1251,6 +1271,18 @@ mod tests {
         );
         assert_eq!(stopped.silent_days, 62);
         assert!(stopped.silence().at_risk(), "{stopped:?}");
+        // None of a stopped account's products is due: each is lapsing, and says why.
+        for r in &run.reorders {
+            let of_stopped = r.account_id == "B";
+            assert_eq!(r.status == ReorderStatus::Lapsing, of_stopped, "{r:?}");
+            assert_eq!(
+                r.reason
+                    .ends_with("the account has ordered nothing for 62 days"),
+                of_stopped,
+                "{}",
+                r.reason
+            );
+        }
         // Sharded by account, each account is listed once, by the shard that owns it.
         let shards: Vec<ShardResult> = (1..=2)
             .map(|index| run_shard(&orders, params, Shard { index, count: 2 }))

@@ -13,7 +13,7 @@ pub enum ReorderStatus {
     Due,
     /// The next order was expected before the run's date and has not come.
     Overdue,
-    /// The pair has probably stopped buying.
+    /// The pair has probably stopped buying (so has every pair of an account at risk).
     Lapsing,
     /// The next order is expected after the horizon.
     NotYetDue,
