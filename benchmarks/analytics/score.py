@@ -253,16 +253,21 @@ def score_forecasts(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
 # --- Reorders -------------------------------------------------------------------------------
 
 
+def in_horizon(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
+    """The lines of quantity > 0 in [as-of, as-of + H days): the outcome both sides are scored on."""
+    end = args.as_of + dt.timedelta(days=args.horizon_days)
+    return orders.filter(
+        (pl.col("order_date") >= args.as_of)
+        & (pl.col("order_date") < end)
+        & (pl.col("quantity") > 0)
+    )
+
+
 def score_reorders(orders: pl.DataFrame, args: argparse.Namespace) -> dict:
     from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-    end = args.as_of + dt.timedelta(days=args.horizon_days)
     reordered = (
-        orders.filter(
-            (pl.col("order_date") >= args.as_of)
-            & (pl.col("order_date") < end)
-            & (pl.col("quantity") > 0)
-        )
+        in_horizon(orders, args)
         .select("account_id", "sku")
         .unique()
         .with_columns(outcome=pl.lit(1, pl.Int8))
@@ -314,13 +319,8 @@ def score_accounts(orders: pl.DataFrame, args: argparse.Namespace) -> dict | Non
     path = Path(args.ours) / "accounts.csv"
     if not path.exists():
         return None
-    end = args.as_of + dt.timedelta(days=args.horizon_days)
     ordered = (
-        orders.filter(
-            (pl.col("order_date") >= args.as_of)
-            & (pl.col("order_date") < end)
-            & (pl.col("quantity") > 0)
-        )
+        in_horizon(orders, args)
         .select("account_id")
         .unique()
         .with_columns(ordered=pl.lit(True))
@@ -444,7 +444,7 @@ def oracle(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
     # first order is within two gaps of launch).
     first = orders["order_date"].min()
     span = (orders["order_date"].max() - first).days + 1
-    horizon_end = args.as_of.toordinal()
+    as_of_day = args.as_of.toordinal()
     last_day = np.array([d.toordinal() for d in t["last"].to_list()])
     accounts = t["account_id"].to_numpy()
     skus = t["sku"].to_numpy()
@@ -456,7 +456,7 @@ def oracle(orders: pl.DataFrame, args: argparse.Namespace) -> pl.DataFrame:
     for k in np.unique(skus):
         start = launch[k].toordinal() + DISCONTINUED_AFTER_DAYS
         sku_windows[k] = (start, DISCONTINUED_SHARE / max(first.toordinal() + span - start, 1))
-    ctx = (last_day, horizon_end, log_quiet)
+    ctx = (last_day, as_of_day, log_quiet)
     account_alive = ended_posterior(accounts, account_windows, np.ones(len(t)), ctx)
     sku_alive = ended_posterior(skus, sku_windows, account_alive, ctx)
     account_alive = ended_posterior(accounts, account_windows, sku_alive, ctx)
