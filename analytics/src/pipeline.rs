@@ -147,6 +147,15 @@ impl AccountRow {
     }
 }
 
+/// An account at an earlier origin: whether its silence then put it at risk, and whether it
+/// ordered anything in the horizon after (the at-risk flag's backtest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountSnapshot {
+    pub account_id: String,
+    pub at_risk: bool,
+    pub ordered: bool,
+}
+
 /// A forecast for one period of one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForecastRow {
@@ -213,6 +222,8 @@ pub struct ShardResult {
     pub reorders: Vec<ReorderRow>,
     /// The shard's accounts with an order before as-of.
     pub accounts: Vec<AccountRow>,
+    /// The shard's accounts at the latest backtest origin.
+    pub account_snapshots: Vec<AccountSnapshot>,
     pub snapshots: Vec<Snapshot>,
     pub forecasts: Vec<ForecastRow>,
     pub scores: Vec<SeriesScore>,
@@ -548,6 +559,45 @@ fn account_rows(
         .collect()
 }
 
+/// Every owned account at the latest backtest origin: at risk then or not, and whether it
+/// ordered anything in the horizon after it.
+fn account_snapshots(
+    orders: &OrderLines,
+    pairs: &[Pair],
+    params: &Params,
+    owns: impl Fn(&str) -> bool + Sync,
+) -> Vec<AccountSnapshot> {
+    let origin = params.origin(1);
+    let end = origin + Duration::days(params.horizon_days);
+    let ordered: BTreeMap<u32, bool> = pairs
+        .chunk_by(|a, b| a.account == b.account)
+        .map(|chunk| {
+            let any = chunk
+                .iter()
+                .any(|p| p.events.iter().any(|(d, _)| (origin..end).contains(d)));
+            (chunk[0].account, any)
+        })
+        .collect();
+    let index: BTreeMap<&str, u32> = orders
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), i as u32))
+        .collect();
+    account_rows(orders, pairs, origin, owns)
+        .into_iter()
+        .map(|row| AccountSnapshot {
+            ordered: index
+                .get(row.account_id.as_str())
+                .and_then(|i| ordered.get(i))
+                .copied()
+                .unwrap_or(false),
+            at_risk: row.silence().at_risk(),
+            account_id: row.account_id,
+        })
+        .collect()
+}
+
 /// The account's latest ordering weeks its rhythm is fitted to: its recent pace, not the pace
 /// of years ago when it may have bought more or fewer products.
 const ACCOUNT_RECENT_WEEKS: usize = 26;
@@ -603,6 +653,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         })
         .collect();
     let accounts = account_rows(orders, &all_pairs, params.as_of, |name| shard.owns(name));
+    let account_snapshots = account_snapshots(orders, &all_pairs, &params, |name| shard.owns(name));
     lap("reorder", &mut timings);
 
     let mut snapshots = Vec::new();
@@ -690,6 +741,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         input,
         reorders,
         accounts,
+        account_snapshots,
         snapshots,
         forecasts,
         scores,
@@ -846,6 +898,39 @@ pub struct Metrics {
     /// [`level_corrections`]); the backtest figures above are of the methods before it.
     #[serde(default)]
     pub level_correction: BTreeMap<String, f64>,
+    /// The at-risk flag at the latest origin against what the accounts did next.
+    #[serde(default)]
+    pub accounts: AccountBacktest,
+}
+
+/// How the at-risk flag did at the latest fully observed origin: of the accounts it flagged,
+/// the share that indeed ordered nothing in the horizon (precision), and of those that ordered
+/// nothing, the share it flagged (recall).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountBacktest {
+    pub origin: Option<NaiveDate>,
+    pub accounts: usize,
+    pub at_risk: usize,
+    pub ordered_nothing: usize,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+}
+
+impl AccountBacktest {
+    fn of(origin: NaiveDate, snapshots: &[AccountSnapshot]) -> AccountBacktest {
+        let flagged = snapshots.iter().filter(|s| s.at_risk).count();
+        let silent = snapshots.iter().filter(|s| !s.ordered).count();
+        let hits = snapshots.iter().filter(|s| s.at_risk && !s.ordered).count();
+        let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
+        AccountBacktest {
+            origin: Some(origin),
+            accounts: snapshots.len(),
+            at_risk: flagged,
+            ordered_nothing: silent,
+            precision: share(hits, flagged),
+            recall: share(hits, silent),
+        }
+    }
 }
 
 /// A finished run.
@@ -895,6 +980,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     let mut timings: BTreeMap<String, f64> = BTreeMap::new();
     let mut reorders = Vec::new();
     let mut accounts = Vec::new();
+    let mut account_snapshots = Vec::new();
     let mut snapshots = Vec::new();
     let mut forecasts = Vec::new();
     let mut scores = Vec::new();
@@ -904,12 +990,14 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         }
         reorders.extend(p.reorders);
         accounts.extend(p.accounts);
+        account_snapshots.extend(p.account_snapshots);
         snapshots.extend(p.snapshots);
         forecasts.extend(p.forecasts);
         scores.extend(p.scores);
     }
     reorders.sort_by(|a, b| (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku)));
     accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    account_snapshots.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     mark_stopped_accounts(&mut reorders, &accounts);
     snapshots.sort_by(|a, b| (a.k, &a.account_id, &a.sku).cmp(&(b.k, &b.account_id, &b.sku)));
     forecasts.sort_by(|a, b| {
@@ -1000,6 +1088,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         reorder,
         forecast: class_backtests(&scores),
         level_correction: corrections,
+        accounts: AccountBacktest::of(params.origin(1), &account_snapshots),
     };
     let run_id = run_id(&params, &input, &reorders, &accounts, &forecasts);
     Ok(RunResult {
@@ -1283,6 +1372,22 @@ mod tests {
                 r.reason
             );
         }
+        // A month earlier B had already been silent for a month: the backtest flags it, and it
+        // indeed ordered nothing after.
+        let backtest = &run.metrics.accounts;
+        assert_eq!(
+            (
+                backtest.accounts,
+                backtest.at_risk,
+                backtest.ordered_nothing
+            ),
+            (2, 1, 1),
+            "{backtest:?}"
+        );
+        assert_eq!(
+            (backtest.precision, backtest.recall),
+            (Some(1.0), Some(1.0))
+        );
         // Sharded by account, each account is listed once, by the shard that owns it.
         let shards: Vec<ShardResult> = (1..=2)
             .map(|index| run_shard(&orders, params, Shard { index, count: 2 }))
@@ -1292,7 +1397,9 @@ mod tests {
             2,
             "{shards:?}"
         );
-        assert_eq!(finish(shards).expect("finish").accounts, run.accounts);
+        let sharded = finish(shards).expect("finish");
+        assert_eq!(sharded.accounts, run.accounts);
+        assert_eq!(sharded.metrics, run.metrics);
     }
 
     #[test]

@@ -63,6 +63,13 @@ impl RunReport {
             rows: BTreeMap::from([
                 ("reorder_predictions".to_string(), run.reorders.len()),
                 ("accounts".to_string(), run.accounts.len()),
+                (
+                    "accounts_at_risk".to_string(),
+                    run.accounts
+                        .iter()
+                        .filter(|a| a.silence().at_risk())
+                        .count(),
+                ),
                 ("forecasts".to_string(), run.forecasts.len()),
             ]),
             calibration: run.calibration.clone(),
