@@ -103,7 +103,7 @@ async fn an_admins_worklist_spans_every_account_filters_by_risk_and_pages_by_acc
     );
     assert_eq!(
         risky.items()[0]["risk"],
-        "no order of anything for 31 days: at its usual rhythms that happens about once in 5,000"
+        "no order of anything for 31 days: at its usual pace that happens about once in 5,000"
     );
     assert_eq!(risky.items()[0]["silence_chance"], 0.0002);
     let first_risky = app.get(ADMIN, "/worklist?at_risk=true&limit=1").await;

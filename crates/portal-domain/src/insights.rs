@@ -98,13 +98,13 @@ pub struct AccountOutlook {
     pub silence_chance: Option<f64>,
 }
 
-/// How long an account has ordered nothing, against what its usual rhythms make likely.
+/// How long an account has ordered nothing, against what its usual pace of ordering makes likely.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AccountSilence {
     /// Days since the account's last order of anything.
     pub days: u32,
     /// The chance of going that long without an order of anything if the account still
-    /// ordered on its usual rhythm. Products lapse one at a time all the time; an account that
+    /// ordered at its usual pace. Products lapse one at a time all the time; an account that
     /// stops buying falls silent in all of them at once, which makes this small.
     pub chance: f64,
 }
@@ -126,7 +126,7 @@ impl AccountSilence {
             format!("about once in {}", thousands(odds_against(self.chance)))
         };
         format!(
-            "no order of anything for {} days: at its usual rhythms that happens {odds}",
+            "no order of anything for {} days: at its usual pace that happens {odds}",
             self.days
         )
     }
@@ -258,7 +258,7 @@ mod tests {
         assert_eq!(
             o.risk.as_deref(),
             Some(
-                "no order of anything for 45 days: at its usual rhythms that happens about once in 2,500"
+                "no order of anything for 45 days: at its usual pace that happens about once in 2,500"
             )
         );
         assert_eq!((o.silent_days, o.silence_chance), (Some(45), Some(0.0004)));
