@@ -469,3 +469,35 @@ async fn a_shard_names_an_object_its_plan_listed_that_is_gone() {
     assert!(err.to_string().contains(&key), "{err}");
     assert!(err.to_string().contains("plan a new job"), "{err}");
 }
+
+#[tokio::test]
+async fn a_plan_clears_away_what_a_job_that_failed_for_good_left() {
+    let (_app, job) = app_with_lake().await;
+    // A job planned three hours ago that never published, with one shard part written.
+    let stale = analytics_job::JobInput {
+        planned_at: chrono::Utc::now() - chrono::TimeDelta::hours(3),
+        objects: Vec::new(),
+    };
+    let input = portal_store::lake::job_input_key("dead");
+    let bytes = serde_json::to_vec(&stale).expect("json");
+    job.lake
+        .put(&input, "application/json", bytes)
+        .await
+        .expect("written");
+    let part = portal_store::lake::shard_key("dead", 1, 2);
+    job.lake
+        .put(&part, "application/json", b"{}".to_vec())
+        .await
+        .expect("written");
+    let compacted = job.plan("alive").await.expect("planned");
+    assert!(
+        compacted.waited_for.is_empty(),
+        "a stale job is not in flight"
+    );
+    for key in [input, part] {
+        assert!(
+            job.lake.get_if_exists(&key).await.expect("read").is_none(),
+            "{key} is cleared away"
+        );
+    }
+}

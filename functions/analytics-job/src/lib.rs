@@ -150,8 +150,8 @@ impl Job {
 
     /// Pins the lake for `job_id`: compacts it first unless another job is in flight (its
     /// shards read objects a compaction would merge away), then records the order-line objects
-    /// the job's shards will read ([`Job::read_planned`]). Inputs of jobs that never published
-    /// and are older than [`IN_FLIGHT`] are removed.
+    /// the job's shards will read ([`Job::read_planned`]). Jobs that never published and were
+    /// planned more than [`IN_FLIGHT`] ago are cleared away (input and shard parts).
     pub async fn plan(&self, job_id: &str) -> Result<Compacted, JobError> {
         let in_flight = self.jobs_in_flight(job_id).await?;
         let compacted = if in_flight.is_empty() {
@@ -184,8 +184,8 @@ impl Job {
         Ok(compacted)
     }
 
-    /// Other jobs planned less than [`IN_FLIGHT`] ago that have not published; older inputs
-    /// are removed (their jobs failed for good).
+    /// Other jobs planned less than [`IN_FLIGHT`] ago that have not published; older inputs,
+    /// and the shard parts of their jobs, are removed (those jobs failed for good).
     async fn jobs_in_flight(&self, job_id: &str) -> Result<Vec<String>, JobError> {
         let mut in_flight = Vec::new();
         for key in self.lake.list(JOBS_PREFIX).await? {
@@ -206,6 +206,8 @@ impl Job {
             if fresh {
                 in_flight.push(other.to_owned());
             } else {
+                // A job that failed for good: its input and any parts it left are garbage.
+                self.lake.delete_prefix(&job_prefix(other)).await?;
                 self.lake.delete(&key).await?;
             }
         }
