@@ -134,18 +134,28 @@ pub struct AccountRow {
     /// Days from that order to as-of.
     pub silent_days: u32,
     /// The chance of so long a silence if it still ordered at the pace of its recent ordering
-    /// weeks (any product), to four significant figures.
-    pub silence_chance: f64,
+    /// weeks (any product), to four significant figures; `None` with fewer than
+    /// [`MIN_ORDERING_WEEKS`] ordering weeks, which set no pace to judge a silence by.
+    pub silence_chance: Option<f64>,
 }
 
 impl AccountRow {
-    pub fn silence(&self) -> AccountSilence {
-        AccountSilence {
+    pub fn silence(&self) -> Option<AccountSilence> {
+        self.silence_chance.map(|chance| AccountSilence {
             days: self.silent_days,
-            chance: self.silence_chance,
-        }
+            chance,
+        })
+    }
+
+    /// Whether its silence puts it at risk ([`AccountSilence::at_risk`]).
+    pub fn at_risk(&self) -> bool {
+        self.silence().is_some_and(|s| s.at_risk())
     }
 }
+
+/// Ordering weeks an account needs before its silence is judged: a new customer's one or two
+/// orders say nothing about its pace.
+pub const MIN_ORDERING_WEEKS: usize = 3;
 
 /// An account at an earlier origin: whether its silence then put it at risk, and whether it
 /// ordered anything in the horizon after (the at-risk flag's backtest).
@@ -549,11 +559,12 @@ fn account_rows(
             // Whole weeks without an order since the last ordering week, in days (this week
             // not counted: it is not over).
             let silent = (week(origin) - rhythm.last).num_days();
+            let judged = a.weeks.len() >= MIN_ORDERING_WEEKS;
             Some(AccountRow {
                 account_id: orders.accounts[a.account as usize].clone(),
                 last_order_date: a.last,
                 silent_days: u32::try_from((origin - a.last).num_days()).unwrap_or(0),
-                silence_chance: significant(rhythm.survival(silent as f64), 4),
+                silence_chance: judged.then(|| significant(rhythm.survival(silent as f64), 4)),
             })
         })
         .collect()
@@ -592,7 +603,7 @@ fn account_snapshots(
                 .and_then(|i| ordered.get(i))
                 .copied()
                 .unwrap_or(false),
-            at_risk: row.silence().at_risk(),
+            at_risk: row.at_risk(),
             account_id: row.account_id,
         })
         .collect()
@@ -1110,7 +1121,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
 fn mark_stopped_accounts(reorders: &mut [ReorderRow], accounts: &[AccountRow]) {
     let stopped: BTreeMap<&str, u32> = accounts
         .iter()
-        .filter(|a| a.silence().at_risk())
+        .filter(|a| a.at_risk())
         .map(|a| (a.account_id.as_str(), a.silent_days))
         .collect();
     for r in reorders {
@@ -1349,17 +1360,14 @@ mod tests {
         let ids: Vec<&str> = run.accounts.iter().map(|a| a.account_id.as_str()).collect();
         assert_eq!(ids, vec!["A", "B"]);
         let (busy, stopped) = (&run.accounts[0], &run.accounts[1]);
-        assert!(
-            busy.silent_days <= 20 && !busy.silence().at_risk(),
-            "{busy:?}"
-        );
+        assert!(busy.silent_days <= 20 && !busy.at_risk(), "{busy:?}");
         assert_eq!(
             stopped.last_order_date,
             NaiveDate::from_ymd_opt(2024, 8, 31).expect("date"),
             "its latest order of any SKU"
         );
         assert_eq!(stopped.silent_days, 62);
-        assert!(stopped.silence().at_risk(), "{stopped:?}");
+        assert!(stopped.at_risk(), "{stopped:?}");
         // None of a stopped account's products is due: each is lapsing, and says why.
         for r in &run.reorders {
             let of_stopped = r.account_id == "B";
@@ -1400,6 +1408,31 @@ mod tests {
         let sharded = finish(shards).expect("finish");
         assert_eq!(sharded.accounts, run.accounts);
         assert_eq!(sharded.metrics, run.metrics);
+    }
+
+    #[test]
+    fn a_new_customers_one_or_two_orders_set_no_pace_to_judge_its_silence_by() {
+        let as_of = NaiveDate::from_ymd_opt(2024, 11, 1).expect("date");
+        let mut orders = two_accounts(as_of);
+        orders.accounts.push("C".into());
+        for date in ["2024-03-01", "2024-03-12"] {
+            orders.lines.push(crate::input::Line {
+                account: 2,
+                sku: 0,
+                division: None,
+                date: date.parse().expect("date"),
+                quantity: 1.0,
+            });
+        }
+        let run = run(&orders, Params::new(as_of)).expect("run");
+        let new = run
+            .accounts
+            .iter()
+            .find(|a| a.account_id == "C")
+            .expect("C");
+        assert_eq!(new.silent_days, 234);
+        assert_eq!(new.silence_chance, None, "two ordering weeks");
+        assert!(!new.at_risk());
     }
 
     #[test]

@@ -65,10 +65,7 @@ impl RunReport {
                 ("accounts".to_string(), run.accounts.len()),
                 (
                     "accounts_at_risk".to_string(),
-                    run.accounts
-                        .iter()
-                        .filter(|a| a.silence().at_risk())
-                        .count(),
+                    run.accounts.iter().filter(|a| a.at_risk()).count(),
                 ),
                 ("forecasts".to_string(), run.forecasts.len()),
             ]),
@@ -141,12 +138,13 @@ pub fn account_frame(rows: &[AccountRow]) -> Result<DataFrame, ReportError> {
                 "silent_days".into(),
                 rows.iter().map(|r| r.silent_days).collect::<Vec<_>>(),
             ),
-            Column::new("silence_chance".into(), floats(rows, |r| r.silence_chance)),
+            Column::new(
+                "silence_chance".into(),
+                rows.iter().map(|r| r.silence_chance).collect::<Vec<_>>(),
+            ),
             Column::new(
                 "at_risk".into(),
-                rows.iter()
-                    .map(|r| r.silence().at_risk())
-                    .collect::<Vec<_>>(),
+                rows.iter().map(|r| r.at_risk()).collect::<Vec<_>>(),
             ),
         ],
     )

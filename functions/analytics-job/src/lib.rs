@@ -710,7 +710,7 @@ pub fn run_items(run: &RunResult) -> Result<RunItems, JobError> {
     let silences: BTreeMap<&str, AccountSilence> = run
         .accounts
         .iter()
-        .map(|a| (a.account_id.as_str(), a.silence()))
+        .filter_map(|a| Some((a.account_id.as_str(), a.silence()?)))
         .collect();
     let mut by_account: BTreeMap<&AccountId, Vec<ReorderStatus>> = BTreeMap::new();
     for s in &suggestions {
