@@ -102,7 +102,7 @@ pub struct Calibrator {
 }
 
 /// The most rows trained on; larger sets are thinned evenly (deterministically).
-const MAX_ROWS: usize = 60_000;
+const MAX_ROWS: usize = 30_000;
 /// Fewer rows than this, or fewer of either outcome than a tenth of it, give no calibration.
 const MIN_ROWS: usize = 50;
 
