@@ -580,29 +580,19 @@ fn account_snapshots(
 ) -> Vec<AccountSnapshot> {
     let origin = params.origin(1);
     let end = origin + Duration::days(params.horizon_days);
-    let ordered: BTreeMap<u32, bool> = pairs
-        .chunk_by(|a, b| a.account == b.account)
-        .map(|chunk| {
-            let any = chunk
-                .iter()
-                .any(|p| p.events.iter().any(|(d, _)| (origin..end).contains(d)));
-            (chunk[0].account, any)
-        })
-        .collect();
-    let index: BTreeMap<&str, u32> = orders
-        .accounts
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.as_str(), i as u32))
-        .collect();
+    // Per account (dictionaries are sorted: an id's index is found by search).
+    let mut ordered = vec![false; orders.accounts.len()];
+    for pair in pairs {
+        ordered[pair.account as usize] |=
+            pair.before(end).last().is_some_and(|(d, _)| *d >= origin);
+    }
     account_rows(orders, pairs, origin, owns)
         .into_iter()
         .map(|row| AccountSnapshot {
-            ordered: index
-                .get(row.account_id.as_str())
-                .and_then(|i| ordered.get(i))
-                .copied()
-                .unwrap_or(false),
+            ordered: orders
+                .accounts
+                .binary_search(&row.account_id)
+                .is_ok_and(|i| ordered[i]),
             at_risk: row.at_risk(),
             account_id: row.account_id,
         })

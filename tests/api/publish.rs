@@ -292,6 +292,14 @@ async fn orders(job: &Job) -> analytics::input::OrderLines {
     orders
 }
 
+/// One March line of order `order_id` with a negative quantity, which no run accepts.
+fn negative_line(order_id: &str) -> Vec<LakeLine> {
+    let mut bad = in_month(&history(), "2024-03")[..1].to_vec();
+    bad[0].order_id = order_id.into();
+    bad[0].quantity = -1.0;
+    bad
+}
+
 fn in_month(lines: &[LakeLine], month: &str) -> Vec<LakeLine> {
     lines
         .iter()
@@ -362,9 +370,7 @@ async fn compaction_merges_each_months_objects_into_one_and_the_run_reads_the_sa
 #[tokio::test]
 async fn a_month_holding_an_unreadable_object_is_left_whole_for_the_run_to_name_it() {
     let (app, job) = app_with_lake().await;
-    let mut bad = in_month(&history(), "2024-03")[..1].to_vec();
-    bad[0].order_id = "SO-BAD".into();
-    bad[0].quantity = -1.0;
+    let bad = negative_line("SO-BAD");
     let key = add_object(&job, "2024-03", "ingest-push-bad-000000.csv", &bad).await;
     let compacted = job.compact().await.expect("compaction itself succeeds");
     assert_eq!(compacted.months, 0, "{compacted:?}");
@@ -377,9 +383,7 @@ async fn a_month_holding_an_unreadable_object_is_left_whole_for_the_run_to_name_
 #[tokio::test]
 async fn a_bad_line_a_later_revision_replaced_does_not_keep_its_month_from_compacting() {
     let (_app, job) = app_with_lake().await;
-    let mut bad = in_month(&history(), "2024-03")[..1].to_vec();
-    bad[0].order_id = "SO-FIXED".into();
-    bad[0].quantity = -1.0;
+    let bad = negative_line("SO-FIXED");
     let mut fixed = bad.clone();
     fixed[0].revision = 1;
     fixed[0].quantity = 4.0;

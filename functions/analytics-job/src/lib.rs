@@ -2,8 +2,8 @@
 //! from the lake bucket and publishing runs for the API.
 //!
 //! In AWS a Step Functions state machine (on an EventBridge schedule) drives three steps, each
-//! one invocation of this function: [`Step::Plan`] compacts the lake's order lines
-//! ([`Job::compact`]) and names the job and its shards,
+//! one invocation of this function: [`Step::Plan`] compacts the lake's order lines, pins the
+//! objects the job's shards will read ([`Job::plan`]) and names the job and its shards,
 //! [`Step::Shard`] (fanned out by a Distributed Map) computes one shard and leaves its part in
 //! the lake, and [`Step::Publish`] merges the parts and publishes the run. Locally,
 //! `portal analytics run` calls [`Job::run`], which takes the same steps in one process.
@@ -103,26 +103,16 @@ impl Job {
         }
     }
 
-    /// Reads every order-line object of the lake as one table. When a row is bad, the error
-    /// names the object and the row within it. An object that vanishes between the listing and
-    /// its read (a compaction merged it) makes the whole lake be listed and read again.
+    /// Reads every order-line object the lake holds now as one table (a job's shards read what
+    /// its plan pinned instead: [`Job::read_planned`]). When a row is bad, the error names the
+    /// object and the row within it.
     pub async fn read_orders(&self) -> Result<OrderLines, JobError> {
-        let mut objects = None;
-        for _ in 0..READ_ATTEMPTS {
-            let keys = self.lake.list(ORDER_LINES_PREFIX).await?;
-            objects = self
-                .fetch(keys.iter().filter(|k| is_lake_object(k)))
-                .await?
-                .ok();
-            if objects.is_some() {
-                break;
-            }
-        }
-        let objects = objects.ok_or_else(|| JobError::Data {
-            what: "the order-line lake".into(),
-            message: format!("objects kept vanishing while it was read ({READ_ATTEMPTS} tries)"),
-        })?;
-        blocking(move || read_objects(objects)).await
+        let keys = self.lake_objects().await?;
+        self.read_keys(&keys, |gone| JobError::Data {
+            what: gone,
+            message: "listed and gone since (compacted or deleted): read again".into(),
+        })
+        .await
     }
 
     /// Reads the order-line objects `job_id`'s plan pinned ([`Job::plan`]), so that every shard
@@ -139,12 +129,29 @@ impl Job {
             what: key.clone(),
             message: e.to_string(),
         })?;
-        let objects = self.fetch(input.objects.iter()).await?.map_err(|gone| JobError::Data {
+        self.read_keys(&input.objects, |gone| JobError::Data {
             what: gone,
             message: format!(
                 "listed by job {job_id}'s plan and gone since (compacted or deleted): plan a new job"
             ),
-        })?;
+        })
+        .await
+    }
+
+    /// The order-line objects in the lake now.
+    async fn lake_objects(&self) -> Result<Vec<String>, JobError> {
+        let keys = self.lake.list(ORDER_LINES_PREFIX).await?;
+        Ok(keys.into_iter().filter(|k| is_lake_object(k)).collect())
+    }
+
+    /// `keys`' order lines as one table; an object that no longer exists is the error `gone`
+    /// makes of its key.
+    async fn read_keys(
+        &self,
+        keys: &[String],
+        gone: impl FnOnce(String) -> JobError,
+    ) -> Result<OrderLines, JobError> {
+        let objects = self.fetch(keys.iter()).await?.map_err(gone)?;
         blocking(move || read_objects(objects)).await
     }
 
@@ -163,16 +170,9 @@ impl Job {
                 ..Compacted::default()
             }
         };
-        let objects: Vec<String> = self
-            .lake
-            .list(ORDER_LINES_PREFIX)
-            .await?
-            .into_iter()
-            .filter(|k| is_lake_object(k))
-            .collect();
         let input = JobInput {
             planned_at: Utc::now(),
-            objects,
+            objects: self.lake_objects().await?,
         };
         let bytes = serde_json::to_vec(&input).map_err(|e| JobError::Data {
             what: job_input_key(job_id),
@@ -480,8 +480,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| JobError::Join(e.to_string()))?
 }
 
-/// Tries at reading the lake while compactions change it.
-const READ_ATTEMPTS: usize = 5;
 /// How long after its plan a job that has not published counts as running: compaction waits
 /// for it. (A state machine execution takes minutes; one older than this has failed.)
 pub const IN_FLIGHT: chrono::TimeDelta = chrono::TimeDelta::hours(2);
