@@ -713,17 +713,37 @@ fn ids<T>(
         .collect()
 }
 
-/// The row's version: its own `version` field, else (for events) its time, else `fallback`.
+/// How far a row's version may be ahead of its arrival (`fallback`, the file's or the request's
+/// time). A version in the future would make every later correction "older than the stored
+/// data" until that day (SAP writes 9999-12-31 for "no date"); a day covers local times read as
+/// UTC in any time zone.
+pub const MAX_VERSION_AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// The row's version: its own `version` field, else (for events) its time, else `fallback`, the
+/// time the row arrived. A version more than [`MAX_VERSION_AHEAD`] after `fallback` is refused.
 pub fn version_of(
     values: &Values,
     formats: &Formats,
     fallback: Version,
 ) -> Result<Version, RowError> {
     let row = Row { values, formats };
-    if let Some(v) = row.opt_datetime("version")? {
-        return Ok(v);
+    let (field, version) = match row.opt_datetime("version")? {
+        Some(v) => ("version", v),
+        None => match row.opt_datetime("at")? {
+            Some(at) => ("at", at),
+            None => return Ok(fallback),
+        },
+    };
+    if version > fallback + MAX_VERSION_AHEAD {
+        return Err(RowError(format!(
+            "{field}: {} is in the future (the row arrived at {}); a version more than a day \
+             ahead would hold back every later correction, so the row is refused (a placeholder \
+             date such as 9999-12-31, or local time read as UTC?)",
+            version_text(&version),
+            version_text(&fallback)
+        )));
     }
-    Ok(row.opt_datetime("at")?.unwrap_or(fallback))
+    Ok(version)
 }
 
 /// Turns one row's canonical values into the update it makes.
@@ -733,7 +753,15 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
         Entity::Accounts => Update::Account(AccountFields {
             id: r.id("account_id", AccountId::parse)?,
             name: r.text("name")?,
-            divisions: ids("divisions", r.list("divisions"), DivisionId::parse)?,
+            divisions: {
+                let divisions = ids("divisions", r.list("divisions"), DivisionId::parse)?;
+                if divisions.is_empty() {
+                    return Err(RowError(
+                        "divisions: an account buys from at least one division".into(),
+                    ));
+                }
+                divisions
+            },
             currency: r.id("currency", Currency::parse)?,
             account_managers: {
                 let mut managers = ids(
@@ -803,6 +831,12 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
         }),
         Entity::OrderLines => {
             let quantity = r.decimal("quantity")?;
+            if quantity.is_sign_negative() && !quantity.is_zero() {
+                return Err(RowError(format!(
+                    "quantity: {quantity} is negative; an order line orders goods (returns \
+                     come as credit notes, cancelled lines with the line status)"
+                )));
+            }
             let unit_price = r.decimal("unit_price")?;
             Update::OrderLine {
                 order_id: r.id("order_id", OrderId::parse)?,

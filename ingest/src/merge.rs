@@ -90,6 +90,21 @@ pub fn merge(
     current: &Current,
     updates: &[(Update, Version)],
 ) -> (Option<Change>, Vec<Verdict>) {
+    merge_within(key, current, updates, None)
+}
+
+/// Why the store would refuse a change whatever is stored (see `Store::refusal`), if it would.
+pub type Refusal<'a> = &'a dyn Fn(&Change) -> Option<String>;
+
+/// [`merge`], asking `refusal` (if given) after each row that changes the record: a row that would make
+/// it something the store refuses (too large an item, ...) is quarantined with the reason, and
+/// the record stays as the rows before made it, so that only that row is lost.
+pub fn merge_within(
+    key: &RecordKey,
+    current: &Current,
+    updates: &[(Update, Version)],
+    refusal: Option<Refusal<'_>>,
+) -> (Option<Change>, Vec<Verdict>) {
     let read = State::of(current);
     let mut state = read.clone();
     let mut verdicts = Vec::with_capacity(updates.len());
@@ -140,11 +155,23 @@ pub fn merge(
         } else {
             candidate.versions.insert(slot, v);
         }
+        if let Some(refusal) = refusal
+            && let Some(reason) =
+                change_of(key, current, &read, &candidate).and_then(|change| refusal(&change))
+        {
+            verdicts.push(Verdict::Quarantined(reason));
+            continue;
+        }
         state = candidate;
         verdicts.push(Verdict::Loaded { waiting });
     }
+    (change_of(key, current, &read, &state), verdicts)
+}
+
+/// The change that turns `read` (as in `current`) into `state`, if anything changed.
+fn change_of(key: &RecordKey, current: &Current, read: &State, state: &State) -> Option<Change> {
     if state == read {
-        return (None, verdicts);
+        return None;
     }
     let record = match (
         &state.record,
@@ -155,21 +182,36 @@ pub fn merge(
     };
     let orphans =
         (!state.orphans.is_empty()).then(|| (state.orphans.clone(), state.orphan_versions.clone()));
-    (
-        Some(Change {
-            key: key.clone(),
-            read: current.clone(),
-            record,
-            orphans,
-        }),
-        verdicts,
-    )
+    Some(Change {
+        key: key.clone(),
+        read: current.clone(),
+        record,
+        orphans,
+    })
+}
+
+/// Refuses to move a stored record to another account: its children (an order's shipments,
+/// invoices and documents) would stay with the old one, visible to it and not to the new one.
+fn stays_with(
+    stored: &portal_domain::AccountId,
+    row: &portal_domain::AccountId,
+) -> Result<(), String> {
+    if stored == row {
+        return Ok(());
+    }
+    Err(format!(
+        "account_id: the record belongs to account {stored}, not {row}; moving it is refused, \
+         as what belongs to it (shipments, invoices, documents) would stay with {stored}"
+    ))
 }
 
 /// Applies one row to the state; an error quarantines the row.
 fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), String> {
     match update {
         Update::Order(h) => {
+            if let Some(Record::Order(o)) = &state.record {
+                stays_with(&o.summary.account_id, &h.account_id)?;
+            }
             let (mut lines, mut history) = match &state.record {
                 Some(Record::Order(o)) => (o.lines.clone(), o.status_history.clone()),
                 _ => (Vec::new(), Vec::new()),
@@ -233,6 +275,9 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
             None => upsert_status(&mut state.orphans.status, change.clone()),
         },
         Update::Shipment(h) => {
+            if let Some(Record::Shipment(old)) = &state.record {
+                stays_with(&old.account_id, &h.account_id)?;
+            }
             let mut events = match &state.record {
                 Some(Record::Shipment(s)) => s.events.clone(),
                 _ => Vec::new(),
@@ -267,6 +312,9 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
             None => upsert_event(&mut state.orphans.events, event.clone()),
         },
         Update::Invoice(i) => {
+            if let Some(Record::Invoice(old)) = &state.record {
+                stays_with(&old.account_id, &i.account_id)?;
+            }
             let stored_payment = match &state.record {
                 Some(Record::Invoice(old)) => (old.payment, old.paid_on),
                 _ => (PaymentState::Unpaid, None),
@@ -816,5 +864,81 @@ mod tests {
         let o = order(&stored(&change.expect("change")));
         assert_eq!(o.summary.status, OrderStatus::Confirmed, "reinstated");
         assert_eq!(o.status_history.len(), 3);
+    }
+
+    #[test]
+    fn an_order_stays_with_its_account() {
+        let (change, _) = merge(
+            &key(),
+            &Current::default(),
+            &[header("confirmed", "2025-11-24T10:00:00Z")],
+        );
+        let now = stored(&change.expect("change"));
+        let mut moved = header("shipped", "2025-11-25T10:00:00Z");
+        if let Update::Order(h) = &mut moved.0 {
+            h.account_id = portal_domain::AccountId::parse("ACC-B").expect("id");
+        }
+        let (change, verdicts) = merge(&key(), &now, &[moved]);
+        assert!(change.is_none(), "nothing is written");
+        assert!(
+            matches!(&verdicts[0], Verdict::Quarantined(r)
+                if r.starts_with("account_id: the record belongs to account ACC-A, not ACC-B")),
+            "{verdicts:?}"
+        );
+    }
+
+    #[test]
+    fn a_row_the_store_would_refuse_is_quarantined_alone() {
+        // A store that refuses orders whose descriptions come to more than 100 characters.
+        let refusal = |change: &Change| {
+            let lines = match &change.record {
+                Some((Record::Order(o), _)) => o.lines.clone(),
+                _ => change.orphans.as_ref().map(|(o, _)| o.lines.clone())?,
+            };
+            let size: usize = lines.iter().map(|l| l.description.len()).sum();
+            (size > 100).then(|| format!("{size} characters"))
+        };
+        let described = |no: &str, description: &str| {
+            let (mut update, version) = line(no, "1", "2025-11-24T10:00:00Z");
+            if let Update::OrderLine { line, .. } = &mut update {
+                line.description = description.to_owned();
+            }
+            (update, version)
+        };
+        let rows = [
+            described("1", &"x".repeat(150)),
+            described("2", "small"),
+            described("3", &"y".repeat(96)),
+            described("4", "small too"),
+        ];
+        for current in [Current::default(), {
+            let (change, _) = merge(
+                &key(),
+                &Current::default(),
+                &[header("confirmed", "2025-11-24T10:00:00Z")],
+            );
+            stored(&change.expect("change"))
+        }] {
+            let (change, verdicts) = merge_within(&key(), &current, &rows, Some(&refusal));
+            let waiting = current.record.is_none();
+            assert_eq!(
+                verdicts,
+                vec![
+                    Verdict::Quarantined("150 characters".into()),
+                    Verdict::Loaded { waiting },
+                    Verdict::Quarantined("101 characters".into()),
+                    Verdict::Loaded { waiting },
+                ]
+            );
+            let change = change.expect("the rest is written");
+            assert_eq!(refusal(&change), None);
+            let lines = match (&change.record, &change.orphans) {
+                (Some((Record::Order(o), _)), _) => o.lines.clone(),
+                (None, Some((o, _))) => o.lines.clone(),
+                other => panic!("{other:?}"),
+            };
+            let numbers: Vec<u32> = lines.iter().map(|l| l.line_no).collect();
+            assert_eq!(numbers, [2, 4]);
+        }
     }
 }

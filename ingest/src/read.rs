@@ -148,16 +148,55 @@ impl Mapper {
     }
 }
 
-/// Turns CRLF line ends into LF (a lone CR stays), so that every record's line number is
-/// where it starts, whichever line ends the source wrote. Text inside quoted fields gets LF too.
+/// Turns CRLF line ends into LF (a lone CR stays), and ends the text with a LF if it does not,
+/// so that every record ends with a line feed and its first line can be told from where the
+/// reader stands after it (see [`CsvRows::next`]), whichever line ends the source wrote. Text
+/// inside quoted fields gets LF too.
 struct CrLf<R> {
     inner: R,
     /// A CR at the end of the last read, held back until we know whether LF follows.
     held: bool,
+    /// The last byte handed out, if any.
+    last: Option<u8>,
+    /// Whether the input has ended (and the closing LF, if one was needed, was handed out).
+    ended: bool,
+}
+
+impl<R> CrLf<R> {
+    fn new(inner: R) -> Self {
+        CrLf {
+            inner,
+            held: false,
+            last: None,
+            ended: false,
+        }
+    }
 }
 
 impl<R: Read> Read for CrLf<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.read_converted(buf)?;
+        if n > 0 {
+            self.last = Some(buf[n - 1]);
+            return Ok(n);
+        }
+        if self.ended || buf.is_empty() {
+            return Ok(0);
+        }
+        self.ended = true;
+        match self.last {
+            Some(b) if b != b'\n' => {
+                buf[0] = b'\n';
+                self.last = Some(b'\n');
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+impl<R: Read> CrLf<R> {
+    fn read_converted(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if buf.len() < 2 {
             return self.inner.read(buf);
         }
@@ -230,10 +269,7 @@ pub fn csv_rows<R: Read>(
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(CrLf {
-            inner: decoded,
-            held: false,
-        });
+        .from_reader(CrLf::new(decoded));
     let mut header = csv::StringRecord::new();
     let found = csv
         .read_record(&mut header)
@@ -362,16 +398,20 @@ impl<R: Read> Iterator for CsvRows<R> {
             return None;
         }
         let mut record = std::mem::take(&mut self.record);
-        // Where the reader stands is where the next record starts.
-        let line = self.csv.position().line();
+        // Blank lines before a record are skipped, so where the reader stands before it is not
+        // always where it starts; after it, the reader stands on the line after its closing
+        // line feed (every record has one, see `CrLf`).
+        let before = self.csv.position().line();
         let result = self.csv.read_record(&mut record);
+        let after = self.csv.position().line();
+        let spans = record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>() + 1;
         self.record = record;
-        let read = match result {
+        let (read, line) = match result {
             Ok(false) => return None,
-            Ok(true) => Ok(()),
+            Ok(true) => (Ok(()), after.saturating_sub(spans).max(before)),
             Err(e) => {
                 self.broken = e.is_io_error();
-                Err(RowError(format!("cannot be read as CSV: {e}")))
+                (Err(RowError(format!("cannot be read as CSV: {e}"))), before)
             }
         };
         self.row += 1;
@@ -657,16 +697,19 @@ mod tests {
     }
 
     #[test]
-    fn a_line_total_too_large_to_compute_quarantines_its_row_not_the_file() {
+    fn a_line_beyond_the_bounds_quarantines_its_row_not_the_file() {
         let generic = Profile::builtin("generic").expect("built in");
-        let text = "order_id,line_no,sku,quantity,unit_price\nSO-1,1,A,100000000000000000,1000000000000\nSO-1,2,A,1,1\n";
+        let text = "order_id,line_no,sku,quantity,unit_price\nSO-1,1,A,100000000000000000,1000000000000\nSO-1,2,A,1,1\nSO-1,3,A,1000000000,1000000000000\n";
         let rows = read(&generic, Entity::OrderLines, text.as_bytes());
-        let e = rows[0].parsed.as_ref().expect_err("overflow");
+        let e = rows[0].parsed.as_ref().expect_err("too many units");
         assert_eq!(
             e.0,
-            "line_total: quantity × unit_price is too large a number"
+            "quantity: 100000000000000000 is beyond the largest quantity ingest takes \
+             (±1,000,000,000)"
         );
         assert!(rows[1].parsed.is_ok());
+        let e = rows[2].parsed.as_ref().expect_err("too large a value");
+        assert!(e.0.starts_with("line_total: "), "{}", e.0);
     }
 
     #[test]
@@ -751,6 +794,81 @@ mod tests {
                 .starts_with("is not JSON")
         );
     }
+
+    #[test]
+    fn negative_ordered_quantities_are_quarantined_in_every_format() {
+        let text = format!(
+            "{VBAP}0000500001;10;A-1;back;5,000-;ST;1,00;5,00-;A;;20251124;101500\r\n\
+             0000500001;20;A-2;none;0,000-;ST;1,00;0,00;A;;20251124;101500\r\n"
+        );
+        let rows = read(&sap(), Entity::OrderLines, text.as_bytes());
+        let e = rows[0].parsed.as_ref().expect_err("negative");
+        assert!(e.0.starts_with("quantity: -5.000 is negative"), "{e}");
+        assert!(rows[1].parsed.is_ok(), "a zero quantity is a line");
+        let json = "{\"order_id\":\"SO-1\",\"line_no\":1,\"sku\":\"A\",\"quantity\":-3,\"unit_price\":\"4\"}\n";
+        let rows: Vec<SourceRow> =
+            json_rows(std::io::Cursor::new(json), Entity::OrderLines, fallback()).collect();
+        let e = rows[0].parsed.as_ref().expect_err("negative");
+        assert!(e.0.starts_with("quantity: -3 is negative"), "{e}");
+    }
+
+    #[test]
+    fn an_account_without_divisions_is_quarantined() {
+        let json = "{\"account_id\":\"A\",\"name\":\"A Oy\",\"divisions\":[],\"currency\":\"EUR\"}\n\
+                    {\"account_id\":\"B\",\"name\":\"B Oy\",\"divisions\":[\"HYD\"],\"currency\":\"EUR\"}\n";
+        let rows: Vec<SourceRow> =
+            json_rows(std::io::Cursor::new(json), Entity::Accounts, fallback()).collect();
+        let e = rows[0].parsed.as_ref().expect_err("no divisions");
+        assert!(e.0.starts_with("divisions: an account buys from at least one"), "{e}");
+        assert!(rows[1].parsed.is_ok());
+    }
+
+    #[test]
+    fn a_version_more_than_a_day_ahead_of_the_rows_arrival_is_refused() {
+        let row = |version: &str| {
+            format!(
+                "{{\"order_id\":\"SO-1\",\"status\":\"shipped\",\"at\":\"2025-11-30T08:00:00Z\",\"version\":\"{version}\"}}\n"
+            )
+        };
+        // The rows arrive at `fallback()`, 2025-12-01T00:00:00Z.
+        let text = [
+            row("9999-12-31T00:00:00Z"),
+            row("2025-12-02T00:00:01Z"),
+            row("2025-12-02T00:00:00Z"),
+        ]
+        .concat();
+        let rows: Vec<SourceRow> =
+            json_rows(std::io::Cursor::new(text), Entity::OrderStatus, fallback()).collect();
+        let e = rows[0].parsed.as_ref().expect_err("infinity");
+        assert!(
+            e.0.starts_with("version: 9999-12-31T00:00:00.000Z is in the future"),
+            "{e}"
+        );
+        assert!(rows[1].parsed.is_err(), "a second past a day ahead");
+        assert!(rows[2].parsed.is_ok(), "a day ahead is within the skew");
+        let event = "{\"order_id\":\"SO-1\",\"status\":\"shipped\",\"at\":\"2030-01-01T00:00:00Z\"}\n";
+        let rows: Vec<SourceRow> =
+            json_rows(std::io::Cursor::new(event), Entity::OrderStatus, fallback()).collect();
+        let e = rows[0].parsed.as_ref().expect_err("an event time versions its row");
+        assert!(e.0.starts_with("at: 2030-01-01T00:00:00.000Z is in the future"), "{e}");
+    }
+
+    #[test]
+    fn rows_after_blank_lines_are_reported_on_their_own_line() {
+        // A header, two empty lines, then a row with a bad date: the row is on line 4.
+        for end in ["\n", "\r\n", ""] {
+            let text = format!(
+                "{VBAP}\r\n\r\n0000500001;10;A-1;x;1;ST;1,00;1,00;A;;20251324;101500\r\n\n\n\
+                 0000500001;20;A-2;\"two\nlines\";1;ST;1,00;1,00;A;;20251124;101500\n\
+                 0000500001;30;A-3;y;1;ST;1,00;1,00;A;;20251124;101500{end}"
+            );
+            let rows = read(&sap(), Entity::OrderLines, text.as_bytes());
+            assert_eq!(rows.len(), 3, "{end:?}");
+            assert!(rows[0].parsed.is_err());
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [4, 7, 9], "{end:?}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -770,10 +888,7 @@ mod line_end_tests {
             }
         }
         let mut out = Vec::new();
-        CrLf {
-            inner: Trickle(input, size),
-            held: false,
-        }
+        CrLf::new(Trickle(input, size))
         .read_to_end(&mut out)
         .expect("read");
         out
@@ -781,9 +896,19 @@ mod line_end_tests {
 
     #[test]
     fn crlf_becomes_lf_across_read_boundaries_and_a_lone_cr_stays() {
-        let input = b"a\r\nb\rc\r\n\r\nd\r";
+        let input = b"a\r\nb\rc\r\n\r\nd\re";
         for size in 1..8 {
-            assert_eq!(through(input, size), b"a\nb\rc\n\nd\r", "reads of {size}");
+            assert_eq!(through(input, size), b"a\nb\rc\n\nd\re\n", "reads of {size}");
+        }
+    }
+
+    #[test]
+    fn the_text_ends_with_one_line_feed_whatever_it_ended_with() {
+        for size in 1..4 {
+            assert_eq!(through(b"a\r\n", size), b"a\n");
+            assert_eq!(through(b"a\n", size), b"a\n");
+            assert_eq!(through(b"a", size), b"a\n");
+            assert_eq!(through(b"", size), b"");
         }
     }
 }

@@ -9,7 +9,7 @@
 //! file again finishes the job (rows already written count as unchanged).
 
 use crate::entity::{Entity, Update, Version};
-use crate::merge::{Verdict, merge};
+use crate::merge::{Verdict, merge, merge_within};
 use crate::read::SourceRow;
 use crate::report::{Counts, FileReport, Quarantine, QuarantinedRow};
 use portal_domain::model::Order;
@@ -169,6 +169,10 @@ struct Merged<'a> {
     verdicts: &'a mut [Option<Verdict>],
     /// Each record as it will be after the write, with the revision it was read at.
     records: &'a mut HashMap<RecordKey, (Option<Record>, u64)>,
+    /// Records the store refused as merged: merged again asking it row by row (see
+    /// [`merge_within`]), so that only the rows that make them unwritable are quarantined.
+    checked: &'a HashSet<RecordKey>,
+    store: &'a Store,
 }
 
 impl Merged<'_> {
@@ -186,7 +190,17 @@ impl Merged<'_> {
                 .filter_map(|&i| self.updates[i].clone())
                 .collect();
             let now = current.get(key).cloned().unwrap_or_default();
-            let (change, key_verdicts) = merge(key, &now, &rows_of_key);
+            let (change, key_verdicts) = if self.checked.contains(key) {
+                let store = self.store;
+                let refusal = |change: &portal_store::Change| {
+                    store
+                        .refusal(change)
+                        .unwrap_or_else(|e| Some(e.to_string()))
+                };
+                merge_within(key, &now, &rows_of_key, Some(&refusal))
+            } else {
+                merge(key, &now, &rows_of_key)
+            };
             for (&i, verdict) in indexes
                 .iter()
                 .filter(|&&i| self.updates[i].is_some())
@@ -420,6 +434,8 @@ impl Target {
             updates: &updates,
             verdicts: &mut verdicts,
             records: &mut records,
+            checked: &HashSet::new(),
+            store: &self.store,
         }
         .merge(&keys, &current);
         Ok(Prepared {
@@ -465,6 +481,7 @@ impl Target {
             .into_iter()
             .filter(|c| !recent.contains(&c.key))
             .collect();
+        let mut checked = HashSet::new();
         if !stale.is_empty() {
             let current = self.store.read_current(&stale).await?;
             changes.extend(
@@ -473,6 +490,8 @@ impl Target {
                     updates: &updates,
                     verdicts: &mut verdicts,
                     records: &mut records,
+                    checked: &checked,
+                    store: &self.store,
                 }
                 .merge(&stale, &current),
             );
@@ -495,6 +514,8 @@ impl Target {
                         updates: &updates,
                         verdicts: &mut verdicts,
                         records: &mut records,
+                        checked: &checked,
+                        store: &self.store,
                     };
                     merged.merge(&todo, &current)
                 }
@@ -522,21 +543,24 @@ impl Target {
                 }
                 written_keys.insert(key);
             }
-            // A record its rows would make larger than the table takes keeps what it has:
-            // the rows that changed it are quarantined, and the lake is not told.
-            for (key, bytes) in written.too_large {
+            // A record the store refuses as merged (an item over the size limit, ...) is
+            // merged again, row by row, leaving out the rows that make it so; refused even then,
+            // it keeps what it has: the rows that changed it are quarantined, the lake not told.
+            let mut again = Vec::new();
+            for (key, reason) in written.refused {
+                if checked.insert(key.clone()) {
+                    again.push(key);
+                    continue;
+                }
                 records.remove(&key);
                 for &i in &groups[&key] {
                     if matches!(verdicts[i], Some(Verdict::Loaded { .. })) {
-                        verdicts[i] = Some(Verdict::Quarantined(format!(
-                            "{key} would become a {} KB item, over the table's {} KB limit",
-                            bytes / 1024,
-                            portal_store::upsert::MAX_ITEM_BYTES / 1024
-                        )));
+                        verdicts[i] = Some(Verdict::Quarantined(reason.clone()));
                     }
                 }
             }
             todo = written.conflicts;
+            todo.extend(again);
         }
         Ok(Committed {
             index,

@@ -23,7 +23,7 @@ pub(crate) fn words(name: &str) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     let mut words: Vec<String> = name
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
+        .filter(|w| w.chars().count() >= 2 && w.len() <= MAX_WORD_BYTES)
         .map(str::to_lowercase)
         .filter(|w| seen.insert(w.clone()))
         .take(MAX_WORDS)
@@ -37,6 +37,11 @@ pub(crate) fn words(name: &str) -> Vec<String> {
 /// names that long are descriptions; their later words are still found by the `contains`
 /// filter once a search starts with an indexed one.
 pub(crate) const MAX_WORDS: usize = 40;
+
+/// The longest word of a name that gets an index item, in bytes: its keys hold the word, and
+/// the table takes sort keys of at most 1,024 bytes. Longer "words" (part numbers run together,
+/// a pasted blob) are still found by the `contains` filter once a search starts with another.
+pub(crate) const MAX_WORD_BYTES: usize = 100;
 
 #[derive(Serialize)]
 struct Searchable<'a, T> {
@@ -232,5 +237,14 @@ mod tests {
         assert_eq!(indexed.len(), MAX_WORDS);
         assert!(indexed.contains(&"w00".to_owned()) && indexed.contains(&"w39".to_owned()));
         assert!(!indexed.contains(&"w40".to_owned()));
+    }
+
+    #[test]
+    fn a_word_too_long_for_a_key_is_not_indexed() {
+        let blob = "a".repeat(1_100);
+        assert_eq!(words(&format!("Valve {blob} DN")), vec!["dn", "valve"]);
+        let longest = "ü".repeat(MAX_WORD_BYTES / 2);
+        assert_eq!(words(&longest), vec![longest.clone()]);
+        assert!(words(&format!("{longest}x")).is_empty());
     }
 }

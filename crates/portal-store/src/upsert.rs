@@ -162,20 +162,25 @@ pub struct Written {
     pub revisions: HashMap<RecordKey, u64>,
     /// Records someone else changed since they were read: read, merge and write them again.
     pub conflicts: Vec<RecordKey>,
-    /// Changes not written because an item would exceed the table's item size limit, with the
-    /// size it would have had (in bytes).
-    pub too_large: Vec<(RecordKey, usize)>,
+    /// Changes the table would refuse whatever is stored (an item over its size limit, a
+    /// key too long, ...), not written, each with the reason (see [`Store::refusal`]).
+    pub refused: Vec<(RecordKey, String)>,
 }
 
 /// The table's limit on one item's size (DynamoDB's 400 KB).
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// How far below [`MAX_ITEM_BYTES`] an item's estimated size must stay.
 const ITEM_SIZE_MARGIN: usize = 20 * 1024;
+/// The table's limits on key attributes, in bytes (partition keys, sort keys; both for indexes).
+const MAX_PARTITION_KEY_BYTES: usize = 2048;
+const MAX_SORT_KEY_BYTES: usize = 1024;
 
 /// The most actions one `TransactWriteItems` takes.
 const TRANSACTION_ACTIONS: usize = 100;
 /// Transactions stay under this many bytes of items (the service's limit is 4 MB).
 const TRANSACTION_BYTES: usize = 3_000_000;
+/// One change's items stay under this many bytes, so that it fits a transaction of its own.
+const CHANGE_BYTES: usize = 3_800_000;
 const RETRIES: u32 = 8;
 /// Transactions sent at once (as many as the demo's batched writes).
 pub const IN_FLIGHT: usize = 8;
@@ -308,19 +313,15 @@ impl Store {
         let mut pending: Vec<Pending> = Vec::with_capacity(changes.len());
         for change in changes {
             let (actions, revision) = self.actions(&change)?;
-            let sizes: Vec<usize> = actions
-                .iter()
-                .filter_map(|a| a.put.as_ref().map(|p| item_size(p.item())))
-                .collect();
-            // The estimate leaves out a few bytes of overhead per list and map element: keep a
-            // margin below the limit.
-            if let Some(&largest) = sizes.iter().max()
-                && largest > MAX_ITEM_BYTES - ITEM_SIZE_MARGIN
-            {
-                written.too_large.push((change.key, largest));
+            if let Some(reason) = refusal(&change.key, &actions) {
+                written.refused.push((change.key, reason));
                 continue;
             }
-            pending.push((change.key, actions, sizes.iter().sum(), revision));
+            let bytes = actions
+                .iter()
+                .filter_map(|a| a.put.as_ref().map(|p| item_size(p.item())))
+                .sum();
+            pending.push((change.key, actions, bytes, revision));
         }
         // Transactions of even size, so that the last ones sent do not run nearly alone.
         let total: usize = pending.iter().map(|(_, a, _, _)| a.len()).sum();
@@ -363,13 +364,53 @@ impl Store {
             })??;
             written.revisions.extend(done.revisions);
             written.conflicts.extend(done.conflicts);
+            written.refused.extend(done.refused);
         }
         written.conflicts.sort();
+        written.refused.sort();
         Ok(written)
     }
 
-    /// Runs one transaction, retrying without the changes whose condition failed.
-    async fn transact(&self, mut batch: Vec<Pending>) -> Result<Written, StoreError> {
+    /// Whether the table would refuse `change` whatever is stored, and why: an item over the
+    /// table's size limit, a key longer than it takes, more writes or bytes than one transaction
+    /// holds. [`Store::write_changes`] does not send such a change; ingest asks before, row by
+    /// row, to refuse only the rows that make a record too large.
+    pub fn refusal(&self, change: &Change) -> Result<Option<String>, StoreError> {
+        let (actions, _) = self.actions(change)?;
+        Ok(refusal(&change.key, &actions))
+    }
+
+    /// Runs one transaction, retrying without the changes whose condition failed. When the
+    /// service refuses the transaction as invalid, its changes go again in halves, so that only
+    /// the change it refuses on its own is left out (in [`Written::refused`]).
+    async fn transact(&self, batch: Vec<Pending>) -> Result<Written, StoreError> {
+        let mut written = Written::default();
+        let mut parts = vec![batch];
+        while let Some(part) = parts.pop() {
+            match self.transact_part(part).await? {
+                Part::Done(done) => {
+                    written.revisions.extend(done.revisions);
+                    written.conflicts.extend(done.conflicts);
+                    written.refused.extend(done.refused);
+                }
+                Part::Invalid(mut part, reason) => {
+                    if part.len() == 1 {
+                        let (key, ..) = part.remove(0);
+                        written.refused.push((key, format!("the table refused it: {reason}")));
+                    } else {
+                        let half = part.split_off(part.len() / 2);
+                        parts.push(half);
+                        parts.push(part);
+                    }
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    /// Runs one transaction, retrying without the changes whose condition failed; a
+    /// transaction the service refuses as invalid comes back whole, with the reason.
+    async fn transact_part(&self, mut batch: Vec<Pending>) -> Result<Part, StoreError> {
         let mut written = Written::default();
         let mut attempt = 0;
         while !batch.is_empty() {
@@ -389,10 +430,14 @@ impl Store {
                             written.revisions.insert(key, r);
                         }
                     }
-                    return Ok(written);
+                    return Ok(Part::Done(written));
                 }
                 Err(e) => e,
             };
+            if error.code() == Some("ValidationException") {
+                let reason = error.message().unwrap_or("invalid request").to_owned();
+                return Ok(Part::Invalid(batch, reason));
+            }
             let cancelled = match error.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
                     Some(c.cancellation_reasons().to_vec())
@@ -409,28 +454,32 @@ impl Store {
             if !retryable {
                 return Err(dynamo("TransactWriteItems")(error));
             }
-            // Which changes failed their condition: those are conflicts; the rest go again.
-            let failed: HashSet<usize> = match &cancelled {
-                Some(reasons) if !reasons.is_empty() => {
-                    let mut failed = HashSet::new();
-                    let mut index = 0;
-                    for (i, (_, actions, _, _)) in batch.iter().enumerate() {
-                        for _ in actions {
-                            if reasons
-                                .get(index)
-                                .and_then(|r| r.code())
-                                .is_some_and(|c| c == "ConditionalCheckFailed")
-                            {
+            // Which changes failed their condition: those are conflicts; which the service
+            // found invalid: those are refused; the rest go again.
+            let mut failed: HashSet<usize> = HashSet::new();
+            let mut invalid: HashMap<usize, String> = HashMap::new();
+            if let Some(reasons) = &cancelled {
+                let mut index = 0;
+                for (i, (_, actions, _, _)) in batch.iter().enumerate() {
+                    for _ in actions {
+                        let reason = reasons.get(index);
+                        match reason.and_then(|r| r.code()) {
+                            Some("ConditionalCheckFailed") => {
                                 failed.insert(i);
                             }
-                            index += 1;
+                            Some("ValidationError") => {
+                                let message = reason
+                                    .and_then(|r| r.message())
+                                    .unwrap_or("invalid item");
+                                invalid.insert(i, format!("the table refused it: {message}"));
+                            }
+                            _ => {}
                         }
+                        index += 1;
                     }
-                    failed
                 }
-                _ => HashSet::new(),
-            };
-            if failed.is_empty() {
+            }
+            if failed.is_empty() && invalid.is_empty() {
                 attempt += 1;
                 if attempt > RETRIES {
                     return Err(dynamo("TransactWriteItems")(error));
@@ -440,7 +489,9 @@ impl Store {
             }
             let mut rest = Vec::with_capacity(batch.len());
             for (i, change) in batch.into_iter().enumerate() {
-                if failed.contains(&i) {
+                if let Some(reason) = invalid.remove(&i) {
+                    written.refused.push((change.0, reason));
+                } else if failed.contains(&i) {
                     written.conflicts.push(change.0);
                 } else {
                     rest.push(change);
@@ -448,7 +499,7 @@ impl Store {
             }
             batch = rest;
         }
-        Ok(written)
+        Ok(Part::Done(written))
     }
 
     /// The transaction actions of one change, and the record's revision after it.
@@ -556,6 +607,70 @@ impl Store {
         }
         Ok((actions, revision))
     }
+}
+
+/// How one transaction went.
+enum Part {
+    /// Written, but for the changes in conflict.
+    Done(Written),
+    /// Refused as invalid by the service: nothing of it was written.
+    Invalid(Vec<Pending>, String),
+}
+
+/// Why the table would refuse one change's actions whatever is stored, if it would.
+fn refusal(key: &RecordKey, actions: &[TransactWriteItem]) -> Option<String> {
+    if actions.len() > TRANSACTION_ACTIONS {
+        return Some(format!(
+            "{key} would need {} writes at once, over the table's {TRANSACTION_ACTIONS} per \
+             transaction",
+            actions.len()
+        ));
+    }
+    let mut total = 0;
+    for item in actions.iter().filter_map(|a| a.put.as_ref().map(|p| p.item())) {
+        let limits = [
+            (PK, MAX_PARTITION_KEY_BYTES),
+            (SK, MAX_SORT_KEY_BYTES),
+            (keys::GSI1PK, MAX_PARTITION_KEY_BYTES),
+            (keys::GSI1SK, MAX_SORT_KEY_BYTES),
+            (keys::GSI2PK, MAX_PARTITION_KEY_BYTES),
+            (keys::GSI2SK, MAX_SORT_KEY_BYTES),
+        ];
+        for (attribute, limit) in limits {
+            if let Some(value) = item.get(attribute).and_then(|v| v.as_s().ok()) {
+                if value.is_empty() {
+                    return Some(format!("{key} would have an empty key ({attribute})"));
+                }
+                if value.len() > limit {
+                    return Some(format!(
+                        "{key} would have a key of {} bytes ({attribute}), over the table's \
+                         {limit}",
+                        value.len()
+                    ));
+                }
+            }
+        }
+        // The estimate leaves out a few bytes of overhead per list and map element: keep a
+        // margin below the limit.
+        let size = item_size(item);
+        if size > MAX_ITEM_BYTES - ITEM_SIZE_MARGIN {
+            return Some(format!(
+                "{key} would become a {} KB item, over the table's {} KB limit",
+                size / 1024,
+                MAX_ITEM_BYTES / 1024
+            ));
+        }
+        total += size;
+    }
+    if total > CHANGE_BYTES {
+        return Some(format!(
+            "{key} would write {} KB at once (its items together), over the {} KB one \
+             transaction takes",
+            total / 1024,
+            CHANGE_BYTES / 1024
+        ));
+    }
+    None
 }
 
 fn key_of(item: &Item) -> (String, String) {
