@@ -15,5 +15,6 @@ mod openapi;
 mod orders;
 mod publish;
 mod push;
+mod quarantine;
 mod shipments;
 mod store;
