@@ -93,12 +93,24 @@ pub fn profile_key(source: &str) -> String {
     format!("profiles/{source}.toml")
 }
 
+/// The report of the latest file of this name.
 pub fn report_key(source: &str, entity: Entity, name: &str) -> String {
     format!("reports/{source}/{entity}/{name}.report.json")
 }
 
+/// The quarantined rows of the latest file of this name.
 pub fn quarantine_key(source: &str, entity: Entity, name: &str) -> String {
     format!("quarantine/{source}/{entity}/{name}.quarantine.csv")
+}
+
+/// The report of one file's contents (`file_id`), kept when a file of the same name follows.
+pub fn file_report_key(source: &str, entity: Entity, name: &str, file_id: &str) -> String {
+    format!("reports/{source}/{entity}/{name}.{file_id}.report.json")
+}
+
+/// The quarantined rows of one file's contents, kept when a file of the same name follows.
+pub fn file_quarantine_key(source: &str, entity: Entity, name: &str, file_id: &str) -> String {
+    format!("quarantine/{source}/{entity}/{name}.{file_id}.quarantine.csv")
 }
 
 pub fn failed_key(source: &str, entity: Entity, name: &str) -> String {

@@ -30,6 +30,17 @@ pub fn encoding(label: &str) -> Option<&'static Encoding> {
 #[error("{0}")]
 pub struct FileError(pub String);
 
+/// Why a file could not be opened.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OpenError {
+    /// Its contents cannot be read as its profile says: set it aside, never retry.
+    #[error(transparent)]
+    Unreadable(#[from] FileError),
+    /// Reading the input itself failed (a broken connection, not the contents): try again.
+    #[error("reading the file failed: {0}")]
+    Input(String),
+}
+
 /// One row of a file and what became of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRow {
@@ -255,7 +266,7 @@ pub fn csv_rows<R: Read>(
     profile: &Profile,
     entity: Entity,
     fallback: Version,
-) -> Result<CsvRows<R>, FileError> {
+) -> Result<CsvRows<R>, OpenError> {
     let format = &profile.format;
     let encoding = encoding(&format.encoding)
         .ok_or_else(|| FileError(format!("unknown encoding {}", format.encoding)))?;
@@ -271,11 +282,15 @@ pub fn csv_rows<R: Read>(
         .delimiter(delimiter)
         .from_reader(CrLf::new(decoded));
     let mut header = csv::StringRecord::new();
-    let found = csv
-        .read_record(&mut header)
-        .map_err(|e| FileError(format!("cannot read the header: {e}")))?;
+    let found = csv.read_record(&mut header).map_err(|e| {
+        if e.is_io_error() {
+            OpenError::Input(format!("the header: {e}"))
+        } else {
+            OpenError::Unreadable(FileError(format!("cannot read the header: {e}")))
+        }
+    })?;
     if !found || header.iter().all(|h| h.trim().is_empty()) {
-        return Err(FileError("the file is empty: no header row".into()));
+        return Err(FileError("the file is empty: no header row".into()).into());
     }
     let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
     let find = |column: &str| {
@@ -320,7 +335,8 @@ pub fn csv_rows<R: Read>(
             "required columns are missing: {}; the header has: {}",
             missing.join(", "),
             names.join(", ")
-        )));
+        ))
+        .into());
     }
     Ok(CsvRows {
         csv,
@@ -404,7 +420,11 @@ impl<R: Read> Iterator for CsvRows<R> {
         let before = self.csv.position().line();
         let result = self.csv.read_record(&mut record);
         let after = self.csv.position().line();
-        let spans = record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>() + 1;
+        let spans = record
+            .iter()
+            .map(|f| f.matches('\n').count() as u64)
+            .sum::<u64>()
+            + 1;
         self.record = record;
         let (read, line) = match result {
             Ok(false) => return None,
@@ -565,7 +585,7 @@ pub fn rows<R: Read + Send + 'static>(
     profile: &Profile,
     entity: Entity,
     fallback: Version,
-) -> Result<Box<dyn Iterator<Item = SourceRow> + Send>, FileError> {
+) -> Result<Box<dyn Iterator<Item = SourceRow> + Send>, OpenError> {
     if crate::layout::is_json_lines(name) {
         Ok(Box::new(json_rows(input, entity, fallback)))
     } else {
@@ -759,6 +779,9 @@ mod tests {
         )
         .err()
         .expect("unreadable");
+        let OpenError::Unreadable(e) = e else {
+            panic!("{e:?}")
+        };
         assert!(e.0.contains("KWMENG (for quantity)"), "{e}");
         assert!(e.0.contains("the header has: VBELN, POSNR, MATNR"), "{e}");
         let e = csv_rows(
@@ -769,7 +792,27 @@ mod tests {
         )
         .err()
         .expect("empty");
-        assert_eq!(e.0, "the file is empty: no header row");
+        assert_eq!(
+            e,
+            OpenError::Unreadable(FileError("the file is empty: no header row".into()))
+        );
+    }
+
+    #[test]
+    fn a_header_the_input_fails_to_deliver_is_worth_a_retry_not_unreadable() {
+        struct Broken;
+        impl Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("connection reset"))
+            }
+        }
+        let e = rows(Broken, "VBAP.csv", &sap(), Entity::OrderLines, fallback())
+            .err()
+            .expect("no header");
+        assert!(
+            matches!(&e, OpenError::Input(m) if m.contains("connection reset")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -819,7 +862,10 @@ mod tests {
         let rows: Vec<SourceRow> =
             json_rows(std::io::Cursor::new(json), Entity::Accounts, fallback()).collect();
         let e = rows[0].parsed.as_ref().expect_err("no divisions");
-        assert!(e.0.starts_with("divisions: an account buys from at least one"), "{e}");
+        assert!(
+            e.0.starts_with("divisions: an account buys from at least one"),
+            "{e}"
+        );
         assert!(rows[1].parsed.is_ok());
     }
 
@@ -846,11 +892,18 @@ mod tests {
         );
         assert!(rows[1].parsed.is_err(), "a second past a day ahead");
         assert!(rows[2].parsed.is_ok(), "a day ahead is within the skew");
-        let event = "{\"order_id\":\"SO-1\",\"status\":\"shipped\",\"at\":\"2030-01-01T00:00:00Z\"}\n";
+        let event =
+            "{\"order_id\":\"SO-1\",\"status\":\"shipped\",\"at\":\"2030-01-01T00:00:00Z\"}\n";
         let rows: Vec<SourceRow> =
             json_rows(std::io::Cursor::new(event), Entity::OrderStatus, fallback()).collect();
-        let e = rows[0].parsed.as_ref().expect_err("an event time versions its row");
-        assert!(e.0.starts_with("at: 2030-01-01T00:00:00.000Z is in the future"), "{e}");
+        let e = rows[0]
+            .parsed
+            .as_ref()
+            .expect_err("an event time versions its row");
+        assert!(
+            e.0.starts_with("at: 2030-01-01T00:00:00.000Z is in the future"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -889,8 +942,8 @@ mod line_end_tests {
         }
         let mut out = Vec::new();
         CrLf::new(Trickle(input, size))
-        .read_to_end(&mut out)
-        .expect("read");
+            .read_to_end(&mut out)
+            .expect("read");
         out
     }
 
@@ -898,7 +951,11 @@ mod line_end_tests {
     fn crlf_becomes_lf_across_read_boundaries_and_a_lone_cr_stays() {
         let input = b"a\r\nb\rc\r\n\r\nd\re";
         for size in 1..8 {
-            assert_eq!(through(input, size), b"a\nb\rc\n\nd\re\n", "reads of {size}");
+            assert_eq!(
+                through(input, size),
+                b"a\nb\rc\n\nd\re\n",
+                "reads of {size}"
+            );
         }
     }
 

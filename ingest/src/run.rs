@@ -639,28 +639,30 @@ impl Target {
 type PackSizes = std::sync::Arc<tokio::sync::Mutex<HashMap<Sku, Option<f64>>>>;
 
 /// Writes a file's report, and its quarantine file when rows were rejected, to the ingest
-/// bucket (see [`crate::layout`]); the report names the quarantine file.
+/// bucket (see [`crate::layout`]): under the file's name for the latest file of that name, and
+/// under its name and contents' id, so that a later file of the same name replaces neither.
+/// The report names the quarantine file of its own contents.
 pub async fn store_report(
     inbox: &portal_store::Bucket,
     info: &FileInfo,
     outcome: &mut Outcome,
 ) -> Result<(), IngestError> {
-    use crate::layout::{quarantine_key, report_key};
+    use crate::layout::{file_quarantine_key, file_report_key, quarantine_key, report_key};
+    let (source, entity, name) = (&info.source, info.entity, &info.name);
     if let Some(path) = &outcome.quarantine_csv {
-        let key = quarantine_key(&info.source, info.entity, &info.name);
-        inbox
-            .put_file(&key, "text/csv; charset=utf-8", path)
-            .await?;
-        outcome.report.quarantine_file = Some(key);
+        let kept = file_quarantine_key(source, entity, name, &info.file_id);
+        for key in [&kept, &quarantine_key(source, entity, name)] {
+            inbox.put_file(key, "text/csv; charset=utf-8", path).await?;
+        }
+        outcome.report.quarantine_file = Some(kept);
     }
     let report = serde_json::to_vec_pretty(&outcome.report)
         .map_err(|e| IngestError::Lake(format!("the report: {e}")))?;
-    inbox
-        .put(
-            &report_key(&info.source, info.entity, &info.name),
-            "application/json",
-            report,
-        )
-        .await?;
+    for key in [
+        file_report_key(source, entity, name, &info.file_id),
+        report_key(source, entity, name),
+    ] {
+        inbox.put(&key, "application/json", report.clone()).await?;
+    }
     Ok(())
 }

@@ -346,3 +346,51 @@ async fn an_order_cannot_move_to_another_account_away_from_its_shipments() {
     .await;
     assert_eq!(verdicts(&invoice), ["quarantined"], "{}", invoice.text);
 }
+
+#[tokio::test]
+async fn a_file_of_the_same_name_keeps_the_earlier_ones_report_and_quarantined_rows() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("folder");
+    let path = dir.path().join("lines.jsonl");
+    let profile = Profile::builtin("generic").expect("built in");
+    let mut kept = Vec::new();
+    for bad in ["-1", "-2"] {
+        let row = json!({"order_id": ORDER_A, "line_no": 70, "sku": SKU_PUMP,
+                         "quantity": bad, "unit_price": "1"});
+        std::fs::write(&path, format!("{row}\n")).expect("written");
+        let (outcome, _) = ingest_file(
+            &app.local,
+            &profile,
+            "erp",
+            Entity::OrderLines,
+            &path,
+            false,
+        )
+        .await
+        .expect("ingested");
+        let key = outcome
+            .report
+            .quarantine_file
+            .clone()
+            .expect("a quarantine file");
+        assert!(key.contains(&outcome.report.file_id), "{key}");
+        kept.push((key, outcome.report.file_id.clone(), bad));
+    }
+    let inbox = app.local.ingest_bucket();
+    for (key, file_id, bad) in &kept {
+        let rows = inbox.get(key).await.expect("still there");
+        assert!(String::from_utf8_lossy(&rows).contains(&format!("{bad} is negative")));
+        let report = inbox
+            .get(&format!(
+                "reports/erp/order-lines/lines.jsonl.{file_id}.report.json"
+            ))
+            .await
+            .expect("its report is kept");
+        assert!(String::from_utf8_lossy(&report).contains(file_id.as_str()));
+    }
+    let latest = inbox
+        .get("quarantine/erp/order-lines/lines.jsonl.quarantine.csv")
+        .await
+        .expect("the latest under the file's name");
+    assert!(String::from_utf8_lossy(&latest).contains("-2 is negative"));
+}

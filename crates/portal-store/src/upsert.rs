@@ -396,7 +396,9 @@ impl Store {
                 Part::Invalid(mut part, reason) => {
                     if part.len() == 1 {
                         let (key, ..) = part.remove(0);
-                        written.refused.push((key, format!("the table refused it: {reason}")));
+                        written
+                            .refused
+                            .push((key, format!("the table refused it: {reason}")));
                     } else {
                         let half = part.split_off(part.len() / 2);
                         parts.push(half);
@@ -468,9 +470,8 @@ impl Store {
                                 failed.insert(i);
                             }
                             Some("ValidationError") => {
-                                let message = reason
-                                    .and_then(|r| r.message())
-                                    .unwrap_or("invalid item");
+                                let message =
+                                    reason.and_then(|r| r.message()).unwrap_or("invalid item");
                                 invalid.insert(i, format!("the table refused it: {message}"));
                             }
                             _ => {}
@@ -627,7 +628,10 @@ fn refusal(key: &RecordKey, actions: &[TransactWriteItem]) -> Option<String> {
         ));
     }
     let mut total = 0;
-    for item in actions.iter().filter_map(|a| a.put.as_ref().map(|p| p.item())) {
+    for item in actions
+        .iter()
+        .filter_map(|a| a.put.as_ref().map(|p| p.item()))
+    {
         let limits = [
             (PK, MAX_PARTITION_KEY_BYTES),
             (SK, MAX_SORT_KEY_BYTES),

@@ -11,7 +11,7 @@
 //! PDF dropped beside its `documents` export) are left where they are for that export to read.
 
 use ingest::layout::{self, Dropped};
-use ingest::read::rows;
+use ingest::read::{OpenError, rows};
 use ingest::run::{chunked, store_report};
 use ingest::{DocumentFiles, FileInfo, FileReport, IngestError, Profile, Target};
 use portal_store::{Bucket, Lake, Store, StoreConfig};
@@ -170,7 +170,11 @@ impl Ingestor {
         .map_err(|e| IngestError::Unreadable(format!("the reader stopped: {e}")))?;
         let rows = match opened {
             Ok(rows) => rows,
-            Err(e) => return self.set_aside(key, Some(&dropped), &e.0).await,
+            Err(OpenError::Unreadable(e)) => {
+                return self.set_aside(key, Some(&dropped), &e.0).await;
+            }
+            // The input failed, not the file: fail the invocation, which is retried.
+            Err(OpenError::Input(e)) => return Err(IngestError::Read(e).into()),
         };
         let info = FileInfo {
             source: dropped.source.clone(),
