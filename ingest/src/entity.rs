@@ -588,6 +588,48 @@ impl From<ValueError> for RowError {
     }
 }
 
+/// The largest amount of money ingest takes, either sign: 10¹⁵ (a thousand trillion) in any
+/// currency, for totals, prices and line values. Sums of any realistic number of such amounts
+/// stay far below a decimal's limit (about 7.9 × 10²⁸), so balances and totals never overflow.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+/// The largest quantity (and pack size) ingest takes, either sign: 10⁹ units. Also keeps
+/// quantity × unit price, a line's default value, within range.
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+
+/// The bound of a number field: quantities and pack sizes by [`MAX_QUANTITY`], the rest (money)
+/// by [`MAX_AMOUNT`].
+fn bound_of(name: &str) -> (i64, &'static str) {
+    match name {
+        "quantity" | "pack_size" => (MAX_QUANTITY, "quantity"),
+        _ => (MAX_AMOUNT, "amount"),
+    }
+}
+
+/// `value` if within its field's bound, else the row's error.
+fn bounded(name: &'static str, value: Decimal) -> Result<Decimal, RowError> {
+    let (bound, what) = bound_of(name);
+    if value.abs() > Decimal::from(bound) {
+        return Err(RowError(format!(
+            "{name}: {value} is beyond the largest {what} ingest takes (±{})",
+            thousands(bound)
+        )));
+    }
+    Ok(value)
+}
+
+/// `n` with thousands separators, as the bounds are written in errors.
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Reads one row's values by the entity's field list.
 struct Row<'a> {
     values: &'a Values,
@@ -644,13 +686,12 @@ impl Row<'_> {
             .transpose()?)
     }
     fn decimal(&self, name: &'static str) -> Result<Decimal, RowError> {
-        Ok(self.formats.decimal(name, self.required(name)?)?)
+        bounded(name, self.formats.decimal(name, self.required(name)?)?)
     }
     fn opt_decimal(&self, name: &'static str) -> Result<Option<Decimal>, RowError> {
-        Ok(self
-            .raw(name)
-            .map(|r| self.formats.decimal(name, r))
-            .transpose()?)
+        self.raw(name)
+            .map(|r| bounded(name, self.formats.decimal(name, r)?))
+            .transpose()
     }
     fn integer(&self, name: &'static str) -> Result<u32, RowError> {
         Ok(self.formats.integer(name, self.required(name)?)?)
@@ -683,7 +724,8 @@ impl Row<'_> {
             Some(g) => g,
             None => net
                 .checked_add(tax)
-                .ok_or_else(|| RowError("gross: net + tax is too large a number".into()))?,
+                .ok_or_else(|| RowError("gross: net + tax is too large a number".into()))
+                .and_then(|g| bounded("gross", g))?,
         };
         Ok(Totals { net, tax, gross })
     }
@@ -857,7 +899,8 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
                                     "line_total: quantity × unit_price is too large a number"
                                         .into(),
                                 )
-                            })?,
+                            })
+                            .and_then(|t| bounded("line_total", t))?,
                     },
                     status: r
                         .opt_word::<LineStatus>("status")?
@@ -971,6 +1014,77 @@ mod tests {
     use super::*;
 
     const GUIDE: &str = include_str!("../../docs/ingest.md");
+
+    fn values(pairs: &[(&'static str, &str)]) -> Values {
+        pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn amounts_and_quantities_beyond_their_bounds_are_refused_with_the_bound() {
+        let formats = Formats::canonical();
+        let invoice = |net: &str, gross: Option<&str>| {
+            let mut v = values(&[
+                ("invoice_id", "INV-1"),
+                ("account_id", "ACC-1"),
+                ("issue_date", "2025-11-01"),
+                ("due_date", "2025-12-01"),
+                ("currency", "EUR"),
+                ("net", net),
+            ]);
+            if let Some(g) = gross {
+                v.insert("gross", g.to_owned());
+            }
+            parse(Entity::Invoices, &v, &formats)
+        };
+        assert!(invoice("1000000000000000", None).is_ok(), "10^15 is taken");
+        assert!(invoice("-1000000000000000", None).is_ok(), "so is -10^15");
+        let err = invoice("60000000000000000000000000000", None).expect_err("6e28");
+        assert_eq!(
+            err.0,
+            "net: 60000000000000000000000000000 is beyond the largest amount ingest takes \
+             (±1,000,000,000,000,000)"
+        );
+        let err = invoice("1000000000000000.01", None).expect_err("just beyond");
+        assert!(err.0.starts_with("net: "), "{err}");
+        let err = invoice("5", Some("-1000000000000001")).expect_err("gross");
+        assert!(err.0.starts_with("gross: "), "{err}");
+
+        let line = |quantity: &str, unit_price: &str| {
+            parse(
+                Entity::OrderLines,
+                &values(&[
+                    ("order_id", "SO-1"),
+                    ("line_no", "10"),
+                    ("sku", "A-1"),
+                    ("quantity", quantity),
+                    ("unit_price", unit_price),
+                ]),
+                &formats,
+            )
+        };
+        assert!(line("1000000000", "1000000").is_ok(), "10^9 × 10^6 = 10^15");
+        let err = line("1000000001", "1").expect_err("quantity");
+        assert_eq!(
+            err.0,
+            "quantity: 1000000001 is beyond the largest quantity ingest takes (±1,000,000,000)"
+        );
+        let err = line("1", "2000000000000000").expect_err("unit price");
+        assert!(err.0.starts_with("unit_price: "), "{err}");
+        let err = line("1000000000", "1000001").expect_err("the line's value");
+        assert!(err.0.starts_with("line_total: "), "{err}");
+        let err = parse(
+            Entity::Products,
+            &values(&[
+                ("sku", "A-1"),
+                ("name", "Valve"),
+                ("division", "HYD"),
+                ("pack_size", "2000000000"),
+            ]),
+            &formats,
+        )
+        .expect_err("pack size");
+        assert!(err.0.starts_with("pack_size: "), "{err}");
+    }
 
     #[test]
     fn the_ingest_guide_documents_every_field_of_every_entity() {
