@@ -1,7 +1,11 @@
 //! The demo data, generated and loaded through the store, served like `portal demo` serves it.
 
-use chrono::NaiveDate;
-use portal_local::demo::{self, DEMO_ADMIN, DEMO_BUYER, DEMO_MANAGER, DemoSpec};
+use chrono::{Duration, NaiveDate, Utc};
+use portal_local::demo::{
+    self, DEMO_ADMIN, DEMO_BUYER, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER, DemoSpec,
+};
+use serde_json::Value;
+use std::collections::BTreeSet;
 use tests::spawn_app_with;
 
 fn spec() -> DemoSpec {
@@ -162,4 +166,136 @@ async fn the_demo_publishes_an_analytics_run_that_buyers_and_managers_see_scoped
     app.get(DEMO_BUYER, "/forecasts")
         .await
         .assert_problem(403, "forbidden");
+}
+
+/// What the README's first requests are for, on the demo users' accounts, whatever the demo's
+/// last day of history: recent orders at every stage, a shipment in transit with its tracking
+/// events and a certificate of its batch to download, an invoice due and one overdue.
+#[tokio::test]
+async fn the_demo_users_accounts_show_orders_at_every_stage_on_any_day() {
+    // Today (the default of `portal demo`), and a Monday, whose day before is a Sunday.
+    let real_today = Utc::now().date_naive();
+    for today in [
+        real_today,
+        NaiveDate::from_ymd_opt(2026, 6, 29).expect("date"),
+    ] {
+        let spec = DemoSpec { today, ..spec() };
+        let app = spawn_app_with(|store| async move {
+            demo::load(&store, demo::generate(&spec))
+                .await
+                .expect("demo data loads");
+        })
+        .await;
+        for user in [DEMO_BUYER, DEMO_VIEWER, DEMO_OTHER_BUYER] {
+            let on = format!("{user} on {today}");
+            // The README's first example.
+            let moving = app.get(user, "/orders?status=shipped,delivered").await;
+            assert_eq!(moving.status, 200, "{}", moving.text);
+            assert!(!moving.items().is_empty(), "{on}: {}", moving.text);
+
+            let from = today - Duration::days(120);
+            let recent = app
+                .get(user, &format!("/orders?from={from}&limit=100"))
+                .await;
+            assert_eq!(recent.status, 200, "{}", recent.text);
+            let statuses: BTreeSet<&str> = recent
+                .items()
+                .iter()
+                .filter_map(|o| o["status"].as_str())
+                .collect();
+            for status in [
+                "received",
+                "confirmed",
+                "in-production",
+                "partially-shipped",
+                "shipped",
+                "delivered",
+                "invoiced",
+                "cancelled",
+            ] {
+                assert!(
+                    statuses.contains(status),
+                    "{on}: no {status} order: {statuses:?}"
+                );
+            }
+
+            // A shipment in transit, with its tracking events and a certificate of its batch.
+            let mut in_transit = None;
+            for order in recent.items().iter().filter(|o| o["status"] == "shipped") {
+                let id = order["id"].as_str().expect("id");
+                for shipment in app
+                    .get(user, &format!("/orders/{id}/shipments"))
+                    .await
+                    .ids()
+                {
+                    let shipment = app.get(user, &format!("/shipments/{shipment}")).await;
+                    if shipment.body["status"] == "in-transit" {
+                        in_transit = Some((id.to_owned(), shipment.body.clone()));
+                    }
+                }
+            }
+            let (order, shipment) =
+                in_transit.unwrap_or_else(|| panic!("{on}: no shipment in transit"));
+            let events = shipment["events"].as_array().cloned().unwrap_or_default();
+            assert!(events.len() >= 3, "{on}: {shipment}");
+            assert!(shipment["delivered_at"].is_null(), "{on}: {shipment}");
+            let lines = app.get(user, &format!("/orders/{order}")).await.body["lines"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let shipped: Vec<&Value> = lines.iter().filter(|l| !l["batch"].is_null()).collect();
+            let mut certificates = Vec::new();
+            for line in shipped {
+                let line_no = &line["line_no"];
+                certificates.extend(
+                    app.get(
+                        user,
+                        &format!("/orders/{order}/lines/{line_no}/certificates"),
+                    )
+                    .await
+                    .ids(),
+                );
+            }
+            let certificate = certificates
+                .first()
+                .unwrap_or_else(|| panic!("{on}: no certificate for the lines of {order}"));
+            let link = app
+                .get(user, &format!("/documents/{certificate}/download"))
+                .await;
+            assert_eq!(link.status, 200, "{}", link.text);
+            let (status, bytes) = app.fetch(link.body["url"].as_str().expect("url")).await;
+            assert_eq!(status, 200);
+            assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+
+            // An invoice due after the last day of history and one overdue by then.
+            let unpaid = app.get(user, "/invoices?status=unpaid&limit=100").await;
+            assert_eq!(unpaid.status, 200, "{}", unpaid.text);
+            let due: Vec<NaiveDate> = unpaid
+                .items()
+                .iter()
+                .filter_map(|i| i["due_date"].as_str()?.parse().ok())
+                .collect();
+            assert!(
+                due.iter().any(|d| *d >= today),
+                "{on}: none due yet: {due:?}"
+            );
+            assert!(
+                due.iter().any(|d| *d < today),
+                "{on}: none overdue: {due:?}"
+            );
+            let balance = app.get(user, "/invoices/balance").await;
+            assert_eq!(balance.status, 200, "{}", balance.text);
+            let overdue: u64 = balance.body["balances"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|b| b["overdue_count"].as_u64())
+                .sum();
+            assert!(overdue >= 1, "{on}: {}", balance.text);
+            if today == real_today {
+                let open = app.get(user, "/invoices?status=open").await;
+                assert!(!open.items().is_empty(), "{on}: {}", open.text);
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use super::catalog::{CatalogItem, FAMILIES};
 use super::customers::{COUNTRIES, Customer};
 use super::{DemoSpec, Gen};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
 use portal_domain::model::{
     Document, DocumentAudience, DocumentKind, DocumentLinks, Invoice, InvoiceKind, LineStatus,
     Order, OrderLine, OrderStatus, OrderSummary, PaymentState, Shipment, ShipmentStatus,
@@ -37,7 +37,7 @@ const LINE_BOOST: f64 = 1.3;
 const LOST_EVERY: usize = 12;
 
 /// The day customer `ci` stopped buying, if it is a lost one.
-fn lost_since(ci: usize, today: NaiveDate) -> Option<NaiveDate> {
+pub(super) fn lost_since(ci: usize, today: NaiveDate) -> Option<NaiveDate> {
     (ci % LOST_EVERY == 5).then(|| today - Duration::days(20 + (ci * 37 % 200) as i64))
 }
 
@@ -85,6 +85,14 @@ fn weekday_on_or_after(day: NaiveDate) -> NaiveDate {
     match day.weekday() {
         Weekday::Sat => day + Duration::days(2),
         Weekday::Sun => day + Duration::days(1),
+        _ => day,
+    }
+}
+
+fn weekday_on_or_before(day: NaiveDate) -> NaiveDate {
+    match day.weekday() {
+        Weekday::Sat => day - Duration::days(1),
+        Weekday::Sun => day - Duration::days(2),
         _ => day,
     }
 }
@@ -187,6 +195,182 @@ struct Draft {
     customer: usize,
     day: NaiveDate,
     lines: BTreeMap<usize, i64>,
+    /// Where an order of the recent pipeline stands on the last day of history; `None` for the
+    /// history's own orders, whose life is drawn at random.
+    stage: Option<Stage>,
+}
+
+/// The stages every account that still buys has an order at on the last day of history, whatever
+/// that day is, so that the demo shows what order tracking is for: open orders, shipments in
+/// transit, an invoice due and one overdue. (The history's own orders are almost all invoiced
+/// by then: an account orders every few weeks, and an order is invoiced within about three.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Received,
+    Confirmed,
+    InProduction,
+    PartiallyShipped,
+    InTransit,
+    Delivered,
+    /// Invoiced, unpaid and not yet due.
+    InvoicedOpen,
+    /// Invoiced, unpaid and past its due date.
+    InvoicedOverdue,
+    Cancelled,
+}
+
+impl Stage {
+    const ALL: [Stage; 9] = [
+        Stage::Received,
+        Stage::Confirmed,
+        Stage::InProduction,
+        Stage::PartiallyShipped,
+        Stage::InTransit,
+        Stage::Delivered,
+        Stage::InvoicedOpen,
+        Stage::InvoicedOverdue,
+        Stage::Cancelled,
+    ];
+
+    /// The order's dates that put it at this stage on `today` (at noon, when the demo's clock
+    /// stops), for an account with `terms` days to pay.
+    fn plan(self, today: NaiveDate, terms: i64) -> Plan {
+        let days = Duration::days;
+        let plan = |day, ship_on: NaiveDate, delivered_on: NaiveDate| Plan {
+            day,
+            produced_on: None,
+            ship_on,
+            transit: (delivered_on - ship_on).num_days(),
+            second_ship_on: None,
+            invoice_delay: 1,
+            cancelled: false,
+        };
+        match self {
+            Stage::Received => {
+                let ship_on = weekday_on_or_after(today + days(7));
+                plan(today, ship_on, ship_on + days(3))
+            }
+            Stage::Confirmed => {
+                let day = weekday_on_or_before(today) - days(1);
+                let ship_on = weekday_on_or_after(day + days(6));
+                plan(day, ship_on, ship_on + days(3))
+            }
+            Stage::InProduction => {
+                // Confirmed on the working day before production starts.
+                let produced_on = weekday_on_or_before(today);
+                let day = weekday_on_or_before(produced_on - days(1)) - days(1);
+                let ship_on = weekday_on_or_after(day + days(14));
+                Plan {
+                    produced_on: Some(produced_on),
+                    ..plan(day, ship_on, ship_on + days(3))
+                }
+            }
+            Stage::PartiallyShipped => {
+                let ship_on = weekday_on_or_before(today - days(1));
+                Plan {
+                    second_ship_on: Some(weekday_on_or_after(ship_on + days(10))),
+                    ..plan(ship_on - days(5), ship_on, ship_on + days(4))
+                }
+            }
+            Stage::InTransit => {
+                let ship_on = weekday_on_or_before(today - days(1));
+                plan(ship_on - days(4), ship_on, ship_on + days(4))
+            }
+            Stage::Delivered => {
+                let ship_on = weekday_on_or_before(today - days(3));
+                Plan {
+                    invoice_delay: 2,
+                    ..plan(ship_on - days(3), ship_on, today - days(1))
+                }
+            }
+            Stage::InvoicedOpen => {
+                let ship_on = weekday_on_or_before(today - days(10));
+                plan(ship_on - days(4), ship_on, ship_on + days(2))
+            }
+            Stage::InvoicedOverdue => {
+                let ship_on = weekday_on_or_before(today - days(terms + 24));
+                plan(ship_on - days(5), ship_on, ship_on + days(2))
+            }
+            Stage::Cancelled => {
+                let day = weekday_on_or_before(today - days(6));
+                Plan {
+                    cancelled: true,
+                    ..plan(day, day + days(7), day + days(10))
+                }
+            }
+        }
+    }
+}
+
+/// The dates of a pipeline order's life (see [`Stage::plan`]).
+struct Plan {
+    day: NaiveDate,
+    produced_on: Option<NaiveDate>,
+    ship_on: NaiveDate,
+    transit: i64,
+    /// The second part's shipping day, if the order ships in two.
+    second_ship_on: Option<NaiveDate>,
+    /// Days from the last delivery to the invoice.
+    invoice_delay: i64,
+    cancelled: bool,
+}
+
+/// One order at each [`Stage`] for a customer that still buys: a few lines of one division
+/// (the divisions in turn, the order in transit of one whose batches get certificates if the
+/// account buys from one), at least one of them of a product whose batches get material
+/// certificates where the division has one.
+fn pipeline(
+    g: &mut Gen,
+    spec: &DemoSpec,
+    ci: usize,
+    customer: &Customer,
+    catalog: &[CatalogItem],
+) -> Vec<Draft> {
+    let (_, _, _, terms, _) = COUNTRIES[customer.country];
+    // Divisions whose batches get certificates first, so that the shipment in transit has one.
+    let mut divisions: Vec<_> = customer.account.divisions.iter().collect();
+    divisions.sort_by_key(|d| {
+        !FAMILIES
+            .iter()
+            .any(|f| f.material_certificate && f.division == d.as_str())
+    });
+    let n = divisions.len();
+    let mut drafts = Vec::new();
+    for (k, stage) in Stage::ALL.into_iter().enumerate() {
+        let Some(division) = divisions.get((k + 2 * n).saturating_sub(4) % n.max(1)) else {
+            break;
+        };
+        let pool: Vec<usize> = (0..catalog.len())
+            .filter(|&i| catalog[i].product.division == **division)
+            .collect();
+        let certified: Vec<usize> = pool
+            .iter()
+            .copied()
+            .filter(|&i| FAMILIES[catalog[i].family].material_certificate)
+            .collect();
+        let mut lines = BTreeMap::new();
+        if let Some(&item) = certified.choose(&mut g.rng) {
+            lines.insert(item, g.rng.random_range(1..5));
+        }
+        for _ in 0..6 {
+            if lines.len() >= 3 {
+                break;
+            }
+            if let Some(&item) = pool.choose(&mut g.rng) {
+                lines.entry(item).or_insert(g.rng.random_range(1..5));
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        drafts.push(Draft {
+            customer: ci,
+            day: stage.plan(spec.today, terms).day,
+            lines,
+            stage: Some(stage),
+        });
+    }
+    drafts
 }
 
 pub(super) fn history(
@@ -230,6 +414,7 @@ pub(super) fn history(
                 customer: ci,
                 day: p.day,
                 lines: BTreeMap::new(),
+                stage: None,
             });
             draft.day = draft.day.min(p.day);
             *draft.lines.entry(p.item).or_insert(0) += p.packs;
@@ -237,6 +422,15 @@ pub(super) fn history(
         drafts.extend(weeks.into_values());
     }
     drafts.sort_by_key(|d| (d.day, d.customer));
+    // The recent pipeline comes after the history, drawn from the generator last, so that the
+    // history's own orders stay as they were; its orders take the numbers after the history's.
+    let mut pipelines = Vec::new();
+    for (ci, customer) in customers.iter().enumerate() {
+        if lost_since(ci, spec.today).is_none() {
+            pipelines.extend(pipeline(g, spec, ci, customer, catalog));
+        }
+    }
+    drafts.extend(pipelines);
 
     let mut h = History::default();
     let mut batches: BTreeMap<BatchId, (Sku, NaiveDate, BTreeSet<AccountId>)> = BTreeMap::new();
@@ -302,6 +496,30 @@ fn build_order(
     let transit = g.rng.random_range(1..5);
     let split = draft.lines.len() >= 2 && g.rng.random_bool(0.1);
     let second_ship_on = weekday_on_or_after(ship_on + Duration::days(g.rng.random_range(3..11)));
+    let plan = draft
+        .stage
+        .map(|stage| stage.plan(today, COUNTRIES[customer.country].3));
+    let (received, cancelled, produced_on, ship_on, transit, split, second_ship_on) = match &plan {
+        None => (
+            received,
+            cancelled,
+            produced_on,
+            ship_on,
+            transit,
+            split,
+            second_ship_on,
+        ),
+        // Received in the morning: before the demo's clock stops at noon.
+        Some(p) => (
+            at(day, 8, received.minute()),
+            p.cancelled,
+            p.produced_on,
+            p.ship_on,
+            p.transit,
+            p.second_ship_on.is_some() && draft.lines.len() >= 2,
+            p.second_ship_on.unwrap_or(second_ship_on),
+        ),
+    };
     let deliveries = if split {
         vec![
             (ship_on, ship_on + Duration::days(transit)),
@@ -380,7 +598,9 @@ fn build_order(
         }
     };
     let last_delivery = deliveries.iter().map(|d| d.1).max().unwrap_or(ship_on);
-    let invoice_on = last_delivery + Duration::days(g.rng.random_range(0..3));
+    let invoice_delay = g.rng.random_range(0..3);
+    let invoice_on =
+        last_delivery + Duration::days(plan.as_ref().map_or(invoice_delay, |p| p.invoice_delay));
     if cancelled {
         push(
             OrderStatus::Cancelled,
@@ -501,7 +721,7 @@ fn build_order(
                     description: "In transit".to_owned(),
                 },
             ];
-            let exception = g.rng.random_bool(0.03);
+            let exception = g.rng.random_bool(0.03) && plan.is_none();
             if exception {
                 events.push(TrackingEvent {
                     at: at(delivered, 10, 5),
@@ -590,7 +810,7 @@ fn build_order(
             _ => None,
         }
         .map(|d| d.max(invoice_on))
-        .filter(|d| *d <= today);
+        .filter(|d| *d <= today && plan.is_none());
         let payment = if paid_on.is_some() {
             PaymentState::Paid
         } else {
@@ -628,7 +848,7 @@ fn build_order(
             document_id: Some(doc_id),
         };
         let credit_on = invoice_on + Duration::days(g.rng.random_range(3..21));
-        if g.rng.random_bool(0.02) && credit_on <= today {
+        if g.rng.random_bool(0.02) && credit_on <= today && plan.is_none() {
             let share = Decimal::new(g.rng.random_range(10..=100), 2);
             let net = -(totals.net * share).round_dp(2);
             let tax = (net * Decimal::new(vat, 3)).round_dp(2);

@@ -257,6 +257,123 @@ mod tests {
         );
     }
 
+    /// What the demo must show every account that still buys, whatever its last day of history.
+    #[test]
+    fn every_account_that_still_buys_has_orders_at_every_stage_on_any_day() {
+        use portal_domain::model::{DocumentAudience, OrderStatus, PaymentState, ShipmentStatus};
+        use std::collections::{BTreeSet, HashMap};
+        let first = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        // Every weekday (as the last day of history falls) and both month ends.
+        let days = (0..7).map(|n| first + chrono::Duration::days(n)).chain([
+            NaiveDate::from_ymd_opt(2026, 2, 28).expect("date"),
+            NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+        ]);
+        for today in days {
+            let data = generate(&DemoSpec { today, ..spec() });
+            let noon = today.and_hms_opt(12, 0, 0).expect("noon").and_utc();
+            let mut statuses: HashMap<String, BTreeSet<&'static str>> = HashMap::new();
+            let mut batches_in_transit: HashMap<String, BTreeSet<String>> = HashMap::new();
+            let mut orders = HashMap::new();
+            let mut accounts = Vec::new();
+            for record in &data.records {
+                match record {
+                    Record::Account(a) => accounts.push((
+                        a.id.to_string(),
+                        a.divisions.iter().any(|d| {
+                            catalog::FAMILIES
+                                .iter()
+                                .any(|f| f.material_certificate && f.division == d.as_str())
+                        }),
+                    )),
+                    Record::Order(o) => {
+                        assert!(o.status_history.iter().all(|c| c.at <= noon), "{o:?}");
+                        assert!(o.summary.order_date <= today);
+                        orders.insert(o.summary.id.clone(), o);
+                        statuses
+                            .entry(o.summary.account_id.to_string())
+                            .or_default()
+                            .insert(o.summary.status.as_str());
+                    }
+                    _ => {}
+                }
+            }
+            for record in &data.records {
+                match record {
+                    Record::Shipment(s) if s.status == ShipmentStatus::InTransit => {
+                        assert!(s.events.len() >= 3 && s.delivered_at.is_none(), "{s:?}");
+                        let account = s.account_id.to_string();
+                        statuses
+                            .entry(account.clone())
+                            .or_default()
+                            .insert("in-transit");
+                        let order = &orders[&s.order_id];
+                        for line in order.lines.iter().filter(|l| s.lines.contains(&l.line_no)) {
+                            if let Some(batch) = &line.batch {
+                                batches_in_transit
+                                    .entry(account.clone())
+                                    .or_default()
+                                    .insert(batch.to_string());
+                            }
+                        }
+                    }
+                    Record::Invoice(i) if i.payment == PaymentState::Unpaid => {
+                        let state = if i.due_date < today {
+                            "overdue"
+                        } else {
+                            "open"
+                        };
+                        assert!(i.issue_date <= today);
+                        statuses
+                            .entry(i.account_id.to_string())
+                            .or_default()
+                            .insert(state);
+                    }
+                    _ => {}
+                }
+            }
+            for (document, _) in &data.documents {
+                if let (DocumentAudience::Batch { delivered_to }, Some(batch)) =
+                    (&document.audience, &document.links.batch)
+                {
+                    for account in delivered_to {
+                        if batches_in_transit
+                            .get(account.as_str())
+                            .is_some_and(|b| b.contains(batch.as_str()))
+                        {
+                            statuses
+                                .entry(account.to_string())
+                                .or_default()
+                                .insert("certificate");
+                        }
+                    }
+                }
+            }
+            let lost = (0..accounts.len())
+                .filter(|&ci| history::lost_since(ci, today).is_some())
+                .count();
+            assert!(lost >= 1, "a lost customer to find");
+            for (ci, (account, certified)) in accounts.iter().enumerate() {
+                if history::lost_since(ci, today).is_some() {
+                    continue;
+                }
+                let have = statuses.remove(account).unwrap_or_default();
+                // Only some product families get batch certificates.
+                let certificate = certified.then_some("certificate");
+                let wanted = OrderStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .chain(["in-transit", "open", "overdue"])
+                    .chain(certificate);
+                for want in wanted {
+                    assert!(
+                        have.contains(want),
+                        "{account} has no {want} on {today}: {have:?}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_order_line_is_a_product_of_the_accounts_divisions() {
         let data = generate(&spec());
