@@ -535,3 +535,45 @@ async fn account_managers_named_by_the_erp_serve_their_accounts_and_stop_when_mo
     );
     assert_eq!(named(MANAGER_A).await, [id(ACCOUNT_A), id("ACC-PUSH")]);
 }
+
+#[tokio::test]
+async fn a_person_is_refused_the_push_api_from_the_user_record_alone() {
+    let app = spawn_app().await;
+    // In AWS the push API's role may read user records but not query a manager's assignments:
+    // an assignment item that does not parse stands for that Query failing. A manager must get
+    // the 403 of their role, which the user record already says, not a server error.
+    let store = &app.local.state.store;
+    store
+        .dynamodb()
+        .put_item()
+        .table_name(&store.config().table)
+        .item(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("USER#{MANAGER_A}")),
+        )
+        .item(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S("ASSIGNED#NOT#AN#ACCOUNT".to_owned()),
+        )
+        .send()
+        .await
+        .expect("raw put");
+    let body = json!({"rows": [order("SO-PEOPLE-1", "received", "2025-11-20T08:00:00Z")]});
+    for user in [MANAGER_A, A_BUYER, ADMIN] {
+        app.post(user, "/integration/orders", "k-person", &body)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    assert_eq!(
+        app.get(A_BUYER, "/orders/SO-PEOPLE-1").await.status,
+        404,
+        "nothing written"
+    );
+    // The machine user still pushes.
+    assert_eq!(
+        app.post(INTEGRATION, "/integration/orders", "k-machine", &body)
+            .await
+            .status,
+        200
+    );
+}

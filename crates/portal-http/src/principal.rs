@@ -38,28 +38,54 @@ pub struct Machine(pub Principal);
 
 /// The principal of the request's `sub` claim (fail closed: no claims, no user, no principal).
 async fn principal_of(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let user_id = subject_of(parts)?;
+    state.principals.resolve(&state.store, &user_id).await
+}
+
+/// The user id of the request's `sub` claim.
+fn subject_of(parts: &Parts) -> Result<UserId, ApiError> {
     let claims = claims_of(parts).ok_or_else(|| {
         ApiError::Unauthenticated("the request carries no authorizer claims".to_owned())
     })?;
     let sub = claims
         .get("sub")
         .ok_or_else(|| ApiError::Unauthenticated("the token has no `sub` claim".to_owned()))?;
-    let user_id = UserId::parse(sub)
-        .map_err(|e| ApiError::Unauthenticated(format!("the token's `sub` claim: {e}")))?;
-    state.principals.resolve(&state.store, &user_id).await
+    UserId::parse(sub)
+        .map_err(|e| ApiError::Unauthenticated(format!("the token's `sub` claim: {e}")))
+}
+
+/// Like [`principal_of`], but `admit` judges the user record's role first: a refused role costs
+/// one GetItem and builds nothing more.
+async fn admitted_principal(
+    parts: &Parts,
+    state: &AppState,
+    admit: impl Fn(Role) -> Result<(), ApiError>,
+) -> Result<Principal, ApiError> {
+    let user_id = subject_of(parts)?;
+    state
+        .principals
+        .resolve_admitting(&state.store, &user_id, admit)
+        .await
 }
 
 impl FromRequestParts<AppState> for Machine {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let principal = principal_of(parts, state).await?;
-        if principal.role != Role::Integration {
-            return Err(ApiError::Forbidden {
-                code: "forbidden",
-                detail: "only back-end systems' users (role integration) push data".to_owned(),
-            });
-        }
+        // The role comes from the user record alone: nothing more of a person's principal is
+        // built here (an account manager's assignments are a Query the push API's role may not
+        // make), so every other role gets its 403 after one GetItem.
+        let principal = admitted_principal(parts, state, |role| {
+            if role == Role::Integration {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden {
+                    code: "forbidden",
+                    detail: "only back-end systems' users (role integration) push data".to_owned(),
+                })
+            }
+        })
+        .await?;
         Ok(Machine(principal))
     }
 }
@@ -104,10 +130,22 @@ impl PrincipalCache {
     /// The principal of `user_id`: from the cache, or built from the user record (and, for
     /// customers, their account's divisions).
     pub async fn resolve(&self, store: &Store, user_id: &UserId) -> Result<Principal, ApiError> {
+        self.resolve_admitting(store, user_id, |_| Ok(())).await
+    }
+
+    /// The principal of `user_id` if `admit` accepts its role, judged from the user record
+    /// before anything more is read (assignments, the account's divisions).
+    pub async fn resolve_admitting(
+        &self,
+        store: &Store,
+        user_id: &UserId,
+        admit: impl Fn(Role) -> Result<(), ApiError>,
+    ) -> Result<Principal, ApiError> {
         if let Some(principal) = self.cached(user_id) {
+            admit(principal.role)?;
             return Ok(principal);
         }
-        let principal = build(store, user_id).await?;
+        let principal = build(store, user_id, admit).await?;
         if !self.ttl.is_zero() {
             let mut entries = self
                 .entries
@@ -135,7 +173,11 @@ impl PrincipalCache {
     }
 }
 
-async fn build(store: &Store, user_id: &UserId) -> Result<Principal, ApiError> {
+async fn build(
+    store: &Store,
+    user_id: &UserId,
+    admit: impl Fn(Role) -> Result<(), ApiError>,
+) -> Result<Principal, ApiError> {
     let user = store
         .user(user_id)
         .await?
@@ -143,6 +185,7 @@ async fn build(store: &Store, user_id: &UserId) -> Result<Principal, ApiError> {
             code: "user-not-provisioned",
             detail: "the token is valid, but this portal has no user record for it".to_owned(),
         })?;
+    admit(user.role)?;
     // An account manager serves the accounts assigned in the portal and those whose records
     // (from the ERP or CRM) name them.
     let mut assigned = user.assigned_accounts;
