@@ -402,6 +402,41 @@ async fn admin_pages_through_every_account_and_others_see_only_theirs() {
 }
 
 #[tokio::test]
+async fn customers_do_not_see_the_staff_user_ids_of_their_account_managers() {
+    let app = spawn_app().await;
+    for user in [A_VIEWER, A_BUYER, A_ACCOUNT_ADMIN] {
+        let one = app.get(user, &format!("/accounts/{ACCOUNT_A}")).await;
+        assert_eq!(one.status, 200, "{}", one.text);
+        assert_eq!(one.body["id"], ACCOUNT_A);
+        assert!(
+            one.body.get("account_managers").is_none() && !one.text.contains(MANAGER_A),
+            "{user}: {}",
+            one.text
+        );
+        let list = app.get(user, "/accounts").await;
+        assert_eq!(list.ids(), [ACCOUNT_A]);
+        assert!(!list.text.contains(MANAGER_A), "{user}: {}", list.text);
+    }
+    // The seller's staff still see who serves the account.
+    for user in [MANAGER_A, ADMIN] {
+        let one = app.get(user, &format!("/accounts/{ACCOUNT_A}")).await;
+        assert_eq!(
+            one.body["account_managers"],
+            serde_json::json!([MANAGER_A]),
+            "{user}: {}",
+            one.text
+        );
+        let list = app.get(user, "/accounts").await;
+        assert_eq!(
+            list.items()[0]["account_managers"],
+            serde_json::json!([MANAGER_A]),
+            "{user}: {}",
+            list.text
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_account_manager_without_assigned_accounts_sees_an_empty_list() {
     use portal_domain::model::User;
     use portal_domain::{Role, UserId};

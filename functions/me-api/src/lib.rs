@@ -2,13 +2,14 @@
 //!
 //! - `GET /me`: the caller's user record and how far their access reaches.
 //! - `GET /accounts`: the accounts the caller sees (admins page through all of them).
-//! - `GET /accounts/{account_id}`: one account with its ship-to addresses and account managers.
+//! - `GET /accounts/{account_id}`: one account with its ship-to addresses, and for the seller's
+//!   staff its account managers.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::Uri;
-use portal_domain::model::{Account, User};
-use portal_domain::{AccessScope, AccountId, Role};
+use portal_domain::model::{Account, Address, User};
+use portal_domain::{AccessScope, AccountId, Currency, DivisionId, Principal, Role, UserId};
 use portal_http::{
     ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
 };
@@ -73,6 +74,37 @@ async fn me(State(state): State<AppState>, Caller(principal): Caller) -> ApiResu
     }))
 }
 
+/// An account as its caller sees it.
+#[derive(Debug, Serialize)]
+pub struct AccountView {
+    pub id: AccountId,
+    pub name: String,
+    pub divisions: Vec<DivisionId>,
+    pub currency: Currency,
+    pub ship_to: Vec<Address>,
+    /// The user ids of the seller's account managers serving the account: for the seller's
+    /// staff only. Customers' users do not get the seller's internal user ids (the identity
+    /// provider's subjects of its staff); the field is left out for them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_managers: Option<Vec<UserId>>,
+}
+
+impl AccountView {
+    pub fn of(account: Account, principal: &Principal) -> Self {
+        AccountView {
+            id: account.id,
+            name: account.name,
+            divisions: account.divisions,
+            currency: account.currency,
+            ship_to: account.ship_to,
+            account_managers: principal
+                .role
+                .is_staff()
+                .then_some(account.account_managers),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AccountsQuery {
@@ -85,12 +117,13 @@ async fn list_accounts(
     Caller(principal): Caller,
     uri: Uri,
     Query(q): Query<AccountsQuery>,
-) -> ApiResult<ListResponse<Account>> {
+) -> ApiResult<ListResponse<AccountView>> {
     let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let page = state
         .store
         .accounts(&principal, paging.limit, paging.after.take())
         .await?;
+    let page = page.map(|a| AccountView::of(a, &principal));
     Ok(paging.respond(&state, &principal, page))
 }
 
@@ -98,12 +131,12 @@ async fn get_account(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(account_id): Path<String>,
-) -> ApiResult<Account> {
+) -> ApiResult<AccountView> {
     let id = AccountId::parse(&account_id)?;
     let account = state
         .store
         .account(&principal, &id)
         .await?
         .ok_or(ApiError::NotFound("account"))?;
-    Ok(axum::Json(account))
+    Ok(axum::Json(AccountView::of(account, &principal)))
 }
