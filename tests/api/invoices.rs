@@ -79,3 +79,79 @@ async fn invoice_detail_has_amounts_and_status() {
     assert_eq!(reply.body["totals"]["gross"], "100.00");
     assert_eq!(reply.body["payment"], "unpaid");
 }
+
+#[tokio::test]
+async fn pushed_amounts_beyond_the_bound_are_quarantined_and_the_balance_still_answers() {
+    let app = spawn_app().await;
+    let invoice = |id: &str| {
+        serde_json::json!({
+            "invoice_id": id, "account_id": ACCOUNT_A, "issue_date": "2026-01-01",
+            "due_date": "2099-01-01", "currency": "EUR", "net": "60000000000000000000000000000",
+        })
+    };
+    let reply = app
+        .post(
+            INTEGRATION,
+            "/integration/invoices",
+            "huge-invoices",
+            &serde_json::json!({"rows": [invoice("INV-HUGE-1"), invoice("INV-HUGE-2")]}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    for result in reply.body["results"].as_array().expect("results") {
+        assert_eq!(result["result"], "quarantined", "{}", reply.text);
+        assert!(
+            result["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("beyond the largest amount")),
+            "{}",
+            reply.text
+        );
+    }
+    let balance = app.get(A_BUYER, "/invoices/balance").await;
+    assert_eq!(balance.status, 200, "{}", balance.text);
+    assert_eq!(balance.body["balances"][0]["open_amount"], "350.00");
+}
+
+#[tokio::test]
+async fn an_open_balance_that_overflows_is_a_clear_error_not_a_crash() {
+    // Amounts stored before ingest bounded them: two unpaid invoices of 6 × 10²⁸ each, whose sum
+    // no decimal holds. The addition used to panic and drop the connection.
+    let app = spawn_app().await;
+    let huge: Vec<portal_store::Record> = tests::fixture::records()
+        .into_iter()
+        .filter_map(|r| match r {
+            portal_store::Record::Invoice(i) if i.id.as_str() == INVOICE_A_OPEN => Some(i),
+            _ => None,
+        })
+        .flat_map(|template| {
+            ["INV-HUGE-1", "INV-HUGE-2"].map(|id| {
+                let mut i = template.clone();
+                i.id = portal_domain::InvoiceId::parse(id).expect("id");
+                let amount = rust_decimal::Decimal::from_i128_with_scale(6 * 10i128.pow(28), 0);
+                i.totals.net = amount;
+                i.totals.gross = amount;
+                portal_store::Record::Invoice(i)
+            })
+        })
+        .collect();
+    assert_eq!(huge.len(), 2);
+    app.local
+        .state
+        .store
+        .put_records(&huge)
+        .await
+        .expect("stored");
+    let reply = app.get(A_BUYER, "/invoices/balance").await;
+    reply.assert_problem(422, "amount-overflow");
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("open balance of account ACC-A in EUR")),
+        "{}",
+        reply.text
+    );
+    // The invoices themselves still show, and the other account's balance is untouched.
+    assert_eq!(app.get(A_BUYER, "/invoices").await.status, 200);
+    assert_eq!(app.get(B_BUYER, "/invoices/balance").await.status, 200);
+}

@@ -123,6 +123,12 @@ impl From<StoreError> for ApiError {
             StoreError::Cursor(cursor) => {
                 ApiError::bad_request("invalid-cursor", cursor.to_string())
             }
+            // Amounts the ERP sent that add up beyond any number: the request is fine, the
+            // data cannot answer it. A 422 saying what could not be summed, not a 5xx.
+            err @ StoreError::Overflow { .. } => ApiError::Unprocessable {
+                code: "amount-overflow",
+                detail: err.to_string(),
+            },
             err if err.is_throttling() => ApiError::Unavailable(err),
             err => ApiError::Internal(Box::new(err)),
         }

@@ -35,6 +35,10 @@ pub enum StoreError {
     /// Items stayed unprocessed after every retry of a batch write.
     #[error("{0} items stayed unprocessed after retries")]
     Unprocessed(usize),
+    /// Stored amounts add up beyond what a decimal holds (about 7.9 × 10²⁸). Ingest bounds every
+    /// amount, so only data stored before it did can get here; `what` names the sum.
+    #[error("{what} cannot be summed: the amounts add up beyond the largest number the portal represents")]
+    Overflow { what: String },
 }
 
 impl StoreError {

@@ -130,7 +130,8 @@ impl Store {
         Ok(invoice.filter(|i| principal.can_see(&i.account_id)))
     }
 
-    /// What an account owes, per currency, from the sparse partition of unpaid invoices.
+    /// What an account owes, per currency, from the sparse partition of unpaid invoices. Sums
+    /// that overflow are [`StoreError::Overflow`], never a panic.
     pub async fn open_balance(
         &self,
         account: &AccountId,
@@ -151,11 +152,20 @@ impl Store {
                 open_count: 0,
                 overdue_count: 0,
             });
-            balance.open_amount += invoice.totals.gross;
-            balance.open_count += 1;
+            let overflow = |what: &str| StoreError::Overflow {
+                what: format!("the {what} of account {account} in {}", invoice.currency),
+            };
+            balance.open_amount = balance
+                .open_amount
+                .checked_add(invoice.totals.gross)
+                .ok_or_else(|| overflow("open balance"))?;
+            balance.open_count = balance.open_count.saturating_add(1);
             if invoice.due_date < today {
-                balance.overdue_amount += invoice.totals.gross;
-                balance.overdue_count += 1;
+                balance.overdue_amount = balance
+                    .overdue_amount
+                    .checked_add(invoice.totals.gross)
+                    .ok_or_else(|| overflow("overdue balance"))?;
+                balance.overdue_count = balance.overdue_count.saturating_add(1);
             }
         }
         Ok(balances.into_values().collect())
