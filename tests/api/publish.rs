@@ -505,3 +505,78 @@ async fn a_plan_clears_away_what_a_job_that_failed_for_good_left() {
         );
     }
 }
+
+/// Runs the state machine's steps through the function's handler, as Step Functions does:
+/// plan, each shard, publish. Answers the publish step's result.
+async fn execute(job: &Job, as_of: Option<NaiveDate>) -> Result<serde_json::Value, String> {
+    use analytics_job::{Plan, Step, handle};
+    let plan = handle(
+        job,
+        Step::Plan {
+            as_of,
+            shards: Some(1),
+            horizon_days: None,
+            periods: None,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let plan: Plan = serde_json::from_value(plan).expect("a plan");
+    for shard in plan.shards {
+        handle(job, shard).await.map_err(|e| e.to_string())?;
+    }
+    handle(job, plan.publish).await.map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn a_plan_refuses_an_as_of_after_tomorrow() {
+    let (app, job) = app_with_lake().await;
+    let today = chrono::Utc::now().date_naive();
+    let err = execute(&job, Some(today + chrono::Duration::days(2)))
+        .await
+        .expect_err("refused at the plan");
+    assert!(err.contains("is in the future"), "{err}");
+    assert_eq!(served_run(&app).await, RUN_ID, "nothing published");
+    assert!(
+        job.lake
+            .list("analytics/jobs/")
+            .await
+            .expect("listed")
+            .is_empty(),
+        "nothing planned"
+    );
+    // Tomorrow is within the slack (a schedule in a zone ahead of UTC), and is served.
+    let published = execute(&job, Some(today + chrono::Duration::days(1)))
+        .await
+        .expect("published");
+    assert_eq!(published["served"], true, "{published}");
+    assert_eq!(served_run(&app).await, published["run_id"]);
+}
+
+#[tokio::test]
+async fn a_publish_the_api_does_not_serve_fails_the_execution() {
+    let (app, job) = app_with_lake().await;
+    // An older version let a run dated in the future be served: every nightly run after it
+    // published and was refused the pointer, while the execution succeeded and nothing alarmed.
+    let today = chrono::Utc::now().date_naive();
+    let future = job
+        .run("future", Params::new(today + chrono::Duration::days(30)), 1)
+        .await
+        .expect("published by the library, which does not plan");
+    assert!(future.served);
+    let err = execute(&job, None)
+        .await
+        .expect_err("the nightly run fails");
+    assert!(
+        err.contains("is not served") && err.contains(&future.run_id),
+        "{err}"
+    );
+    assert!(err.contains("dated in the future"), "{err}");
+    assert_eq!(served_run(&app).await, future.run_id);
+    // A run of an earlier date than the served one fails too, saying why.
+    let err = execute(&job, Some(day("2024-05-01")))
+        .await
+        .expect_err("not served");
+    assert!(err.contains("is not served"), "{err}");
+}
+

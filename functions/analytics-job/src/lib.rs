@@ -54,6 +54,42 @@ pub enum JobError {
     Data { what: String, message: String },
     #[error("the computation stopped: {0}")]
     Join(String),
+    /// A step's parameters are refused; nothing was done.
+    #[error("{0}")]
+    Params(String),
+    /// The run was published (reports and items written) but the API serves a run of a later
+    /// as-of, so it is not served. The execution fails, so that its alarm fires: a run dated in
+    /// the future would otherwise refuse every nightly run while each succeeds.
+    #[error(
+        "run {run_id} (as of {as_of}) was published but is not served: the API serves run \
+         {served_run} as of {served_as_of}, a later date{hint}"
+    )]
+    NotServed {
+        run_id: String,
+        as_of: NaiveDate,
+        served_run: String,
+        served_as_of: NaiveDate,
+        hint: &'static str,
+    },
+}
+
+/// How many days after today (UTC) a plan's as-of may be: one, for a schedule that starts a run
+/// shortly before midnight UTC for the day that has begun in its own time zone.
+pub const AS_OF_SLACK_DAYS: i64 = 1;
+
+/// Refuses an as-of later than [`AS_OF_SLACK_DAYS`] after `today`: a run uses only history before
+/// its as-of, and once served, a run dated in the future keeps every nightly run (as of its own
+/// day) from being served until that date.
+pub fn check_as_of(as_of: NaiveDate, today: NaiveDate) -> Result<(), JobError> {
+    let latest = today + chrono::Duration::days(AS_OF_SLACK_DAYS);
+    if as_of > latest {
+        return Err(JobError::Params(format!(
+            "as_of {as_of} is in the future: it may be at most {latest} (today, {today} UTC, \
+             plus {AS_OF_SLACK_DAYS} day); a run as of a later date would keep every nightly run \
+             from being served until then"
+        )));
+    }
+    Ok(())
 }
 
 /// The environment the job's function reads.
@@ -781,7 +817,10 @@ pub async fn handle(job: &Job, step: Step) -> Result<serde_json::Value, JobError
             horizon_days,
             periods,
         } => {
-            let mut params = Params::new(as_of.unwrap_or_else(|| Utc::now().date_naive()));
+            let today = Utc::now().date_naive();
+            let as_of = as_of.unwrap_or(today);
+            check_as_of(as_of, today)?;
+            let mut params = Params::new(as_of);
             params.horizon_days = horizon_days.unwrap_or(params.horizon_days).clamp(1, 366);
             params.periods = periods.unwrap_or(params.periods).clamp(1, 520);
             let count = shards.unwrap_or(4).clamp(1, 1000);
@@ -814,8 +853,35 @@ pub async fn handle(job: &Job, step: Step) -> Result<serde_json::Value, JobError
             let key = job.run_shard(&job_id, params, shard).await?;
             Ok(serde_json::json!({ "job_id": job_id, "shard": shard, "part": key }))
         }
-        Step::Publish { job_id } => to_json(&job.publish(&job_id).await?),
+        Step::Publish { job_id } => {
+            let published = job.publish(&job_id).await?;
+            if !published.served {
+                return Err(not_served(job, published).await?);
+            }
+            to_json(&published)
+        }
     }
+}
+
+/// The error of a publish that is not served, naming the run the API serves instead.
+async fn not_served(job: &Job, published: Published) -> Result<JobError, JobError> {
+    let served = job.store.served_run().await?;
+    let (served_run, served_as_of) = served
+        .map(|s| (s.run_id, s.as_of))
+        .unwrap_or_else(|| ("(none)".into(), published.as_of));
+    let hint = if served_as_of > Utc::now().date_naive() {
+        "; that run is dated in the future: delete the pointer item (ANALYTICS, CURRENT) and run \
+         the job again"
+    } else {
+        "; a run of an earlier date is published for its reports only"
+    };
+    Ok(JobError::NotServed {
+        run_id: published.run_id,
+        as_of: published.as_of,
+        served_run,
+        served_as_of,
+        hint,
+    })
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, JobError> {
