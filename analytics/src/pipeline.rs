@@ -15,7 +15,7 @@ use crate::reorder::{
     ReorderConfig, ReorderPrediction, ReorderStatus, Rhythm, Season, SeasonFit, predict,
 };
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
-use portal_domain::insights::AccountSilence;
+use portal_domain::insights::{AccountSilence, stopped_clause};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -122,6 +122,12 @@ pub struct ReorderRow {
     /// The calibration layer's inputs.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub features: Option<[f64; FEATURES]>,
+    /// For a product of an account at risk: its own status and reason, before the account's
+    /// risk made it lapsing. What the account's own users are shown (the API publishes these
+    /// and adds the account's judgement for the seller's staff only); never written to the
+    /// files or the run id, which keep to the seller's view.
+    #[serde(skip)]
+    pub own: Option<(ReorderStatus, String)>,
 }
 
 /// An account's silence at as-of, across all its products: what puts it at risk in the worklist
@@ -765,6 +771,7 @@ fn row(orders: &OrderLines, pair: &Pair, p: ReorderPrediction, x: [f64; FEATURES
         p_model: p.p_reorder,
         mean_gap_days: p.mean_gap_days,
         features: Some(x),
+        own: None,
     }
 }
 
@@ -1116,11 +1123,10 @@ fn mark_stopped_accounts(reorders: &mut [ReorderRow], accounts: &[AccountRow]) {
         .collect();
     for r in reorders {
         if let Some(days) = stopped.get(r.account_id.as_str()) {
+            let own = (r.status, r.reason.clone());
             r.status = ReorderStatus::Lapsing;
-            r.reason = format!(
-                "{}; the account has ordered nothing for {days} days",
-                r.reason
-            );
+            r.reason = format!("{}; {}", r.reason, stopped_clause(*days));
+            r.own = Some(own);
         }
     }
 }
@@ -1369,6 +1375,12 @@ mod tests {
                 "{}",
                 r.reason
             );
+            // Its own status and reason are kept, for the account's own users.
+            assert_eq!(r.own.is_some(), of_stopped, "{r:?}");
+            if let Some((_, own)) = &r.own {
+                assert!(r.reason.starts_with(own.as_str()), "{r:?}");
+                assert!(!own.contains("ordered nothing"), "{own}");
+            }
         }
         // A month earlier B had already been silent for a month: the backtest flags it, and it
         // indeed ordered nothing after.

@@ -115,12 +115,21 @@ async fn an_admins_worklist_spans_every_account_filters_by_risk_and_pages_by_acc
     assert!(first_risky.body["next_cursor"].is_null());
     let calm = app.get(ADMIN, "/worklist?at_risk=false").await;
     assert_eq!(ids(&calm), vec![ACCOUNT_A]);
-    let overdue = app
-        .get(ADMIN, "/worklist?status=overdue&per_account=1")
+    let lapsing = app
+        .get(ADMIN, "/worklist?status=lapsing&per_account=1")
         .await;
-    let b = &overdue.items()[1];
-    assert_eq!(b["suggestions"][0]["sku"], SKU_BOLT);
+    let b = &lapsing.items()[1];
+    assert_eq!(
+        b["suggestions"][0]["sku"], SKU_BOLT,
+        "B is at risk: to staff, its overdue product is lapsing too"
+    );
     assert_eq!(b["suggestions"].as_array().map(Vec::len), Some(1));
+    let overdue = app.get(ADMIN, "/worklist?status=overdue").await;
+    assert_eq!(
+        overdue.items()[1]["suggestions"],
+        serde_json::json!([]),
+        "nothing of an account at risk is overdue to staff"
+    );
 
     let page1 = app.get(ADMIN, "/worklist?limit=1").await;
     assert_eq!(ids(&page1), vec![ACCOUNT_A]);
@@ -138,6 +147,113 @@ async fn an_admins_worklist_spans_every_account_filters_by_risk_and_pages_by_acc
         app.get(ADMIN, bad)
             .await
             .assert_problem(400, "invalid-parameter");
+    }
+}
+
+#[tokio::test]
+async fn customers_of_an_account_at_risk_see_their_products_own_status_and_staff_the_risk() {
+    let app = spawn_app().await;
+    // B has been silent improbably long: the seller's staff see every product lapsing and why.
+    let staff = app
+        .get(
+            MANAGER_B,
+            &format!("/reorder-suggestions?account={ACCOUNT_B}"),
+        )
+        .await;
+    assert_eq!(staff.status, 200, "{}", staff.text);
+    assert_eq!(staff.items().len(), 3, "{}", staff.text);
+    for s in staff.items() {
+        assert_eq!(s["status"], "lapsing", "{s}");
+        assert!(
+            s["reason"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("; the account has ordered nothing for 31 days")),
+            "{s}"
+        );
+    }
+    let staff_overdue = app
+        .get(
+            ADMIN,
+            &format!("/reorder-suggestions?account={ACCOUNT_B}&status=overdue"),
+        )
+        .await;
+    assert!(staff_overdue.items().is_empty(), "{}", staff_overdue.text);
+    let worklist = app.get(MANAGER_B, "/worklist").await;
+    let b = &worklist.items()[0];
+    assert_eq!(b["at_risk"], true);
+    assert!(
+        b["suggestions"]
+            .as_array()
+            .is_some_and(|l| l.len() == 3 && l.iter().all(|s| s["status"] == "lapsing")),
+        "{b}"
+    );
+
+    // B's own buyer sees each product as it stands, with no word of the seller's judgement.
+    let own = app.get(B_BUYER, "/reorder-suggestions").await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    let statuses: Vec<(&str, &str)> = own
+        .items()
+        .iter()
+        .map(|s| {
+            (
+                s["sku"].as_str().unwrap_or_default(),
+                s["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (SKU_BOLT, "overdue"),
+            (SKU_HOSE, "lapsing"),
+            (SKU_PUMP, "lapsing")
+        ],
+        "{}",
+        own.text
+    );
+    for word in ["ordered nothing", "at risk", "silence", "risk"] {
+        assert!(!own.text.contains(word), "{word}: {}", own.text);
+    }
+    let overdue = app
+        .get(B_BUYER, "/reorder-suggestions?status=overdue")
+        .await;
+    assert_eq!(skus(&overdue), [SKU_BOLT]);
+}
+
+#[tokio::test]
+async fn a_run_published_with_the_risk_in_its_reasons_does_not_show_it_to_customers() {
+    // Runs published before suggestions kept their own reasons carry the account's clause.
+    let app = spawn_app_with(|store| async move {
+        load(&store).await;
+        let (mut run, mut items) = analytics_run();
+        run.run_id = format!("{RUN_ID}-old");
+        run.as_of = run.as_of.succ_opt().expect("date");
+        for s in &mut items.suggestions {
+            if s.account_id.as_str() == ACCOUNT_B {
+                s.status = portal_domain::insights::ReorderStatus::Lapsing;
+                s.reason = format!("{}; the account has ordered nothing for 31 days", s.reason);
+            }
+        }
+        store.put_run(&run, &items).await.expect("run stored");
+        assert!(store.flip_current_run(&run).await.expect("served"));
+    })
+    .await;
+    let own = app.get(B_BUYER, "/reorder-suggestions").await;
+    assert_eq!(own.items().len(), 3, "{}", own.text);
+    assert!(!own.text.contains("ordered nothing"), "{}", own.text);
+    let staff = app
+        .get(
+            MANAGER_B,
+            &format!("/reorder-suggestions?account={ACCOUNT_B}"),
+        )
+        .await;
+    for s in staff.items() {
+        let reason = s["reason"].as_str().unwrap_or_default();
+        assert_eq!(
+            reason.matches("ordered nothing").count(),
+            1,
+            "said once: {reason}"
+        );
     }
 }
 

@@ -580,3 +580,96 @@ async fn a_publish_the_api_does_not_serve_fails_the_execution() {
     assert!(err.contains("is not served"), "{err}");
 }
 
+/// Accounts A and B buying the fixture's three products every 20 days from 2024-01-01; B stops
+/// after 2024-09-01.
+fn b_stops_buying() -> Vec<LakeLine> {
+    let mut lines = Vec::new();
+    for account in [ACCOUNT_A, ACCOUNT_B] {
+        for (k, sku) in [SKU_HOSE, SKU_PUMP, SKU_BOLT].into_iter().enumerate() {
+            let mut date = day("2024-01-01") + chrono::Duration::days(3 * k as i64);
+            while date < day("2024-11-01") {
+                if account == ACCOUNT_A || date <= day("2024-09-01") {
+                    lines.push(LakeLine {
+                        account_id: account.into(),
+                        sku: sku.into(),
+                        order_date: date,
+                        quantity: 4.0,
+                        order_id: format!("SO-{account}-{sku}-{date}"),
+                        unit_price: 9.5,
+                        division: None,
+                        pack_size: None,
+                        line_no: 1,
+                        revision: 0,
+                        cancelled: false,
+                    });
+                }
+                date += chrono::Duration::days(20);
+            }
+        }
+    }
+    lines
+}
+
+#[tokio::test]
+async fn a_published_run_keeps_the_accounts_risk_for_staff_and_each_products_own_view_for_customers()
+ {
+    let app = spawn_app().await;
+    let job = app.local.job();
+    job.replace_order_lines(b_stops_buying())
+        .await
+        .expect("lake written");
+    let published = job
+        .run("risk", Params::new(day("2024-11-01")), 1)
+        .await
+        .expect("published");
+    assert!(published.served);
+    let worklist = app.get(MANAGER_B, "/worklist").await;
+    assert_eq!(worklist.items()[0]["at_risk"], true, "{}", worklist.text);
+
+    // The files keep the seller's view: every product of B lapsing, and why.
+    let csv = job
+        .lake
+        .get(&format!(
+            "analytics/runs/{}/reorder_predictions.csv",
+            published.run_id
+        ))
+        .await
+        .expect("report");
+    let csv = String::from_utf8(csv).expect("text");
+    let b_rows: Vec<&str> = csv.lines().filter(|l| l.starts_with(ACCOUNT_B)).collect();
+    assert_eq!(b_rows.len(), 3, "{csv}");
+    assert!(
+        b_rows.iter().all(|l| l.contains("ordered nothing for")),
+        "{csv}"
+    );
+
+    // Staff see the same through the API.
+    let staff = app
+        .get(
+            MANAGER_B,
+            &format!("/reorder-suggestions?account={ACCOUNT_B}"),
+        )
+        .await;
+    assert_eq!(staff.items().len(), 3, "{}", staff.text);
+    for s in staff.items() {
+        assert_eq!(s["status"], "lapsing", "{s}");
+        assert!(
+            s["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("; the account has ordered nothing for 62 days")),
+            "{s}"
+        );
+    }
+    // B's own users see each product's own reason, without the seller's judgement.
+    let own = app.get(B_BUYER, "/reorder-suggestions").await;
+    assert_eq!(own.items().len(), 3, "{}", own.text);
+    assert!(!own.text.contains("ordered nothing"), "{}", own.text);
+    for s in own.items() {
+        assert!(
+            s["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("last order")),
+            "{s}"
+        );
+    }
+}

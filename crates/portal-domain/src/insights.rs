@@ -59,6 +59,10 @@ impl ReorderStatus {
 }
 
 /// A reorder suggestion: when a pair is expected to order again, how likely, and how much.
+///
+/// As published, a suggestion holds the pair's own status and reason: what the account's own
+/// users see. The seller's staff see it through [`AccountOutlook::staff_view`], which adds the
+/// account-level judgement (every product of an account at risk is lapsing, and says why).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReorderSuggestion {
     pub account_id: AccountId,
@@ -151,7 +155,54 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// The clause an account at risk adds to each of its suggestions' reasons, for the seller's
+/// staff only (the analytics files carry it too).
+pub fn stopped_clause(silent_days: u32) -> String {
+    format!("the account has ordered nothing for {silent_days} days")
+}
+
+/// The separator before [`stopped_clause`] in a reason.
+const CLAUSE_SEPARATOR: &str = "; the account has ordered nothing for ";
+
+impl ReorderSuggestion {
+    /// The suggestion as the account's own users see it: the product's own status and reason,
+    /// without the seller's judgement of the account. Suggestions are published that way; this
+    /// also takes the account-level clause out of a run published before they were.
+    pub fn customer_view(mut self) -> Self {
+        if let Some(at) = self.reason.find(CLAUSE_SEPARATOR)
+            && self.reason[at + CLAUSE_SEPARATOR.len()..]
+                .strip_suffix(" days")
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        {
+            self.reason.truncate(at);
+        }
+        self
+    }
+}
+
 impl AccountOutlook {
+    /// Whether a suggestion of the account with this status shows to the seller's staff under
+    /// a filter of `statuses` (empty: all): for an account at risk every product is lapsing.
+    pub fn staff_sees(&self, statuses: &[ReorderStatus]) -> bool {
+        !self.at_risk || statuses.is_empty() || statuses.contains(&ReorderStatus::Lapsing)
+    }
+
+    /// One of the account's suggestions as the seller's staff see it: for an account at risk,
+    /// lapsing whatever the product's own rhythm says (the account has probably stopped buying
+    /// altogether), with a reason that says so. Other accounts' suggestions are as published.
+    pub fn staff_view(&self, mut s: ReorderSuggestion) -> ReorderSuggestion {
+        if self.at_risk {
+            s.status = ReorderStatus::Lapsing;
+            if let Some(days) = self.silent_days {
+                let clause = stopped_clause(days);
+                if !s.reason.ends_with(&clause) {
+                    s.reason = format!("{}; {clause}", s.reason);
+                }
+            }
+        }
+        s
+    }
+
     /// The outlook of an account from its suggestions' statuses and its silence, if known.
     pub fn from_suggestions(
         account_id: AccountId,
@@ -281,6 +332,50 @@ mod tests {
         assert!(!o.at_risk && o.risk.is_none());
         let unknown = AccountOutlook::from_suggestions(account(), [Lapsing, Lapsing], None);
         assert!(!unknown.at_risk && unknown.silent_days.is_none());
+    }
+
+    fn suggestion(status: ReorderStatus, reason: &str) -> ReorderSuggestion {
+        let day = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+        ReorderSuggestion {
+            account_id: account(),
+            sku: Sku::parse("SKU-1").expect("sku"),
+            status,
+            p_reorder: 0.5,
+            orders_seen: 4,
+            last_order_date: day,
+            expected_next_date: day,
+            expected_quantity: 1.0,
+            suggested_quantity: 1.0,
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn staff_see_every_product_of_an_account_at_risk_lapsing_and_customers_their_own_status() {
+        use ReorderStatus::*;
+        let silent = AccountSilence {
+            days: 212,
+            chance: 1e-9,
+        };
+        let at_risk = AccountOutlook::from_suggestions(account(), [Due], Some(silent));
+        let own = suggestion(
+            Due,
+            "orders about every 30 days (6 orders); last order 212 days ago",
+        );
+        let staff = at_risk.staff_view(own.clone());
+        assert_eq!(staff.status, Lapsing);
+        assert_eq!(
+            staff.reason,
+            "orders about every 30 days (6 orders); last order 212 days ago; the account has \
+             ordered nothing for 212 days"
+        );
+        assert_eq!(at_risk.staff_view(staff.clone()), staff, "said once");
+        assert!(at_risk.staff_sees(&[Lapsing, Due]) && !at_risk.staff_sees(&[Due]));
+        assert_eq!(staff.clone().customer_view().reason, own.reason);
+        assert_eq!(own.clone().customer_view(), own);
+        let calm = AccountOutlook::from_suggestions(account(), [Due], None);
+        assert_eq!(calm.staff_view(own.clone()), own);
+        assert!(calm.staff_sees(&[Due]));
     }
 
     #[test]

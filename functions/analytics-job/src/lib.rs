@@ -679,19 +679,26 @@ fn data_error(what: String) -> impl FnOnce(portal_domain::ParseError) -> JobErro
     }
 }
 
+/// A prediction as published: the product's own status and reason (what the account's users
+/// see); the API adds the account's risk for the seller's staff
+/// ([`AccountOutlook::staff_view`]), as the files have it.
 fn suggestion(r: &ReorderRow) -> Result<ReorderSuggestion, JobError> {
     let what = || format!("reorder prediction {}/{}", r.account_id, r.sku);
+    let (status, reason) = r
+        .own
+        .clone()
+        .unwrap_or_else(|| (r.status, r.reason.clone()));
     Ok(ReorderSuggestion {
         account_id: AccountId::parse(&r.account_id).map_err(data_error(what()))?,
         sku: Sku::parse(&r.sku).map_err(data_error(what()))?,
-        status: r.status,
+        status,
         p_reorder: r.p_reorder,
         orders_seen: u32::try_from(r.orders_seen).unwrap_or(u32::MAX),
         last_order_date: r.last_order_date,
         expected_next_date: r.expected_next_date,
         expected_quantity: r.expected_quantity,
         suggested_quantity: r.suggested_quantity,
-        reason: r.reason.clone(),
+        reason,
     })
 }
 
@@ -746,9 +753,10 @@ pub fn run_items(run: &RunResult) -> Result<RunItems, JobError> {
         .iter()
         .filter_map(|a| Some((a.account_id.as_str(), a.silence()?)))
         .collect();
+    // Outlooks count the seller's view: every product of an account at risk as lapsing.
     let mut by_account: BTreeMap<&AccountId, Vec<ReorderStatus>> = BTreeMap::new();
-    for s in &suggestions {
-        by_account.entry(&s.account_id).or_default().push(s.status);
+    for (s, r) in suggestions.iter().zip(&run.reorders) {
+        by_account.entry(&s.account_id).or_default().push(r.status);
     }
     let outlooks = by_account
         .into_iter()

@@ -2,7 +2,9 @@
 //!
 //! - `GET /reorder-suggestions`: an account's reorder suggestions, due first, then overdue,
 //!   lapsing and not yet due, most likely first within each; `status` (comma-separated),
-//!   `account` for staff.
+//!   `account` for staff. The account's own users see each product's own status and reason;
+//!   the seller's staff see, for an account at risk, every product lapsing and why
+//!   ([`AccountOutlook::staff_view`]): that judgement is the seller's, not the customer's.
 //! - `GET /worklist`: for staff, the caller's accounts with their outlook (due, overdue,
 //!   lapsing, at risk) and their most urgent suggestions; `status`, `account`, `at_risk`,
 //!   `per_account`.
@@ -107,17 +109,64 @@ async fn reorder_suggestions(
     let statuses = portal_http::comma_list(q.status.as_deref(), ReorderStatus::parse)?;
     let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let run = run(&state).await?;
-    let page = state
+    if !principal.role.is_staff() {
+        let page = state
+            .store
+            .reorder_suggestions(
+                &run.run_id,
+                &account,
+                &statuses,
+                paging.limit,
+                paging.after.take(),
+            )
+            .await?;
+        let page = page.map(ReorderSuggestion::customer_view);
+        return Ok(respond(&state, &principal, &run, paging, page));
+    }
+    let outlook = state
         .store
-        .reorder_suggestions(
-            &run.run_id,
-            &account,
-            &statuses,
-            paging.limit,
-            paging.after.take(),
-        )
-        .await?;
+        .account_outlooks(&run.run_id, std::slice::from_ref(&account))
+        .await?
+        .pop();
+    let page = staff_suggestions(
+        &state.store,
+        &run.run_id,
+        &account,
+        outlook.as_ref(),
+        &statuses,
+        paging.limit,
+        paging.after.take(),
+    )
+    .await?;
     Ok(respond(&state, &principal, &run, paging, page))
+}
+
+/// An account's suggestions as the seller's staff see them: for an account at risk every product
+/// is lapsing, so a filter without `lapsing` lists none, and any other reads them all.
+async fn staff_suggestions(
+    store: &portal_store::Store,
+    run_id: &str,
+    account: &AccountId,
+    outlook: Option<&AccountOutlook>,
+    statuses: &[ReorderStatus],
+    limit: usize,
+    after: Option<PageKey>,
+) -> Result<Page<ReorderSuggestion>, ApiError> {
+    let Some(outlook) = outlook.filter(|o| o.at_risk) else {
+        return Ok(store
+            .reorder_suggestions(run_id, account, statuses, limit, after)
+            .await?);
+    };
+    if !outlook.staff_sees(statuses) {
+        return Ok(Page {
+            items: Vec::new(),
+            next: None,
+        });
+    }
+    let page = store
+        .reorder_suggestions(run_id, account, &[], limit, after)
+        .await?;
+    Ok(page.map(|s| outlook.staff_view(s)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -261,10 +310,18 @@ async fn worklist(
                 outlook.account_id.clone(),
                 statuses.clone(),
             );
+            let outlook = outlook.clone();
             tasks.spawn(async move {
-                let page = store
-                    .reorder_suggestions(&run_id, &account, &statuses, per_account as usize, None)
-                    .await;
+                let page = staff_suggestions(
+                    &store,
+                    &run_id,
+                    &account,
+                    Some(&outlook),
+                    &statuses,
+                    per_account as usize,
+                    None,
+                )
+                .await;
                 (i, page)
             });
         }
