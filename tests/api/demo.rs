@@ -299,3 +299,37 @@ async fn the_demo_users_accounts_show_orders_at_every_stage_on_any_day() {
         }
     }
 }
+
+/// `portal bench-load` in short: concurrent clients read as every demo user and push through the
+/// integration API, and not one request fails.
+#[tokio::test]
+async fn a_short_load_of_reads_and_pushes_answers_every_request() {
+    let data = demo::generate(&spec());
+    let lines = portal_local::analytics::lake_lines(&data.records);
+    let app = spawn_app_with(|store| async move {
+        demo::load(&store, data).await.expect("demo data loads");
+    })
+    .await;
+    portal_local::analytics::publish_demo_run(&app.local, lines, spec().today)
+        .await
+        .expect("the run is published");
+    let plan = portal_local::bench_load::LoadPlan {
+        clients: 4,
+        duration: std::time::Duration::from_secs(3),
+        reads_per_push: 5,
+        push_rows: 5,
+        baseline: std::time::Duration::from_millis(300),
+    };
+    let report = portal_local::bench_load::load(&app.local, &plan)
+        .await
+        .expect("the load runs");
+    assert_eq!(report.errors(), 0, "{}", report.table());
+    for route in &report.routes {
+        assert!(
+            route.requests > 0,
+            "{} was never requested: {}",
+            route.route,
+            report.table()
+        );
+    }
+}

@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod auth;
 pub mod bench;
 pub mod bench_ingest;
+pub mod bench_load;
 pub mod clients;
 pub mod cold_start;
 pub mod demo;

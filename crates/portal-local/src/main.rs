@@ -96,6 +96,10 @@ enum Command {
     BenchIngest(portal_local::bench_ingest::BenchIngestArgs),
     /// Measure each built function's cold start and binary size against the Lambda budgets.
     BenchColdStart(portal_local::cold_start::ColdStartArgs),
+    /// Load-test the local stack on loopback: concurrent clients read as the demo users and push
+    /// through /integration/{entity} for a minute; prints p50/p95/p99 per route and fails on any
+    /// error (non-2xx, transport error, pushed row not loaded).
+    BenchLoad(portal_local::bench_load::BenchLoadArgs),
 }
 
 #[derive(Subcommand)]
@@ -277,6 +281,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => portal_local::bench::run(args).await,
         Command::BenchColdStart(args) => portal_local::cold_start::run(args).await,
+        Command::BenchLoad(args) => portal_local::bench_load::run(args).await,
         Command::BenchIngest(args) => {
             let text = portal_local::bench_ingest::run(args).await?;
             write_stdout(&text)
