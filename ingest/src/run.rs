@@ -16,6 +16,7 @@ use portal_domain::model::Order;
 use portal_domain::{DocumentId, Sku};
 use portal_lake::{LakeLine, month_of};
 use portal_store::lake::ingested_lines_key;
+use portal_store::outbox::Pending;
 use portal_store::{Lake, Record, RecordKey, Store, StoreError};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -92,6 +93,10 @@ pub struct Target {
     /// How lake objects are written: `analytics::lake::PARQUET` where polars may be linked,
     /// [`portal_lake::CSV`] where it may not (the push API).
     pub format: portal_lake::Encoding,
+    /// Whether order writes leave lake-outbox markers until the lake has their lines
+    /// ([`portal_store::outbox`]): for the push API, whose client may never retry a call that
+    /// stopped between the table and the lake. (A file's invocation is retried whole.)
+    pub lake_outbox: bool,
 }
 
 /// Rows per chunk of a documents export: each row brings its file into memory.
@@ -377,11 +382,67 @@ impl Target {
         } else {
             0
         };
+        if self.lake_outbox {
+            let done: Vec<Pending> = committed
+                .written
+                .iter()
+                .filter_map(|key| match (key, committed.records.get(key)) {
+                    (RecordKey::Order(order), Some((_, revision))) => Some(Pending {
+                        order: order.clone(),
+                        revision: *revision,
+                    }),
+                    _ => None,
+                })
+                .collect();
+            self.store.clear_lake_outbox(&done).await?;
+        }
         Ok(Batch {
             verdicts: committed.verdicts,
             counts,
             lake_objects,
         })
+    }
+
+    /// Writes the current lines of every order the lake outbox names to the lake, then clears
+    /// those markers ([`portal_store::outbox`]): what a push that stopped between the table and
+    /// the lake left. The analytics job does this before it reads the lake. Returns the orders
+    /// written.
+    pub async fn drain_lake_outbox(&self) -> Result<usize, IngestError> {
+        let pending = self.store.lake_outbox().await?;
+        for part in pending.chunks(CHUNK_ROWS) {
+            let keys: Vec<RecordKey> = part
+                .iter()
+                .map(|p| RecordKey::Order(p.order.clone()))
+                .collect();
+            let current = self.store.read_current(&keys).await?;
+            let records: HashMap<RecordKey, (Option<Record>, u64)> = current
+                .into_iter()
+                .filter_map(|(key, c)| c.record.map(|r| (key, (Some(r.value), r.revision))))
+                .collect();
+            let digest = {
+                use sha2::Digest;
+                let mut hasher = sha2::Sha256::new();
+                for p in part {
+                    hasher.update(format!("{}@{}\n", p.order, p.revision));
+                }
+                hasher
+                    .finalize()
+                    .iter()
+                    .take(12)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            };
+            let info = FileInfo {
+                source: "outbox".into(),
+                entity: Entity::Orders,
+                name: "lake outbox".into(),
+                file_id: digest,
+            };
+            self.write_lake(&info, 0, &records, &PackSizes::default())
+                .await?;
+            self.store.clear_lake_outbox(part).await?;
+        }
+        Ok(pending.len())
     }
 
     /// Groups a chunk's updates by record, reads the document files they name, and reads the
@@ -530,7 +591,7 @@ impl Target {
                 }
             }
             let count = changes.len();
-            let written = self.store.write_changes(changes).await?;
+            let written = self.store.write_changes(changes, self.lake_outbox).await?;
             tracing::debug!(
                 read_and_merge_ms = read.as_millis() as u64,
                 write_ms = (clock.elapsed() - read).as_millis() as u64,

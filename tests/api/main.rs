@@ -6,6 +6,7 @@ mod demo;
 mod documents;
 mod drift;
 mod errors;
+mod faults;
 mod ingest;
 mod insights;
 mod invoices;

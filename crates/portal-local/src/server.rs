@@ -177,6 +177,7 @@ impl LocalApp {
             store: self.state.store.clone(),
             lake: portal_store::Lake::new(clients::s3(&self.emulators.s3_endpoint), LAKE_BUCKET),
             format: analytics::lake::PARQUET,
+            lake_outbox: false,
         }
     }
 

@@ -286,6 +286,32 @@ impl Bucket {
         Ok(())
     }
 
+    /// Deletes `key` only if its ETag is still `etag` (S3's conditional delete, `If-Match`):
+    /// an object written again since it was listed stays. `false` when it was not deleted
+    /// (changed or gone meanwhile). Emulators that ignore `If-Match` delete it regardless.
+    pub async fn delete_if_match(&self, key: &str, etag: &str) -> Result<bool, StoreError> {
+        let result = self
+            .s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .if_match(etag)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.raw_response().map(|r| r.status().as_u16()),
+                    Some(404 | 409 | 412)
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(crate::error::s3("DeleteObject")(e)),
+        }
+    }
+
     /// Deletes every object under `prefix`.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<(), StoreError> {
         for key in self.list(prefix).await? {

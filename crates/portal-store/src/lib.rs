@@ -17,6 +17,7 @@ mod items;
 pub mod keys;
 pub mod lake;
 mod orders;
+pub mod outbox;
 mod records;
 mod requests;
 pub mod schema;

@@ -307,15 +307,28 @@ impl Store {
     /// Writes changes in transactions, each record conditional on the revision it was read at,
     /// [`IN_FLIGHT`] transactions at a time (the changes are of different records). Changes whose
     /// record (or orphans) changed since are not written and come back in [`Written::conflicts`].
-    pub async fn write_changes(&self, changes: Vec<Change>) -> Result<Written, StoreError> {
+    ///
+    /// With `outbox`, each order written leaves a lake-outbox marker in the same transaction
+    /// (see [`crate::outbox`]): for writers that write the lake after the table and could stop in
+    /// between.
+    pub async fn write_changes(
+        &self,
+        changes: Vec<Change>,
+        outbox: bool,
+    ) -> Result<Written, StoreError> {
         let mut written = Written::default();
         // Each change's actions, kept together: they succeed or fail as one.
         let mut pending: Vec<Pending> = Vec::with_capacity(changes.len());
         for change in changes {
-            let (actions, revision) = self.actions(&change)?;
+            let (mut actions, revision) = self.actions(&change)?;
             if let Some(reason) = refusal(&change.key, &actions) {
                 written.refused.push((change.key, reason));
                 continue;
+            }
+            if outbox
+                && let (RecordKey::Order(id), Some(revision)) = (&change.key, revision)
+            {
+                actions.push(crate::outbox::marker(&self.table.name, id, revision));
             }
             let bytes = actions
                 .iter()

@@ -196,8 +196,9 @@ impl Job {
     /// the job's shards will read ([`Job::read_planned`]). Jobs that never published and were
     /// planned more than [`IN_FLIGHT`] ago are cleared away (input and shard parts).
     pub async fn plan(&self, job_id: &str) -> Result<Compacted, JobError> {
+        let outbox_orders = self.drain_lake_outbox().await?;
         let in_flight = self.jobs_in_flight(job_id).await?;
-        let compacted = if in_flight.is_empty() {
+        let mut compacted = if in_flight.is_empty() {
             self.compact_or_log().await
         } else {
             tracing::info!(?in_flight, "compaction waits for jobs in flight");
@@ -206,6 +207,7 @@ impl Job {
                 ..Compacted::default()
             }
         };
+        compacted.outbox_orders = outbox_orders;
         let input = JobInput {
             planned_at: Utc::now(),
             objects: self.lake_objects().await?,
@@ -218,6 +220,25 @@ impl Job {
             .put(&job_input_key(job_id), "application/json", bytes)
             .await?;
         Ok(compacted)
+    }
+
+    /// Writes to the lake the lines of the orders a push committed but may not have written
+    /// there (it stopped in between; see [`portal_store::outbox`]), so that this job reads
+    /// every order the table has. Returns how many orders the outbox held.
+    pub async fn drain_lake_outbox(&self) -> Result<usize, JobError> {
+        let target = ingest::Target {
+            store: self.store.clone(),
+            lake: self.lake.clone(),
+            format: analytics::lake::PARQUET,
+            lake_outbox: false,
+        };
+        target.drain_lake_outbox().await.map_err(|e| match e {
+            ingest::IngestError::Store(e) => JobError::Store(e),
+            other => JobError::Data {
+                what: "the lake outbox".into(),
+                message: other.to_string(),
+            },
+        })
     }
 
     /// Other jobs planned less than [`IN_FLIGHT`] ago that have not published; older inputs,
@@ -321,8 +342,11 @@ impl Job {
                 .into_iter()
                 .collect();
             for (source, tag) in sources.iter().filter(|(s, _)| *s != key) {
+                // And only if still unchanged when deleted (S3's conditional delete): a
+                // rewrite between this check and the delete is kept too.
                 if now.get(source) == Some(tag) {
-                    self.lake.delete(source).await?;
+                    let etag = tag.split('|').next().unwrap_or_default();
+                    self.lake.delete_if_match(source, etag).await?;
                 }
             }
             done.months += 1;
@@ -645,6 +669,10 @@ pub struct Compacted {
     /// Jobs in flight that compaction waited for (it did not run).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waited_for: Vec<String>,
+    /// Orders the lake outbox held (pushes that stopped between the table and the lake), whose
+    /// lines were written to the lake before compaction ([`Job::drain_lake_outbox`]).
+    #[serde(default)]
+    pub outbox_orders: usize,
 }
 
 /// What a publish did.

@@ -104,6 +104,8 @@ impl Ingestor {
                 store,
                 lake: Lake::new(s3.clone(), lake_bucket),
                 format: analytics::lake::PARQUET,
+                // A failed invocation is retried whole, lake writes included.
+                lake_outbox: false,
             },
             inbox: Bucket::new(s3, ingest_bucket),
         }

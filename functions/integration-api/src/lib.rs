@@ -354,6 +354,8 @@ async fn apply(
         store: state.store.clone(),
         lake,
         format: portal_lake::CSV,
+        // A client may never retry a call that stopped between the table and the lake.
+        lake_outbox: true,
     };
     let info = FileInfo {
         source: PUSH_SOURCE.to_owned(),
