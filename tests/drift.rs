@@ -28,6 +28,10 @@ pub struct TemplateFunction {
     /// `(action, resource)` its inline policy statements allow without conditions, resources as
     /// written (tags read as their values: `${LakeBucket.Arn}/order-lines/*`, `Table.Arn`).
     pub grants: BTreeSet<(String, String)>,
+    /// `(action, resource, pattern)` its inline policy statements allow only on items whose
+    /// partition key matches `pattern` (a `ForAllValues:StringLike` condition on
+    /// `dynamodb:LeadingKeys`, and no other condition).
+    pub key_scoped: BTreeSet<(String, String, String)>,
     /// `(bucket, key prefix)` of its EventBridge rules on S3 "Object Created" events.
     pub object_created: BTreeSet<(String, String)>,
     /// Whether failed asynchronous invocations go to a dead-letter queue.
@@ -109,6 +113,7 @@ impl Template {
             }
             let mut actions = BTreeSet::new();
             let mut grants = BTreeSet::new();
+            let mut key_scoped = BTreeSet::new();
             for policy in properties["Policies"].as_vec().into_iter().flatten() {
                 actions.extend(keys(policy).into_iter().filter(|k| k != "Statement"));
                 for statement in policy["Statement"].as_vec().into_iter().flatten() {
@@ -119,6 +124,23 @@ impl Template {
                     for action in granted.iter().filter(|_| allows) {
                         for resource in strings(&statement["Resource"]) {
                             grants.insert((action.clone(), resource));
+                        }
+                    }
+                    let condition = &statement["Condition"];
+                    let scoped = statement["Effect"].as_str() == Some("Allow")
+                        && keys(condition).len() == 1
+                        && keys(&condition["ForAllValues:StringLike"]).len() == 1;
+                    let patterns =
+                        strings(&condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]);
+                    for action in granted.iter().filter(|_| scoped) {
+                        for resource in strings(&statement["Resource"]) {
+                            for pattern in &patterns {
+                                key_scoped.insert((
+                                    action.clone(),
+                                    resource.clone(),
+                                    pattern.clone(),
+                                ));
+                            }
                         }
                     }
                     actions.extend(granted);
@@ -133,6 +155,7 @@ impl Template {
                 variables: keys(&properties["Environment"]["Variables"]),
                 actions,
                 grants,
+                key_scoped,
                 object_created,
                 dead_letter_queue: !properties["DeadLetterQueue"]["TargetArn"].is_badvalue(),
             });

@@ -164,26 +164,62 @@ fn a_write_or_a_broad_policy_template_fails_the_least_privilege_check() {
     );
 }
 
+/// What the analytics job may do to the table beyond publishing: no scan, no wildcard, and
+/// queries and deletes only of lake-outbox markers (`OUTBOX#LAKE#*` partitions).
+fn job_table_problems(template: &Template) -> Vec<String> {
+    let Some(job) = template.function("analytics-job") else {
+        return vec!["the template has no analytics job".into()];
+    };
+    let mut problems = Vec::new();
+    for action in &job.actions {
+        if ["dynamodb:Scan", "dynamodb:*", "s3:*"].contains(&action.as_str()) {
+            problems.push(format!("the analytics job may {action}"));
+        }
+    }
+    for (action, resource) in &job.grants {
+        if ["dynamodb:DeleteItem", "dynamodb:Query"].contains(&action.as_str()) {
+            problems.push(format!(
+                "the analytics job may {action} any item of {resource}"
+            ));
+        }
+    }
+    for action in ["dynamodb:Query", "dynamodb:DeleteItem"] {
+        let scoped = (
+            action.to_owned(),
+            "Table.Arn".to_owned(),
+            "OUTBOX#LAKE#*".to_owned(),
+        );
+        if !job.key_scoped.contains(&scoped) {
+            problems.push(format!(
+                "the analytics job may not {action} the lake outbox's markers, which it drains"
+            ));
+        }
+    }
+    problems
+}
+
 #[test]
-fn the_analytics_job_is_configured_and_may_not_delete_or_scan_the_table() {
+fn the_analytics_job_may_not_scan_the_table_and_deletes_only_lake_outbox_markers() {
     let template = template();
     let problems: Vec<String> = variables_are_set(&template, &analytics_job::VARIABLES)
         .into_iter()
         .filter(|p| p.starts_with("AnalyticsJob "))
         .collect();
     assert_eq!(problems, Vec::<String>::new());
-    let job = template
-        .functions
-        .iter()
-        .find(|f| f.binary.as_deref() == Some("analytics-job"))
-        .expect("the template has the analytics job");
-    for action in &job.actions {
-        assert!(
-            !["dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:*", "s3:*"]
-                .contains(&action.as_str()),
-            "the analytics job may {action}"
-        );
-    }
+    assert_eq!(job_table_problems(&template), Vec::<String>::new());
+    // The same grant without its key condition would let the job delete any item.
+    let unscoped = TEMPLATE.replace(
+        "              Condition:\n                ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"OUTBOX#LAKE#*\"]\n",
+        "",
+    );
+    assert_ne!(unscoped, TEMPLATE, "the test finds the condition");
+    let problems = job_table_problems(&Template::parse(&unscoped).expect("parses"));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("may dynamodb:DeleteItem any item")),
+        "{problems:?}"
+    );
 }
 
 /// What the analytics job needs: read, compact (write and delete) the lake's order lines, list
