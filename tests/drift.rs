@@ -12,6 +12,8 @@ pub struct Template {
     pub functions: Vec<TemplateFunction>,
     /// Variables set for every function (`Globals.Function.Environment.Variables`).
     pub global_variables: BTreeSet<String>,
+    /// The whole document, for the checks of single resources.
+    pub raw: Yaml,
 }
 
 /// One `AWS::Serverless::Function`.
@@ -163,10 +165,12 @@ impl Template {
         Ok(Self {
             functions,
             global_variables,
+            raw: doc.clone(),
         })
     }
 
-    fn function(&self, binary: &str) -> Option<&TemplateFunction> {
+    /// The function built from `binary`.
+    pub fn function(&self, binary: &str) -> Option<&TemplateFunction> {
         self.functions
             .iter()
             .find(|f| f.binary.as_deref() == Some(binary))
@@ -300,4 +304,242 @@ pub fn granted(template: &Template, binary: &str, required: &[(&str, &str)]) -> 
         })
         .map(|(action, resource)| format!("{}: may not {action} on {resource}", f.logical_id))
         .collect()
+}
+
+/// Each function of `reads` (its binary, and the variables its code reads) is given exactly
+/// those variables: none missing, and none it does not read (a secret least of all).
+pub fn variables_are_exactly(template: &Template, reads: &[(&str, Vec<&str>)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (binary, read) in reads {
+        let Some(function) = template.function(binary) else {
+            problems.push(format!("no function is built from {binary}"));
+            continue;
+        };
+        let given: BTreeSet<&str> = template
+            .global_variables
+            .iter()
+            .chain(&function.variables)
+            .map(String::as_str)
+            .collect();
+        let read: BTreeSet<&str> = read.iter().copied().collect();
+        for variable in read.difference(&given) {
+            problems.push(format!("{} does not set {variable}", function.logical_id));
+        }
+        for variable in given.difference(&read) {
+            problems.push(format!(
+                "{} is given {variable}, which it does not read",
+                function.logical_id
+            ));
+        }
+    }
+    problems
+}
+
+impl Template {
+    /// The resource `logical_id`'s `Properties`.
+    pub fn properties(&self, logical_id: &str) -> &Yaml {
+        &self.raw["Resources"][logical_id]["Properties"]
+    }
+
+    /// The logical ids and resources of type `kind`.
+    pub fn resources_of(&self, kind: &str) -> Vec<(String, &Yaml)> {
+        self.raw["Resources"]
+            .as_hash()
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+            .map(|(id, r)| (id.as_str().unwrap_or("?").to_owned(), r))
+            .collect()
+    }
+
+    /// A number, or the default of the parameter that `!Ref` names.
+    pub fn number(&self, value: &Yaml) -> Option<i64> {
+        match value {
+            Yaml::Integer(n) => Some(*n),
+            Yaml::String(name) => match &self.raw["Parameters"][name.as_str()]["Default"] {
+                Yaml::Integer(n) => Some(*n),
+                Yaml::String(text) => text.parse().ok(),
+                _ => name.parse().ok(),
+            },
+            _ => None,
+        }
+    }
+}
+
+/// The ingest bucket's lifecycle expires only what is under `expiring` (dropped exports):
+/// profiles, reports, quarantine files and files set aside stay.
+pub fn lifecycle_expires_only(template: &Template, bucket: &str, expiring: &str) -> Vec<String> {
+    let rules = &template.properties(bucket)["LifecycleConfiguration"]["Rules"];
+    let mut problems = Vec::new();
+    for rule in rules.as_vec().into_iter().flatten() {
+        let expires =
+            !rule["ExpirationInDays"].is_badvalue() || !rule["ExpirationDate"].is_badvalue();
+        let prefix = rule["Prefix"]
+            .as_str()
+            .or_else(|| rule["Filter"]["Prefix"].as_str())
+            .unwrap_or("");
+        if expires && !prefix.starts_with(expiring) {
+            problems.push(format!(
+                "{bucket}: rule {} expires objects under {prefix:?}, not only under {expiring}",
+                rule["Id"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+    problems
+}
+
+/// Every function's concurrency is reserved (so that no one function takes the account's, and
+/// the table's capacity, from the others), the file-ingest function's at most `ingest_max`, the
+/// analytics job's as many as its Map runs at once, the push route has its own lower throttle,
+/// and the reservations leave the 100 executions a default account (1,000) keeps unreserved.
+pub fn concurrency_is_reserved(template: &Template, ingest_max: i64) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut total = 0;
+    let mut reserved = std::collections::BTreeMap::new();
+    for function in &template.functions {
+        let value = &template.properties(&function.logical_id)["ReservedConcurrentExecutions"];
+        match template.number(value) {
+            Some(n) if n >= 1 => {
+                total += n;
+                reserved.insert(function.binary.clone().unwrap_or_default(), n);
+            }
+            _ => problems.push(format!("{}: no reserved concurrency", function.logical_id)),
+        }
+    }
+    if reserved
+        .get("ingest-files")
+        .is_some_and(|n| *n > ingest_max)
+    {
+        problems.push(format!(
+            "IngestFiles: reserves {} executions, more than {ingest_max}",
+            reserved["ingest-files"]
+        ));
+    }
+    let map = template
+        .resources_of("AWS::Serverless::StateMachine")
+        .iter()
+        .find_map(|(_, r)| {
+            template.number(&r["Properties"]["Definition"]["States"]["Shards"]["MaxConcurrency"])
+        });
+    if let (Some(map), Some(job)) = (map, reserved.get("analytics-job"))
+        && map != *job
+    {
+        problems.push(format!(
+            "AnalyticsJob: reserves {job} executions and the Map runs {map} shards at once"
+        ));
+    }
+    if total > 900 {
+        problems.push(format!(
+            "the functions reserve {total} executions; a default account allows 900"
+        ));
+    }
+    let api = template
+        .resources_of("AWS::Serverless::HttpApi")
+        .into_iter()
+        .next()
+        .map(|(_, r)| &r["Properties"]);
+    let stage =
+        api.and_then(|p| template.number(&p["DefaultRouteSettings"]["ThrottlingRateLimit"]));
+    let push = api.and_then(|p| {
+        template.number(&p["RouteSettings"]["POST /integration/{entity}"]["ThrottlingRateLimit"])
+    });
+    match (stage, push) {
+        (Some(stage), Some(push)) if push < stage => {}
+        _ => problems.push(format!(
+            "the push route has no throttle of its own below the stage's ({push:?} of {stage:?})"
+        )),
+    }
+    problems
+}
+
+/// The smaller hardening rules: the state machine's role reaches only its own executions; every
+/// queue is encrypted and has an alarm, and the events' dead-letter queues are those queues;
+/// user pool clients do not tell whether a user exists; the API writes JSON access logs to a
+/// log group that expires them.
+pub fn hardening_problems(template: &Template) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (id, machine) in template.resources_of("AWS::Serverless::StateMachine") {
+        for policy in machine["Properties"]["Policies"]
+            .as_vec()
+            .into_iter()
+            .flatten()
+        {
+            for statement in policy["Statement"].as_vec().into_iter().flatten() {
+                for resource in strings(&statement["Resource"]) {
+                    if resource.ends_with(":stateMachine:*") || resource.ends_with(":execution:*") {
+                        problems.push(format!("{id}: may act on every state machine ({resource})"));
+                    }
+                }
+            }
+        }
+    }
+    let alarmed: BTreeSet<String> = template
+        .resources_of("AWS::CloudWatch::Alarm")
+        .iter()
+        .flat_map(|(_, alarm)| {
+            alarm["Properties"]["Dimensions"]
+                .as_vec()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|d| d["Name"].as_str() == Some("QueueName"))
+        .filter_map(|d| {
+            d["Value"]
+                .as_str()?
+                .strip_suffix(".QueueName")
+                .map(str::to_owned)
+        })
+        .collect();
+    for (id, queue) in template.resources_of("AWS::SQS::Queue") {
+        if !alarmed.contains(&id) {
+            problems.push(format!("{id}: no alarm on its messages"));
+        }
+        let p = &queue["Properties"];
+        if p["SqsManagedSseEnabled"].as_bool() != Some(true) && p["KmsMasterKeyId"].is_badvalue() {
+            problems.push(format!("{id}: not encrypted"));
+        }
+    }
+    for (id, resource) in template.raw["Resources"].as_hash().into_iter().flatten() {
+        for event in resource["Properties"]["Events"]
+            .as_hash()
+            .into_iter()
+            .flatten()
+            .map(|(_, e)| e)
+        {
+            let dlq = &event["Properties"]["DeadLetterConfig"];
+            if !dlq.is_badvalue() && dlq["Arn"].is_badvalue() {
+                problems.push(format!(
+                    "{}: an event's dead-letter queue is made by SAM, unencrypted and without an alarm",
+                    id.as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    for (id, client) in template.resources_of("AWS::Cognito::UserPoolClient") {
+        if client["Properties"]["PreventUserExistenceErrors"].as_str() != Some("ENABLED") {
+            problems.push(format!("{id}: tells whether a user exists"));
+        }
+    }
+    for (id, api) in template.resources_of("AWS::Serverless::HttpApi") {
+        let logs = &api["Properties"]["AccessLogSettings"];
+        let format = logs["Format"].as_str().unwrap_or("");
+        if serde_json::from_str::<serde_json::Value>(format).map_or(true, |v| !v.is_object()) {
+            problems.push(format!(
+                "{id}: no access log of one JSON object per request"
+            ));
+        }
+        let group = logs["DestinationArn"]
+            .as_str()
+            .unwrap_or("")
+            .trim_end_matches(".Arn");
+        if template
+            .number(&template.properties(group)["RetentionInDays"])
+            .is_none()
+        {
+            problems.push(format!(
+                "{id}: its access logs ({group:?}) are kept forever"
+            ));
+        }
+    }
+    problems
 }

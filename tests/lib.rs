@@ -4,6 +4,7 @@
 
 pub mod drift;
 pub mod fixture;
+pub mod grants;
 
 use portal_local::LocalApp;
 use reqwest::StatusCode;
@@ -14,6 +15,9 @@ use std::time::Duration;
 pub struct TestApp {
     pub local: LocalApp,
     pub url: String,
+    /// What each function asked of AWS; checked against the template's grants when the app is
+    /// dropped (see [`grants`]).
+    pub recorder: grants::Recorder,
     client: reqwest::Client,
     _data: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -87,7 +91,21 @@ where
         .await
         .expect("free port");
     let url = format!("http://{}", listener.local_addr().expect("address"));
-    let router = local.router();
+    let recorder = grants::Recorder::default();
+    let router = {
+        let (dynamodb, s3) = local_clients(&local);
+        let (recorder, config) = (recorder.clone(), local.config.clone());
+        portal_local::server::app_router_with(
+            move |function| {
+                portal_http::AppState::new(
+                    &config,
+                    recorder.dynamodb(function, &dynamodb),
+                    recorder.s3(function, &s3),
+                )
+            },
+            local.auth.clone(),
+        )
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, router)
@@ -99,6 +117,7 @@ where
     TestApp {
         local,
         url,
+        recorder,
         client: reqwest::Client::new(),
         _data: data,
         stop: Some(stop),
@@ -111,15 +130,65 @@ fn init_logs() {
     }
 }
 
+/// Fresh SDK clients for the emulators of `local`.
+fn local_clients(local: &LocalApp) -> (aws_sdk_dynamodb::Client, aws_sdk_s3::Client) {
+    (
+        portal_local::clients::dynamodb(&local.emulators.dynamodb_endpoint),
+        portal_local::clients::s3(&local.emulators.s3_endpoint),
+    )
+}
+
+/// The table and buckets of the tests, with their logical ids in the template.
+pub const RESOURCE_NAMES: [(&str, &str); 4] = [
+    (portal_local::server::TABLE, "Table"),
+    (portal_local::server::DOCUMENTS_BUCKET, "DocumentsBucket"),
+    (portal_local::server::LAKE_BUCKET, "LakeBucket"),
+    (portal_local::server::INGEST_BUCKET, "IngestBucket"),
+];
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if !std::thread::panicking() {
+            let template = drift::Template::parse(grants::TEMPLATE).expect("the template parses");
+            let problems = grants::ungranted(&template, &self.recorder.calls(), &RESOURCE_NAMES);
+            assert!(
+                problems.is_empty(),
+                "functions made AWS calls that the SAM template does not allow their roles \
+                 (infra/template.yaml):\n{}",
+                problems.join("\n")
+            );
+        }
     }
 }
 
 impl TestApp {
+    /// The ingest function (what S3 events start in AWS), its AWS calls recorded.
+    pub fn ingest_function(&self) -> ingest_files::Ingestor {
+        let (dynamodb, s3) = local_clients(&self.local);
+        ingest_files::Ingestor::new(
+            self.recorder.dynamodb("ingest-files", &dynamodb),
+            self.recorder.s3("ingest-files", &s3),
+            portal_local::server::TABLE,
+            portal_local::server::DOCUMENTS_BUCKET,
+            portal_local::server::LAKE_BUCKET,
+            portal_local::server::INGEST_BUCKET,
+        )
+    }
+
+    /// The analytics job (what the state machine runs in AWS), its AWS calls recorded.
+    pub fn job(&self) -> analytics_job::Job {
+        let (dynamodb, s3) = local_clients(&self.local);
+        analytics_job::Job::new(
+            self.recorder.dynamodb("analytics-job", &dynamodb),
+            self.recorder.s3("analytics-job", &s3),
+            portal_local::server::TABLE,
+            portal_local::server::LAKE_BUCKET,
+        )
+    }
+
     /// A dev token for `user`.
     pub fn token(&self, user: &str) -> String {
         self.local

@@ -4,7 +4,8 @@ use portal_http::Config;
 use portal_local::server::functions;
 use std::path::Path;
 use tests::drift::{
-    Template, functions_have_packages, granted, ingest_is_wired, read_only, routes_match,
+    Template, concurrency_is_reserved, functions_have_packages, granted, hardening_problems,
+    ingest_is_wired, lifecycle_expires_only, read_only, routes_match, variables_are_exactly,
     variables_are_set,
 };
 
@@ -63,10 +64,46 @@ fn every_function_in_the_template_is_a_package_with_its_binary() {
     );
 }
 
+/// Whether a function's code pages (signs and opens cursors), read from its source.
+fn pages(function: &str) -> bool {
+    let src = workspace().join("functions").join(function).join("src");
+    std::fs::read_dir(&src)
+        .unwrap_or_else(|e| panic!("{}: {e}", src.display()))
+        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+        .any(|text| text.contains("Paging::new"))
+}
+
+/// Every function with the variables its code reads.
+fn code_reads() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut reads: Vec<(&'static str, Vec<&'static str>)> = functions()
+        .into_iter()
+        .map(|(name, _)| {
+            let mut read = Config::VARIABLES.to_vec();
+            if pages(name) {
+                read.extend(Config::CURSOR_VARIABLES);
+            }
+            if name == "integration-api" {
+                read.extend(integration_api::VARIABLES);
+            }
+            (name, read)
+        })
+        .collect();
+    reads.push(("ingest-files", ingest_files::VARIABLES.to_vec()));
+    reads.push(("analytics-job", analytics_job::VARIABLES.to_vec()));
+    reads
+}
+
 #[test]
-fn every_variable_a_function_reads_is_set_by_the_template() {
+fn every_function_is_given_exactly_the_variables_it_reads_and_the_cursor_secret_only_if_it_pages() {
+    let template = template();
     assert_eq!(
-        variables_are_set(&template(), &Config::VARIABLES),
+        code_reads().len(),
+        template.functions.len(),
+        "every function of the template is known to this test"
+    );
+    assert!(pages("orders-api") && !pages("integration-api"));
+    assert_eq!(
+        variables_are_exactly(&template, &code_reads()),
         Vec::<String>::new()
     );
 }
@@ -104,15 +141,144 @@ fn a_function_without_its_package_fails_the_package_check() {
 }
 
 #[test]
-fn a_variable_the_template_does_not_set_fails_the_variable_check() {
-    let damaged_template = damaged("        PORTAL_CURSOR_SECRET: !Ref CursorSecret\n", "");
-    let problems = variables_are_set(&damaged_template, &Config::VARIABLES);
-    assert!(
-        problems.iter().any(|p| p.contains("PORTAL_CURSOR_SECRET")),
-        "{problems:?}"
+fn a_variable_missing_or_given_to_a_function_that_does_not_read_it_fails_the_variable_check() {
+    let problems = variables_are_exactly(
+        &damaged("          PORTAL_CURSOR_SECRET: !Ref CursorSecret\n", ""),
+        &code_reads(),
     );
-    let problems = variables_are_set(&template(), &["PORTAL_NEW_SETTING"]);
-    assert_eq!(problems.len(), template().functions.len(), "{problems:?}");
+    assert_eq!(problems, vec!["MeApi does not set PORTAL_CURSOR_SECRET"]);
+    // The secret given to every function again, as it once was.
+    let problems = variables_are_exactly(
+        &damaged(
+            "        PORTAL_TABLE: !Ref Table\n",
+            "        PORTAL_TABLE: !Ref Table\n        PORTAL_CURSOR_SECRET: !Ref CursorSecret\n",
+        ),
+        &code_reads(),
+    );
+    let template = template();
+    let mut without_cursors = 0;
+    for (binary, read) in code_reads() {
+        let function = template.function(binary).expect("in the template");
+        let given = format!(
+            "{} is given PORTAL_CURSOR_SECRET, which it does not read",
+            function.logical_id
+        );
+        assert_eq!(
+            problems.contains(&given),
+            !read.contains(&"PORTAL_CURSOR_SECRET"),
+            "{given}: {problems:?}"
+        );
+        without_cursors += usize::from(problems.contains(&given));
+    }
+    assert!(without_cursors >= 3, "{problems:?}");
+    let problems = variables_are_set(&template, &["PORTAL_NEW_SETTING"]);
+    assert_eq!(problems.len(), template.functions.len(), "{problems:?}");
+}
+
+#[test]
+fn the_ingest_buckets_lifecycle_expires_only_dropped_exports_and_an_unscoped_rule_fails() {
+    assert_eq!(ingest::layout::INCOMING, "incoming/");
+    assert_eq!(
+        lifecycle_expires_only(&template(), "IngestBucket", ingest::layout::INCOMING),
+        Vec::<String>::new()
+    );
+    let problems = lifecycle_expires_only(
+        &damaged("            Prefix: incoming/\n", ""),
+        "IngestBucket",
+        ingest::layout::INCOMING,
+    );
+    assert_eq!(
+        problems,
+        vec![
+            "IngestBucket: rule expire-old-drops expires objects under \"\", not only under incoming/"
+        ]
+    );
+}
+
+#[test]
+fn every_function_reserves_concurrency_the_ingest_function_little_and_the_push_route_has_its_own_throttle()
+ {
+    assert_eq!(
+        concurrency_is_reserved(&template(), 4),
+        Vec::<String>::new()
+    );
+    for (from, to, expected) in [
+        (
+            "      ReservedConcurrentExecutions: !Ref IngestConcurrency\n",
+            "",
+            "IngestFiles: no reserved concurrency",
+        ),
+        (
+            "    Default: 2\n    MinValue: 1\n    Description: >\n      Files ingested at once",
+            "    Default: 40\n    MinValue: 1\n    Description: >\n      Files ingested at once",
+            "IngestFiles: reserves 40 executions, more than 4",
+        ),
+        (
+            "      ReservedConcurrentExecutions: 50\n",
+            "      ReservedConcurrentExecutions: 10\n",
+            "AnalyticsJob: reserves 10 executions and the Map runs 50 shards at once",
+        ),
+        (
+            "    Default: 50\n    MinValue: 1\n    Description: >\n      Concurrent executions reserved",
+            "    Default: 200\n    MinValue: 1\n    Description: >\n      Concurrent executions reserved",
+            "a default account allows 900",
+        ),
+        (
+            "        \"POST /integration/{entity}\":",
+            "        \"POST /integration/{other}\":",
+            "the push route has no throttle of its own",
+        ),
+    ] {
+        let problems = concurrency_is_reserved(&damaged(from, to), 4);
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{to}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn the_state_machine_queues_user_pool_clients_and_access_logs_are_hardened_and_each_regression_fails()
+ {
+    assert_eq!(hardening_problems(&template()), Vec::<String>::new());
+    for (from, to, expected) in [
+        (
+            "stateMachine:${AWS::StackName}-analytics\"",
+            "stateMachine:*\"",
+            "AnalyticsStateMachine: may act on every state machine",
+        ),
+        (
+            "Value: !GetAtt AnalyticsScheduleDeadLetterQueue.QueueName",
+            "Value: !GetAtt IngestDeadLetterQueue.QueueName",
+            "AnalyticsScheduleDeadLetterQueue: no alarm on its messages",
+        ),
+        (
+            "DeadLetterConfig: { Arn: !GetAtt IngestRuleDeadLetterQueue.Arn }",
+            "DeadLetterConfig: { Type: SQS }",
+            "IngestFiles: an event's dead-letter queue is made by SAM",
+        ),
+        (
+            "      ClientName: portal-frontend\n      GenerateSecret: false\n      PreventUserExistenceErrors: ENABLED\n",
+            "      ClientName: portal-frontend\n      GenerateSecret: false\n",
+            "UserPoolClient: tells whether a user exists",
+        ),
+        (
+            "      AccessLogSettings:\n",
+            "      NoAccessLogSettings:\n",
+            "Api: no access log",
+        ),
+        (
+            "      RetentionInDays: !Ref AccessLogRetentionDays\n",
+            "",
+            "Api: its access logs (\"ApiAccessLogs\") are kept forever",
+        ),
+    ] {
+        let problems = hardening_problems(&damaged(from, to));
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{to}: {problems:?}"
+        );
+    }
 }
 
 /// What the read API's functions may do: read items and download links' objects.
@@ -255,10 +421,12 @@ fn the_analytics_job_may_compact_the_order_lines_and_keep_its_files_and_a_damage
     );
 }
 
-/// What the ingest function may do: read drops and profiles, write reports, the lake's order
-/// lines and document files, and read and conditionally write items. No scans, no wildcards.
-const INGEST_ACTIONS: [&str; 7] = [
+/// What the ingest function may do: read drops and profiles (and list the bucket, so that a
+/// missing one is a 404, not a 403), write reports, the lake's order lines and document files,
+/// and read and conditionally write items. No scans, no wildcards.
+const INGEST_ACTIONS: [&str; 8] = [
     "s3:GetObject",
+    "s3:ListBucket",
     "s3:PutObject",
     "s3:DeleteObject",
     "dynamodb:BatchGetItem",
@@ -279,6 +447,34 @@ fn the_ingest_function_has_its_s3_trigger_dead_letter_queue_settings_and_least_p
         .filter(|p| p.starts_with("IngestFiles "))
         .collect();
     assert_eq!(problems, Vec::<String>::new());
+    assert_eq!(
+        granted(&template, "ingest-files", &INGEST_GRANTS),
+        Vec::<String>::new()
+    );
+}
+
+/// Without `s3:ListBucket`, S3 answers a missing profile (every built-in source's) or document
+/// file with 403 instead of 404, and the drop fails into the dead-letter queue.
+const INGEST_GRANTS: [(&str, &str); 3] = [
+    ("s3:GetObject", "${IngestBucket.Arn}/profiles/*"),
+    ("s3:GetObject", "${IngestBucket.Arn}/incoming/*"),
+    ("s3:ListBucket", "IngestBucket.Arn"),
+];
+
+#[test]
+fn an_ingest_function_that_may_not_list_its_bucket_fails_the_grant_check() {
+    let problems = granted(
+        &damaged(
+            "Action: [s3:ListBucket]\n              Resource: !GetAtt IngestBucket.Arn",
+            "Action: [s3:ListBucket]\n              Resource: !GetAtt LakeBucket.Arn",
+        ),
+        "ingest-files",
+        &INGEST_GRANTS,
+    );
+    assert_eq!(
+        problems,
+        vec!["IngestFiles: may not s3:ListBucket on IngestBucket.Arn".to_owned()]
+    );
 }
 
 #[test]

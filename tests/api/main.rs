@@ -7,6 +7,7 @@ mod documents;
 mod drift;
 mod errors;
 mod faults;
+mod grants;
 mod ingest;
 mod insights;
 mod invoices;

@@ -9,8 +9,9 @@ pub struct Config {
     pub table: String,
     /// `PORTAL_DOCUMENTS_BUCKET`: the S3 bucket of document files.
     pub documents_bucket: String,
-    /// `PORTAL_CURSOR_SECRET`: the key that signs pagination cursors (at least 32 bytes).
-    pub cursor_secret: String,
+    /// `PORTAL_CURSOR_SECRET`: the key that signs pagination cursors (at least 32 bytes); given
+    /// only to the functions that page (the others never see it).
+    pub cursor_secret: Option<String>,
     /// `PORTAL_DOWNLOAD_TTL_SECONDS`: how long download links stay valid (default 300).
     pub download_ttl: Duration,
     /// `PORTAL_PRINCIPAL_CACHE_SECONDS`: how long a user record is reused within one process (default 60).
@@ -25,7 +26,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("table", &self.table)
             .field("documents_bucket", &self.documents_bucket)
-            .field("cursor_secret", &"<redacted>")
+            .field(
+                "cursor_secret",
+                &self.cursor_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("download_ttl", &self.download_ttl)
             .field("principal_ttl", &self.principal_ttl)
             .field("lake_bucket", &self.lake_bucket)
@@ -46,14 +50,16 @@ pub enum ConfigError {
 pub const MIN_SECRET_BYTES: usize = 32;
 
 impl Config {
-    /// The names of every variable [`Config::from_env`] reads.
-    pub const VARIABLES: [&'static str; 5] = [
+    /// The names of the variables [`Config::from_env`] reads in every function.
+    pub const VARIABLES: [&'static str; 4] = [
         "PORTAL_TABLE",
         "PORTAL_DOCUMENTS_BUCKET",
-        "PORTAL_CURSOR_SECRET",
         "PORTAL_DOWNLOAD_TTL_SECONDS",
         "PORTAL_PRINCIPAL_CACHE_SECONDS",
     ];
+
+    /// The variables only the functions that page read: their cursors' secret.
+    pub const CURSOR_VARIABLES: [&'static str; 1] = ["PORTAL_CURSOR_SECRET"];
 
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -82,7 +88,7 @@ impl Config {
         let config = Self {
             table: required("PORTAL_TABLE")?,
             documents_bucket: required("PORTAL_DOCUMENTS_BUCKET")?,
-            cursor_secret: required("PORTAL_CURSOR_SECRET")?,
+            cursor_secret: lookup("PORTAL_CURSOR_SECRET").filter(|v| !v.is_empty()),
             download_ttl: seconds("PORTAL_DOWNLOAD_TTL_SECONDS", 300)?,
             principal_ttl: seconds("PORTAL_PRINCIPAL_CACHE_SECONDS", 60)?,
             lake_bucket: lookup("PORTAL_LAKE_BUCKET").filter(|v| !v.is_empty()),
@@ -93,7 +99,11 @@ impl Config {
 
     /// Checks the values that have rules.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.cursor_secret.len() < MIN_SECRET_BYTES {
+        if self
+            .cursor_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < MIN_SECRET_BYTES)
+        {
             return Err(ConfigError::Invalid {
                 name: "PORTAL_CURSOR_SECRET",
                 problem: format!("must be at least {MIN_SECRET_BYTES} bytes"),
@@ -144,6 +154,16 @@ mod tests {
         ]))
         .expect_err("secret too short");
         assert!(err.to_string().contains("PORTAL_CURSOR_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn a_function_that_never_pages_starts_without_the_cursor_secret() {
+        let config = Config::from_lookup(lookup(&[
+            ("PORTAL_TABLE", "t"),
+            ("PORTAL_DOCUMENTS_BUCKET", "b"),
+        ]))
+        .expect("the secret is only for the functions that page");
+        assert!(config.cursor_secret.is_none());
     }
 
     #[test]

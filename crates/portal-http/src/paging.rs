@@ -3,7 +3,7 @@
 use crate::{ApiError, AppState};
 use axum::http::Uri;
 use portal_domain::Principal;
-use portal_store::{CursorBinding, Page, PageKey};
+use portal_store::{CursorBinding, CursorCodec, Page, PageKey};
 use serde::Serialize;
 
 /// The default and the largest page size.
@@ -25,6 +25,7 @@ pub struct Paging {
     pub limit: usize,
     pub after: Option<PageKey>,
     binding: String,
+    cursors: CursorCodec,
 }
 
 impl Paging {
@@ -44,10 +45,16 @@ impl Paging {
                 format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
             ));
         }
+        let cursors = state.cursors.clone().ok_or_else(|| {
+            ApiError::Internal(
+                "PORTAL_CURSOR_SECRET is not set for a function that pages (infra/template.yaml)"
+                    .into(),
+            )
+        })?;
         let binding = binding_query(uri);
         let after = cursor
             .map(|token| {
-                state.cursors.open(
+                cursors.open(
                     token,
                     CursorBinding {
                         principal: principal.user_id.as_str(),
@@ -61,18 +68,19 @@ impl Paging {
             limit: limit as usize,
             after,
             binding,
+            cursors,
         })
     }
 
     /// Turns a page into the response, sealing the next cursor.
     pub fn respond<T>(
         self,
-        state: &AppState,
+        _state: &AppState,
         principal: &Principal,
         page: Page<T>,
     ) -> axum::Json<ListResponse<T>> {
         let next_cursor = page.next.map(|key| {
-            state.cursors.seal(
+            self.cursors.seal(
                 &key,
                 CursorBinding {
                     principal: principal.user_id.as_str(),

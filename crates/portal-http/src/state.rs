@@ -8,7 +8,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
-    pub cursors: CursorCodec,
+    /// Seals and opens cursors; `None` in a function not given the secret (one that never pages).
+    pub cursors: Option<CursorCodec>,
     pub principals: Arc<PrincipalCache>,
     /// The analytics lake, when the configuration names it (see [`Config::lake_bucket`]).
     pub lake: Option<portal_store::Lake>,
@@ -37,7 +38,7 @@ impl AppState {
         );
         Self {
             store,
-            cursors: CursorCodec::new(&config.cursor_secret),
+            cursors: config.cursor_secret.as_deref().map(CursorCodec::new),
             principals: Arc::new(PrincipalCache::new(config.principal_ttl)),
             lake,
         }

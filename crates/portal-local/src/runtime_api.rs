@@ -207,7 +207,10 @@ pub fn lambda_environment(
         ("AWS_ENDPOINT_URL_S3", app.emulators.s3_endpoint.clone()),
         ("PORTAL_TABLE", config.table.clone()),
         ("PORTAL_DOCUMENTS_BUCKET", config.documents_bucket.clone()),
-        ("PORTAL_CURSOR_SECRET", config.cursor_secret.clone()),
+        (
+            "PORTAL_CURSOR_SECRET",
+            config.cursor_secret.clone().unwrap_or_default(),
+        ),
         (
             "PORTAL_DOWNLOAD_TTL_SECONDS",
             config.download_ttl.as_secs().to_string(),

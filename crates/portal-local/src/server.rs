@@ -41,10 +41,16 @@ pub const OPENAPI_PATH: &str = "/openapi.yaml";
 
 /// All functions' routers merged, behind the local JWT authorizer, and the OpenAPI document.
 pub fn app_router(state: AppState, auth: DevAuth) -> Router {
+    app_router_with(|_| state.clone(), auth)
+}
+
+/// [`app_router`] with each function's own state, `state_of(function)`, as each function has
+/// its own clients in AWS (tests record what each function asks of AWS this way).
+pub fn app_router_with(state_of: impl Fn(&'static str) -> AppState, auth: DevAuth) -> Router {
     functions()
         .into_iter()
-        .fold(Router::new(), |router, (_, routes)| {
-            router.merge(portal_http::router(routes, state.clone()))
+        .fold(Router::new(), |router, (name, routes)| {
+            router.merge(portal_http::router(routes, state_of(name)))
         })
         .route(
             OPENAPI_PATH,
@@ -110,7 +116,7 @@ impl LocalApp {
         let config = Config {
             table: TABLE.to_owned(),
             documents_bucket: DOCUMENTS_BUCKET.to_owned(),
-            cursor_secret: secrets.cursor_secret,
+            cursor_secret: Some(secrets.cursor_secret),
             download_ttl: Duration::from_secs(300),
             principal_ttl: Duration::from_secs(60),
             lake_bucket: Some(LAKE_BUCKET.to_owned()),
