@@ -76,7 +76,8 @@ fuzz() {
   shift 2
   echo "== schemathesis as $user ($cases cases per operation, seed $seed)"
   # One worker: two race inside CPython's parser on some versions (a spurious SystemError).
-  if ! "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$url/openapi.yaml" \
+  # The cases are counted, not timed; the timeout only stops a run that hangs.
+  if ! timeout --signal=INT 600 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$url/openapi.yaml" \
     --header "Authorization: Bearer ${token[$user]}" \
     --checks all --exclude-checks positive_data_acceptance \
     --max-examples "$cases" --seed "$seed" --workers 1 \
