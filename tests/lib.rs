@@ -5,6 +5,7 @@
 pub mod drift;
 pub mod fixture;
 pub mod grants;
+pub mod inject;
 
 use portal_local::LocalApp;
 use reqwest::StatusCode;

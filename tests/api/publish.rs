@@ -14,7 +14,7 @@ fn day(s: &str) -> NaiveDate {
 }
 
 /// A generated history of about 4,000 lines ending 2024-07-01, as lake lines.
-fn history() -> Vec<LakeLine> {
+pub(crate) fn history() -> Vec<LakeLine> {
     let h = synthetic::generate(synthetic::Spec {
         seed: 11,
         accounts: 25,
@@ -42,7 +42,7 @@ fn history() -> Vec<LakeLine> {
         .collect()
 }
 
-fn params() -> Params {
+pub(crate) fn params() -> Params {
     Params::new(day("2024-07-01"))
 }
 
@@ -55,7 +55,7 @@ async fn app_with_lake() -> (TestApp, Job) {
     (app, job)
 }
 
-async fn served_run(app: &TestApp) -> String {
+pub(crate) async fn served_run(app: &TestApp) -> String {
     let run = app.get(ADMIN, "/analytics/run").await;
     run.body["run_id"].as_str().unwrap_or_default().to_owned()
 }
