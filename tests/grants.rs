@@ -168,6 +168,9 @@ pub struct Need {
     pub resource: String,
     /// What the function did that needs it.
     pub because: String,
+    /// The table partition keys (`PK`) a DynamoDB request touches, when the request names them
+    /// all: what a grant conditioned on `dynamodb:LeadingKeys` is checked against.
+    pub partitions: Vec<String>,
 }
 
 fn arn(names: Names<'_>, physical: &str) -> String {
@@ -183,7 +186,44 @@ fn need(action: &str, resource: String, because: &str) -> Need {
         action: action.to_owned(),
         resource,
         because: because.to_owned(),
+        partitions: Vec::new(),
     }
+}
+
+/// The table's partition key attribute.
+const PARTITION_KEY: &str = "PK";
+
+/// The partition key of an item or key (`{"PK": {"S": ...}}`).
+fn partition(item: &serde_json::Value) -> Option<String> {
+    item[PARTITION_KEY]["S"].as_str().map(str::to_owned)
+}
+
+/// The partition a `Query` on the table names in its key condition (`PK = :pk`).
+fn queried_partition(body: &serde_json::Value) -> Option<String> {
+    if body["IndexName"].is_string() {
+        return None;
+    }
+    let condition = body["KeyConditionExpression"].as_str()?;
+    condition.split(" AND ").find_map(|part| {
+        let (name, value) = part.split_once('=')?;
+        let name = name.trim();
+        let name = body["ExpressionAttributeNames"][name]
+            .as_str()
+            .unwrap_or(name);
+        (name == PARTITION_KEY)
+            .then(|| body["ExpressionAttributeValues"][value.trim()]["S"].as_str())
+            .flatten()
+            .map(str::to_owned)
+    })
+}
+
+/// `need` on `partitions`, when every one is known.
+fn keyed(mut need: Need, partitions: Vec<Option<String>>) -> Need {
+    need.partitions = partitions
+        .into_iter()
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    need
 }
 
 impl Call {
@@ -219,10 +259,18 @@ impl Call {
                         "ConditionCheck" => "dynamodb:ConditionCheckItem",
                         _ => "dynamodb:GetItem",
                     };
-                    need(
-                        action,
-                        table(&part["TableName"]),
-                        &format!("{because} ({kind})"),
+                    let key = if kind == "Put" {
+                        &part["Item"]
+                    } else {
+                        &part["Key"]
+                    };
+                    keyed(
+                        need(
+                            action,
+                            table(&part["TableName"]),
+                            &format!("{because} ({kind})"),
+                        ),
+                        vec![partition(key)],
                     )
                 })
                 .collect(),
@@ -230,14 +278,39 @@ impl Call {
                 .as_object()
                 .into_iter()
                 .flatten()
-                .map(|(name, _)| need(&format!("dynamodb:{operation}"), arn(names, name), &because))
+                .map(|(name, requests)| {
+                    let keys = match requests["Keys"].as_array() {
+                        Some(keys) => keys.iter().map(partition).collect(),
+                        None => requests
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|r| {
+                                partition(&r["PutRequest"]["Item"])
+                                    .or_else(|| partition(&r["DeleteRequest"]["Key"]))
+                            })
+                            .collect(),
+                    };
+                    keyed(
+                        need(&format!("dynamodb:{operation}"), arn(names, name), &because),
+                        keys,
+                    )
+                })
                 .collect(),
             _ => {
                 let mut resource = table(&body["TableName"]);
                 if let Some(index) = body["IndexName"].as_str() {
                     resource = format!("{resource}/index/{index}");
                 }
-                vec![need(&format!("dynamodb:{operation}"), resource, &because)]
+                let key = match operation {
+                    "Query" => queried_partition(&body),
+                    "PutItem" => partition(&body["Item"]),
+                    _ => partition(&body["Key"]),
+                };
+                vec![keyed(
+                    need(&format!("dynamodb:{operation}"), resource, &because),
+                    vec![key],
+                )]
             }
         }
     }
@@ -352,10 +425,23 @@ pub fn ungranted(template: &Template, calls: &[Call], names: Names<'_>) -> Vec<S
         for need in call.needs(names) {
             let allowed = function.grants.iter().any(|(action, resource)| {
                 matches(action, &need.action) && matches(&normalised(resource), &need.resource)
-            });
+            }) || function
+                .key_scoped
+                .iter()
+                .any(|(action, resource, pattern)| {
+                    matches(action, &need.action)
+                        && matches(&normalised(resource), &need.resource)
+                        && !need.partitions.is_empty()
+                        && need.partitions.iter().all(|key| matches(pattern, key))
+                });
             if !allowed {
+                let on = if need.partitions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (partitions {})", need.partitions.join(", "))
+                };
                 problems.insert(format!(
-                    "{} ({}) may not {} on {} ({}), which it does",
+                    "{} ({}) may not {} on {}{on} ({}), which it does",
                     function.logical_id, call.function, need.action, need.resource, need.because
                 ));
             }

@@ -179,3 +179,34 @@ fn the_check_reads_transactions_part_by_part_and_copies_as_a_read_and_a_write() 
         ],
     );
 }
+
+#[test]
+fn a_grant_conditioned_on_leading_keys_allows_only_the_partitions_it_names() {
+    let drain = call(
+        "analytics-job",
+        Some("DynamoDB_20120810.Query"),
+        "POST",
+        "http://127.0.0.1:1/",
+        r##"{"TableName":"b2b-portal","KeyConditionExpression":"#pk = :pk","ExpressionAttributeNames":{"#pk":"PK"},"ExpressionAttributeValues":{":pk":{"S":"OUTBOX#LAKE#3"}}}"##,
+    );
+    let marker = call(
+        "analytics-job",
+        Some("DynamoDB_20120810.DeleteItem"),
+        "POST",
+        "http://127.0.0.1:1/",
+        r##"{"TableName":"b2b-portal","Key":{"PK":{"S":"OUTBOX#LAKE#3"},"SK":{"S":"ORDER#SO-1"}}}"##,
+    );
+    let order = call(
+        "analytics-job",
+        Some("DynamoDB_20120810.DeleteItem"),
+        "POST",
+        "http://127.0.0.1:1/",
+        r##"{"TableName":"b2b-portal","Key":{"PK":{"S":"ORDER#SO-1"},"SK":{"S":"#META"}}}"##,
+    );
+    assert_eq!(
+        ungranted(&template(), &[drain, marker, order], &RESOURCE_NAMES),
+        vec![
+            "AnalyticsJob (analytics-job) may not dynamodb:DeleteItem on ${Table.Arn} (partitions ORDER#SO-1) (DynamoDB DeleteItem), which it does"
+        ],
+    );
+}

@@ -48,7 +48,7 @@ pub(crate) fn params() -> Params {
 
 async fn app_with_lake() -> (TestApp, Job) {
     let app = spawn_app().await;
-    let job = app.local.job();
+    let job = app.job();
     job.replace_order_lines(history())
         .await
         .expect("lake written");
@@ -614,7 +614,7 @@ fn b_stops_buying() -> Vec<LakeLine> {
 async fn a_published_run_keeps_the_accounts_risk_for_staff_and_each_products_own_view_for_customers()
  {
     let app = spawn_app().await;
-    let job = app.local.job();
+    let job = app.job();
     job.replace_order_lines(b_stops_buying())
         .await
         .expect("lake written");
