@@ -3,15 +3,17 @@
 openapi.yaml says only that a pushed row is an object, since its fields depend on the entity in
 the path; rows generated from that are quarantined at their first unknown key and never reach the
 merge or the table. So half of the push cases get rows of the entity in their path instead:
-its canonical fields (docs/ingest.md), each one a plausible value or one that an ERP does send
-and a parser or a store might not expect (a word over 1 KB, an amount near the decimal limit, a
-negative quantity, a version in the year 9999, text that is not a date), and a fresh
-Idempotency-Key. Every such push must still answer as documented, never with a 5xx; the roles
-that run after the machine user then read what it loaded.
+its canonical fields (docs/ingest.md), each one a plausible value (the served data's own ids
+most of the time) or one that an ERP does send and a parser or a store might not expect (a word
+over 1 KB, an amount near the decimal limit, a negative quantity, a version in the year 9999,
+text that is not a date), and a fresh Idempotency-Key. Every such push must still answer as
+documented, never with a 5xx; the roles that run after the machine user then read what it loaded.
 """
 
 import datetime
 import itertools
+import os
+import tomllib
 import uuid
 
 import schemathesis
@@ -114,7 +116,31 @@ STRATEGIES = {
 }
 
 
-def value(kind):
+# The real ids of the served data, from the config scripts/fuzz-ids.py wrote: rows that name
+# them update the records the readers see, and payments find their invoices.
+REAL = {}
+if os.environ.get("PORTAL_FUZZ_IDS"):
+    with open(os.environ["PORTAL_FUZZ_IDS"], "rb") as config:
+        REAL = {name: table["values"] for name, table in tomllib.load(config).get("dictionaries", {}).items()}
+FIELD_IDS = {
+    "account_id": "account", "order_id": "order", "invoice_id": "invoice", "credits_invoice": "invoice",
+    "shipment_id": "shipment", "sku": "sku", "division": "division", "tracking_number": "tracking",
+    "batch": "batch", "document_id": "document",
+}
+by_field = {
+    "email": mostly(st.from_regex(r"\A[a-z]{1,12}@[a-z]{1,12}\.example\Z"), texts),
+    "currency": mostly(st.sampled_from(["EUR", "PLN", "SEK", "USD"]), identifiers),
+}
+for field, name in FIELD_IDS.items():
+    if REAL.get(name):
+        by_field[field] = mostly(st.sampled_from([str(v) for v in REAL[name]]), identifiers)
+if REAL.get("division"):
+    by_field["divisions"] = mostly(st.lists(st.sampled_from(REAL["division"]), min_size=1, max_size=3), STRATEGIES[LIST])
+
+
+def value(field, kind):
+    if field in by_field:
+        return by_field[field]
     if isinstance(kind, tuple):
         return mostly(st.sampled_from(kind[1]), st.text(max_size=12))
     return STRATEGIES[kind]
@@ -122,8 +148,8 @@ def value(kind):
 
 def row(entity):
     fields = ENTITIES[entity]
-    required = {name: value(kind) for name, (kind, needed) in fields.items() if needed}
-    optional = {name: value(kind) for name, (kind, needed) in fields.items() if not needed}
+    required = {name: value(name, kind) for name, (kind, needed) in fields.items() if needed}
+    optional = {name: value(name, kind) for name, (kind, needed) in fields.items() if not needed}
     optional["version"] = datetimes
     return st.fixed_dictionaries(required, optional=optional)
 

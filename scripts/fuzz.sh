@@ -69,7 +69,7 @@ echo "Real ids for the fuzzer: $("$venv/bin/python" "$scripts/fuzz-ids.py" "$url
 
 # schemathesis keeps caches in its working directory: keep them out of the clone.
 cd "$work"
-export SCHEMATHESIS_HOOKS="$scripts/fuzz-hooks.py"
+export SCHEMATHESIS_HOOKS="$scripts/fuzz-hooks.py" PORTAL_FUZZ_IDS="$work/schemathesis.toml"
 failed=()
 fuzz() {
   local user=$1 cases=$2
