@@ -3,7 +3,8 @@
 //! A cursor carries the key of the last item a page returned. It is signed with
 //! the deployment's secret and bound to the principal and the query it was made
 //! for, so a client can neither forge one, alter one, nor replay one under another
-//! user or with other filters.
+//! user or with other filters. It expires after [`CURSOR_TTL`], so one that leaked (a logged
+//! URL) does not keep working for as long as the secret does.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -27,6 +28,17 @@ pub enum CursorError {
     BadSignature,
     #[error("cursor belongs to another user or another query")]
     WrongQuery,
+    #[error("cursor has expired (cursors last 24 hours): start again from the first page")]
+    Expired,
+}
+
+/// How long a cursor stays valid.
+pub const CURSOR_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// What a cursor is bound to: who asked, and what exactly (route and filters, without the cursor).
@@ -52,6 +64,10 @@ struct Payload {
     b: String,
     /// The page key.
     k: PageKey,
+    /// When it expires, in seconds since the epoch (absent in cursors issued before they did:
+    /// those are refused as expired).
+    #[serde(default)]
+    e: Option<i64>,
 }
 
 /// Seals and opens cursors with the deployment's secret.
@@ -80,9 +96,14 @@ impl CursorCodec {
 
     /// Turns a page key into an opaque token bound to `binding`.
     pub fn seal(&self, key: &PageKey, binding: CursorBinding<'_>) -> String {
+        self.seal_at(key, binding, now_seconds())
+    }
+
+    fn seal_at(&self, key: &PageKey, binding: CursorBinding<'_>, now: i64) -> String {
         let payload = Payload {
             b: binding.digest(),
             k: key.clone(),
+            e: Some(now + CURSOR_TTL.as_secs() as i64),
         };
         // A map of strings always serialises.
         let json = serde_json::to_vec(&payload).unwrap_or_default();
@@ -95,6 +116,15 @@ impl CursorCodec {
 
     /// Checks a token and returns its page key.
     pub fn open(&self, token: &str, binding: CursorBinding<'_>) -> Result<PageKey, CursorError> {
+        self.open_at(token, binding, now_seconds())
+    }
+
+    fn open_at(
+        &self,
+        token: &str,
+        binding: CursorBinding<'_>,
+        now: i64,
+    ) -> Result<PageKey, CursorError> {
         let (body, sig) = token.split_once('.').ok_or(CursorError::Malformed)?;
         let sig = URL_SAFE_NO_PAD
             .decode(sig)
@@ -109,6 +139,9 @@ impl CursorCodec {
         let payload: Payload = serde_json::from_slice(&json).map_err(|_| CursorError::Malformed)?;
         if payload.b != binding.digest() {
             return Err(CursorError::WrongQuery);
+        }
+        if payload.e.is_none_or(|expires| expires <= now) {
+            return Err(CursorError::Expired);
         }
         Ok(payload.k)
     }
@@ -130,6 +163,34 @@ mod tests {
         principal: "u1",
         query: "/orders?status=shipped",
     };
+
+    #[test]
+    fn a_cursor_expires_after_a_day_and_one_without_an_expiry_is_refused() {
+        let codec = CursorCodec::new("secret");
+        let issued = 1_800_000_000;
+        let token = codec.seal_at(&key(), BINDING, issued);
+        let day = CURSOR_TTL.as_secs() as i64;
+        assert_eq!(codec.open_at(&token, BINDING, issued + day - 1), Ok(key()));
+        assert_eq!(
+            codec.open_at(&token, BINDING, issued + day),
+            Err(CursorError::Expired)
+        );
+        // A cursor sealed before cursors expired (no `e`), signed with the same secret.
+        let old = URL_SAFE_NO_PAD.encode(
+            serde_json::to_vec(&serde_json::json!({"b": BINDING.digest(), "k": key()}))
+                .expect("json"),
+        );
+        let mut mac = codec.mac();
+        mac.update(old.as_bytes());
+        let token = format!(
+            "{old}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        );
+        assert_eq!(
+            codec.open_at(&token, BINDING, issued),
+            Err(CursorError::Expired)
+        );
+    }
 
     #[test]
     fn sealed_cursor_opens_for_the_same_principal_and_query() {
