@@ -579,3 +579,43 @@ async fn a_person_is_refused_the_push_api_from_the_user_record_alone() {
         200
     );
 }
+
+#[tokio::test]
+async fn lines_whose_order_never_comes_wait_ninety_days_then_the_table_removes_them() {
+    let app = spawn_app().await;
+    let reply = app
+        .post(
+            INTEGRATION,
+            "/integration/order-lines",
+            "orphans-1",
+            &json!({"rows": [{"order_id": "SO-NEVER", "line_no": 1, "sku": SKU_PUMP,
+                              "quantity": 1, "unit_price": "1"}]}),
+        )
+        .await;
+    assert_eq!(reply.body["waiting_for_parent"], 1, "{}", reply.text);
+    let store = &app.local.state.store;
+    let item = store
+        .dynamodb()
+        .get_item()
+        .table_name(&store.config().table)
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S("ORDER#SO-NEVER".into()),
+        )
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S("#ORPHANS".into()),
+        )
+        .send()
+        .await
+        .expect("read")
+        .item
+        .expect("the lines wait");
+    let expires: i64 = item["expires_at"]
+        .as_n()
+        .expect("a time to live")
+        .parse()
+        .expect("seconds");
+    let days = (expires - chrono::Utc::now().timestamp()) / 86_400;
+    assert!((89..=90).contains(&days), "{days} days");
+}

@@ -34,6 +34,9 @@ pub const SOURCE_VERSIONS: &str = "source_versions";
 pub const REVISION: &str = "revision";
 /// The sort key of a parent's orphans item.
 pub const ORPHANS: &str = "#ORPHANS";
+/// How long children wait for a parent that does not come: each write of an orphans item sets
+/// its `expires_at` this far ahead, and the table's time to live removes it after that.
+pub const ORPHANS_WAIT: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3600);
 
 /// The source's version of each part of a record.
 pub type Versions = BTreeMap<String, String>;
@@ -325,9 +328,7 @@ impl Store {
                 written.refused.push((change.key, reason));
                 continue;
             }
-            if outbox
-                && let (RecordKey::Order(id), Some(revision)) = (&change.key, revision)
-            {
+            if outbox && let (RecordKey::Order(id), Some(revision)) = (&change.key, revision) {
                 actions.push(crate::outbox::marker(&self.table.name, id, revision));
             }
             let bytes = actions
@@ -573,6 +574,11 @@ impl Store {
                 item.insert(PK.to_owned(), s(&pk));
                 item.insert(SK.to_owned(), s(ORPHANS));
                 item.insert(keys::ENTITY.to_owned(), s("orphans"));
+                let expires = chrono::Utc::now().timestamp() + ORPHANS_WAIT.as_secs() as i64;
+                item.insert(
+                    "expires_at".to_owned(),
+                    AttributeValue::N(expires.to_string()),
+                );
                 let (condition, value) = still_at(read_orphans);
                 let mut put = Put::builder()
                     .table_name(table)
