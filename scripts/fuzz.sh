@@ -94,12 +94,15 @@ done
 
 if [ "${#failed[@]}" -gt 0 ]; then
   cat >&2 <<EOF
-The fuzz run failed as: ${failed[*]}. Each failure above ends with the curl command that
-reproduces it (the token shows as [Filtered]). To replay one against the same data:
+The fuzz run failed as: ${failed[*]}.
+Each failure above ends with the curl command that reproduces it (the token shows as
+[Filtered], the Idempotency-Key too). To replay one against the same data:
   portal seed --data-dir DIR ${sizes[*]}
   portal serve --data-dir DIR --port 8080 &
   TOKEN=\$(portal token --data-dir DIR --user USER)
-and run the curl with -H "Authorization: Bearer \$TOKEN" on port 8080.
+and run the curl with -H "Authorization: Bearer \$TOKEN" on port 8080. A reader's failure may
+need rows that demo-erp pushed first: PORTAL_FUZZ_SEED=$seed scripts/fuzz.sh replays the whole run
+(on the same day, as the data is dated from today).
 EOF
   exit 1
 fi
