@@ -2,7 +2,7 @@
 
 openapi.yaml says only that a pushed row is an object, since its fields depend on the entity in
 the path; rows generated from that are quarantined at their first unknown key and never reach the
-merge or the table. So half of the push cases get rows of the entity in their path instead:
+merge or the table. So three in four push cases get rows of the entity in their path instead:
 its canonical fields (docs/ingest.md), each one a plausible value (the served data's own ids
 most of the time) or one that an ERP does send and a parser or a store might not expect (a word
 over 1 KB, an amount near the decimal limit, a negative quantity, a version in the year 9999,
