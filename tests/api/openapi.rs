@@ -49,3 +49,54 @@ fn every_route_is_documented_and_every_documented_path_is_a_route() {
         "openapi.yaml documents routes that do not exist: {phantom:?}"
     );
 }
+
+/// Each parameter named `name` of every operation, `$ref`s resolved, with the operation's path.
+fn parameters_named(name: &str) -> Vec<(String, yaml_rust2::Yaml)> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let doc = YamlLoader::load_from_str(OPENAPI)
+        .expect("openapi.yaml is YAML")
+        .remove(0);
+    let resolve = |parameter: &Yaml| match parameter["$ref"].as_str() {
+        Some(reference) => {
+            let component = reference
+                .strip_prefix("#/components/parameters/")
+                .expect("parameters refer to components/parameters");
+            doc["components"]["parameters"][component].clone()
+        }
+        None => parameter.clone(),
+    };
+    let mut found = Vec::new();
+    for (path, operations) in doc["paths"].as_hash().expect("paths") {
+        for (_, operation) in operations.as_hash().expect("operations") {
+            for parameter in operation["parameters"].as_vec().into_iter().flatten() {
+                let parameter = resolve(parameter);
+                if parameter["name"].as_str() == Some(name) {
+                    found.push((path.as_str().unwrap_or_default().to_owned(), parameter));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The fuzz run (scripts/fuzz.sh) generates page sizes from the document: they must be the
+/// ones the server takes, or its cases stop at a 400 and clients learn the rule from errors.
+#[test]
+fn every_documented_page_size_is_the_range_the_server_takes() {
+    let limits = parameters_named("limit");
+    assert!(!limits.is_empty(), "the lists document `limit`");
+    for (path, limit) in limits {
+        let schema = &limit["schema"];
+        assert_eq!(schema["type"].as_str(), Some("integer"), "{path}");
+        assert_eq!(
+            schema["minimum"].as_i64(),
+            Some(1),
+            "{path}: limit's minimum"
+        );
+        assert_eq!(
+            schema["maximum"].as_i64(),
+            Some(i64::from(portal_http::MAX_LIMIT)),
+            "{path}: limit's maximum"
+        );
+    }
+}
