@@ -147,6 +147,17 @@ fn faulty_clients(
     (faults.dynamodb(&dynamodb), faults.s3(&s3))
 }
 
+/// The analytics job of `app` through clients that inject `faults`.
+fn faulty_job(app: &TestApp, faults: &Faults) -> analytics_job::Job {
+    let (dynamodb, s3) = faulty_clients(app, faults);
+    analytics_job::Job::new(
+        dynamodb,
+        s3,
+        portal_local::server::TABLE,
+        portal_local::server::LAKE_BUCKET,
+    )
+}
+
 fn faulty_push_target(app: &TestApp, faults: &Faults) -> Target {
     let (dynamodb, s3) = faulty_clients(app, faults);
     Target {
@@ -379,13 +390,7 @@ async fn a_dropped_file_whose_lake_write_fails_is_retried_whole_and_counted_once
 async fn a_publish_that_fails_part_way_leaves_the_served_run_and_its_retry_publishes_it() {
     let app = spawn_app().await;
     let faults = Faults::default();
-    let (dynamodb, s3) = faulty_clients(&app, &faults);
-    let job = analytics_job::Job::new(
-        dynamodb,
-        s3,
-        portal_local::server::TABLE,
-        portal_local::server::LAKE_BUCKET,
-    );
+    let job = faulty_job(&app, &faults);
     job.replace_order_lines(crate::publish::history())
         .await
         .expect("lake written");
@@ -425,13 +430,7 @@ async fn a_publish_that_fails_part_way_leaves_the_served_run_and_its_retry_publi
 async fn a_compaction_whose_deletes_fail_loses_and_doubles_no_line() {
     let app = spawn_app().await;
     let faults = Faults::default();
-    let (dynamodb, s3) = faulty_clients(&app, &faults);
-    let job = analytics_job::Job::new(
-        dynamodb,
-        s3,
-        portal_local::server::TABLE,
-        portal_local::server::LAKE_BUCKET,
-    );
+    let job = faulty_job(&app, &faults);
     // Two pushes' objects in one month.
     let target = faulty_push_target(&app, &faults);
     let (lines, headers) = three_orders();
