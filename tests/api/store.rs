@@ -181,14 +181,14 @@ async fn reads_outside_the_principals_scope_find_nothing() {
         );
         assert!(
             store
-                .order_shipments(&buyer, &order_b)
+                .order_shipments(&buyer, &order_b, 100, None)
                 .await
                 .expect("read")
                 .is_none()
         );
         assert!(
             store
-                .order_documents(&buyer, &order_b)
+                .order_documents(&buyer, &order_b, 100, None)
                 .await
                 .expect("read")
                 .is_none()

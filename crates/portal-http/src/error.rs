@@ -129,6 +129,12 @@ impl From<StoreError> for ApiError {
                 code: "amount-overflow",
                 detail: err.to_string(),
             },
+            // An account with more unpaid invoices than one request sums: a clear answer, not a
+            // request that runs into its timeout, and never a partial sum.
+            err @ StoreError::TooManyToSum { .. } => ApiError::Unprocessable {
+                code: "too-many-to-sum",
+                detail: format!("{err}; page through them with GET /invoices?status=unpaid"),
+            },
             err if err.is_throttling() => ApiError::Unavailable(err),
             err => ApiError::Internal(Box::new(err)),
         }

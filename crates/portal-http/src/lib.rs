@@ -18,7 +18,7 @@ mod state;
 pub use config::{Config, ConfigError};
 pub use error::{ApiError, not_found_fallback};
 pub use extract::{Path, Query, comma_list, date_range, parse_opt};
-pub use paging::{ListResponse, Paging};
+pub use paging::{ListResponse, MAX_LIMIT, Paging};
 pub use principal::{Caller, Machine, PrincipalCache, claims_of};
 pub use routes::{Route, router};
 pub use state::AppState;

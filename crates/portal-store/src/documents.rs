@@ -1,8 +1,8 @@
 //! Documents and certificates: metadata in the table, files in S3, downloads by presigned URL.
 
-use crate::items::{Item, QuerySpec, SortKey, to_item};
+use crate::items::{Item, Page, QuerySpec, SortKey, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
-use crate::{Store, StoreError};
+use crate::{PageKey, Store, StoreError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use chrono::{DateTime, Utc};
@@ -81,14 +81,23 @@ impl Store {
             .then_some(document))
     }
 
-    /// The documents of an order (confirmation, delivery notes, invoices), or `None` when the order is not visible.
+    /// A page of the documents of an order (confirmation, delivery notes, invoices), or `None`
+    /// when the order is not visible.
     pub async fn order_documents(
         &self,
         principal: &Principal,
         order: &OrderId,
-    ) -> Result<Option<Vec<Document>>, StoreError> {
-        match self.order_children(principal, order, "DOCUMENT#").await? {
-            Some(documents) => Ok(Some(self.visible(principal, documents).await?)),
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Option<Page<Document>>, StoreError> {
+        match self
+            .order_children(principal, order, "DOCUMENT#", limit, after)
+            .await?
+        {
+            Some(Page { items, next }) => Ok(Some(Page {
+                items: self.visible(principal, items).await?,
+                next,
+            })),
             None => Ok(None),
         }
     }

@@ -39,6 +39,14 @@ pub enum StoreError {
     /// amount, so only data stored before it did can get here; `what` names the sum.
     #[error("{what} cannot be summed: the amounts add up beyond the largest number the portal represents")]
     Overflow { what: String },
+    /// A read whose answer needs every item (a sum) matched more than it may read in one
+    /// request; a partial answer would be wrong.
+    #[error("{what} would sum more than {most} {items}: more than one request reads")]
+    TooManyToSum {
+        what: String,
+        most: usize,
+        items: &'static str,
+    },
 }
 
 impl StoreError {

@@ -1,6 +1,6 @@
 //! Invoices and credit notes, their status filters and an account's open balance.
 
-use crate::items::{Days, Item, Page, QuerySpec, SortKey, s, to_item};
+use crate::items::{Days, Item, Page, QuerySpec, SortKey, from_item, s, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use chrono::NaiveDate;
@@ -30,6 +30,18 @@ pub struct InvoiceFilter {
     pub from: Option<NaiveDate>,
     /// Issued on or before.
     pub to: Option<NaiveDate>,
+}
+
+/// The most unpaid invoices (and credit notes) an open balance sums: a few megabytes read in a
+/// handful of calls, far more than an account has open at once.
+pub const MAX_UNPAID_SUMMED: usize = 5_000;
+
+/// What an open balance reads of an unpaid invoice.
+#[derive(serde::Deserialize)]
+struct Unpaid {
+    currency: Currency,
+    totals: portal_domain::model::Totals,
+    due_date: NaiveDate,
 }
 
 /// What an account owes in one currency.
@@ -132,19 +144,31 @@ impl Store {
 
     /// What an account owes, per currency, from the sparse partition of unpaid invoices. Sums
     /// that overflow are [`StoreError::Overflow`], never a panic.
+    ///
+    /// A sum needs every unpaid invoice, and a partial one would be wrong: an account with more
+    /// than [`MAX_UNPAID_SUMMED`] of them is [`StoreError::TooManyToSum`], after a bounded read
+    /// (of only the attributes summed), instead of a request that runs into its timeout.
     pub async fn open_balance(
         &self,
         account: &AccountId,
         today: NaiveDate,
     ) -> Result<Vec<OpenBalance>, StoreError> {
-        let spec = QuerySpec::new(
+        let mut spec = QuerySpec::new(
             Some(Index::Gsi2),
             keys::account_unpaid(account),
             SortKey::Any,
         );
+        spec.projection = Some(&["currency", "totals", "due_date"]);
         let mut balances: BTreeMap<Currency, OpenBalance> = BTreeMap::new();
-        let unpaid: Vec<Invoice> = self.table.query_all_as(&spec).await?;
-        for invoice in unpaid {
+        let Some(unpaid) = self.table.query_at_most(&spec, MAX_UNPAID_SUMMED).await? else {
+            return Err(StoreError::TooManyToSum {
+                what: format!("the open balance of account {account}"),
+                most: MAX_UNPAID_SUMMED,
+                items: "unpaid invoices and credit notes",
+            });
+        };
+        for item in unpaid {
+            let invoice: Unpaid = from_item(item)?;
             let balance = balances.entry(invoice.currency).or_insert(OpenBalance {
                 currency: invoice.currency,
                 open_amount: Decimal::ZERO,

@@ -158,6 +158,15 @@ const GET_BATCH: usize = 100;
 /// `BatchGetItem` calls sent at once for larger reads.
 const GETS_IN_FLIGHT: usize = 8;
 const RETRIES: u32 = 8;
+/// The most items one page request evaluates (reads before a filter drops them): a partial
+/// page with a cursor beyond it. Without a filter, a page of at most 100 never gets there.
+pub const MAX_EVALUATED: usize = 1_000;
+/// The most `Query` calls one page request makes (each reads at most 1 MB).
+pub const MAX_QUERIES: usize = 8;
+/// What a filtered page reads first; each further call reads twice as many.
+const READ_AHEAD: usize = 50;
+/// The most `Query` calls of [`Table::query_at_most`].
+const MAX_QUERIES_TO_END: usize = 16;
 
 impl Table {
     pub async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
@@ -298,6 +307,11 @@ impl Table {
 
     /// Runs `spec` and returns up to `limit` items after `after`, filling the page across
     /// service pages when a filter drops items, and where the next page starts.
+    ///
+    /// The work is bounded, as DynamoDB bounds one `Query`: a page evaluates at most
+    /// [`MAX_EVALUATED`] items (read before a filter drops them) in at most [`MAX_QUERIES`]
+    /// calls. When the bound is reached first, the page is partial (possibly empty) and `next`
+    /// continues where the reading stopped, so a client that follows cursors gets every match.
     pub async fn query_page(
         &self,
         spec: &QuerySpec,
@@ -309,15 +323,23 @@ impl Table {
         }
         let mut start = after.map(|k| k.0.into_iter().map(|(k, v)| (k, s(v))).collect::<Item>());
         let mut items = Vec::new();
+        let mut evaluated = 0;
+        let mut read_ahead = READ_AHEAD;
+        let mut queries = 0;
         loop {
             let want = limit - items.len();
-            // With a filter the service evaluates more than it returns: read ahead a little.
+            // With a filter the service evaluates more than it returns: read ahead, more each
+            // time the filter left the page short, within what is left of the bound.
             let read = if spec.filter.expression.is_empty() {
                 want
             } else {
-                want.max(50)
-            };
+                want.max(read_ahead)
+            }
+            .min(MAX_EVALUATED - evaluated);
+            read_ahead = read_ahead.saturating_mul(2);
             let out = self.query_once(spec, read, start.take()).await?;
+            queries += 1;
+            evaluated += usize::try_from(out.scanned_count).map_or(read, |n| n.min(read));
             let fetched = out.items.unwrap_or_default();
             let service_next = out.last_evaluated_key;
             if fetched.len() > want {
@@ -330,7 +352,14 @@ impl Table {
             }
             items.extend(fetched);
             match service_next {
-                Some(key) if items.len() < limit => start = Some(key),
+                Some(key)
+                    if items.len() < limit
+                        && evaluated < MAX_EVALUATED
+                        && queries < MAX_QUERIES =>
+                {
+                    start = Some(key);
+                }
+                // Full, or the bound is reached: the client continues from here.
                 Some(key) => {
                     return Ok(Page {
                         items,
@@ -340,6 +369,32 @@ impl Table {
                 None => return Ok(Page { items, next: None }),
             }
         }
+    }
+
+    /// Runs `spec` to the end, unless more than `most` items match or reading them takes more
+    /// than [`MAX_QUERIES_TO_END`] calls: then `Ok(None)`. For reads whose answer needs every
+    /// item (a sum), where a partial answer would be wrong.
+    pub async fn query_at_most(
+        &self,
+        spec: &QuerySpec,
+        most: usize,
+    ) -> Result<Option<Vec<Item>>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        for _ in 0..MAX_QUERIES_TO_END {
+            // One more than `most`, to tell "exactly `most`" from "more".
+            let read = (most + 1 - items.len()).min(1000);
+            let out = self.query_once(spec, read, start).await?;
+            items.extend(out.items.unwrap_or_default());
+            if items.len() > most {
+                return Ok(None);
+            }
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(Some(items)),
+            }
+        }
+        Ok(None)
     }
 
     /// [`Table::query_page`], parsing each item into `T`.
@@ -385,7 +440,9 @@ impl Table {
             .collect()
     }
 
-    /// Runs `spec` to the end. Only for partitions bounded by design (an order's shipments, a batch's certificates).
+    /// Runs `spec` to the end. Only for partitions bounded by design (a manager's assignments,
+    /// the divisions, one SKU's forecasts); what grows with the data pages with
+    /// [`Table::query_page`].
     pub async fn query_all(&self, spec: &QuerySpec) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;

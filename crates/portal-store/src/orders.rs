@@ -129,14 +129,17 @@ impl Store {
         Ok(order.filter(|o| principal.can_see(&o.summary.account_id)))
     }
 
-    /// The items filed under an order in GSI1 whose sort key starts with `prefix` (its shipments,
-    /// its documents), or `None` when the order is absent or not visible to `principal`.
+    /// A page of the items filed under an order in GSI1 whose sort key starts with `prefix`
+    /// (its shipments, its documents), or `None` when the order is absent or not visible to
+    /// `principal`. Paged: an order's children are many when an ERP files them so.
     pub(crate) async fn order_children<T: serde::de::DeserializeOwned>(
         &self,
         principal: &Principal,
         id: &OrderId,
         prefix: &str,
-    ) -> Result<Option<Vec<T>>, StoreError> {
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Option<Page<T>>, StoreError> {
         if self.visible_order_account(principal, id).await?.is_none() {
             return Ok(None);
         }
@@ -145,7 +148,7 @@ impl Store {
             keys::order(id),
             SortKey::BeginsWith(prefix.to_owned()),
         );
-        Ok(Some(self.table.query_all_as(&spec).await?))
+        Ok(Some(self.table.query_page_as(&spec, limit, after).await?))
     }
 
     /// The account an order belongs to, when the order exists and is visible to `principal`.

@@ -1,10 +1,10 @@
 //! Shipments and their tracking events.
 
-use crate::items::{Item, QuerySpec, SortKey, to_item};
+use crate::items::{Item, Page, QuerySpec, SortKey, s, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
-use crate::{Store, StoreError};
+use crate::{PageKey, Store, StoreError};
 use portal_domain::model::Shipment;
-use portal_domain::{OrderId, Principal, ShipmentId, TrackingNumber};
+use portal_domain::{AccessScope, OrderId, Principal, ShipmentId, TrackingNumber};
 
 pub(crate) fn shipment_item(shipment: &Shipment) -> Result<Item, StoreError> {
     to_item(
@@ -25,19 +25,24 @@ pub(crate) fn shipment_item(shipment: &Shipment) -> Result<Item, StoreError> {
     )
 }
 
+/// The most accounts a query's filter names; beyond, the visible items are picked after reading.
+const MAX_ACCOUNTS_IN_FILTER: usize = 300;
+
 impl Store {
-    /// The shipments of an order, or `None` when the order is absent or not visible.
+    /// A page of an order's shipments, or `None` when the order is absent or not visible.
     pub async fn order_shipments(
         &self,
         principal: &Principal,
         order: &OrderId,
-    ) -> Result<Option<Vec<Shipment>>, StoreError> {
-        let shipments: Option<Vec<Shipment>> =
-            self.order_children(principal, order, "SHIPMENT#").await?;
-        Ok(shipments.map(|all| {
-            all.into_iter()
-                .filter(|s| principal.can_see(&s.account_id))
-                .collect()
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Option<Page<Shipment>>, StoreError> {
+        let page: Option<Page<Shipment>> = self
+            .order_children(principal, order, "SHIPMENT#", limit, after)
+            .await?;
+        Ok(page.map(|mut page| {
+            page.items.retain(|s| principal.can_see(&s.account_id));
+            page
         }))
     }
 
@@ -51,21 +56,55 @@ impl Store {
         Ok(shipment.filter(|s| principal.can_see(&s.account_id)))
     }
 
-    /// The visible shipments with a tracking number (carriers reuse numbers over the years).
+    /// A page of the visible shipments with a tracking number (carriers reuse numbers over the
+    /// years, and ERPs file placeholders such as `NA` on many). The principal's accounts are a
+    /// filter of the query, so that other accounts' shipments neither fill nor shape its pages.
     pub async fn shipments_by_tracking(
         &self,
         principal: &Principal,
         number: &TrackingNumber,
-    ) -> Result<Vec<Shipment>, StoreError> {
-        let spec = QuerySpec::new(
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<Shipment>, StoreError> {
+        let mut spec = QuerySpec::new(
             Some(Index::Gsi2),
             keys::tracking(number),
             SortKey::BeginsWith("SHIPMENT#".to_owned()),
         );
-        let shipments: Vec<Shipment> = self.table.query_all_as(&spec).await?;
-        Ok(shipments
-            .into_iter()
-            .filter(|s| principal.can_see(&s.account_id))
-            .collect())
+        match &principal.scope {
+            AccessScope::All => {}
+            AccessScope::Account(own) => {
+                spec.filter
+                    .and("#account = :account")
+                    .name("#account", "account_id")
+                    .value(":account", s(own.as_str()));
+            }
+            // A manager with no account sees nothing.
+            AccessScope::Assigned(set) if set.is_empty() => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next: None,
+                });
+            }
+            // `IN` takes 100 values and an expression 4 KB: a few hundred accounts fit. For a
+            // manager of more, the visible shipments of each page are picked below.
+            AccessScope::Assigned(set) if set.len() <= MAX_ACCOUNTS_IN_FILTER => {
+                let placeholders: Vec<String> = (0..set.len()).map(|i| format!(":a{i}")).collect();
+                for (placeholder, account) in placeholders.iter().zip(set) {
+                    spec.filter.value(placeholder, s(account.as_str()));
+                }
+                let any_of: Vec<String> = placeholders
+                    .chunks(100)
+                    .map(|chunk| format!("#account IN ({})", chunk.join(", ")))
+                    .collect();
+                spec.filter
+                    .and(format!("({})", any_of.join(" OR ")))
+                    .name("#account", "account_id");
+            }
+            AccessScope::Assigned(_) => {}
+        }
+        let mut page: Page<Shipment> = self.table.query_page_as(&spec, limit, after).await?;
+        page.items.retain(|s| principal.can_see(&s.account_id));
+        Ok(page)
     }
 }

@@ -2,17 +2,21 @@
 //!
 //! - `GET /documents/{document_id}`: a document's metadata.
 //! - `GET /documents/{document_id}/download`: a presigned link to its file, valid for minutes.
-//! - `GET /orders/{order_id}/documents`: an order's confirmation, delivery notes and invoices.
+//! - `GET /orders/{order_id}/documents`: an order's confirmation, delivery notes and invoices
+//!   (paged, 100 by default).
 //! - `GET /orders/{order_id}/lines/{line_no}/certificates`: the certificates of an order line's product and batch.
 //! - `GET /products/{sku}/certificates`: a product's certificates, with those of batches delivered to the caller.
 //! - `GET /certificates?batch=...`: the certificates of a batch delivered to the caller (404 when none).
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::Uri;
 use chrono::NaiveDate;
 use portal_domain::model::{Document, DocumentKind, DocumentLinks};
 use portal_domain::{BatchId, DocumentId, OrderId, Sku};
-use portal_http::{ApiError, ApiResult, AppState, Caller, ListResponse, Path, Query, Route};
+use portal_http::{
+    ApiError, ApiResult, AppState, Caller, ListResponse, MAX_LIMIT, Paging, Path, Query, Route,
+};
 use portal_store::DownloadLink;
 use serde::{Deserialize, Serialize};
 
@@ -102,18 +106,31 @@ async fn download(
     Ok(axum::Json(state.store.download_link(&document).await?))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
 async fn order_documents(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    uri: Uri,
     Path(order_id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let id = OrderId::parse(&order_id)?;
-    let documents = state
+    // A hundred by default: these lists were whole before they were paged, and stay so for
+    // every order but the largest.
+    let limit = q.limit.unwrap_or(MAX_LIMIT);
+    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
+    let page = state
         .store
-        .order_documents(&principal, &id)
+        .order_documents(&principal, &id, paging.limit, paging.after.take())
         .await?
         .ok_or(ApiError::NotFound("order"))?;
-    Ok(list(documents))
+    Ok(paging.respond(&state, &principal, page.map(DocumentView::from)))
 }
 
 async fn line_certificates(

@@ -1,14 +1,19 @@
 //! Shipments and their tracking events.
 //!
-//! - `GET /orders/{order_id}/shipments`: an order's shipments with their events.
-//! - `GET /shipments?tracking_number=...`: the caller's shipments with a tracking number (404 when none).
+//! - `GET /orders/{order_id}/shipments`: an order's shipments with their events (paged, 100 by
+//!   default).
+//! - `GET /shipments?tracking_number=...`: the caller's shipments with a tracking number (paged,
+//!   100 by default; 404 when none).
 //! - `GET /shipments/{shipment_id}`: one shipment.
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::Uri;
 use portal_domain::model::Shipment;
 use portal_domain::{OrderId, ShipmentId, TrackingNumber};
-use portal_http::{ApiError, ApiResult, AppState, Caller, ListResponse, Path, Query, Route};
+use portal_http::{
+    ApiError, ApiResult, AppState, Caller, ListResponse, MAX_LIMIT, Paging, Path, Query, Route,
+};
 use serde::Deserialize;
 
 /// This function's routes.
@@ -25,49 +30,65 @@ pub fn router(state: AppState) -> Router {
     portal_http::router(routes(), state)
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
 async fn order_shipments(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    uri: Uri,
     Path(order_id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<ListResponse<Shipment>> {
     let id = OrderId::parse(&order_id)?;
-    let items = state
+    // A hundred by default: these lists were whole before they were paged, and stay so for
+    // every order but the largest.
+    let limit = q.limit.unwrap_or(MAX_LIMIT);
+    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
+    let page = state
         .store
-        .order_shipments(&principal, &id)
+        .order_shipments(&principal, &id, paging.limit, paging.after.take())
         .await?
         .ok_or(ApiError::NotFound("order"))?;
-    Ok(axum::Json(ListResponse {
-        items,
-        next_cursor: None,
-    }))
+    Ok(paging.respond(&state, &principal, page))
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FindQuery {
     tracking_number: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
 
 async fn find_shipments(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    uri: Uri,
     Query(q): Query<FindQuery>,
 ) -> ApiResult<ListResponse<Shipment>> {
     let raw = q
         .tracking_number
         .ok_or_else(|| ApiError::invalid_parameter("tracking_number", "is required"))?;
     let number = TrackingNumber::parse(&raw)?;
-    let items = state
+    // A hundred by default: these lists were whole before they were paged, and stay so for
+    // every order but the largest.
+    let limit = q.limit.unwrap_or(MAX_LIMIT);
+    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
+    let first = paging.after.is_none();
+    let page = state
         .store
-        .shipments_by_tracking(&principal, &number)
+        .shipments_by_tracking(&principal, &number, paging.limit, paging.after.take())
         .await?;
-    if items.is_empty() {
+    // A look-up by number: none of the caller's is "not found". A later page may be empty.
+    if first && page.items.is_empty() && page.next.is_none() {
         return Err(ApiError::NotFound("shipment"));
     }
-    Ok(axum::Json(ListResponse {
-        items,
-        next_cursor: None,
-    }))
+    Ok(paging.respond(&state, &principal, page))
 }
 
 async fn get_shipment(
