@@ -12,6 +12,7 @@ mod ingest;
 mod insights;
 mod invoices;
 mod invoke;
+mod large;
 mod lambda_events;
 mod openapi;
 mod orders;

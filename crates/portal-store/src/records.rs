@@ -18,8 +18,8 @@ pub enum Record {
 }
 
 impl Record {
-    /// The items this record is stored as.
-    pub(crate) fn items(&self) -> Result<Vec<Item>, StoreError> {
+    /// The items this record is stored as (public for loading an emulator's table directly).
+    pub fn items(&self) -> Result<Vec<Item>, StoreError> {
         Ok(match self {
             Record::Division(d) => vec![crate::accounts::division_item(d)?],
             Record::Account(a) => crate::accounts::account_items(a)?,
