@@ -398,3 +398,38 @@ async fn a_division_filter_over_thousands_of_forecasts_answers_within_a_bound() 
     assert_eq!(skus, vec![SKU_HOSE]);
     assert!(requests > OTHERS / MAX_EVALUATED, "{requests} requests");
 }
+
+#[tokio::test]
+async fn a_products_thousands_of_batch_certificates_are_paged_and_show_only_the_callers() {
+    const OTHERS: usize = 3 * MAX_EVALUATED / 2;
+    let app = spawn_app().await;
+    let mine: Document = fixture::documents()
+        .into_iter()
+        .find(|d| d.id.as_str() == CERTIFICATE_A)
+        .expect("A's batch certificate of the hose");
+    // Certificates of the same product's batches delivered to B, sorting before A's.
+    let others = (1..=OTHERS)
+        .map(|n| {
+            let mut d = mine.clone();
+            d.id = format!("MC-AAA-{n:05}").parse().expect("id");
+            d.links.batch = Some(format!("LOT-Q{n:05}").parse().expect("batch"));
+            d.audience = portal_domain::model::DocumentAudience::Batch {
+                delivered_to: vec![ACCOUNT_B.parse().expect("id")],
+            };
+            Record::Document(d)
+        })
+        .collect();
+    write(&app, others).await;
+    let path = format!("/products/{SKU_HOSE}/certificates?limit=100");
+    let (ids, requests) = follow(&app, A_BUYER, "documents-api", &path).await;
+    assert_eq!(ids, vec![CERTIFICATE_A]);
+    assert!(requests >= 2, "the first page holds none of A's");
+    let (all, _) = follow(&app, ADMIN, "documents-api", &path).await;
+    assert_eq!(all.len(), OTHERS + 1);
+    // The cursor is the caller's.
+    let first = app.get(ADMIN, &path).await;
+    let cursor = first.body["next_cursor"].as_str().expect("more");
+    app.get(A_BUYER, &format!("{path}&cursor={cursor}"))
+        .await
+        .assert_problem(400, "invalid-cursor");
+}

@@ -1,13 +1,13 @@
 //! Documents and certificates: metadata in the table, files in S3, downloads by presigned URL.
 
-use crate::items::{Item, Page, QuerySpec, SortKey, to_item};
+use crate::items::{Item, Page, QuerySpec, SortKey, s, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use chrono::{DateTime, Utc};
 use portal_domain::model::{Document, DocumentAudience};
-use portal_domain::{BatchId, DocumentId, OrderId, Principal, Sku};
+use portal_domain::{AccessScope, AccountId, BatchId, DocumentId, OrderId, Principal, Sku};
 use serde::Serialize;
 
 /// A short-lived link to a document's file.
@@ -36,6 +36,10 @@ pub(crate) fn document_item(document: &Document) -> Result<Item, StoreError> {
         },
     )
 }
+
+/// The most accounts a query's filter names (an expression holds at most 4 KB); beyond, the
+/// visible items are picked after reading.
+const MAX_ACCOUNTS_IN_FILTER: usize = 50;
 
 /// Whether `principal` may see `document`, given that the document's product, if any, is visible to it.
 fn visible_with_product(principal: &Principal, document: &Document) -> bool {
@@ -102,29 +106,60 @@ impl Store {
         }
     }
 
-    /// A product's certificates: its own (declaration of conformity, safety data sheet) and the material
-    /// certificates of its batches delivered to the principal's accounts. `None` when the product is not visible.
+    /// A page of a product's certificates: its own (declaration of conformity, safety data
+    /// sheet) and the material certificates of its batches delivered to the principal's
+    /// accounts. `None` when the product is not visible. Paged: a product collects a batch
+    /// certificate with every delivery, for years. Kind and audience are filters of the query,
+    /// so that other accounts' certificates neither fill nor shape a page.
     pub async fn product_certificates(
         &self,
         principal: &Principal,
         sku: &Sku,
-    ) -> Result<Option<Vec<Document>>, StoreError> {
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Option<Page<Document>>, StoreError> {
         if self.product(principal, sku).await?.is_none() {
             return Ok(None);
         }
-        let spec = QuerySpec::new(
+        let mut spec = QuerySpec::new(
             Some(Index::Gsi1),
             keys::product(sku),
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
+        spec.filter
+            .and("#kind IN (:mc, :dc, :sds)")
+            .name("#kind", "kind")
+            .value(":mc", s("material-certificate"))
+            .value(":dc", s("declaration-of-conformity"))
+            .value(":sds", s("safety-data-sheet"));
+        let accounts: Option<Vec<&AccountId>> = match &principal.scope {
+            AccessScope::All => None,
+            AccessScope::Account(own) => Some(vec![own]),
+            AccessScope::Assigned(set) if set.len() <= MAX_ACCOUNTS_IN_FILTER => {
+                Some(set.iter().collect())
+            }
+            // Too many to name in an expression: picked after reading, below.
+            AccessScope::Assigned(_) => None,
+        };
+        if let Some(accounts) = accounts {
+            let mut any_of = vec!["#audience.#type = :product".to_owned()];
+            for (i, account) in accounts.iter().enumerate() {
+                let placeholder = format!(":a{i}");
+                any_of.push(format!("contains(#audience.#delivered, {placeholder})"));
+                spec.filter.value(&placeholder, s(account.as_str()));
+            }
+            spec.filter
+                .and(format!("({})", any_of.join(" OR ")))
+                .name("#audience", "audience")
+                .name("#type", "type")
+                .name("#delivered", "delivered_to")
+                .value(":product", s("product"));
+        }
         // The product is visible, so its product-level documents are too: no per-document look-up.
-        let documents: Vec<Document> = self.table.query_all_as(&spec).await?;
-        Ok(Some(
-            documents
-                .into_iter()
-                .filter(|d| d.kind.is_certificate() && visible_with_product(principal, d))
-                .collect(),
-        ))
+        let mut page: Page<Document> = self.table.query_page_as(&spec, limit, after).await?;
+        page.items
+            .retain(|d| d.kind.is_certificate() && visible_with_product(principal, d));
+        Ok(Some(page))
     }
 
     /// The certificates of a batch that was delivered to one of the principal's accounts.

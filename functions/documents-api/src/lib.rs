@@ -5,7 +5,8 @@
 //! - `GET /orders/{order_id}/documents`: an order's confirmation, delivery notes and invoices
 //!   (paged, 100 by default).
 //! - `GET /orders/{order_id}/lines/{line_no}/certificates`: the certificates of an order line's product and batch.
-//! - `GET /products/{sku}/certificates`: a product's certificates, with those of batches delivered to the caller.
+//! - `GET /products/{sku}/certificates`: a product's certificates, with those of batches delivered
+//!   to the caller (paged, 100 by default).
 //! - `GET /certificates?batch=...`: the certificates of a batch delivered to the caller (404 when none).
 
 use axum::Router;
@@ -153,15 +154,20 @@ async fn line_certificates(
 async fn product_certificates(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    uri: Uri,
     Path(sku): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let sku = Sku::parse(&sku)?;
-    let documents = state
+    // A hundred by default, as for an order's documents: the list was whole before.
+    let limit = q.limit.unwrap_or(MAX_LIMIT);
+    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
+    let page = state
         .store
-        .product_certificates(&principal, &sku)
+        .product_certificates(&principal, &sku, paging.limit, paging.after.take())
         .await?
         .ok_or(ApiError::NotFound("product"))?;
-    Ok(list(documents))
+    Ok(paging.respond(&state, &principal, page.map(DocumentView::from)))
 }
 
 #[derive(Debug, Deserialize)]
