@@ -402,8 +402,8 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
             if let Some(Record::User(old)) = &state.record {
                 if !old.role.is_customer_side() {
                     return Err(format!(
-                        "user {} is a {} user, made in the portal: a back-end system cannot \
-                         change it",
+                        "user {} has the role {}, given in the portal: a back-end system \
+                         cannot change it",
                         old.id, old.role
                     ));
                 }
