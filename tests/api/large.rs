@@ -402,13 +402,20 @@ async fn a_division_filter_over_thousands_of_forecasts_answers_within_a_bound() 
 #[tokio::test]
 async fn a_products_thousands_of_batch_certificates_are_paged_and_show_only_the_callers() {
     const OTHERS: usize = 3 * MAX_EVALUATED / 2;
+    const HOSE_CONFORMITY: &str = "ZZ-DC-HYD-HOSE-10";
     let app = spawn_app().await;
-    let mine: Document = fixture::documents()
-        .into_iter()
-        .find(|d| d.id.as_str() == CERTIFICATE_A)
-        .expect("A's batch certificate of the hose");
-    // Certificates of the same product's batches delivered to B, sorting before A's.
-    let others = (1..=OTHERS)
+    let documents = fixture::documents();
+    let pick = |id: &str| {
+        documents
+            .iter()
+            .find(|d| d.id.as_str() == id)
+            .expect("a fixture document")
+            .clone()
+    };
+    let mine = pick(CERTIFICATE_A);
+    // Certificates of the same product's batches delivered to B, sorting before A's, and the
+    // hose's own declaration of conformity, sorting after them all.
+    let mut records: Vec<Record> = (1..=OTHERS)
         .map(|n| {
             let mut d = mine.clone();
             d.id = format!("MC-AAA-{n:05}").parse().expect("id");
@@ -419,17 +426,29 @@ async fn a_products_thousands_of_batch_certificates_are_paged_and_show_only_the_
             Record::Document(d)
         })
         .collect();
-    write(&app, others).await;
+    let mut conformity = pick(CONFORMITY_PUMP);
+    conformity.id = HOSE_CONFORMITY.parse().expect("id");
+    conformity.links.sku = Some(Sku::parse(SKU_HOSE).expect("sku"));
+    records.push(Record::Document(conformity));
+    write(&app, records).await;
+
     let path = format!("/products/{SKU_HOSE}/certificates?limit=100");
     let (ids, requests) = follow(&app, A_BUYER, "documents-api", &path).await;
-    assert_eq!(ids, vec![CERTIFICATE_A]);
+    assert_eq!(ids, vec![CERTIFICATE_A, HOSE_CONFORMITY]);
     assert!(requests >= 2, "the first page holds none of A's");
     let (all, _) = follow(&app, ADMIN, "documents-api", &path).await;
-    assert_eq!(all.len(), OTHERS + 1);
+    assert_eq!(all.len(), OTHERS + 2);
     // The cursor is the caller's.
     let first = app.get(ADMIN, &path).await;
     let cursor = first.body["next_cursor"].as_str().expect("more");
     app.get(A_BUYER, &format!("{path}&cursor={cursor}"))
         .await
         .assert_problem(400, "invalid-cursor");
+
+    // An order line of the hose: its batch's certificate at once, the product's own where the
+    // bounded reading of the product's partition reaches it.
+    let line = format!("/orders/{ORDER_A}/lines/10/certificates?limit=100");
+    let (ids, requests) = follow(&app, A_BUYER, "documents-api", &line).await;
+    assert_eq!(ids, vec![CERTIFICATE_A, HOSE_CONFORMITY]);
+    assert!(requests >= 2, "{requests}");
 }

@@ -1,6 +1,6 @@
 //! Documents and certificates: metadata in the table, files in S3, downloads by presigned URL.
 
-use crate::items::{Item, Page, QuerySpec, SortKey, s, to_item};
+use crate::items::{Item, MAX_EVALUATED, Page, QuerySpec, SortKey, s, to_item};
 use crate::keys::{self, Index, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -40,6 +40,19 @@ pub(crate) fn document_item(document: &Document) -> Result<Item, StoreError> {
 /// The most accounts a query's filter names (an expression holds at most 4 KB); beyond, the
 /// visible items are picked after reading.
 const MAX_ACCOUNTS_IN_FILTER: usize = 50;
+
+/// The most certificates of a batch an order line shows.
+const MAX_BATCH_CERTIFICATES: usize = 100;
+
+/// Narrows `spec` to certificates (the kinds `DocumentKind::is_certificate` names).
+fn certificates_only(spec: &mut QuerySpec) {
+    spec.filter
+        .and("#kind IN (:mc, :dc, :sds)")
+        .name("#kind", "kind")
+        .value(":mc", s("material-certificate"))
+        .value(":dc", s("declaration-of-conformity"))
+        .value(":sds", s("safety-data-sheet"));
+}
 
 /// Whether `principal` may see `document`, given that the document's product, if any, is visible to it.
 fn visible_with_product(principal: &Principal, document: &Document) -> bool {
@@ -126,12 +139,7 @@ impl Store {
             keys::product(sku),
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
-        spec.filter
-            .and("#kind IN (:mc, :dc, :sds)")
-            .name("#kind", "kind")
-            .value(":mc", s("material-certificate"))
-            .value(":dc", s("declaration-of-conformity"))
-            .value(":sds", s("safety-data-sheet"));
+        certificates_only(&mut spec);
         let accounts: Option<Vec<&AccountId>> = match &principal.scope {
             AccessScope::All => None,
             AccessScope::Account(own) => Some(vec![own]),
@@ -177,37 +185,74 @@ impl Store {
             .await
     }
 
-    /// The certificates of one order line: its batch's and its product's. `None` when the order or line is not visible.
+    /// A page of the certificates of one order line: its batch's (all on the first page: a
+    /// batch has a handful) and its product's own. `None` when the order or line is not
+    /// visible. The product's own are a filtered page of the product's partition, which also
+    /// collects every batch certificate of the product: the filter's work is bounded, and the
+    /// cursor continues it.
     pub async fn line_certificates(
         &self,
         principal: &Principal,
         order: &OrderId,
         line_no: u32,
-    ) -> Result<Option<Vec<Document>>, StoreError> {
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Option<Page<Document>>, StoreError> {
         let Some(order) = self.order(principal, order).await? else {
             return Ok(None);
         };
         let Some(line) = order.lines.iter().find(|l| l.line_no == line_no) else {
             return Ok(None);
         };
-        let spec = QuerySpec::new(
+        // The line is the principal's, so its product and its batch are visible to it.
+        let mut items = Vec::new();
+        let mut evaluate = MAX_EVALUATED;
+        if let (None, Some(batch)) = (&after, &line.batch) {
+            let spec = QuerySpec::new(
+                Some(Index::Gsi2),
+                keys::batch(batch),
+                SortKey::BeginsWith("DOCUMENT#".to_owned()),
+            );
+            // A batch has a handful of certificates; more than this many show under
+            // `/certificates?batch=` only.
+            let batch_documents: Page<Document> = self
+                .table
+                .query_page_as(&spec, MAX_BATCH_CERTIFICATES, None)
+                .await?;
+            evaluate -= MAX_BATCH_CERTIFICATES;
+            items.extend(batch_documents.items.into_iter().filter(|d| {
+                d.kind.is_certificate()
+                    && matches!(d.audience, DocumentAudience::Batch { .. })
+                    && d.links.sku.as_ref() == Some(&line.sku)
+            }));
+        }
+        let mut spec = QuerySpec::new(
             Some(Index::Gsi1),
             keys::product(&line.sku),
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
-        // The line is the principal's, so its product and its batch are visible to it.
-        let documents: Vec<Document> = self.table.query_all_as(&spec).await?;
-        let belongs = |d: &Document| match &d.audience {
-            DocumentAudience::Product => true,
-            DocumentAudience::Batch { .. } => line.batch.is_some() && d.links.batch == line.batch,
-            DocumentAudience::Account { .. } => false,
-        };
-        Ok(Some(
-            documents
-                .into_iter()
-                .filter(|d| d.kind.is_certificate() && belongs(d))
-                .collect(),
-        ))
+        certificates_only(&mut spec);
+        spec.filter
+            .and("#audience.#type = :product")
+            .name("#audience", "audience")
+            .name("#type", "type")
+            .value(":product", s("product"));
+        let page: Page<Document> = self
+            .table
+            .query_page_within_as(
+                &spec,
+                limit.saturating_sub(items.len()).max(1),
+                after,
+                evaluate,
+            )
+            .await?;
+        items.extend(page.items.into_iter().filter(|d| {
+            d.kind.is_certificate() && matches!(d.audience, DocumentAudience::Product)
+        }));
+        Ok(Some(Page {
+            items,
+            next: page.next,
+        }))
     }
 
     async fn visible(

@@ -318,6 +318,20 @@ impl Table {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<Item>, StoreError> {
+        self.query_page_within(spec, limit, after, MAX_EVALUATED)
+            .await
+    }
+
+    /// [`Table::query_page`] evaluating at most `evaluate` items (at most [`MAX_EVALUATED`]):
+    /// for a request that reads something else too.
+    pub async fn query_page_within(
+        &self,
+        spec: &QuerySpec,
+        limit: usize,
+        after: Option<PageKey>,
+        evaluate: usize,
+    ) -> Result<Page<Item>, StoreError> {
+        let evaluate = evaluate.clamp(1, MAX_EVALUATED);
         if let Some(after) = &after {
             self.check_page_key(spec, after)?;
         }
@@ -335,7 +349,7 @@ impl Table {
             } else {
                 want.max(read_ahead)
             }
-            .min(MAX_EVALUATED - evaluated);
+            .min(evaluate - evaluated);
             read_ahead = read_ahead.saturating_mul(2);
             let out = self.query_once(spec, read, start.take()).await?;
             queries += 1;
@@ -353,9 +367,7 @@ impl Table {
             items.extend(fetched);
             match service_next {
                 Some(key)
-                    if items.len() < limit
-                        && evaluated < MAX_EVALUATED
-                        && queries < MAX_QUERIES =>
+                    if items.len() < limit && evaluated < evaluate && queries < MAX_QUERIES =>
                 {
                     start = Some(key);
                 }
@@ -404,7 +416,19 @@ impl Table {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<T>, StoreError> {
-        let page = self.query_page(spec, limit, after).await?;
+        self.query_page_within_as(spec, limit, after, MAX_EVALUATED)
+            .await
+    }
+
+    /// [`Table::query_page_within`], parsing each item into `T`.
+    pub async fn query_page_within_as<T: DeserializeOwned>(
+        &self,
+        spec: &QuerySpec,
+        limit: usize,
+        after: Option<PageKey>,
+        evaluate: usize,
+    ) -> Result<Page<T>, StoreError> {
+        let page = self.query_page_within(spec, limit, after, evaluate).await?;
         let items = page
             .items
             .into_iter()

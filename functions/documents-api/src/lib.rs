@@ -4,7 +4,8 @@
 //! - `GET /documents/{document_id}/download`: a presigned link to its file, valid for minutes.
 //! - `GET /orders/{order_id}/documents`: an order's confirmation, delivery notes and invoices
 //!   (paged, 100 by default).
-//! - `GET /orders/{order_id}/lines/{line_no}/certificates`: the certificates of an order line's product and batch.
+//! - `GET /orders/{order_id}/lines/{line_no}/certificates`: the certificates of an order line's
+//!   product and batch (paged, 100 by default).
 //! - `GET /products/{sku}/certificates`: a product's certificates, with those of batches delivered
 //!   to the caller (paged, 100 by default).
 //! - `GET /certificates?batch=...`: the certificates of a batch delivered to the caller (404 when none).
@@ -137,18 +138,23 @@ async fn order_documents(
 async fn line_certificates(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    uri: Uri,
     Path((order_id, line_no)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let id = OrderId::parse(&order_id)?;
     let line_no: u32 = line_no.parse().map_err(|_| {
         ApiError::invalid_parameter("line_no", format!("{line_no:?} is not a line number"))
     })?;
-    let documents = state
+    // A hundred by default, as for an order's documents: the list was whole before.
+    let limit = q.limit.unwrap_or(MAX_LIMIT);
+    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
+    let page = state
         .store
-        .line_certificates(&principal, &id, line_no)
+        .line_certificates(&principal, &id, line_no, paging.limit, paging.after.take())
         .await?
         .ok_or(ApiError::NotFound("order line"))?;
-    Ok(list(documents))
+    Ok(paging.respond(&state, &principal, page.map(DocumentView::from)))
 }
 
 async fn product_certificates(
