@@ -555,7 +555,10 @@ async fn a_conditional_delete_spares_an_object_written_again_since_it_was_listed
             assert_eq!(bucket.get(key).await.expect("kept"), b"second");
         }
         // An unchanged object is deleted.
-        bucket.put(key, "text/csv", b"third".to_vec()).await.expect("put");
+        bucket
+            .put(key, "text/csv", b"third".to_vec())
+            .await
+            .expect("put");
         let now = bucket.list_tagged("order-lines/").await.expect("listed");
         let etag = now[0].1.split('|').next().expect("etag").to_owned();
         assert!(bucket.delete_if_match(key, &etag).await.expect("asked"));
