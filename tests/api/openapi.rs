@@ -100,3 +100,29 @@ fn every_documented_page_size_is_the_range_the_server_takes() {
         );
     }
 }
+
+/// Any route answers 503 `unavailable` when the table throttles for longer than the retries
+/// wait (portal-http's one error mapping): every operation documents it, so clients retry.
+#[test]
+fn every_operation_documents_the_503_a_throttled_table_answers() {
+    let doc = yaml_rust2::YamlLoader::load_from_str(OPENAPI)
+        .expect("openapi.yaml is YAML")
+        .remove(0);
+    let mut missing = Vec::new();
+    for (path, operations) in doc["paths"].as_hash().expect("paths") {
+        for (method, operation) in operations.as_hash().expect("operations") {
+            let responses = operation["responses"].as_hash().expect("responses");
+            let documented = responses
+                .keys()
+                .any(|status| status.as_str() == Some("503"));
+            if !documented {
+                missing.push(format!(
+                    "{} {}",
+                    method.as_str().unwrap_or_default(),
+                    path.as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    assert_eq!(missing, Vec::<String>::new(), "operations without a 503");
+}
