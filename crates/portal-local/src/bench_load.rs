@@ -182,8 +182,14 @@ pub async fn run(args: BenchLoadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Copies a data folder (the table's SQLite files and the buckets' files).
+/// Copies a data folder: the table's SQLite files are copied, the buckets' files hard-linked
+/// where the file system allows (the S3 emulator replaces a file by renaming a new one over it,
+/// never writes into it, so the original keeps its content).
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    copy_tree(from, to, false)
+}
+
+fn copy_tree(from: &Path, to: &Path, link: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in
         std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
@@ -191,8 +197,8 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
         let entry = entry?;
         let target = to.join(entry.file_name());
         if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
+            copy_tree(&entry.path(), &target, link || entry.file_name() == "s3")?;
+        } else if !(link && std::fs::hard_link(entry.path(), &target).is_ok()) {
             std::fs::copy(entry.path(), &target)
                 .with_context(|| format!("cannot copy {}", entry.path().display()))?;
         }
