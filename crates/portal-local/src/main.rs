@@ -213,9 +213,15 @@ async fn main() -> anyhow::Result<()> {
                 app.state.store.current_run().await?.is_some()
             };
             if has_run {
+                let seeded = existing.as_ref().map_or(wanted.today, |old| old.today);
                 eprintln!(
-                    "Using the demo data already in {}.",
-                    data.data_dir.display()
+                    "Using the demo data already in {}, with history up to {seeded}{}.",
+                    data.data_dir.display(),
+                    if seeded < wanted.today {
+                        " (--reseed brings its open orders and shipments up to today)"
+                    } else {
+                        ""
+                    }
                 );
             } else {
                 seed(&data.data_dir, &wanted).await?;
