@@ -300,8 +300,8 @@ async fn the_demo_users_accounts_show_orders_at_every_stage_on_any_day() {
     }
 }
 
-/// `portal bench-load` in short: concurrent clients read as every demo user and push through the
-/// integration API, and not one request fails.
+/// `portal bench-load` in short (five seconds): concurrent clients read as every demo user and
+/// push through the integration API, and not one request fails.
 #[tokio::test]
 async fn a_short_load_of_reads_and_pushes_answers_every_request() {
     let data = demo::generate(&spec());
@@ -315,7 +315,7 @@ async fn a_short_load_of_reads_and_pushes_answers_every_request() {
         .expect("the run is published");
     let plan = portal_local::bench_load::LoadPlan {
         clients: 4,
-        duration: std::time::Duration::from_secs(3),
+        duration: std::time::Duration::from_secs(5),
         reads_per_push: 5,
         push_rows: 5,
         baseline: std::time::Duration::from_millis(300),
