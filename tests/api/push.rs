@@ -425,8 +425,16 @@ async fn pushed_customer_users_can_sign_in_and_no_row_raises_anyones_access() {
         "{}",
         reason(1)
     );
-    assert!(reason(2).contains("has the role integration"), "{}", reason(2));
-    assert!(reason(3).contains("has the role account-manager"), "{}", reason(3));
+    assert!(
+        reason(2).contains("has the role integration"),
+        "{}",
+        reason(2)
+    );
+    assert!(
+        reason(3).contains("has the role account-manager"),
+        "{}",
+        reason(3)
+    );
 
     let me = app.get("crm-pat", "/me").await;
     assert_eq!(me.status, 200, "{}", me.text);

@@ -37,7 +37,9 @@ pub enum StoreError {
     Unprocessed(usize),
     /// Stored amounts add up beyond what a decimal holds (about 7.9 × 10²⁸). Ingest bounds every
     /// amount, so only data stored before it did can get here; `what` names the sum.
-    #[error("{what} cannot be summed: the amounts add up beyond the largest number the portal represents")]
+    #[error(
+        "{what} cannot be summed: the amounts add up beyond the largest number the portal represents"
+    )]
     Overflow { what: String },
     /// A read whose answer needs every item (a sum) matched more than it may read in one
     /// request; a partial answer would be wrong.
