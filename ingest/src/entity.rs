@@ -404,12 +404,78 @@ impl std::fmt::Display for Entity {
     }
 }
 
-/// A source's version of a row: a UTC timestamp, compared in time order.
-pub type Version = DateTime<Utc>;
+/// A source's version of a row, compared in time order.
+///
+/// A row that carries no version of its own takes the time its file or request arrived and its
+/// place there (see [`Arrival`]): of two such rows of one batch the one further down is the newer,
+/// so a source that sends a record twice corrects it instead of conflicting with itself; two
+/// batches arriving within one millisecond (or two files S3 stamps with the same second) are
+/// ordered by their identity, the same way on every re-run. Ties between versions the source gave
+/// stay conflicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// The row's own version or time, or the time it arrived.
+    pub at: DateTime<Utc>,
+    /// For a row without a version of its own: its batch and place in it.
+    pub place: Option<Place>,
+}
 
-/// The text form of a version as stored beside records (fixed width, so text order is time order).
+/// Where a row without a version of its own came: its batch (a digest of the file's or request's
+/// identity) and its 1-based row number there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place {
+    pub batch: u32,
+    pub row: u64,
+}
+
+/// When a file or a pushed request arrived, and which one it was: the version of its rows that
+/// give none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    pub at: DateTime<Utc>,
+    batch: u32,
+}
+
+impl Arrival {
+    /// The arrival at `at` of the batch `id` (a file's or request's identity, the same on every
+    /// re-run of it).
+    pub fn new(at: DateTime<Utc>, id: &str) -> Arrival {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(id.as_bytes());
+        Arrival {
+            at,
+            batch: u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]),
+        }
+    }
+
+    /// The version of its `row`th row (1-based) when that row gives none.
+    pub fn version(&self, row: u64) -> Version {
+        Version {
+            at: self.at,
+            place: Some(Place {
+                batch: self.batch,
+                row,
+            }),
+        }
+    }
+}
+
+impl Version {
+    /// A version the source gave (a `version` field, an event's time).
+    pub fn given(at: DateTime<Utc>) -> Version {
+        Version { at, place: None }
+    }
+}
+
+/// The text form of a version as stored beside records: fixed width, so text order is the order
+/// of [`Version`] (a given version sorts before rows arriving in the same millisecond), e.g.
+/// `2026-12-04T10:15:00.000Z` or `2026-12-04T10:15:00.000Z 1a2b3c4d row 0000000042`.
 pub fn version_text(v: &Version) -> String {
-    v.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    let at = v.at.format("%Y-%m-%dT%H:%M:%S%.3fZ");
+    match v.place {
+        None => at.to_string(),
+        Some(Place { batch, row }) => format!("{at} {batch:08x} row {row:010}"),
+    }
 }
 
 /// An order's header fields.
@@ -761,31 +827,33 @@ fn ids<T>(
 /// UTC in any time zone.
 pub const MAX_VERSION_AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
-/// The row's version: its own `version` field, else (for events) its time, else `fallback`, the
-/// time the row arrived. A version more than [`MAX_VERSION_AHEAD`] after `fallback` is refused.
+/// The version of the `row`th row of a file or request that arrived as `arrived`: its own
+/// `version` field, else (for events) its time, else its place in the arrival
+/// ([`Arrival::version`]). A version more than [`MAX_VERSION_AHEAD`] after the arrival is refused.
 pub fn version_of(
     values: &Values,
     formats: &Formats,
-    fallback: Version,
+    arrived: Arrival,
+    row: u64,
 ) -> Result<Version, RowError> {
-    let row = Row { values, formats };
-    let (field, version) = match row.opt_datetime("version")? {
+    let fields = Row { values, formats };
+    let (field, version) = match fields.opt_datetime("version")? {
         Some(v) => ("version", v),
-        None => match row.opt_datetime("at")? {
+        None => match fields.opt_datetime("at")? {
             Some(at) => ("at", at),
-            None => return Ok(fallback),
+            None => return Ok(arrived.version(row)),
         },
     };
-    if version > fallback + MAX_VERSION_AHEAD {
+    if version > arrived.at + MAX_VERSION_AHEAD {
         return Err(RowError(format!(
             "{field}: {} is in the future (the row arrived at {}); a version more than a day \
              ahead would hold back every later correction, so the row is refused (a placeholder \
              date such as 9999-12-31, or local time read as UTC?)",
-            version_text(&version),
-            version_text(&fallback)
+            version_text(&Version::given(version)),
+            version_text(&Version::given(arrived.at))
         )));
     }
-    Ok(version)
+    Ok(Version::given(version))
 }
 
 /// Turns one row's canonical values into the update it makes.

@@ -231,7 +231,7 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
                     &mut history,
                     portal_domain::model::StatusChange {
                         status: h.status,
-                        at: *version,
+                        at: version.at,
                         note: None,
                     },
                 );
@@ -529,7 +529,7 @@ mod tests {
     use portal_store::Versioned;
 
     fn at(text: &str) -> Version {
-        Formats::canonical().datetime("t", text).expect("time")
+        Version::given(Formats::canonical().datetime("t", text).expect("time"))
     }
 
     fn row(entity: Entity, fields: &[(&'static str, &str)], version: &str) -> (Update, Version) {
@@ -679,6 +679,64 @@ mod tests {
             rust_decimal::Decimal::from(5),
             "the first one stands"
         );
+    }
+
+    /// `update` as the `row`th row of a batch without versions that arrived at `at` as `batch`.
+    fn arrived(
+        (update, _): (Update, Version),
+        time: &str,
+        batch: &str,
+        row: u64,
+    ) -> (Update, Version) {
+        let arrival = crate::entity::Arrival::new(at(time).at, batch);
+        (update, arrival.version(row))
+    }
+
+    #[test]
+    fn of_two_rows_without_versions_the_later_one_wins_within_a_batch_and_between_batches() {
+        let t = "2025-11-24T10:00:00Z";
+        let (change, verdicts) = merge(
+            &key(),
+            &Current::default(),
+            &[
+                arrived(header("confirmed", t), t, "file 1", 1),
+                arrived(line("10", "5", t), t, "file 1", 2),
+                arrived(line("10", "6", t), t, "file 1", 3),
+            ],
+        );
+        assert_eq!(verdicts, vec![Verdict::Loaded { waiting: false }; 3]);
+        let now = stored(&change.expect("a change"));
+        assert_eq!(order(&now).lines[0].quantity, 6.into(), "the later row stands");
+
+        let (change, verdicts) = merge(&key(), &now, &[arrived(line("10", "6", t), t, "file 1", 3)]);
+        assert!(change.is_none(), "a re-run of the batch writes nothing");
+        assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
+
+        // A second batch in the same millisecond (two files S3 stamps with one second) is ordered
+        // by its identity: one batch wins, the same one whichever is read first, and nothing is
+        // quarantined as a conflict.
+        let batches = ["file 1", "file 2"];
+        let mut winners = Vec::new();
+        for [first, second] in [batches, [batches[1], batches[0]]] {
+            let quantity = |b: &str| if b == "file 1" { "7" } else { "8" };
+            let (change, v1) = merge(
+                &key(),
+                &now,
+                &[arrived(line("10", quantity(first), t), t, first, 2)],
+            );
+            let mid = change.map_or_else(|| now.clone(), |c| stored(&c));
+            let (change, v2) = merge(
+                &key(),
+                &mid,
+                &[arrived(line("10", quantity(second), t), t, second, 2)],
+            );
+            let end = change.map_or(mid, |c| stored(&c));
+            for v in v1.iter().chain(&v2) {
+                assert!(!matches!(v, Verdict::Quarantined(_)), "{v:?}");
+            }
+            winners.push(order(&end).lines[0].quantity);
+        }
+        assert_eq!(winners[0], winners[1], "the same batch wins in either order");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //!
 //! JSON lines (one object of canonical fields per line) take the same path from the mapping on.
 
-use crate::entity::{self, Entity, Kind, RowError, Update, Values, Version};
+use crate::entity::{self, Arrival, Entity, Kind, RowError, Update, Values, Version};
 use crate::profile::{FieldSpec, Profile};
 use crate::values::Formats;
 use encoding_rs::Encoding;
@@ -70,24 +70,25 @@ pub struct Mapper {
     pub entity: Entity,
     pub formats: Formats,
     codes: BTreeMap<String, BTreeMap<String, String>>,
-    fallback: Version,
+    /// How the rows arrived (their version when they give none).
+    arrived: Arrival,
 }
 
 impl Mapper {
     /// The mapper of canonical rows (JSON lines, pushed rows): no profile, no code tables.
-    pub fn canonical(entity: Entity, fallback: Version) -> Mapper {
+    pub fn canonical(entity: Entity, arrived: Arrival) -> Mapper {
         Mapper {
             entity,
             formats: Formats::canonical(),
             codes: BTreeMap::new(),
-            fallback,
+            arrived,
         }
     }
 
-    /// Parses canonical values into an update with its version.
-    pub fn parse(&self, values: &Values) -> Result<(Update, Version), RowError> {
+    /// Parses the canonical values of the `row`th row (1-based) into an update with its version.
+    pub fn parse(&self, values: &Values, row: u64) -> Result<(Update, Version), RowError> {
         let update = entity::parse(self.entity, values, &self.formats)?;
-        let version = entity::version_of(values, &self.formats, self.fallback)?;
+        let version = entity::version_of(values, &self.formats, self.arrived, row)?;
         Ok((update, version))
     }
 
@@ -259,13 +260,13 @@ pub struct CsvRows<R: Read> {
     broken: bool,
 }
 
-/// Opens a CSV export of `entity` written as `profile` says; `fallback` versions rows without
-/// a version of their own (the file's time).
+/// Opens a CSV export of `entity` written as `profile` says, which arrived as `arrived` (the
+/// file's time and identity, which version rows without a version of their own).
 pub fn csv_rows<R: Read>(
     input: R,
     profile: &Profile,
     entity: Entity,
-    fallback: Version,
+    arrived: Arrival,
 ) -> Result<CsvRows<R>, OpenError> {
     let format = &profile.format;
     let encoding = encoding(&format.encoding)
@@ -344,7 +345,7 @@ pub fn csv_rows<R: Read>(
             entity,
             formats: Formats::of(format),
             codes: profile.codes.clone(),
-            fallback,
+            arrived,
         },
         plans,
         header_len: names.len(),
@@ -437,7 +438,7 @@ impl<R: Read> Iterator for CsvRows<R> {
         self.row += 1;
         let parsed = read
             .and_then(|()| self.values())
-            .and_then(|values| self.mapper.parse(&values));
+            .and_then(|values| self.mapper.parse(&values, self.row));
         Some(SourceRow {
             row: self.row,
             line,
@@ -490,11 +491,12 @@ pub fn json_values(entity: Entity, object: &serde_json::Value) -> Result<Values,
 }
 
 /// The rows of a pushed batch (JSON objects of canonical fields, as in JSON lines), numbered
-/// from 1; rows without a `version` (or, for events, an `at`) take `received`.
+/// from 1; rows without a `version` (or, for events, an `at`) take their place in `received`
+/// (see [`Arrival::version`]).
 pub fn pushed_rows(
     entity: Entity,
     objects: &[serde_json::Value],
-    received: Version,
+    received: Arrival,
 ) -> Vec<SourceRow> {
     let mapper = Mapper::canonical(entity, received);
     objects
@@ -504,7 +506,8 @@ pub fn pushed_rows(
             row: i as u64 + 1,
             line: i as u64 + 1,
             raw: object.to_string(),
-            parsed: json_values(entity, object).and_then(|values| mapper.parse(&values)),
+            parsed: json_values(entity, object)
+                .and_then(|values| mapper.parse(&values, i as u64 + 1)),
             broken: false,
         })
         .collect()
@@ -519,7 +522,7 @@ pub struct JsonRows<R: Read> {
     broken: bool,
 }
 
-pub fn json_rows<R: Read>(input: R, entity: Entity, fallback: Version) -> JsonRows<R> {
+pub fn json_rows<R: Read>(input: R, entity: Entity, arrived: Arrival) -> JsonRows<R> {
     use std::io::BufRead;
     let decoded = DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding_rs::UTF_8))
@@ -527,7 +530,7 @@ pub fn json_rows<R: Read>(input: R, entity: Entity, fallback: Version) -> JsonRo
         .build(input);
     JsonRows {
         lines: std::io::BufReader::new(decoded).lines(),
-        mapper: Mapper::canonical(entity, fallback),
+        mapper: Mapper::canonical(entity, arrived),
         row: 0,
         line: 0,
         broken: false,
@@ -565,7 +568,7 @@ impl<R: Read> Iterator for JsonRows<R> {
             let parsed = serde_json::from_str::<serde_json::Value>(&text)
                 .map_err(|e| RowError(format!("is not JSON: {e}")))
                 .and_then(|v| json_values(self.mapper.entity, &v))
-                .and_then(|values| self.mapper.parse(&values));
+                .and_then(|values| self.mapper.parse(&values, self.row));
             return Some(SourceRow {
                 row: self.row,
                 line: self.line,
@@ -584,12 +587,12 @@ pub fn rows<R: Read + Send + 'static>(
     name: &str,
     profile: &Profile,
     entity: Entity,
-    fallback: Version,
+    arrived: Arrival,
 ) -> Result<Box<dyn Iterator<Item = SourceRow> + Send>, OpenError> {
     if crate::layout::is_json_lines(name) {
-        Ok(Box::new(json_rows(input, entity, fallback)))
+        Ok(Box::new(json_rows(input, entity, arrived)))
     } else {
-        Ok(Box::new(csv_rows(input, profile, entity, fallback)?))
+        Ok(Box::new(csv_rows(input, profile, entity, arrived)?))
     }
 }
 
@@ -598,11 +601,12 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn fallback() -> Version {
-        chrono::Utc
+    fn fallback() -> Arrival {
+        let at = chrono::Utc
             .with_ymd_and_hms(2025, 12, 1, 0, 0, 0)
             .single()
-            .expect("time")
+            .expect("time");
+        Arrival::new(at, "the file")
     }
 
     fn read(profile: &Profile, entity: Entity, bytes: &[u8]) -> Vec<SourceRow> {

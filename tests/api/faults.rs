@@ -1,6 +1,7 @@
 //! Faults on the write paths: a store step that fails part way ends in a retry that finishes the
 //! work or a clear error, with every row accounted for and nothing lost or written twice.
 
+use ingest::entity::Arrival;
 use ingest::read::pushed_rows;
 use ingest::{Entity, FileInfo, IngestError, Target};
 use portal_store::Lake;
@@ -46,7 +47,7 @@ async fn lake_lines(app: &TestApp) -> Vec<(String, f64)> {
 async fn orders_a_push_committed_but_never_wrote_to_the_lake_reach_it_before_the_next_run() {
     let app = spawn_app().await;
     let target = target_with_failing_lake(&app);
-    let now = chrono::Utc::now();
+    let now = Arrival::new(chrono::Utc::now(), "a test batch");
     let lines = pushed_rows(
         Entity::OrderLines,
         &[
@@ -120,7 +121,7 @@ async fn a_push_that_reaches_the_lake_leaves_no_marker_and_a_newer_one_outlives_
         &[
             json!({"order_id": "SO-OUT2", "line_no": 1, "sku": SKU_PUMP, "quantity": 2, "unit_price": "5"}),
         ],
-        chrono::Utc::now(),
+        Arrival::new(chrono::Utc::now(), "a test batch"),
     );
     target
         .ingest_batch(&info(Entity::OrderLines, "out-3"), rows)
@@ -217,7 +218,7 @@ async fn a_push_through_throttling_and_conflicting_transactions_is_written_once_
         .fail("TransactWriteItems", 1, Fault::Conflict { actions: 30 })
         .fail("PutObject", 2, Fault::ServerError);
     let (lines, headers) = three_orders();
-    let now = chrono::Utc::now();
+    let now = Arrival::new(chrono::Utc::now(), "a test batch");
     for (entity, rows) in [(Entity::OrderLines, lines), (Entity::Orders, headers)] {
         let batch = target
             .ingest_batch(
@@ -242,7 +243,7 @@ async fn a_push_whose_writes_keep_failing_is_a_clear_error_and_its_retry_finishe
     let faults = Faults::default();
     let target = faulty_push_target(&app, &faults);
     let (lines, headers) = three_orders();
-    let now = chrono::Utc::now();
+    let now = Arrival::new(chrono::Utc::now(), "a test batch");
     let lines = pushed_rows(Entity::OrderLines, &lines, now);
     let headers = pushed_rows(Entity::Orders, &headers, now);
     target
@@ -295,7 +296,7 @@ async fn a_push_whose_answer_was_lost_is_written_once_when_the_sdk_retries_it() 
     let faults = Faults::default();
     let target = faulty_push_target(&app, &faults);
     let (lines, headers) = three_orders();
-    let now = chrono::Utc::now();
+    let now = Arrival::new(chrono::Utc::now(), "a test batch");
     // The transaction is done, its answer lost: the SDK sends it again, the store finds its
     // rows already there. (DynamoDB itself answers such a retry with success, by the request
     // token the SDK sends; the emulators do not keep tokens.)
@@ -434,7 +435,7 @@ async fn a_compaction_whose_deletes_fail_loses_and_doubles_no_line() {
     // Two pushes' objects in one month.
     let target = faulty_push_target(&app, &faults);
     let (lines, headers) = three_orders();
-    let now = chrono::Utc::now();
+    let now = Arrival::new(chrono::Utc::now(), "a test batch");
     for (entity, rows) in [(Entity::OrderLines, lines), (Entity::Orders, headers)] {
         target
             .ingest_batch(

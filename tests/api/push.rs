@@ -627,3 +627,33 @@ async fn lines_whose_order_never_comes_wait_ninety_days_then_the_table_removes_t
     let days = (expires - chrono::Utc::now().timestamp()) / 86_400;
     assert!((89..=90).contains(&days), "{days} days");
 }
+
+#[tokio::test]
+async fn rows_without_versions_sent_again_a_moment_later_correct_the_record_instead_of_conflicting() {
+    let app = spawn_app().await;
+    let unversioned = |status: &str| {
+        let mut row = order("SO-P20", status, "");
+        row.as_object_mut().expect("object").remove("version");
+        row
+    };
+    let reply = app
+        .post(
+            INTEGRATION,
+            "/integration/orders",
+            "again-1",
+            &json!({"rows": [unversioned("confirmed"), unversioned("shipped")]}),
+        )
+        .await;
+    assert_eq!(verdicts(&reply), ["loaded", "loaded"], "{}", reply.text);
+    assert_eq!(app.get(A_BUYER, "/orders/SO-P20").await.body["status"], "shipped");
+    let reply = app
+        .post(
+            INTEGRATION,
+            "/integration/orders",
+            "again-2",
+            &json!({"rows": [unversioned("delivered")]}),
+        )
+        .await;
+    assert_eq!(verdicts(&reply), ["loaded"], "{}", reply.text);
+    assert_eq!(app.get(A_BUYER, "/orders/SO-P20").await.body["status"], "delivered");
+}

@@ -103,7 +103,7 @@ fn generate(dir: &Path, lines: usize, per_order: usize) -> anyhow::Result<(PathB
 fn updates(path: &Path, profile: &Profile, entity: Entity) -> anyhow::Result<Vec<Update>> {
     let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
     let rows =
-        csv_rows(file, profile, entity, chrono::Utc::now()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        csv_rows(file, profile, entity, ingest::entity::Arrival::new(chrono::Utc::now(), "bench")).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(rows.filter_map(|r| r.parsed.ok().map(|(u, _)| u)).collect())
 }
 
@@ -117,7 +117,7 @@ fn normalise(vbak: &Path, vbap: &Path, out: &Path, profile: &Profile) -> anyhow:
         }
     }
     let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(vbap)?);
-    let rows = csv_rows(file, profile, Entity::OrderLines, chrono::Utc::now())
+    let rows = csv_rows(file, profile, Entity::OrderLines, ingest::entity::Arrival::new(chrono::Utc::now(), "bench"))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut lines = Vec::with_capacity(100_000);
     let (mut total, mut part) = (0, 0);
@@ -164,7 +164,7 @@ fn normalise(vbak: &Path, vbap: &Path, out: &Path, profile: &Profile) -> anyhow:
 fn records(vbak: &Path, vbap: &Path, profile: &Profile) -> anyhow::Result<Vec<Record>> {
     let mut by_order: BTreeMap<portal_store::RecordKey, Vec<(Update, ingest::entity::Version)>> =
         BTreeMap::new();
-    let version = chrono::Utc::now();
+    let version = ingest::entity::Version::given(chrono::Utc::now());
     for (path, entity) in [(vbak, Entity::Orders), (vbap, Entity::OrderLines)] {
         for update in updates(path, profile, entity)? {
             by_order

@@ -160,7 +160,8 @@ pub async fn ingest_file(
     let reader = CountingReader::new(file);
     let position = reader.position();
     let reader = std::io::BufReader::with_capacity(1 << 20, reader);
-    let rows = rows(reader, &name, profile, entity, modified)
+    let arrival = ingest::entity::Arrival::new(modified, &info.file_id);
+    let rows = rows(reader, &name, profile, entity, arrival)
         .map_err(|e| anyhow::anyhow!("cannot be read: {e}"))?;
     let bar = if show_progress {
         ProgressBar::new(size).with_style(

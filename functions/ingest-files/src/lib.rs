@@ -10,6 +10,7 @@
 //! dead-letter queue; re-running a file is always safe. Files other than exports (a document's
 //! PDF dropped beside its `documents` export) are left where they are for that export to read.
 
+use ingest::entity::Arrival;
 use ingest::layout::{self, Dropped};
 use ingest::read::{OpenError, rows};
 use ingest::run::{chunked, store_report};
@@ -155,7 +156,11 @@ impl Ingestor {
             });
         };
         let file_id = file_id(object.etag.as_deref(), key);
-        let version = object.last_modified.unwrap_or_else(chrono::Utc::now);
+        // The file's time and identity version its rows that give none.
+        let arrival = Arrival::new(
+            object.last_modified.unwrap_or_else(chrono::Utc::now),
+            &file_id,
+        );
         let name = dropped.name.clone();
         let entity = dropped.entity;
         let body = tokio_util::io::SyncIoBridge::new(object.body);
@@ -165,7 +170,7 @@ impl Ingestor {
                 &name,
                 &profile,
                 entity,
-                version,
+                arrival,
             )
         })
         .await

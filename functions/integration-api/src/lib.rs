@@ -21,6 +21,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use ingest::entity::Arrival;
 use ingest::read::pushed_rows;
 use ingest::{Batch, Counts, Entity, FileInfo, IngestError, Target, Verdict};
 use portal_domain::IdempotencyKey;
@@ -363,6 +364,7 @@ async fn apply(
         name: format!("push {key}"),
         file_id: hash[..24].to_owned(),
     };
+    let received = Arrival::new(received, &info.file_id);
     let Batch {
         verdicts,
         counts,
