@@ -569,3 +569,89 @@ async fn a_conditional_delete_spares_an_object_written_again_since_it_was_listed
         );
     }
 }
+
+#[tokio::test]
+async fn publishing_retires_runs_no_one_serves_keeping_the_previous_and_any_still_in_flight() {
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .expect("time")
+            .with_timezone(&Utc)
+    };
+    for backend in backends().await {
+        let store = &backend.store;
+        let (first, items) = fixture::analytics_run();
+        // Staged in this order; `unserved` (an older as-of) never became the served run.
+        let staged = [
+            (first.run_id.as_str(), "2024-06-01", "2024-06-01T03:00:00Z"),
+            ("unserved", "2024-05-01", "2024-06-01T12:00:00Z"),
+            ("previous", "2024-06-02", "2024-06-02T03:00:00Z"),
+            ("served", "2024-06-03", "2024-06-03T03:00:00Z"),
+            ("in-flight", "2024-06-03", "2024-06-09T23:00:00Z"),
+        ];
+        for (run_id, as_of, staged_at) in staged {
+            let run = portal_domain::insights::AnalyticsRun {
+                run_id: run_id.into(),
+                as_of: as_of.parse().expect("date"),
+                published_at: at(staged_at),
+                ..first.clone()
+            };
+            store.put_run(&run, &items).await.expect("staged");
+            if run_id != "in-flight" {
+                store.flip_current_run(&run).await.expect("flipped");
+            }
+        }
+        let served = store.served_run().await.expect("read").expect("a run");
+        assert_eq!(served.run_id, "served", "{}", backend.name);
+        let left = |run_id: &'static str| async move {
+            let suggestions = store
+                .reorder_suggestions(run_id, &account_a(), &[], 100, None)
+                .await
+                .expect("read")
+                .items
+                .len();
+            let outlooks = store
+                .all_outlooks(run_id, None, 100, None)
+                .await
+                .expect("read")
+                .items
+                .len();
+            let forecasts = store
+                .sku_forecasts(run_id, None, None, 100, None)
+                .await
+                .expect("read")
+                .items
+                .len();
+            suggestions + outlooks + forecasts
+        };
+        let before = left("served").await;
+        assert!(before > 0);
+
+        let retired = store
+            .retire_runs(at("2024-06-10T03:00:00Z"))
+            .await
+            .expect("retired");
+        assert_eq!(retired, [first.run_id.as_str(), "unserved"], "{}", backend.name);
+        for gone in [first.run_id.as_str(), "unserved"] {
+            let gone: &'static str = Box::leak(gone.to_owned().into_boxed_str());
+            assert_eq!(left(gone).await, 0, "{}: {gone} still has items", backend.name);
+        }
+        for kept in ["previous", "served", "in-flight"] {
+            assert_eq!(left(kept).await, before, "{}: {kept}", backend.name);
+        }
+        assert_eq!(
+            store.current_run().await.expect("read").map(|r| r.run_id),
+            Some("served".to_owned())
+        );
+        let again = store
+            .retire_runs(at("2024-06-10T03:00:00Z"))
+            .await
+            .expect("retired");
+        assert!(again.is_empty(), "{}: {again:?}", backend.name);
+        // A day later the run that was in flight (and never served) goes too.
+        let later = store
+            .retire_runs(at("2024-06-11T03:00:00Z"))
+            .await
+            .expect("retired");
+        assert_eq!(later, ["in-flight"], "{}", backend.name);
+    }
+}

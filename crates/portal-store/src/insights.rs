@@ -4,6 +4,10 @@
 //! one being served. The pointer item (`ANALYTICS` / `CURRENT`) names the run the API serves;
 //! publishing writes every item first and flips the pointer last, with a condition that an
 //! older run never replaces a newer one. A crash before the flip leaves the previous run served.
+//!
+//! Every staged run is listed in the pointer's partition (`ANALYTICS` / `RUN#<staged at>#<id>`)
+//! before its first item is written, so that [`Store::retire_runs`] finds the runs no one serves
+//! any more, even one whose publish crashed, and removes their items; the list entry goes last.
 
 use crate::items::{Item, QuerySpec, SortKey, s, to_item};
 use crate::keys::{self, ItemKeys, META};
@@ -24,6 +28,18 @@ struct RunItem {
     published_at: DateTime<Utc>,
     report: String,
 }
+
+/// A staged run's entry in the list of runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ListedRun {
+    run_id: String,
+    as_of: NaiveDate,
+    staged_at: DateTime<Utc>,
+}
+
+/// How long after it was staged a run that is not served may still be on its way to being
+/// served (a job's publish outlives no Lambda timeout; a day is ample).
+pub const RUN_GRACE: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 /// The pointer to the served run: which run it is and its date, all the list routes need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +109,22 @@ impl RunItems {
 impl Store {
     /// Writes a run's items and its run item, without making it the served run.
     pub async fn put_run(&self, run: &AnalyticsRun, items: &RunItems) -> Result<(), StoreError> {
+        let (pointer_pk, _) = keys::analytics_pointer();
+        let listed = to_item(
+            &ListedRun {
+                run_id: run.run_id.clone(),
+                as_of: run.as_of,
+                staged_at: run.published_at,
+            },
+            ItemKeys {
+                entity: "analytics-run-listed",
+                pk: pointer_pk.to_owned(),
+                sk: keys::listed_run(&run.published_at, &run.run_id),
+                gsi1: None,
+                gsi2: None,
+            },
+        )?;
+        self.table.batch_put(vec![listed]).await?;
         self.table.batch_put(items.items(&run.run_id)?).await?;
         let item = to_item(
             &RunItem {
@@ -149,6 +181,102 @@ impl Store {
             }
             Err(e) => Err(crate::error::dynamo("PutItem")(e)),
         }
+    }
+
+    /// Removes the items of the runs no longer needed: every listed run except the served one,
+    /// the newest staged before it (its pages may still be being read) and any staged within
+    /// [`RUN_GRACE`] of `now` (a publish may be on its way). A run's suggestions go first, then
+    /// its outlooks (which name the accounts that have suggestions), its forecasts, its run item
+    /// and its list entry last, so that an interrupted retirement is finished by the next one.
+    /// Answers the ids of the runs removed.
+    pub async fn retire_runs(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+        let (pointer_pk, _) = keys::analytics_pointer();
+        let listed = QuerySpec::new(
+            None,
+            pointer_pk,
+            SortKey::BeginsWith(keys::LISTED_RUNS.to_owned()),
+        );
+        let runs: Vec<ListedRun> = self.table.query_all_as(&listed).await?;
+        let Some(served) = self.served_run().await? else {
+            return Ok(Vec::new());
+        };
+        let served_at = runs
+            .iter()
+            .find(|r| r.run_id == served.run_id)
+            .map(|r| r.staged_at);
+        let previous = runs
+            .iter()
+            .filter(|r| r.run_id != served.run_id && served_at.is_none_or(|at| r.staged_at < at))
+            .map(|r| r.run_id.as_str())
+            .next_back();
+        let mut retired = Vec::new();
+        for run in &runs {
+            if run.run_id == served.run_id
+                || Some(run.run_id.as_str()) == previous
+                || run.staged_at + RUN_GRACE > now
+            {
+                continue;
+            }
+            self.remove_run(&run.run_id).await?;
+            self.table
+                .batch_delete(vec![(
+                    pointer_pk.to_owned(),
+                    keys::listed_run(&run.staged_at, &run.run_id),
+                )])
+                .await?;
+            retired.push(run.run_id.clone());
+        }
+        Ok(retired)
+    }
+
+    /// Deletes a run's items, its run item last.
+    async fn remove_run(&self, run_id: &str) -> Result<(), StoreError> {
+        // Queries always read the keys; outlooks also name their account.
+        const KEYS: &[&str] = &["account_id"];
+        let key_of = |item: &Item| -> Option<(String, String)> {
+            match (item.get(keys::PK), item.get(keys::SK)) {
+                (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => {
+                    Some((pk.clone(), sk.clone()))
+                }
+                _ => None,
+            }
+        };
+        let mut outlooks = QuerySpec::new(None, keys::run_outlooks(run_id), SortKey::Any);
+        outlooks.projection = Some(KEYS);
+        loop {
+            // Each round deletes what it read, so the next one starts from the top again.
+            let page = self.table.query_page(&outlooks, 100, None).await?;
+            if page.items.is_empty() {
+                break;
+            }
+            for outlook in &page.items {
+                let Some(AttributeValue::S(account)) = outlook.get("account_id") else {
+                    continue;
+                };
+                let Ok(account) = AccountId::parse(account) else {
+                    continue;
+                };
+                let mut suggestions =
+                    QuerySpec::new(None, keys::run_account(run_id, &account), SortKey::Any);
+                suggestions.projection = Some(KEYS);
+                let found = self.table.query_all(&suggestions).await?;
+                self.table
+                    .batch_delete(found.iter().filter_map(key_of).collect())
+                    .await?;
+            }
+            self.table
+                .batch_delete(page.items.iter().filter_map(key_of).collect())
+                .await?;
+        }
+        let mut forecasts = QuerySpec::new(None, keys::run_forecasts(run_id), SortKey::Any);
+        forecasts.projection = Some(KEYS);
+        let found = self.table.query_all(&forecasts).await?;
+        self.table
+            .batch_delete(found.iter().filter_map(key_of).collect())
+            .await?;
+        self.table
+            .batch_delete(vec![(keys::run(run_id), META.to_owned())])
+            .await
     }
 
     /// Which run is served, if any was published: one GetItem of the pointer.

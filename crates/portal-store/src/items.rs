@@ -3,7 +3,9 @@
 use crate::cursor::PageKey;
 use crate::error::{StoreError, dynamo};
 use crate::keys::{self, ENTITY, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Index, ItemKeys, PK, SK};
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -267,36 +269,54 @@ impl Table {
 
     /// Writes items in batches of 25, retrying unprocessed ones with backoff.
     pub async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        let mut items = items.into_iter().peekable();
-        while items.peek().is_some() {
-            let mut requests: Vec<WriteRequest> = items
-                .by_ref()
-                .take(WRITE_BATCH)
-                .map(|item| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .expect("item is set");
-                    WriteRequest::builder().put_request(put).build()
-                })
-                .collect();
+        self.batch_write(items.into_iter().map(|item| {
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .expect("item is set");
+            WriteRequest::builder().put_request(put).build()
+        }))
+        .await
+    }
+
+    /// Deletes the items of `keys` (partition and sort key) in batches of 25, retrying
+    /// unprocessed ones with backoff.
+    pub async fn batch_delete(&self, keys: Vec<(String, String)>) -> Result<(), StoreError> {
+        self.batch_write(keys.into_iter().map(|(pk, sk)| {
+            let delete = DeleteRequest::builder()
+                .key(PK, s(pk))
+                .key(SK, s(sk))
+                .build()
+                .expect("key is set");
+            WriteRequest::builder().delete_request(delete).build()
+        }))
+        .await
+    }
+
+    async fn batch_write(
+        &self,
+        requests: impl Iterator<Item = WriteRequest>,
+    ) -> Result<(), StoreError> {
+        let mut requests = requests.peekable();
+        while requests.peek().is_some() {
+            let mut batch: Vec<WriteRequest> = requests.by_ref().take(WRITE_BATCH).collect();
             let mut attempt = 0;
-            while !requests.is_empty() {
+            while !batch.is_empty() {
                 let out = self
                     .client
                     .batch_write_item()
-                    .request_items(&self.name, requests)
+                    .request_items(&self.name, batch)
                     .send()
                     .await
                     .map_err(dynamo("BatchWriteItem"))?;
-                requests = out
+                batch = out
                     .unprocessed_items
                     .and_then(|mut u| u.remove(&self.name))
                     .unwrap_or_default();
-                if !requests.is_empty() {
+                if !batch.is_empty() {
                     attempt += 1;
                     if attempt > RETRIES {
-                        return Err(StoreError::Unprocessed(requests.len()));
+                        return Err(StoreError::Unprocessed(batch.len()));
                     }
                     backoff(attempt).await;
                 }

@@ -66,6 +66,15 @@ pub fn account(id: &AccountId) -> String {
 pub fn analytics_pointer() -> (&'static str, &'static str) {
     ("ANALYTICS", "CURRENT")
 }
+/// The sort keys of the list of staged runs, in the pointer's partition.
+pub const LISTED_RUNS: &str = "RUN#";
+/// A staged run's entry in that list, in the order runs were staged.
+pub fn listed_run(staged_at: &chrono::DateTime<chrono::Utc>, run_id: &str) -> String {
+    format!(
+        "{LISTED_RUNS}{}#{run_id}",
+        staged_at.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+    )
+}
 /// A request pushed by a back-end system, under its idempotency key.
 pub fn pushed_request(caller: &UserId, key: &IdempotencyKey) -> String {
     format!("REQUEST#{caller}#{key}")

@@ -28,7 +28,7 @@ pub use catalog::ProductQuery;
 pub use cursor::{CursorBinding, CursorCodec, CursorError, PageKey};
 pub use documents::DownloadLink;
 pub use error::StoreError;
-pub use insights::{RunItems, ServedRun};
+pub use insights::{RUN_GRACE, RunItems, ServedRun};
 pub use invoices::{InvoiceFilter, InvoiceStatusFilter, MAX_UNPAID_SUMMED, OpenBalance};
 pub use items::{Item, MAX_EVALUATED, MAX_QUERIES, Page};
 pub use lake::{Bucket, Lake, ObjectStream};

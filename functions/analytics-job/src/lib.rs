@@ -10,7 +10,10 @@
 //!
 //! Publishing is crash safe: reports go to `analytics/runs/{run_id}/`, the run's items to keys
 //! holding its id, and only then does the pointer flip to it ([`Job::stage`], then
-//! [`Job::flip`]). Until the flip, the API serves the previous run, untouched.
+//! [`Job::flip`]). Until the flip, the API serves the previous run, untouched. After the flip,
+//! the table items of runs no one serves any more are removed (`Store::retire_runs`: all but
+//! the served run, the one before it and any staged in the last day); their reports stay in
+//! the lake as the record of what was predicted.
 
 use analytics::input::{Format, InputError, OrderLines, from_frame};
 pub use analytics::lake::LakeLine;
@@ -437,8 +440,8 @@ impl Job {
         Ok(self.store.flip_current_run(run).await?)
     }
 
-    /// Merges, stages and flips; then records what it did and removes the job's shard parts.
-    /// A retry after that answers the recorded result.
+    /// Merges, stages and flips, and retires the runs no longer needed; then records what it
+    /// did and removes the job's shard parts. A retry after that answers the recorded result.
     pub async fn publish(&self, job_id: &str) -> Result<Published, JobError> {
         let record = job_published_key(job_id);
         if let Some(bytes) = self.lake.get_if_exists(&record).await? {
@@ -450,7 +453,12 @@ impl Job {
         let run = self.merge(job_id).await?;
         let staged = self.stage(&run).await?;
         let served = self.flip(&staged).await?;
-        let published = Published::of(&run, served);
+        // Before the record, so that a retirement that fails is retried with the publish.
+        let retired_runs = self.store.retire_runs(Utc::now()).await?;
+        let published = Published {
+            retired_runs,
+            ..Published::of(&run, served)
+        };
         let bytes = serde_json::to_vec(&published).map_err(|e| JobError::Data {
             what: record.clone(),
             message: e.to_string(),
@@ -685,6 +693,9 @@ pub struct Published {
     pub reorder_predictions: usize,
     pub forecast_rows: usize,
     pub lines_used: usize,
+    /// The runs whose items this publish removed (see `Store::retire_runs`).
+    #[serde(default)]
+    pub retired_runs: Vec<String>,
 }
 
 impl Published {
@@ -696,6 +707,7 @@ impl Published {
             reorder_predictions: run.reorders.len(),
             forecast_rows: run.forecasts.len(),
             lines_used: run.input.lines_used,
+            retired_runs: Vec::new(),
         }
     }
 }
