@@ -371,6 +371,18 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
             }
         },
         Update::Document(d) => {
+            // The same file keeps its object; another gets one of its own (see `file_revision`).
+            let file_revision = match &state.record {
+                Some(Record::Document(old))
+                    if old
+                        .file_revision
+                        .as_deref()
+                        .is_some_and(|r| r.split('.').next() == Some(d.revision.as_str())) =>
+                {
+                    old.file_revision.clone()
+                }
+                _ => Some(file_revision(&d.revision, version)),
+            };
             state.record = Some(Record::Document(Document {
                 id: d.id.clone(),
                 kind: d.kind,
@@ -381,7 +393,7 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
                 issued_on: d.issued_on,
                 links: d.links.clone(),
                 audience: d.audience.clone(),
-                file_revision: Some(d.revision.clone()),
+                file_revision,
             }));
         }
         Update::Account(a) => {
@@ -461,6 +473,19 @@ pub fn content_type(file: &str) -> &'static str {
     } else {
         "application/octet-stream"
     }
+}
+
+/// The revision naming a document file's object: the digest of its bytes, then a digest of the
+/// version of the row that brought it. So an object is never written again once a record has
+/// moved past it, even when a later row brings the same bytes back: the ingest that replaces a
+/// file can remove the old object without racing one that restores it.
+fn file_revision(content: &str, version: &Version) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(version_text(version).as_bytes());
+    format!(
+        "{content}.{:02x}{:02x}{:02x}{:02x}",
+        digest[0], digest[1], digest[2], digest[3]
+    )
 }
 
 fn upsert_line(

@@ -17,7 +17,7 @@ use portal_domain::{DocumentId, Sku};
 use portal_lake::{LakeLine, month_of};
 use portal_store::lake::ingested_lines_key;
 use portal_store::outbox::Pending;
-use portal_store::{Lake, Record, RecordKey, Store, StoreError};
+use portal_store::{Lake, Record, RecordKey, Store, StoreError, Versioned};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
@@ -143,9 +143,9 @@ where
 /// The files a chunk's documents rows name, by document and file name.
 type DocumentFileBytes = HashMap<(DocumentId, String), Vec<u8>>;
 
-/// A file's revision: the first 32 hex digits of its SHA-256, so each content is its own
-/// object and a file is never replaced under a record that names another.
-fn file_revision(bytes: &[u8]) -> String {
+/// A file's content digest: the first 32 hex digits of its SHA-256 (the start of the revision
+/// that names its object, see `merge`).
+fn content_digest(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
         .iter()
@@ -477,7 +477,7 @@ impl Target {
                             }
                             Some(bytes) => {
                                 d.size_bytes = bytes.len() as u64;
-                                d.revision = file_revision(&bytes);
+                                d.revision = content_digest(&bytes);
                                 document_files.insert((d.id.clone(), d.file.clone()), bytes);
                             }
                         }
@@ -582,16 +582,35 @@ impl Target {
                 }
             };
             let read = clock.elapsed();
-            // A document's file is stored before its item.
+            // A document's file is stored before its item, and the file it replaces removed
+            // once the item names the new one.
+            let mut replaced = Vec::new();
             for change in &changes {
-                if let Some((Record::Document(d), _)) = &change.record
-                    && let Some(bytes) = document_files.get(&(d.id.clone(), d.file_name.clone()))
-                {
+                let Some((Record::Document(d), _)) = &change.record else {
+                    continue;
+                };
+                if let Some(bytes) = document_files.get(&(d.id.clone(), d.file_name.clone())) {
                     self.store.put_document_file(d, bytes.clone()).await?;
+                }
+                if let Some(Versioned {
+                    value: Record::Document(old),
+                    ..
+                }) = &change.read.record
+                    && old.file_revision != d.file_revision
+                {
+                    replaced.push((change.key.clone(), old.clone()));
                 }
             }
             let count = changes.len();
             let written = self.store.write_changes(changes, self.lake_outbox).await?;
+            for (key, old) in replaced {
+                if written.revisions.contains_key(&key) {
+                    // Left behind if this fails: taking up space, never served.
+                    if let Err(e) = self.store.delete_document_file(&old).await {
+                        tracing::warn!(document = %old.id, error = %e, "a replaced file stays");
+                    }
+                }
+            }
             tracing::debug!(
                 read_and_merge_ms = read.as_millis() as u64,
                 write_ms = (clock.elapsed() - read).as_millis() as u64,

@@ -2,6 +2,7 @@
 
 use ingest::{Entity, Outcome, Profile};
 use portal_local::ingest::ingest_file;
+use portal_store::Lake;
 use std::path::Path;
 use tests::fixture::*;
 use tests::{TestApp, spawn_app};
@@ -865,4 +866,57 @@ async fn a_corrected_document_file_is_served_and_an_older_one_never_replaces_it(
         );
     }
     assert_eq!(served().await, b"%PDF-1.4 fixed".to_vec());
+}
+
+#[tokio::test]
+async fn a_replaced_document_file_is_removed_and_one_brought_back_is_stored_anew() {
+    let app = spawn_app().await;
+    let function = app.ingest_function();
+    let inbox = app.local.ingest_bucket();
+    let bucket = inbox.bucket().to_owned();
+    let documents = Lake::new(
+        portal_local::clients::s3(&app.local.emulators.s3_endpoint),
+        portal_local::server::DOCUMENTS_BUCKET,
+    );
+    let mut objects = Vec::new();
+    for (content, version, loaded) in [
+        (&b"%PDF-1.4 first"[..], "2025-11-20T08:00:00Z", 1),
+        (b"%PDF-1.4 second", "2025-11-21T08:00:00Z", 1),
+        // The first file again: an object of its own, not the one just removed.
+        (b"%PDF-1.4 first", "2025-11-22T08:00:00Z", 1),
+        // A re-run of that file changes nothing.
+        (b"%PDF-1.4 first", "2025-11-22T08:00:00Z", 0),
+    ] {
+        let pdf = "incoming/generic/documents/swap.pdf";
+        inbox
+            .put(pdf, "application/pdf", content.to_vec())
+            .await
+            .expect("dropped");
+        let export = "incoming/generic/documents/docs.csv";
+        let row = format!(
+            "document_id,kind,title,file,issued_on,account_id,version\n\
+             DOC-SWAP-1,delivery-note,Delivery note,swap.pdf,2025-11-20,{ACCOUNT_A},{version}\n"
+        );
+        inbox
+            .put(export, "text/csv", row.into_bytes())
+            .await
+            .expect("dropped");
+        let handled = function
+            .handle(&notification(&bucket, export))
+            .await
+            .expect("handled");
+        let ingest_files::Handled::Ingested { report, .. } = &handled[0] else {
+            panic!("{handled:?}");
+        };
+        assert_eq!(report.counts.loaded, loaded, "{version}: {report:?}");
+        let now = documents.list("documents/DOC-SWAP-1").await.expect("listed");
+        assert_eq!(now.len(), 1, "{version}: only the current file is kept: {now:?}");
+        objects.push(now[0].clone());
+        let link = app.get(A_BUYER, "/documents/DOC-SWAP-1/download").await;
+        assert_eq!(link.status, 200, "{}", link.text);
+        let body = app.fetch(link.body["url"].as_str().expect("url")).await.1;
+        assert_eq!(body, content.to_vec(), "{version}");
+    }
+    assert_ne!(objects[0], objects[2], "a file brought back is stored anew");
+    assert_eq!(objects[2], objects[3]);
 }

@@ -164,8 +164,9 @@ pub struct Document {
     pub links: DocumentLinks,
     /// Internal: who may see it. Never shown to clients.
     pub audience: DocumentAudience,
-    /// Internal: which version of the file is stored (a hash of its bytes), when ingest stored
-    /// it; each version is its own object, so a file is never replaced under a live record.
+    /// Internal: which version of the file is stored (a digest of its bytes, then of the row
+    /// that brought them), when ingest stored it; each version is its own object, so a file is
+    /// never replaced under a live record, and ingest removes the one a record no longer names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_revision: Option<String>,
 }

@@ -301,6 +301,21 @@ impl Store {
         })
     }
 
+    /// Deletes the object of a document's file (one its record no longer names).
+    pub async fn delete_document_file(&self, document: &Document) -> Result<(), StoreError> {
+        self.s3
+            .delete_object()
+            .bucket(&self.config.documents_bucket)
+            .key(keys::document_object(
+                &document.id,
+                document.file_revision.as_deref(),
+            ))
+            .send()
+            .await
+            .map_err(crate::error::s3("DeleteObject"))?;
+        Ok(())
+    }
+
     /// Stores a document's file (under its revision, when it has one).
     pub async fn put_document_file(
         &self,
