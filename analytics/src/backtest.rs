@@ -1,4 +1,6 @@
-//! Rolling-origin backtests, method selection, and the accuracy metrics every run reports.
+//! Rolling-origin backtests (one-step and multi-step forecasts from every origin), method
+//! selection, smoothing constants fitted on a grid, and the accuracy metrics every run reports
+//! (RMSSE, pinball loss, bias).
 
 use crate::methods::Method;
 

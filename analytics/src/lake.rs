@@ -1,12 +1,11 @@
-//! The order-line lake's format: what `portal seed` and ingest write under `order-lines/` and
-//! what the job reads back.
+//! The order-line lake's format as the job reads and writes it: Parquet objects ([`PARQUET`],
+//! [`to_parquet`]), the push API's CSV objects read back, and the latest-revision rule. The
+//! objects' columns are `portal_lake::COLUMNS`, described in that crate's doc.
 //!
-//! Every object holds order lines with the file contract's columns (`account_id, sku,
-//! order_date, quantity, order_id, unit_price, division`) plus `pack_size`, `line_no`,
-//! `revision` (of the order item the lines were read from) and `cancelled`. An order may appear
-//! in several objects (each ingest of a file writes the current lines of the orders it touched);
-//! [`latest_orders`] keeps, per order, only the lines of its highest revision, so an order
-//! changed by a later file is counted once, as it is now, and a cancelled one not at all.
+//! An order may appear in several objects (each ingest of a file writes the current lines of the
+//! orders it touched); [`latest_orders`] keeps, per order, only the lines of its highest revision,
+//! so an order changed by a later file is counted once, as it is now, and a cancelled one not at
+//! all.
 
 use crate::report::{ReportError, parquet_bytes};
 use polars::prelude::{Column, DataFrame, NamedFrom, Series};

@@ -1,8 +1,25 @@
 //! The run: one shard's work ([`run_shard`]) and the step that merges shards, calibrates and
 //! scores ([`finish`]). A single run is one shard of one followed by `finish`, so `n` shards give
 //! exactly the single run's results: every shard sees the whole input (priors are global), owns
-//! the accounts (reorders) and SKUs (forecasts) its hash picks, and `finish` orders every merged
-//! collection before using it.
+//! the accounts (reorders) and SKUs (forecasts) its hash picks (FNV-1a, stable everywhere), and
+//! `finish` orders every merged collection before using it.
+//!
+//! `finish` fits the calibration twice: on the older origins, to score it held out at the latest
+//! origin, and on every origin for production. It scores the forecasts out of sample per demand
+//! class, and scales each class's forecasts by its drift in that backtest (actual over forecast
+//! demand, capped at 2× either way; `level_correction` in `run.json`): level methods miss demand
+//! that drifts as a whole, as products age and relationships lapse. It names the run
+//! `<as-of>-<digest of input, parameters and results>`, so a rerun of the same input is the same
+//! run.
+//!
+//! Each shard also measures its accounts' silence (`AccountRow`): how unlikely the weeks since an
+//! account's last order of anything are at the pace of its recent ordering weeks. That, not the
+//! pair-level joint silence the calibration uses (which treats an account's products as
+//! independent, while they are mostly ordered together), decides whether an account is at risk
+//! (`AccountSilence::at_risk` in `portal-domain`). Every product of an account at risk is lapsing
+//! in the files and, through `AccountOutlook::staff_view`, to the seller's staff; the run publishes
+//! each product's own status and reason, which is what the account's own users see. The flag is
+//! backtested at the latest origin like the probabilities (`metrics.accounts` in `run.json`).
 
 use crate::backtest::{pinball, rmsse};
 use crate::calibrate::{AccountSignals, Calibrator, FEATURES, RECENT_DAYS, features};

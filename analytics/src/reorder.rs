@@ -12,6 +12,9 @@
 //! year is the pair's usual gap divided by the SKU's [`Season`] factor `s(d)`. Past gaps are
 //! multiplied back by it before the rhythm is estimated, and the next gap is the usual one
 //! divided by the factor of the last order's day.
+//!
+//! A SKU's season is estimated from all its pairs' gaps at once (`SeasonFit`). Suggested
+//! quantities are whole packs, and every prediction carries a reason in words.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;

@@ -5,6 +5,10 @@
 //! `requestContext.authorizer.jwt.claims`. The portal reads one claim, `sub`, and
 //! looks the user up in its own records, which say the role and the accounts.
 //! No claims, no `sub`, or an unknown user: the request is refused (fail closed).
+//!
+//! `Caller` refuses machine users (role `integration`): they read nothing. `Machine`, the push
+//! API's caller, admits only them, judged from the user record alone, before an account
+//! manager's assignments would be queried.
 
 use crate::{ApiError, AppState};
 use axum::extract::FromRequestParts;

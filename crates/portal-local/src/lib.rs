@@ -1,11 +1,20 @@
 //! Local mode: the whole product on one machine, with no AWS account.
 //!
 //! [`emulators`] starts AWS-compatible DynamoDB (dynoxide) and S3 (s3s-fs) servers
-//! in-process over a data folder; [`clients`] points the real SDK clients at them;
+//! in-process over a data folder; [`clients`] points the real SDK clients at them (or at moto);
 //! [`auth`] issues dev tokens and builds the same API Gateway request context the
 //! JWT authorizer builds in AWS; [`server`] merges every function's router on one
-//! port; [`demo`] generates a seller's worth of demo data. The `portal` command
-//! (`src/main.rs`) drives them.
+//! port (`server::functions()` is the one list of functions); [`demo`] generates a seller's worth
+//! of demo data. The `portal` command (`src/main.rs`) drives them, and the other modules:
+//!
+//! - `invoke`: a function's Lambda handler on an event file; `runtime_api`: a Lambda Runtime API
+//!   on loopback, under which built function binaries run (in
+//!   `functions/orders-api/tests/runtime.rs` and `cold_start`);
+//! - `analytics`: `portal analytics` (file to file, over the lake, `generate`), and demo orders
+//!   turned into lake lines;
+//! - `ingest`: `portal ingest`; `drops`: the local stand-in for the ingest bucket's trigger;
+//! - benchmarks (BENCHMARKS.md): `bench` (API overhead), `bench_ingest`, `bench_load` (the load
+//!   test) and `cold_start`.
 
 pub mod analytics;
 pub mod auth;

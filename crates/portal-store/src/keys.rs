@@ -1,10 +1,98 @@
-//! The single-table key design.
+//! The single-table key design, and every access pattern against it.
 //!
-//! Every item has `PK` and `SK`; items that must be found another way also carry
-//! `GSI1PK`/`GSI1SK` and/or `GSI2PK`/`GSI2SK` (both indexes project all
-//! attributes). ARCHITECTURE.md lists every access pattern against these keys;
-//! change both together. Identifiers cannot contain `#` (see `portal_domain::ids`),
-//! so the composite keys below never collide.
+//! One table, `PK`/`SK`, and two overloaded global secondary indexes `GSI1` (`GSI1PK`/`GSI1SK`)
+//! and `GSI2` (`GSI2PK`/`GSI2SK`), both projecting all attributes. Identifiers cannot contain `#`
+//! (see `portal_domain::ids`), so the composite keys below never collide; `~` (`HIGH`) sorts after
+//! every identifier character and closes ranges. The items and access patterns listed here and
+//! the functions below change together.
+//!
+//! # Items
+//!
+//! | item | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK |
+//! |---|---|---|---|---|
+//! | account | `ACCOUNT#<id>` | `#META` | `ACCOUNTS` / `<id>` | |
+//! | user | `USER#<sub>` | `#META` | `ACCOUNT#<id>#USERS` / `<sub>` (customers) | |
+//! | an account naming a manager (written with the account) | `USER#<manager>` | `ASSIGNED#<account>` | | |
+//! | division | `SELLER` | `DIVISION#<id>` | | |
+//! | product | `PRODUCT#<sku>` | `#META` | `CATALOG#<division>` / `SKU#<sku>` | |
+//! | product name word | `PRODUCT#<sku>` | `WORD#<word>` | `CATALOG#<division>` / `WORD#<word>#<sku>` | |
+//! | order (lines and history inside) | `ORDER#<id>` | `#META` | `ACCOUNT#<id>#ORDERS` / `<date>#<order>` | `ACCOUNT#<id>#PO` / `<PO upper>#<order>` |
+//! | shipment (events inside) | `SHIPMENT#<id>` | `#META` | `ORDER#<order>` / `SHIPMENT#<id>` | `TRACKING#<number>` / `SHIPMENT#<id>` |
+//! | invoice, credit note | `INVOICE#<id>` | `#META` | `ACCOUNT#<id>#INVOICES` / `<issue date>#<id>` | `ACCOUNT#<id>#UNPAID` / `<due date>#<id>` (only while unpaid) |
+//! | document | `DOCUMENT#<id>` | `#META` | `ORDER#<order>` or `PRODUCT#<sku>` / `DOCUMENT#<id>` | `BATCH#<batch>` / `DOCUMENT#<id>` |
+//! | served analytics run (pointer) | `ANALYTICS` | `CURRENT` | | |
+//! | staged analytics run, listed until retired | `ANALYTICS` | `RUN#<staged at>#<run>` | | |
+//! | analytics run (report inside) | `RUN#<run>` | `#META` | | |
+//! | reorder suggestion | `RUN#<run>#ACCOUNT#<id>` | `REORDER#<status rank>#<10000·(1-p), 5 digits>#<sku>` | | |
+//! | account outlook | `RUN#<run>#OUTLOOKS` | `ACCOUNT#<id>` | | |
+//! | SKU forecast (periods inside) | `RUN#<run>#FORECASTS` | `SKU#<sku>#-` (total) or `SKU#<sku>#<division>` | | |
+//! | orphans: children waiting for their order or shipment (TTL `expires_at`: 90 days after their last write) | `ORDER#<id>` or `SHIPMENT#<id>` | `#ORPHANS` | | |
+//! | pushed request (hash, state, answer; TTL `expires_at`) | `REQUEST#<machine user>#<idempotency key>` | `#META` | | |
+//! | lake outbox marker (the order's revision) | `OUTBOX#LAKE#<00..15, hash of the order id>` | `ORDER#<id>` | | |
+//!
+//! Records written by ingest carry two more attributes that no read path shows: `source_versions`
+//! (the source's version of each part: `#` for the record, `line#10`, `status#<at>#<status>`,
+//! `event#<at>#<status>`, `payment`) and `revision` (grows with every write; absent means 0); see
+//! the `upsert` module.
+//!
+//! Document files are S3 objects in the documents bucket (`document_object`): `documents/<id>`
+//! (demo data), or `documents/<id>@<file revision>` for files ingest stored, the revision being a
+//! digest of the file's bytes and of the row that brought them, kept on the record
+//! (`Document::file_revision`). Each version of a file is its own object, so storing a file
+//! before its record's conditional write never replaces the file a live record names, whichever
+//! writer wins; a corrected file with the same metadata is a change of its own. Once the record
+//! names the new file, ingest deletes the object of the one it replaced: no record can name that
+//! object again, since a file brought back later gets a new revision.
+//!
+//! # Access patterns
+//!
+//! Every request-path read is one of these. No `Scan` anywhere. The crate's module doc says how
+//! the work of one request is bounded.
+//!
+//! | pattern | route | operation | key condition (filter) |
+//! |---|---|---|---|
+//! | user record of a token's subject | every route (cached 60 s) | GetItem | `USER#<sub>`, `#META` (+ GetItem of the account for a customer's divisions; + Query `USER#<sub>`, begins_with `ASSIGNED#` for an account manager, except on the push API, which refuses people from the record alone) |
+//! | an account | `/accounts/{id}` | GetItem | `ACCOUNT#<id>`, `#META` |
+//! | accounts of a customer / manager | `/accounts` | BatchGetItem | their account ids |
+//! | all accounts (admin) | `/accounts` | Query GSI1 | `ACCOUNTS` |
+//! | order history | `/orders` | Query GSI1, newest first | `ACCOUNT#<id>#ORDERS`, SK between `<from>` and `<to>~` (status IN, `contains(skus, sku)`) |
+//! | orders by PO prefix | `/orders?po=` | Query GSI2, newest first | `ACCOUNT#<id>#PO`, begins_with `<PO upper>` (status, date, sku) |
+//! | one order | `/orders/{id}`, line certificates | GetItem | `ORDER#<id>`, `#META` |
+//! | an order's owner | shipments and documents of an order | GetItem (projection `account_id`) | `ORDER#<id>`, `#META` |
+//! | an order's shipments | `/orders/{id}/shipments` (paged, 100 by default) | Query GSI1 | `ORDER#<id>`, begins_with `SHIPMENT#` |
+//! | one shipment | `/shipments/{id}` | GetItem | `SHIPMENT#<id>`, `#META` |
+//! | shipments by tracking number | `/shipments?tracking_number=` (paged, 100 by default) | Query GSI2 | `TRACKING#<number>` (account_id = or IN the caller's accounts) |
+//! | invoices, newest first | `/invoices`, `?status=paid` | Query GSI1 | `ACCOUNT#<id>#INVOICES`, SK between dates (`payment = paid`) |
+//! | unpaid / open / overdue invoices | `/invoices?status=` | Query GSI2 | `ACCOUNT#<id>#UNPAID`, SK `>= today` (open) or `< today` (overdue) |
+//! | open balance | `/invoices/balance` | Query GSI2 (at most 5,000 items, projected) | `ACCOUNT#<id>#UNPAID` |
+//! | one invoice | `/invoices/{id}` | GetItem | `INVOICE#<id>`, `#META` |
+//! | one document | `/documents/{id}`, `/download` | GetItem (+ GetItem of the product for product documents) | `DOCUMENT#<id>`, `#META` |
+//! | an order's documents | `/orders/{id}/documents` (paged, 100 by default) | Query GSI1 | `ORDER#<id>`, begins_with `DOCUMENT#` |
+//! | a product's certificates | `/products/{sku}/certificates` (paged, 100 by default) | Query GSI1 | `PRODUCT#<sku>`, begins_with `DOCUMENT#` (kind IN certificates; audience the product's or delivered to one of the caller's accounts) |
+//! | an order line's certificates | `/orders/{id}/lines/{n}/certificates` (paged, 100 by default) | GetItem of the order; Query GSI2 (first page, at most 100) + Query GSI1 | `BATCH#<line's batch>`; `PRODUCT#<sku>`, begins_with `DOCUMENT#` (kind IN certificates, audience the product's) |
+//! | a batch's certificates | `/certificates?batch=` | Query GSI2 | `BATCH#<batch>` |
+//! | one product | `/products/{sku}` | GetItem | `PRODUCT#<sku>`, `#META` |
+//! | divisions | `/products` | Query | `SELLER`, begins_with `DIVISION#` |
+//! | catalog by SKU prefix | `/products?sku_prefix=` | Query GSI1 per visible division | `CATALOG#<division>`, begins_with `SKU#<prefix>` |
+//! | catalog by name | `/products?name=` | Query GSI1 per visible division | `CATALOG#<division>`, begins_with `WORD#<first word>` (`contains(name_lc, other words)`) |
+//! | the served run | every insights route | GetItem | `ANALYTICS`, `CURRENT` (run id and as-of) |
+//! | the served run's report | `/analytics/run` | GetItem | then `RUN#<run>`, `#META` |
+//! | an account's suggestions | `/reorder-suggestions`, `/worklist` | Query | `RUN#<run>#ACCOUNT#<id>`, begins_with `REORDER#` (status IN) |
+//! | outlooks of some accounts | `/worklist` (customer, manager), `/reorder-suggestions` (staff: whether the account is at risk) | BatchGetItem | `RUN#<run>#OUTLOOKS`, `ACCOUNT#<id>` |
+//! | every account's outlook | `/worklist` (admin) | Query | `RUN#<run>#OUTLOOKS` |
+//! | SKU forecasts | `/forecasts` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<prefix>` (division =) |
+//! | one SKU's forecasts | `/forecasts/{sku}` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<sku>#` |
+//! | claim an idempotency key | `POST /integration/{entity}` | PutItem if absent or expired; else consistent GetItem, then PutItem over a failed or lapsed claim of the same request (if still that claim) | `REQUEST#<user>#<key>`, `#META` |
+//! | store a push's answer / mark it failed | `POST /integration/{entity}` | PutItem if the call's claim token still holds | `REQUEST#<user>#<key>`, `#META` |
+//! | clear a push's lake-outbox markers | `POST /integration/{entity}` | DeleteItem if the marker's revision is not newer | `OUTBOX#LAKE#<n>`, `ORDER#<id>` |
+//! | drain the lake outbox (batch job, not a request) | analytics plan | Query each of 16 partitions, BatchGetItem the orders, DeleteItem as above | `OUTBOX#LAKE#<n>` |
+//! | retire the runs no one serves (batch job, not a request) | analytics publish | Query the list, then BatchWriteItem deletes of each retired run's items and list entry | `ANALYTICS`, begins_with `RUN#` |
+//!
+//! Ingest (files, and the push API per batch) reads the records a chunk touches with
+//! `BatchGetItem` (`#META`, and `#ORPHANS` of orders and shipments) and writes them with
+//! `TransactWriteItems`: `Put` conditional on `revision` (or `attribute_not_exists(PK)`), `Delete`
+//! of folded orphans and of a renamed product's old name words, `ConditionCheck` that a parent is
+//! still missing before orphans are written.
 
 use portal_domain::{
     AccountId, BatchId, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId, ShipmentId,
