@@ -731,9 +731,14 @@ mod tests {
         );
         assert_eq!(verdicts, vec![Verdict::Loaded { waiting: false }; 3]);
         let now = stored(&change.expect("a change"));
-        assert_eq!(order(&now).lines[0].quantity, 6.into(), "the later row stands");
+        assert_eq!(
+            order(&now).lines[0].quantity,
+            6.into(),
+            "the later row stands"
+        );
 
-        let (change, verdicts) = merge(&key(), &now, &[arrived(line("10", "6", t), t, "file 1", 3)]);
+        let (change, verdicts) =
+            merge(&key(), &now, &[arrived(line("10", "6", t), t, "file 1", 3)]);
         assert!(change.is_none(), "a re-run of the batch writes nothing");
         assert_eq!(verdicts, vec![Verdict::Unchanged("already loaded".into())]);
 
@@ -761,7 +766,10 @@ mod tests {
             }
             winners.push(order(&end).lines[0].quantity);
         }
-        assert_eq!(winners[0], winners[1], "the same batch wins in either order");
+        assert_eq!(
+            winners[0], winners[1],
+            "the same batch wins in either order"
+        );
     }
 
     #[test]

@@ -909,8 +909,15 @@ async fn a_replaced_document_file_is_removed_and_one_brought_back_is_stored_anew
             panic!("{handled:?}");
         };
         assert_eq!(report.counts.loaded, loaded, "{version}: {report:?}");
-        let now = documents.list("documents/DOC-SWAP-1").await.expect("listed");
-        assert_eq!(now.len(), 1, "{version}: only the current file is kept: {now:?}");
+        let now = documents
+            .list("documents/DOC-SWAP-1")
+            .await
+            .expect("listed");
+        assert_eq!(
+            now.len(),
+            1,
+            "{version}: only the current file is kept: {now:?}"
+        );
         objects.push(now[0].clone());
         let link = app.get(A_BUYER, "/documents/DOC-SWAP-1/download").await;
         assert_eq!(link.status, 200, "{}", link.text);

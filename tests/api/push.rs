@@ -629,7 +629,8 @@ async fn lines_whose_order_never_comes_wait_ninety_days_then_the_table_removes_t
 }
 
 #[tokio::test]
-async fn rows_without_versions_sent_again_a_moment_later_correct_the_record_instead_of_conflicting() {
+async fn rows_without_versions_sent_again_a_moment_later_correct_the_record_instead_of_conflicting()
+{
     let app = spawn_app().await;
     let unversioned = |status: &str| {
         let mut row = order("SO-P20", status, "");
@@ -645,7 +646,10 @@ async fn rows_without_versions_sent_again_a_moment_later_correct_the_record_inst
         )
         .await;
     assert_eq!(verdicts(&reply), ["loaded", "loaded"], "{}", reply.text);
-    assert_eq!(app.get(A_BUYER, "/orders/SO-P20").await.body["status"], "shipped");
+    assert_eq!(
+        app.get(A_BUYER, "/orders/SO-P20").await.body["status"],
+        "shipped"
+    );
     let reply = app
         .post(
             INTEGRATION,
@@ -655,5 +659,8 @@ async fn rows_without_versions_sent_again_a_moment_later_correct_the_record_inst
         )
         .await;
     assert_eq!(verdicts(&reply), ["loaded"], "{}", reply.text);
-    assert_eq!(app.get(A_BUYER, "/orders/SO-P20").await.body["status"], "delivered");
+    assert_eq!(
+        app.get(A_BUYER, "/orders/SO-P20").await.body["status"],
+        "delivered"
+    );
 }

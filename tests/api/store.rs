@@ -630,10 +630,20 @@ async fn publishing_retires_runs_no_one_serves_keeping_the_previous_and_any_stil
             .retire_runs(at("2024-06-10T03:00:00Z"))
             .await
             .expect("retired");
-        assert_eq!(retired, [first.run_id.as_str(), "unserved"], "{}", backend.name);
+        assert_eq!(
+            retired,
+            [first.run_id.as_str(), "unserved"],
+            "{}",
+            backend.name
+        );
         for gone in [first.run_id.as_str(), "unserved"] {
             let gone: &'static str = Box::leak(gone.to_owned().into_boxed_str());
-            assert_eq!(left(gone).await, 0, "{}: {gone} still has items", backend.name);
+            assert_eq!(
+                left(gone).await,
+                0,
+                "{}: {gone} still has items",
+                backend.name
+            );
         }
         for kept in ["previous", "served", "in-flight"] {
             assert_eq!(left(kept).await, before, "{}: {kept}", backend.name);

@@ -102,8 +102,13 @@ fn generate(dir: &Path, lines: usize, per_order: usize) -> anyhow::Result<(PathB
 /// The rows of an export file, parsed.
 fn updates(path: &Path, profile: &Profile, entity: Entity) -> anyhow::Result<Vec<Update>> {
     let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
-    let rows =
-        csv_rows(file, profile, entity, ingest::entity::Arrival::new(chrono::Utc::now(), "bench")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rows = csv_rows(
+        file,
+        profile,
+        entity,
+        ingest::entity::Arrival::new(chrono::Utc::now(), "bench"),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(rows.filter_map(|r| r.parsed.ok().map(|(u, _)| u)).collect())
 }
 
@@ -117,8 +122,13 @@ fn normalise(vbak: &Path, vbap: &Path, out: &Path, profile: &Profile) -> anyhow:
         }
     }
     let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(vbap)?);
-    let rows = csv_rows(file, profile, Entity::OrderLines, ingest::entity::Arrival::new(chrono::Utc::now(), "bench"))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rows = csv_rows(
+        file,
+        profile,
+        Entity::OrderLines,
+        ingest::entity::Arrival::new(chrono::Utc::now(), "bench"),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut lines = Vec::with_capacity(100_000);
     let (mut total, mut part) = (0, 0);
     let mut flush = |lines: &mut Vec<analytics::lake::LakeLine>| -> anyhow::Result<()> {

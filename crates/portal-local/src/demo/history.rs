@@ -55,6 +55,17 @@ const CARRIERS: &[(&str, &str, usize)] = &[
     ("PostNord", "00370", 13),
     ("UPS", "1Z", 16),
 ];
+/// How long the demo's ERP keeps order confirmations, delivery notes and paid invoices as PDFs
+/// (open invoices, credit notes and certificates it keeps): the year buyers open documents of,
+/// while every document is a file the local S3 emulator writes as three files, the larger
+/// part of seeding's time (BENCHMARKS.md). Older orders and invoices list no documents.
+const PDFS_KEPT_DAYS: i64 = 365;
+
+/// Whether the demo's ERP still keeps a document issued on `issued_on`.
+fn pdf_kept(issued_on: NaiveDate, today: NaiveDate) -> bool {
+    (today - issued_on).num_days() < PDFS_KEPT_DAYS
+}
+
 const SELLER: &str = "Nordwerk Industrial Supply Oy";
 const WAREHOUSE: &str = "Tampere central warehouse, FI";
 
@@ -669,7 +680,7 @@ fn build_order(
         ));
         text
     };
-    if !cancelled && confirmed_on <= today {
+    if !cancelled && confirmed_on <= today && pdf_kept(confirmed_on, today) {
         let doc_id = DocumentId::parse(&format!("OC-{id}")).expect("valid document id");
         let text = doc_lines(format!("Order confirmation {id}"));
         h.documents.push((
@@ -779,7 +790,8 @@ fn build_order(
                 "Delivery note {shipment_id} ({carrier} {})",
                 shipment.tracking_number
             ));
-            h.documents.push((
+            let kept = pdf_kept(shipped, today);
+            h.documents.extend(kept.then_some((
                 account_document(
                     doc_id,
                     DocumentKind::DeliveryNote,
@@ -793,7 +805,7 @@ fn build_order(
                     },
                 ),
                 text,
-            ));
+            )));
             h.shipments.push(shipment);
         }
     }
@@ -818,7 +830,8 @@ fn build_order(
         };
         let doc_id = DocumentId::parse(&format!("IV-{invoice_id}")).expect("valid document id");
         let text = doc_lines(format!("Invoice {invoice_id}, due {due}"));
-        h.documents.push((
+        let kept = pdf_kept(invoice_on, today) || payment == PaymentState::Unpaid;
+        h.documents.extend(kept.then_some((
             account_document(
                 doc_id.clone(),
                 DocumentKind::Invoice,
@@ -832,7 +845,7 @@ fn build_order(
                 },
             ),
             text,
-        ));
+        )));
         let invoice = Invoice {
             id: invoice_id.clone(),
             account_id: account.id.clone(),
@@ -845,7 +858,7 @@ fn build_order(
             totals,
             payment,
             paid_on,
-            document_id: Some(doc_id),
+            document_id: kept.then_some(doc_id),
         };
         let credit_on = invoice_on + Duration::days(g.rng.random_range(3..21));
         if g.rng.random_bool(0.02) && credit_on <= today && plan.is_none() {
