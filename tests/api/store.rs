@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use portal_domain::model::Account;
-use portal_domain::{AccountId, OrderId, Principal, Role, UserId};
+use portal_domain::{AccountId, OrderId, Principal, Role, ScopedAccount, UserId};
 use portal_local::clients;
 use portal_local::emulators::Emulators;
 use portal_store::{
@@ -94,8 +94,11 @@ fn admin() -> Principal {
     principal("admin", Role::Admin, None, &[])
 }
 
-fn account_a() -> AccountId {
-    AccountId::parse(ACCOUNT_A).expect("account")
+/// Account A, as an admin's scope check gives it.
+fn account_a() -> ScopedAccount {
+    admin()
+        .scoped(&AccountId::parse(ACCOUNT_A).expect("account"))
+        .expect("an admin sees every account")
 }
 
 #[tokio::test]
@@ -120,7 +123,8 @@ async fn every_record_kind_reads_back_as_written() {
                     );
                 }
                 Record::Account(account) => {
-                    let read = store.account(&admin(), &account.id).await.expect("read");
+                    let scoped = admin().scoped(&account.id).expect("visible");
+                    let read = store.account(&scoped).await.expect("read");
                     assert_eq!(read.as_ref(), Some(account), "{}", backend.name);
                 }
                 Record::User(user) => {
@@ -610,7 +614,7 @@ async fn publishing_retires_runs_no_one_serves_keeping_the_previous_and_any_stil
                 .items
                 .len();
             let outlooks = store
-                .all_outlooks(run_id, None, 100, None)
+                .visible_outlooks(&admin(), run_id, None, 100, None)
                 .await
                 .expect("read")
                 .items

@@ -4,6 +4,10 @@
 //! the role and accounts that the portal's own user record gives them. Every read
 //! goes through [`Principal::can_see`] or [`Principal::account_for`], so an
 //! object of an account outside the principal's scope is treated as absent.
+//!
+//! An account's data is reached through a [`ScopedAccount`], which only the principal's scope
+//! checks make: the store's methods over an account take one, never a bare [`AccountId`], so a
+//! handler that forgets the check does not compile.
 
 use crate::ids::{AccountId, DivisionId, UserId};
 use serde::{Deserialize, Serialize};
@@ -123,6 +127,36 @@ pub struct Principal {
     pub catalog: CatalogScope,
 }
 
+/// An account some principal may see. Only [`Principal::account_for`], [`Principal::scoped`] and
+/// [`Principal::visible_accounts`] make one (its field is private to this module), so holding
+/// one proves the scope check was made:
+///
+/// ```compile_fail
+/// # use portal_domain::{AccountId, ScopedAccount};
+/// let id = AccountId::parse("ACC-1").unwrap();
+/// let scoped = ScopedAccount(id); // error: the field is private
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScopedAccount(AccountId);
+
+impl ScopedAccount {
+    /// The account's id.
+    pub fn id(&self) -> &AccountId {
+        &self.0
+    }
+
+    /// The account's id, giving up the proof of scope.
+    pub fn into_id(self) -> AccountId {
+        self.0
+    }
+}
+
+impl fmt::Display for ScopedAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// What [`Principal::account_for`] could not decide.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountChoiceError {
@@ -194,25 +228,32 @@ impl Principal {
     pub fn account_for(
         &self,
         requested: Option<&AccountId>,
-    ) -> Result<AccountId, AccountChoiceError> {
-        match (requested, &self.scope) {
-            (Some(account), _) if self.can_see(account) => Ok(account.clone()),
-            (Some(_), _) => Err(AccountChoiceError::NotVisible),
-            (None, AccessScope::Account(own)) => Ok(own.clone()),
+    ) -> Result<ScopedAccount, AccountChoiceError> {
+        let account = match (requested, &self.scope) {
+            (Some(account), _) if self.can_see(account) => account.clone(),
+            (Some(_), _) => return Err(AccountChoiceError::NotVisible),
+            (None, AccessScope::Account(own)) => own.clone(),
             (None, AccessScope::Assigned(set)) if set.len() == 1 => set
                 .iter()
                 .next()
                 .cloned()
-                .ok_or(AccountChoiceError::AccountRequired),
-            (None, _) => Err(AccountChoiceError::AccountRequired),
-        }
+                .ok_or(AccountChoiceError::AccountRequired)?,
+            (None, _) => return Err(AccountChoiceError::AccountRequired),
+        };
+        Ok(ScopedAccount(account))
+    }
+
+    /// `account`, when this principal may see it.
+    pub fn scoped(&self, account: &AccountId) -> Option<ScopedAccount> {
+        self.can_see(account)
+            .then(|| ScopedAccount(account.clone()))
     }
 
     /// The accounts this principal is limited to, or `None` for every account.
-    pub fn visible_accounts(&self) -> Option<Vec<AccountId>> {
+    pub fn visible_accounts(&self) -> Option<Vec<ScopedAccount>> {
         match &self.scope {
-            AccessScope::Account(own) => Some(vec![own.clone()]),
-            AccessScope::Assigned(set) => Some(set.iter().cloned().collect()),
+            AccessScope::Account(own) => Some(vec![ScopedAccount(own.clone())]),
+            AccessScope::Assigned(set) => Some(set.iter().cloned().map(ScopedAccount).collect()),
             AccessScope::All => None,
         }
     }
@@ -245,7 +286,8 @@ mod tests {
                 !p.can_see(&acc("A2")),
                 "{role} must not see assigned accounts"
             );
-            assert_eq!(p.account_for(None), Ok(acc("A1")));
+            assert_eq!(p.account_for(None).map(|a| a.id().clone()), Ok(acc("A1")));
+            assert_eq!(p.scoped(&acc("A2")), None);
             assert_eq!(
                 p.account_for(Some(&acc("A2"))),
                 Err(AccountChoiceError::NotVisible)

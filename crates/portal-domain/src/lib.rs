@@ -10,7 +10,9 @@ pub mod ids;
 pub mod insights;
 pub mod model;
 
-pub use access::{AccessScope, AccountChoiceError, CatalogScope, Principal, Role, ScopeError};
+pub use access::{
+    AccessScope, AccountChoiceError, CatalogScope, Principal, Role, ScopeError, ScopedAccount,
+};
 pub use ids::{
     AccountId, BatchId, Currency, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId,
     ParseError, PoNumber, ShipmentId, Sku, TrackingNumber, UserId,

@@ -198,12 +198,12 @@ async fn build(
     }
     let principal = Principal::new(user.id, user.role, user.account_id.clone(), assigned)
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    match &user.account_id {
-        Some(account_id) if user.role.is_customer_side() => {
+    match principal.account_for(None) {
+        Ok(own) if user.role.is_customer_side() => {
             // Users can arrive (from a CRM export) before their account (from the ERP's):
             // until it does, the user is not provisioned, which is no fault of the request.
-            let account = store.account_unscoped(account_id).await?.ok_or_else(|| {
-                tracing::warn!(%user_id, %account_id, "a user's account does not exist");
+            let account = store.account(&own).await?.ok_or_else(|| {
+                tracing::warn!(%user_id, account_id = %own, "a user's account does not exist");
                 ApiError::Forbidden {
                     code: "user-not-provisioned",
                     detail: "this user's account is not in the portal yet".to_owned(),

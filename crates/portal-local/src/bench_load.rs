@@ -490,10 +490,11 @@ async fn orders_account(app: &LocalApp) -> anyhow::Result<portal_domain::model::
         .user(&UserId::parse(DEMO_BUYER)?)
         .await?
         .context("the data folder has no demo buyer")?;
-    let id = user.account_id.context("the demo buyer has no account")?;
+    let buyer = portal_domain::Principal::new(user.id, user.role, user.account_id, [])?;
+    let own = buyer.account_for(None)?;
     app.state
         .store
-        .account_unscoped(&id)
+        .account(&own)
         .await?
         .context("the demo buyer's account is missing")
 }

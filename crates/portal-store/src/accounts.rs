@@ -4,7 +4,7 @@ use crate::items::{Page, QuerySpec, SortKey, to_item};
 use crate::keys::{self, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use portal_domain::model::{Account, Division, User};
-use portal_domain::{AccessScope, AccountId, Principal, UserId};
+use portal_domain::{AccessScope, AccountId, Principal, ScopedAccount, UserId};
 use serde::{Deserialize, Serialize};
 
 /// An account's items: the account, and one assignment item under each of its account
@@ -90,21 +90,9 @@ impl Store {
         Ok(assignments.into_iter().map(|a| a.account_id).collect())
     }
 
-    /// An account, when visible to `principal`.
-    pub async fn account(
-        &self,
-        principal: &Principal,
-        id: &AccountId,
-    ) -> Result<Option<Account>, StoreError> {
-        if !principal.can_see(id) {
-            return Ok(None);
-        }
-        self.account_unscoped(id).await
-    }
-
-    /// An account without a scope check: for building a principal from its user record.
-    pub async fn account_unscoped(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
-        self.table.get_as(keys::account(id), META).await
+    /// An account's record.
+    pub async fn account(&self, account: &ScopedAccount) -> Result<Option<Account>, StoreError> {
+        self.table.get_as(keys::account(account.id()), META).await
     }
 
     /// The accounts visible to `principal`, by id. Customers and account managers get theirs in one page;

@@ -9,6 +9,7 @@
 //! before its first item is written, so that [`Store::retire_runs`] finds the runs no one serves
 //! any more, even one whose publish crashed, and removes their items; the list entry goes last.
 
+use crate::cursor::CursorError;
 use crate::items::{Item, QuerySpec, SortKey, s, to_item};
 use crate::keys::{self, ItemKeys, META};
 use crate::{Page, PageKey, Store, StoreError};
@@ -17,8 +18,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::insights::{
     AccountOutlook, AnalyticsRun, ReorderStatus, ReorderSuggestion, SkuForecast,
 };
-use portal_domain::{AccountId, DivisionId, Sku};
+use portal_domain::{AccountId, DivisionId, Principal, ScopedAccount, Sku};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The run item: the report is kept as JSON text, exactly as the job wrote it.
 #[derive(Serialize, Deserialize)]
@@ -28,6 +30,9 @@ struct RunItem {
     published_at: DateTime<Utc>,
     report: String,
 }
+
+/// The page-key attribute of a page of a manager's outlooks: the last account listed.
+const AFTER_ACCOUNT: &str = "after_account";
 
 /// A staged run's entry in the list of runs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -312,15 +317,16 @@ impl Store {
     }
 
     /// An account's suggestions in a run, due first and most likely first within a status,
-    /// optionally only some statuses. The caller checks the account is visible.
+    /// optionally only some statuses.
     pub async fn reorder_suggestions(
         &self,
         run_id: &str,
-        account: &AccountId,
+        account: &ScopedAccount,
         statuses: &[ReorderStatus],
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<ReorderSuggestion>, StoreError> {
+        let account = account.id();
         // The sort key starts with the status rank: the statuses asked for bound the key range,
         // so a query reads only their items (plus, for a set with a gap, the gap's, filtered).
         let ranks: Vec<u8> = statuses.iter().map(|st| st.rank()).collect();
@@ -354,20 +360,65 @@ impl Store {
     pub async fn account_outlooks(
         &self,
         run_id: &str,
-        accounts: &[AccountId],
+        accounts: &[ScopedAccount],
     ) -> Result<Vec<AccountOutlook>, StoreError> {
         let keys: Vec<(String, String)> = accounts
             .iter()
-            .map(|a| (keys::run_outlooks(run_id), keys::account(a)))
+            .map(|a| (keys::run_outlooks(run_id), keys::account(a.id())))
             .collect();
         let mut found: Vec<AccountOutlook> = self.table.batch_get_as(keys).await?;
         found.sort_by(|a, b| a.account_id.as_str().cmp(b.account_id.as_str()));
         Ok(found)
     }
 
+    /// The outlooks in a run of the accounts `principal` sees, by account id, only those at
+    /// risk (or not) when `at_risk` says so: every account's for an admin, paged by the query;
+    /// a manager's assigned accounts (few) read whole, filtered, then paged, so that a filtered
+    /// page is never empty while later accounts match.
+    pub async fn visible_outlooks(
+        &self,
+        principal: &Principal,
+        run_id: &str,
+        at_risk: Option<bool>,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<AccountOutlook>, StoreError> {
+        let Some(accounts) = principal.visible_accounts() else {
+            return self.all_outlooks(run_id, at_risk, limit, after).await;
+        };
+        let start = match &after {
+            None => None,
+            Some(key) => Some(
+                key.0
+                    .get(AFTER_ACCOUNT)
+                    .ok_or(CursorError::WrongQuery)?
+                    .clone(),
+            ),
+        };
+        let accounts: Vec<ScopedAccount> = accounts
+            .into_iter()
+            .filter(|a| start.as_deref().is_none_or(|s| a.id().as_str() > s))
+            .collect();
+        let matching: Vec<AccountOutlook> = self
+            .account_outlooks(run_id, &accounts)
+            .await?
+            .into_iter()
+            .filter(|o| at_risk.is_none_or(|r| o.at_risk == r))
+            .collect();
+        let more = matching.len() > limit;
+        let items: Vec<AccountOutlook> = matching.into_iter().take(limit).collect();
+        let next = items.last().filter(|_| more).map(|last| {
+            PageKey(BTreeMap::from([(
+                AFTER_ACCOUNT.to_owned(),
+                last.account_id.to_string(),
+            )]))
+        });
+        Ok(Page { items, next })
+    }
+
     /// Every account's outlook in a run, by account id; only those at risk (or not) when
     /// `at_risk` says so.
-    pub async fn all_outlooks(
+    async fn all_outlooks(
         &self,
         run_id: &str,
         at_risk: Option<bool>,

@@ -5,7 +5,7 @@ use crate::keys::{self, Index, ItemKeys, META};
 use crate::{PageKey, Store, StoreError};
 use chrono::NaiveDate;
 use portal_domain::model::{Invoice, PaymentState};
-use portal_domain::{AccountId, Currency, InvoiceId, Principal};
+use portal_domain::{Currency, InvoiceId, Principal, ScopedAccount};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -82,12 +82,13 @@ impl Store {
     /// An account's invoices: newest first, or, for unpaid ones, the longest overdue first.
     pub async fn invoices(
         &self,
-        account: &AccountId,
+        account: &ScopedAccount,
         filter: &InvoiceFilter,
         today: NaiveDate,
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<Invoice>, StoreError> {
+        let account = account.id();
         let issued = Days {
             from: filter.from,
             to: filter.to,
@@ -150,9 +151,10 @@ impl Store {
     /// (of only the attributes summed), instead of a request that runs into its timeout.
     pub async fn open_balance(
         &self,
-        account: &AccountId,
+        account: &ScopedAccount,
         today: NaiveDate,
     ) -> Result<Vec<OpenBalance>, StoreError> {
+        let account = account.id();
         let mut spec = QuerySpec::new(
             Some(Index::Gsi2),
             keys::account_unpaid(account),

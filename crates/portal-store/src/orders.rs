@@ -6,7 +6,7 @@ use crate::{PageKey, Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
 use portal_domain::model::{Order, OrderStatus, OrderSummary};
-use portal_domain::{AccountId, OrderId, Principal, Sku};
+use portal_domain::{AccountId, OrderId, Principal, ScopedAccount, Sku};
 
 /// Filters of the order history; all optional, all AND-ed.
 #[derive(Debug, Clone, Default)]
@@ -70,13 +70,35 @@ impl Store {
     ///
     /// Key conditions: the account's order partition of GSI1 narrowed by date, or, with a
     /// PO prefix, the account's PO partition of GSI2. Status and SKU are filters on that partition.
+    ///
+    /// The account is a [`ScopedAccount`], which only the caller's scope check makes, like
+    /// every account this store reads or writes data of; a bare id does not compile:
+    ///
+    /// ```compile_fail
+    /// # async fn handler(store: &portal_store::Store, id: portal_domain::AccountId) {
+    /// let page = store.orders(&id, &Default::default(), 20, None).await;
+    /// # }
+    /// ```
+    ///
+    /// ```no_run
+    /// # async fn handler(
+    /// #     store: &portal_store::Store,
+    /// #     principal: &portal_domain::Principal,
+    /// #     id: portal_domain::AccountId,
+    /// # ) -> Option<()> {
+    /// let account = principal.account_for(Some(&id)).ok()?;
+    /// let page = store.orders(&account, &Default::default(), 20, None).await;
+    /// # Some(())
+    /// # }
+    /// ```
     pub async fn orders(
         &self,
-        account: &AccountId,
+        account: &ScopedAccount,
         filter: &OrderFilter,
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<OrderSummary>, StoreError> {
+        let account = account.id();
         let days = Days {
             from: filter.from,
             to: filter.to,

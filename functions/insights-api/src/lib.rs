@@ -22,11 +22,10 @@ use chrono::NaiveDate;
 use portal_domain::insights::{
     AccountOutlook, AnalyticsRun, ReorderStatus, ReorderSuggestion, SkuForecast,
 };
-use portal_domain::{AccessScope, AccountId, DivisionId, Principal, Sku};
+use portal_domain::{AccessScope, AccountId, DivisionId, Principal, ScopedAccount, Sku};
 use portal_http::{ApiError, ApiResult, AppState, Caller, Paging, Path, Query, Route};
 use portal_store::{Page, PageKey, ServedRun};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// This function's routes.
 pub fn routes() -> Vec<Route> {
@@ -146,7 +145,7 @@ async fn reorder_suggestions(
 async fn staff_suggestions(
     store: &portal_store::Store,
     run_id: &str,
-    account: &AccountId,
+    account: &ScopedAccount,
     outlook: Option<&AccountOutlook>,
     statuses: &[ReorderStatus],
     limit: usize,
@@ -193,8 +192,6 @@ pub struct WorklistAccount {
 const CONCURRENT_ACCOUNTS: usize = 8;
 /// The largest `per_account`.
 const MAX_PER_ACCOUNT: u32 = 50;
-/// The page-key attribute of a worklist over assigned accounts: the last account listed.
-const AFTER_ACCOUNT: &str = "after_account";
 
 async fn worklist(
     State(state): State<AppState>,
@@ -236,60 +233,20 @@ async fn worklist(
     let store = &state.store;
     let after = paging.after.take();
 
-    // The page of accounts: one named account, the caller's own, a manager's assigned accounts
-    // (in id order), or every account with an outlook (admins).
+    // The page of accounts: one named account, the caller's own, or every account the caller
+    // sees (a manager's assigned accounts, an admin's all).
     let page: Page<AccountOutlook> = match (&requested, &principal.scope) {
         (Some(_), _) | (None, AccessScope::Account(_)) => {
             let account = principal.account_for(requested.as_ref())?;
-            if after.is_some() {
-                Page {
-                    items: Vec::new(),
-                    next: None,
-                }
-            } else {
-                Page {
-                    items: store.account_outlooks(&run.run_id, &[account]).await?,
-                    next: None,
-                }
-            }
+            let items = match after {
+                Some(_) => Vec::new(),
+                None => store.account_outlooks(&run.run_id, &[account]).await?,
+            };
+            Page { items, next: None }
         }
-        (None, AccessScope::Assigned(assigned)) => {
-            // A manager's accounts are few: read all their outlooks, filter, then page, so a
-            // filtered page is never empty while later accounts match.
-            let start = after.as_ref().and_then(|k| k.0.get(AFTER_ACCOUNT).cloned());
-            let ids: Vec<AccountId> = assigned
-                .iter()
-                .filter(|a| start.as_deref().is_none_or(|s| a.as_str() > s))
-                .cloned()
-                .collect();
-            let matching: Vec<AccountOutlook> = store
-                .account_outlooks(&run.run_id, &ids)
-                .await?
-                .into_iter()
-                .filter(|o| at_risk.is_none_or(|r| o.at_risk == r))
-                .collect();
-            let more = matching.len() > paging.limit;
-            let items: Vec<AccountOutlook> = matching.into_iter().take(paging.limit).collect();
-            let next = items.last().filter(|_| more).map(|last| {
-                PageKey(BTreeMap::from([(
-                    AFTER_ACCOUNT.to_owned(),
-                    last.account_id.to_string(),
-                )]))
-            });
-            Page { items, next }
-        }
-        (None, AccessScope::All) => {
-            if after
-                .as_ref()
-                .is_some_and(|k| k.0.contains_key(AFTER_ACCOUNT))
-            {
-                return Err(ApiError::bad_request(
-                    "invalid-cursor",
-                    "the cursor belongs to another query",
-                ));
-            }
+        (None, _) => {
             store
-                .all_outlooks(&run.run_id, at_risk, paging.limit, after)
+                .visible_outlooks(&principal, &run.run_id, at_risk, paging.limit, after)
                 .await?
         }
     };
@@ -304,12 +261,11 @@ async fn worklist(
     for chunk in outlooks.chunks(CONCURRENT_ACCOUNTS) {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, outlook) in chunk.iter().enumerate() {
-            let (store, run_id, account, statuses) = (
-                state.store.clone(),
-                run.run_id.clone(),
-                outlook.account_id.clone(),
-                statuses.clone(),
-            );
+            let Some(account) = principal.scoped(&outlook.account_id) else {
+                continue;
+            };
+            let (store, run_id, statuses) =
+                (state.store.clone(), run.run_id.clone(), statuses.clone());
             let outlook = outlook.clone();
             tasks.spawn(async move {
                 let page = staff_suggestions(

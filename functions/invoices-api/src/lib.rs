@@ -118,7 +118,7 @@ async fn open_balance(
     let today = today();
     let balances = state.store.open_balance(&account, today).await?;
     Ok(axum::Json(BalanceView {
-        account_id: account,
+        account_id: account.into_id(),
         as_of: today,
         balances,
     }))

@@ -133,9 +133,11 @@ async fn get_account(
     Path(account_id): Path<String>,
 ) -> ApiResult<AccountView> {
     let id = AccountId::parse(&account_id)?;
+    // Another account's answers like a missing one.
+    let scoped = principal.scoped(&id).ok_or(ApiError::NotFound("account"))?;
     let account = state
         .store
-        .account(&principal, &id)
+        .account(&scoped)
         .await?
         .ok_or(ApiError::NotFound("account"))?;
     Ok(axum::Json(AccountView::of(account, &principal)))
