@@ -100,8 +100,10 @@ where
             move |function| {
                 portal_http::AppState::new(
                     &config,
-                    recorder.dynamodb(function, &dynamodb),
-                    recorder.s3(function, &s3),
+                    &portal_store::Clients {
+                        dynamodb: recorder.dynamodb(function, &dynamodb),
+                        s3: recorder.s3(function, &s3),
+                    },
                 )
             },
             local.auth.clone(),
@@ -170,8 +172,10 @@ impl TestApp {
     pub fn ingest_function(&self) -> ingest_files::Ingestor {
         let (dynamodb, s3) = local_clients(&self.local);
         ingest_files::Ingestor::new(
-            self.recorder.dynamodb("ingest-files", &dynamodb),
-            self.recorder.s3("ingest-files", &s3),
+            &portal_store::Clients {
+                dynamodb: self.recorder.dynamodb("ingest-files", &dynamodb),
+                s3: self.recorder.s3("ingest-files", &s3),
+            },
             portal_local::server::TABLE,
             portal_local::server::DOCUMENTS_BUCKET,
             portal_local::server::LAKE_BUCKET,

@@ -326,8 +326,7 @@ async fn a_dropped_file_whose_lake_write_fails_is_retried_whole_and_counted_once
     let faults = Faults::default();
     let (dynamodb, s3) = faulty_clients(&app, &faults);
     let function = ingest_files::Ingestor::new(
-        dynamodb,
-        s3,
+        &portal_store::Clients { dynamodb, s3 },
         portal_local::server::TABLE,
         portal_local::server::DOCUMENTS_BUCKET,
         portal_local::server::LAKE_BUCKET,

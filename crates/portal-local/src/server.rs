@@ -124,8 +124,10 @@ impl LocalApp {
         config.validate()?;
         let state = AppState::new(
             &config,
-            clients::dynamodb(&emulators.dynamodb_endpoint),
-            clients::s3(&emulators.s3_endpoint),
+            &portal_store::Clients {
+                dynamodb: clients::dynamodb(&emulators.dynamodb_endpoint),
+                s3: clients::s3(&emulators.s3_endpoint),
+            },
         );
         state
             .store
@@ -168,8 +170,10 @@ impl LocalApp {
     /// The ingest function over this data folder (what S3 events start in AWS).
     pub fn ingest_function(&self) -> ingest_files::Ingestor {
         ingest_files::Ingestor::new(
-            clients::dynamodb(&self.emulators.dynamodb_endpoint),
-            clients::s3(&self.emulators.s3_endpoint),
+            &portal_store::Clients {
+                dynamodb: clients::dynamodb(&self.emulators.dynamodb_endpoint),
+                s3: clients::s3(&self.emulators.s3_endpoint),
+            },
             &self.config.table,
             &self.config.documents_bucket,
             LAKE_BUCKET,

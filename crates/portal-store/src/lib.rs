@@ -66,6 +66,7 @@
 
 mod accounts;
 mod catalog;
+mod clients;
 pub mod cursor;
 mod documents;
 mod error;
@@ -83,6 +84,7 @@ mod shipments;
 pub mod upsert;
 
 pub use catalog::ProductQuery;
+pub use clients::Clients;
 pub use cursor::{CursorBinding, CursorCodec, CursorError, PageKey};
 pub use documents::DownloadLink;
 pub use error::StoreError;
@@ -130,6 +132,11 @@ impl Store {
             s3,
             config,
         }
+    }
+
+    /// The lake bucket `bucket`, over the store's S3 client.
+    pub fn lake(&self, bucket: impl Into<String>) -> Lake {
+        Lake::new(self.s3.clone(), bucket)
     }
 
     /// The DynamoDB client, for benchmarks that compare against the bare store.

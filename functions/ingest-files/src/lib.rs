@@ -15,7 +15,7 @@ use ingest::layout::{self, Dropped};
 use ingest::read::{OpenError, rows};
 use ingest::run::{chunked, store_report};
 use ingest::{DocumentFiles, FileInfo, FileReport, IngestError, Profile, Target};
-use portal_store::{Bucket, Lake, Store, StoreConfig};
+use portal_store::{Bucket, Clients, StoreConfig};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -72,10 +72,8 @@ impl Ingestor {
     /// `PORTAL_INGEST_BUCKET` and the default AWS credential chain.
     pub async fn from_env() -> Result<Ingestor, FunctionError> {
         let var = |name: &'static str| std::env::var(name).map_err(|_| FunctionError::Config(name));
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Ok(Ingestor::new(
-            aws_sdk_dynamodb::Client::new(&config),
-            aws_sdk_s3::Client::new(&config),
+            &Clients::from_env().await,
             &var("PORTAL_TABLE")?,
             &var("PORTAL_DOCUMENTS_BUCKET")?,
             &var("PORTAL_LAKE_BUCKET")?,
@@ -84,31 +82,26 @@ impl Ingestor {
     }
 
     pub fn new(
-        dynamodb: aws_sdk_dynamodb::Client,
-        s3: aws_sdk_s3::Client,
+        clients: &Clients,
         table: &str,
         documents_bucket: &str,
         lake_bucket: &str,
         ingest_bucket: &str,
     ) -> Ingestor {
-        let store = Store::new(
-            dynamodb,
-            s3.clone(),
-            StoreConfig {
-                table: table.to_owned(),
-                documents_bucket: documents_bucket.to_owned(),
-                download_ttl: Duration::from_secs(300),
-            },
-        );
+        let store = clients.store(StoreConfig {
+            table: table.to_owned(),
+            documents_bucket: documents_bucket.to_owned(),
+            download_ttl: Duration::from_secs(300),
+        });
         Ingestor {
             target: Target {
                 store,
-                lake: Lake::new(s3.clone(), lake_bucket),
+                lake: clients.lake(lake_bucket),
                 format: analytics::lake::PARQUET,
                 // A failed invocation is retried whole, lake writes included.
                 lake_outbox: false,
             },
-            inbox: Bucket::new(s3, ingest_bucket),
+            inbox: clients.bucket(ingest_bucket),
         }
     }
 

@@ -346,10 +346,11 @@ async fn apply(
     rows: &[serde_json::Value],
     received: DateTime<Utc>,
 ) -> Result<String, ApiError> {
-    let lake = state
-        .lake
-        .clone()
-        .ok_or_else(|| ApiError::Internal("the push API runs without PORTAL_LAKE_BUCKET".into()))?;
+    let bucket =
+        state.config.lake_bucket.as_ref().ok_or_else(|| {
+            ApiError::Internal("the push API runs without PORTAL_LAKE_BUCKET".into())
+        })?;
+    let lake = state.store.lake(bucket);
     // CSV, not Parquet: Parquet would link polars into this API function.
     let target = Target {
         store: state.store.clone(),
