@@ -66,6 +66,41 @@ async fn a_method_a_route_does_not_serve_is_a_405_problem() {
     assert_eq!(body["code"], "method-not-allowed");
 }
 
+#[tokio::test]
+async fn routes_of_every_method_share_a_path_and_a_method_none_serves_is_a_405_problem() {
+    use axum::http::{Method, Request, StatusCode};
+    use portal_http::Route;
+    use tower::ServiceExt;
+    let app = spawn_app().await;
+    let routes = vec![
+        Route::get("/things/{id}", || async { "get" }),
+        Route::put("/things/{id}", || async { "put" }),
+        Route::patch("/things/{id}", || async { "patch" }),
+        Route::delete("/things/{id}", || async { StatusCode::NO_CONTENT }),
+    ];
+    let methods: Vec<Method> = routes.iter().map(|r| r.method.clone()).collect();
+    assert_eq!(
+        methods,
+        [Method::GET, Method::PUT, Method::PATCH, Method::DELETE]
+    );
+    let router = portal_http::router(routes, app.local.state.clone());
+    for (method, status) in [
+        (Method::GET, StatusCode::OK),
+        (Method::PUT, StatusCode::OK),
+        (Method::PATCH, StatusCode::OK),
+        (Method::DELETE, StatusCode::NO_CONTENT),
+        (Method::POST, StatusCode::METHOD_NOT_ALLOWED),
+    ] {
+        let request = Request::builder()
+            .method(method.clone())
+            .uri("/things/1")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let response = router.clone().oneshot(request).await.expect("answer");
+        assert_eq!(response.status(), status, "{method}");
+    }
+}
+
 /// Random text for a parameter: printable ASCII, key separators, Unicode, long runs, empties.
 fn random_value(rng: &mut impl rand::Rng) -> String {
     const PIECES: &[&str] = &[

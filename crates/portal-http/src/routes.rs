@@ -3,7 +3,7 @@
 use crate::AppState;
 use axum::Router;
 use axum::http::Method;
-use axum::routing::MethodRouter;
+use axum::routing::{MethodFilter, MethodRouter};
 
 /// One route of a function.
 pub struct Route {
@@ -14,17 +14,29 @@ pub struct Route {
 }
 
 impl Route {
+    /// A route answering `method` on `path` (any method HTTP has: the write routes to come
+    /// use PUT, PATCH and DELETE as well as POST).
+    pub fn new<H, T>(method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone())
+            .unwrap_or_else(|_| panic!("axum cannot route {method}"));
+        Self {
+            method,
+            path,
+            handler: axum::routing::on(filter, handler),
+        }
+    }
+
     /// A GET route.
     pub fn get<H, T>(path: &'static str, handler: H) -> Self
     where
         H: axum::handler::Handler<T, AppState>,
         T: 'static,
     {
-        Self {
-            method: Method::GET,
-            path,
-            handler: axum::routing::get(handler),
-        }
+        Self::new(Method::GET, path, handler)
     }
 
     /// A POST route.
@@ -33,11 +45,34 @@ impl Route {
         H: axum::handler::Handler<T, AppState>,
         T: 'static,
     {
-        Self {
-            method: Method::POST,
-            path,
-            handler: axum::routing::post(handler),
-        }
+        Self::new(Method::POST, path, handler)
+    }
+
+    /// A PUT route.
+    pub fn put<H, T>(path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        Self::new(Method::PUT, path, handler)
+    }
+
+    /// A PATCH route.
+    pub fn patch<H, T>(path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        Self::new(Method::PATCH, path, handler)
+    }
+
+    /// A DELETE route.
+    pub fn delete<H, T>(path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        Self::new(Method::DELETE, path, handler)
     }
 }
 
