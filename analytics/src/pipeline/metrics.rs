@@ -5,8 +5,8 @@
 use super::accounts::AccountSnapshot;
 use super::shard::SeriesScore;
 use crate::calibrate::Calibrator;
-use crate::calibration::{brier, expected_calibration_error, pr_auc, roc_auc};
 use crate::classify::DemandClass;
+use crate::probability_scores::{brier, expected_calibration_error, pr_auc, roc_auc};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
