@@ -28,7 +28,7 @@ pub use shard::{
     summarise,
 };
 
-use crate::history::Bucket;
+use crate::history::Period;
 use crate::input::OrderLines;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ pub struct Params {
     pub as_of: NaiveDate,
     /// Reorder probabilities are for at least one order in `[as_of, as_of + horizon_days)`.
     pub horizon_days: i64,
-    pub bucket: Bucket,
+    pub bucket: Period,
     /// Forecast periods, from the one holding as-of.
     pub periods: usize,
     /// Earlier origins (one horizon apart) whose snapshots train and score the calibration.
@@ -52,7 +52,7 @@ impl Params {
         Params {
             as_of,
             horizon_days: 30,
-            bucket: Bucket::Month,
+            bucket: Period::Month,
             periods: 6,
             origins: 4,
         }
