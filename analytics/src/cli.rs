@@ -3,7 +3,7 @@
 //! `run --orders FILE --as-of YYYY-MM-DD --out DIR [--horizon-days 30] [--bucket week|month]
 //! [--periods N] [--shard i/n]` and `merge --out DIR`.
 
-use crate::history::Bucket;
+use crate::history::Period;
 use crate::input::{InputError, read_file};
 use crate::pipeline::{MergeError, Params, RunResult, Shard, finish, run_shard};
 use crate::report::{ReportError, read_shards, write_run, write_shard};
@@ -30,7 +30,7 @@ pub struct RunArgs {
     pub horizon_days: i64,
     /// The forecast period.
     #[arg(long, value_enum, default_value = "month")]
-    pub bucket: Bucket,
+    pub bucket: Period,
     /// How many periods to forecast, from the one holding as-of (also the backtest's length).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u16).range(1..=520))]
     pub periods: u16,

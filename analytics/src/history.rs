@@ -5,22 +5,23 @@ use crate::input::{Line, OrderLines};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-/// The forecast period.
+/// The forecast period. Fields holding it keep the name `bucket`: the `--bucket` flag and
+/// `params.bucket` in `run.json` and the shard parts are contracts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
-pub enum Bucket {
+pub enum Period {
     /// ISO weeks, Monday to Sunday.
     Week,
     /// Calendar months.
     Month,
 }
 
-impl Bucket {
+impl Period {
     /// Periods per year, the season of seasonal methods.
     pub fn season(self) -> usize {
         match self {
-            Bucket::Week => 52,
-            Bucket::Month => 12,
+            Period::Week => 52,
+            Period::Month => 12,
         }
     }
 
@@ -28,16 +29,16 @@ impl Bucket {
     pub fn index(self, date: NaiveDate) -> i64 {
         match self {
             // 1970-01-05 was a Monday.
-            Bucket::Week => (date - epoch_monday()).num_days().div_euclid(7),
-            Bucket::Month => date.year() as i64 * 12 + date.month0() as i64,
+            Period::Week => (date - epoch_monday()).num_days().div_euclid(7),
+            Period::Month => date.year() as i64 * 12 + date.month0() as i64,
         }
     }
 
     /// The first day of period number `index`.
     pub fn start(self, index: i64) -> NaiveDate {
         match self {
-            Bucket::Week => epoch_monday() + Duration::weeks(index),
-            Bucket::Month => NaiveDate::from_ymd_opt(
+            Period::Week => epoch_monday() + Duration::weeks(index),
+            Period::Month => NaiveDate::from_ymd_opt(
                 index.div_euclid(12) as i32,
                 index.rem_euclid(12) as u32 + 1,
                 1,
@@ -112,7 +113,7 @@ pub struct Series {
 pub fn series(
     orders: &OrderLines,
     as_of: NaiveDate,
-    bucket: Bucket,
+    bucket: Period,
     keep: impl Fn(u32) -> bool,
 ) -> Vec<Series> {
     let end = bucket.index(as_of);
@@ -199,14 +200,14 @@ mod tests {
 
     #[test]
     fn weeks_start_on_monday_and_months_on_the_first() {
-        let w = Bucket::Week.index(day("2024-03-31")); // a Sunday
-        assert_eq!(Bucket::Week.start(w), day("2024-03-25"));
-        assert_eq!(Bucket::Week.index(day("2024-04-01")), w + 1);
-        let m = Bucket::Month.index(day("2024-03-31"));
-        assert_eq!(Bucket::Month.start(m), day("2024-03-01"));
-        assert_eq!(Bucket::Month.start(m + 10), day("2025-01-01"));
+        let w = Period::Week.index(day("2024-03-31")); // a Sunday
+        assert_eq!(Period::Week.start(w), day("2024-03-25"));
+        assert_eq!(Period::Week.index(day("2024-04-01")), w + 1);
+        let m = Period::Month.index(day("2024-03-31"));
+        assert_eq!(Period::Month.start(m), day("2024-03-01"));
+        assert_eq!(Period::Month.start(m + 10), day("2025-01-01"));
         assert_eq!(
-            Bucket::Week.start(Bucket::Week.index(day("1969-12-31"))),
+            Period::Week.start(Period::Week.index(day("1969-12-31"))),
             day("1969-12-29")
         );
     }
@@ -238,16 +239,16 @@ mod tests {
             (1, 0, Some(0), "2024-04-02", 7.0), // in as-of's own month: not history
             (0, 1, None, "2024-04-01", 1.0),    // only in as-of's month: no series
         ]);
-        let s = series(&o, day("2024-04-10"), Bucket::Month, |_| true);
+        let s = series(&o, day("2024-04-10"), Period::Month, |_| true);
         assert_eq!(s.len(), 3);
         assert_eq!((s[0].sku, s[0].division), (0, None));
-        assert_eq!(Bucket::Month.start(s[0].first), day("2024-01-01"));
+        assert_eq!(Period::Month.start(s[0].first), day("2024-01-01"));
         assert_eq!(s[0].values, vec![2.0, 0.0, 3.0]);
         assert_eq!((s[1].division, s[1].values.clone()), (Some(0), vec![3.0]));
         assert_eq!(
             (s[2].division, s[2].values.clone()),
             (Some(1), vec![2.0, 0.0, 0.0])
         );
-        assert!(series(&o, day("2024-04-10"), Bucket::Month, |sku| sku == 1).is_empty());
+        assert!(series(&o, day("2024-04-10"), Period::Month, |sku| sku == 1).is_empty());
     }
 }

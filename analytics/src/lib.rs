@@ -3,14 +3,13 @@
 //! A library of small pure stages: [`input`] reads and validates order lines (polars),
 //! [`history`] shapes them into per-pair order events and per-SKU demand series, [`reorder`] and
 //! [`forecast`] (with [`methods`], [`classify`], [`quantiles`], [`backtest`]) predict,
-//! [`calibrate`] (linfa) calibrates reorder probabilities, [`calibration`] scores them, and
+//! [`calibrate`] (linfa) calibrates reorder probabilities, [`probability_scores`] scores them, and
 //! [`pipeline`] runs shards and merges them into a run that [`report`] writes out. [`lake`] is
 //! the order-line lake's format. [`synthetic`]
 //! generates order histories with known ground truth for tests and benchmarks.
 
 pub mod backtest;
 pub mod calibrate;
-pub mod calibration;
 pub mod classify;
 pub mod cli;
 pub mod forecast;
@@ -19,6 +18,7 @@ pub mod input;
 pub mod lake;
 pub mod methods;
 pub mod pipeline;
+pub mod probability_scores;
 pub mod quantiles;
 pub mod reorder;
 pub mod report;

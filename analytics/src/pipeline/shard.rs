@@ -1,0 +1,419 @@
+//! One shard's work: which accounts and SKUs a shard owns, what it read, and what it computes
+//! for them before calibration: reorder predictions, snapshots at earlier origins, forecasts
+//! and their out-of-sample scores.
+
+use super::Params;
+use super::accounts::{AccountRow, AccountSnapshot, account_rows, account_snapshots};
+use super::priors::{PRIOR_ACTIVE, PRIOR_WEIGHT, Priors};
+use crate::backtest::{pinball, rmsse};
+use crate::calibrate::{FEATURES, features};
+use crate::classify::{DemandClass, classify};
+use crate::forecast::{ForecastConfig, SeriesForecast, forecast_series};
+use crate::history::{Pair, Series, pairs, series};
+use crate::input::OrderLines;
+use crate::reorder::{ReorderConfig, ReorderPrediction, ReorderStatus, predict};
+use chrono::{Datelike, Duration, NaiveDate};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Shard `index` of `count` (1-based), written `i/n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole input as one shard.
+    pub const ALL: Shard = Shard { index: 1, count: 1 };
+
+    /// Whether this shard owns `key` (an account id or a SKU): FNV-1a, stable everywhere.
+    pub fn owns(&self, key: &str) -> bool {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in key.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        hash % u64::from(self.count) == u64::from(self.index - 1)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("a shard is written i/n, like 2/8, not `{s}`"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad shard index `{i}`"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad shard count `{n}`"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("shard {s}: the index runs from 1 to the count"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// A reorder prediction as written out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReorderRow {
+    pub account_id: String,
+    pub sku: String,
+    pub orders_seen: usize,
+    pub last_order_date: NaiveDate,
+    pub expected_next_date: NaiveDate,
+    /// Calibrated probability of at least one order within the horizon.
+    pub p_reorder: f64,
+    pub expected_quantity: f64,
+    pub suggested_quantity: f64,
+    pub status: ReorderStatus,
+    pub reason: String,
+    /// The renewal model's own probability, before calibration.
+    pub p_model: f64,
+    pub mean_gap_days: f64,
+    /// The calibration layer's inputs.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub features: Option<[f64; FEATURES]>,
+    /// For a product of an account at risk: its own status and reason, before the account's
+    /// risk made it lapsing. What the account's own users are shown (the API publishes these
+    /// and adds the account's judgement for the seller's staff only); never written to the
+    /// files or the run id, which keep to the seller's view.
+    #[serde(skip)]
+    pub own: Option<(ReorderStatus, String)>,
+}
+
+/// A forecast for one period of one series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForecastRow {
+    pub sku: String,
+    pub period_start: NaiveDate,
+    pub mean: f64,
+    pub q50: f64,
+    pub q90: f64,
+    pub q95: f64,
+    pub method: String,
+    pub demand_class: DemandClass,
+    /// Empty for the SKU's total.
+    pub division: Option<String>,
+}
+
+/// A snapshot at an earlier origin: the features then, and what happened in the horizon after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Horizons before as-of.
+    pub k: usize,
+    pub account_id: String,
+    pub sku: String,
+    pub features: [f64; FEATURES],
+    pub p_model: f64,
+    pub expected_next_date: NaiveDate,
+    /// The first order in the horizon after the origin, if any.
+    pub next_order: Option<NaiveDate>,
+}
+
+/// One series' out-of-sample scores: trained without its last `periods` periods, scored on them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesScore {
+    pub sku: String,
+    pub division: Option<String>,
+    pub demand_class: DemandClass,
+    pub rmsse: Option<f64>,
+    /// Pinball loss at 0.5, 0.9, 0.95, each over the mean absolute naive error in training.
+    pub scaled_pinball: Option<[f64; 3]>,
+    /// Sum of forecasts and of actuals over the test periods (for bias per class).
+    pub forecast_sum: f64,
+    pub actual_sum: f64,
+}
+
+/// What a run read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputSummary {
+    pub lines: usize,
+    /// Lines before as-of, the only ones used.
+    pub lines_used: usize,
+    pub accounts: usize,
+    pub skus: usize,
+    pub first_order_date: Option<NaiveDate>,
+    pub last_order_date_used: Option<NaiveDate>,
+    /// A digest of the input, so shards of different inputs are never merged.
+    pub fingerprint: String,
+}
+
+/// One shard's results, before calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardResult {
+    pub params: Params,
+    pub shard: Shard,
+    pub input: InputSummary,
+    pub reorders: Vec<ReorderRow>,
+    /// The shard's accounts with an order before as-of.
+    pub accounts: Vec<AccountRow>,
+    /// The shard's accounts at the latest backtest origin.
+    pub account_snapshots: Vec<AccountSnapshot>,
+    pub snapshots: Vec<Snapshot>,
+    pub forecasts: Vec<ForecastRow>,
+    pub scores: Vec<SeriesScore>,
+    pub timings_ms: BTreeMap<String, f64>,
+}
+
+/// Summarises `orders` for `params`.
+pub fn summarise(orders: &OrderLines, params: &Params) -> InputSummary {
+    let mut digest = Sha256::new();
+    for name in orders
+        .accounts
+        .iter()
+        .chain(&orders.skus)
+        .chain(&orders.divisions)
+    {
+        digest.update(name.as_bytes());
+        digest.update([0]);
+    }
+    for p in &orders.pack_sizes {
+        digest.update(p.unwrap_or(-1.0).to_le_bytes());
+    }
+    for l in &orders.lines {
+        digest.update(l.account.to_le_bytes());
+        digest.update(l.sku.to_le_bytes());
+        digest.update(l.division.map_or(-1, i64::from).to_le_bytes());
+        digest.update(l.date.num_days_from_ce().to_le_bytes());
+        digest.update(l.quantity.to_le_bytes());
+    }
+    let used = orders.lines.iter().filter(|l| l.date < params.as_of);
+    InputSummary {
+        lines: orders.lines.len(),
+        lines_used: used.clone().count(),
+        accounts: orders.accounts.len(),
+        skus: orders.skus.len(),
+        first_order_date: orders.lines.iter().map(|l| l.date).min(),
+        last_order_date_used: used.map(|l| l.date).max(),
+        fingerprint: hex(&digest.finalize()[..16]),
+    }
+}
+
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn reorder_config(params: &Params, origin: NaiveDate) -> ReorderConfig {
+    ReorderConfig {
+        as_of: origin,
+        horizon_days: params.horizon_days,
+        prior_weight: PRIOR_WEIGHT,
+        prior_active: PRIOR_ACTIVE,
+    }
+}
+
+fn pack_size(orders: &OrderLines, sku: u32) -> f64 {
+    orders.pack_sizes[sku as usize].unwrap_or(1.0)
+}
+
+/// Runs one shard on `orders` (the whole input: every shard reads all of it).
+pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResult {
+    let mut timings = BTreeMap::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, timings: &mut BTreeMap<String, f64>| {
+        timings.insert(name.to_string(), clock.elapsed().as_secs_f64() * 1e3);
+        clock = Instant::now();
+    };
+
+    let input = summarise(orders, &params);
+    let all_pairs = pairs(orders, params.as_of);
+    let owned: Vec<&Pair> = all_pairs
+        .iter()
+        .filter(|p| shard.owns(&orders.accounts[p.account as usize]))
+        .collect();
+    lap("prepare", &mut timings);
+
+    let priors = Priors::at(orders, &all_pairs, params.as_of, params.horizon_days);
+    let reorders: Vec<ReorderRow> = owned
+        .par_iter()
+        .filter_map(|pair| {
+            let origin = params.as_of;
+            let p = predict(
+                &pair.events,
+                priors.gap(pair),
+                priors.season(pair),
+                pack_size(orders, pair.sku),
+                reorder_config(&params, origin),
+            )?;
+            let x = features(&p, priors.account(pair, origin));
+            Some(row(orders, pair, p, x))
+        })
+        .collect();
+    let accounts = account_rows(orders, &all_pairs, params.as_of, |name| shard.owns(name));
+    let account_snapshots = account_snapshots(orders, &all_pairs, &params, |name| shard.owns(name));
+    lap("reorder", &mut timings);
+
+    let mut snapshots = Vec::new();
+    for k in 1..=params.origins {
+        let origin = params.origin(k);
+        let priors = Priors::at(orders, &all_pairs, origin, params.horizon_days);
+        let end = origin + Duration::days(params.horizon_days);
+        let at_origin: Vec<Snapshot> = owned
+            .par_iter()
+            .filter_map(|pair| {
+                let p = predict(
+                    &pair.events,
+                    priors.gap(pair),
+                    priors.season(pair),
+                    pack_size(orders, pair.sku),
+                    reorder_config(&params, origin),
+                )?;
+                let next_order = pair
+                    .events
+                    .iter()
+                    .map(|(d, _)| *d)
+                    .find(|d| *d >= origin)
+                    .filter(|d| *d < end);
+                Some(Snapshot {
+                    k,
+                    account_id: orders.accounts[pair.account as usize].clone(),
+                    sku: orders.skus[pair.sku as usize].clone(),
+                    features: features(&p, priors.account(pair, origin)),
+                    p_model: p.p_reorder,
+                    expected_next_date: p.expected_next_date,
+                    next_order,
+                })
+            })
+            .collect();
+        snapshots.extend(at_origin);
+    }
+    lap("snapshots", &mut timings);
+
+    let demand = series(orders, params.as_of, params.bucket, |sku| {
+        shard.owns(&orders.skus[sku as usize])
+    });
+    let config = ForecastConfig {
+        season: params.bucket.season(),
+        holdout: params.periods.max(12),
+        horizon: params.periods,
+    };
+    // Each series on its own, in parallel; `collect` keeps the series' order.
+    let per_series: Vec<(Vec<ForecastRow>, Option<SeriesScore>)> = demand
+        .par_iter()
+        .map(|s| {
+            let sku = orders.skus[s.sku as usize].clone();
+            let division = s.division.map(|d| orders.divisions[d as usize].clone());
+            let f = forecast_series(&s.values, config);
+            let end = s.first + s.values.len() as i64;
+            let rows = (0..params.periods)
+                .map(|step| {
+                    let at = f.at(&s.values, step);
+                    ForecastRow {
+                        sku: sku.clone(),
+                        period_start: params.bucket.start(end + step as i64),
+                        mean: at.mean,
+                        q50: at.q50,
+                        q90: at.q90,
+                        q95: at.q95,
+                        method: at.method.to_string(),
+                        demand_class: at.demand_class,
+                        division: division.clone(),
+                    }
+                })
+                .collect();
+            (rows, score_series(s, sku, division, params.periods, config))
+        })
+        .collect();
+    let mut forecasts = Vec::with_capacity(per_series.len() * params.periods);
+    let mut scores = Vec::with_capacity(per_series.len());
+    for (rows, score) in per_series {
+        forecasts.extend(rows);
+        scores.extend(score);
+    }
+    lap("forecast", &mut timings);
+
+    ShardResult {
+        params,
+        shard,
+        input,
+        reorders,
+        accounts,
+        account_snapshots,
+        snapshots,
+        forecasts,
+        scores,
+        timings_ms: timings,
+    }
+}
+
+fn row(orders: &OrderLines, pair: &Pair, p: ReorderPrediction, x: [f64; FEATURES]) -> ReorderRow {
+    ReorderRow {
+        account_id: orders.accounts[pair.account as usize].clone(),
+        sku: orders.skus[pair.sku as usize].clone(),
+        orders_seen: p.orders_seen,
+        last_order_date: p.last_order_date,
+        expected_next_date: p.expected_next_date,
+        p_reorder: p.p_reorder,
+        expected_quantity: p.expected_quantity,
+        suggested_quantity: p.suggested_quantity,
+        status: p.status,
+        reason: p.reason(),
+        p_model: p.p_reorder,
+        mean_gap_days: p.mean_gap_days,
+        features: Some(x),
+        own: None,
+    }
+}
+
+/// Training periods a series needs before it is scored.
+const MIN_TRAIN: usize = 6;
+
+/// Scores a series out of sample: fit without its last `periods`, forecast them, compare.
+fn score_series(
+    s: &Series,
+    sku: String,
+    division: Option<String>,
+    periods: usize,
+    config: ForecastConfig,
+) -> Option<SeriesScore> {
+    let n = s.values.len();
+    if periods == 0 || n < periods + MIN_TRAIN {
+        return None;
+    }
+    let (train, test) = s.values.split_at(n - periods);
+    let f: SeriesForecast = forecast_series(train, config);
+    let steps: Vec<SeriesForecast> = (0..periods).map(|h| f.at(train, h)).collect();
+    let pairs: Vec<(f64, f64)> = steps.iter().zip(test).map(|(f, y)| (f.mean, *y)).collect();
+    let scale =
+        train.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (n - periods - 1) as f64;
+    let scaled_pinball = (scale > 0.0).then(|| {
+        let loss = |q: fn(&SeriesForecast) -> f64, tau: f64| {
+            steps
+                .iter()
+                .zip(test)
+                .map(|(f, y)| pinball(*y, q(f), tau))
+                .sum::<f64>()
+                / periods as f64
+                / scale
+        };
+        [
+            loss(|f| f.q50, 0.5),
+            loss(|f| f.q90, 0.9),
+            loss(|f| f.q95, 0.95),
+        ]
+    });
+    Some(SeriesScore {
+        sku,
+        division,
+        demand_class: classify(train),
+        rmsse: rmsse(train, &pairs),
+        scaled_pinball,
+        forecast_sum: pairs.iter().map(|(f, _)| f).sum(),
+        actual_sum: test.iter().sum(),
+    })
+}

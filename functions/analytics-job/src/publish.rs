@@ -1,0 +1,103 @@
+//! Publishing a run, crash safe: its reports and items are staged under its id, then the
+//! pointer flips to it, then runs no one serves any more are retired.
+
+use crate::items::run_items;
+use crate::{Job, JobError};
+use analytics::pipeline::RunResult;
+use analytics::report::{self, RunReport};
+use chrono::{NaiveDate, Utc};
+use portal_domain::insights::AnalyticsRun;
+use portal_store::lake::{job_input_key, job_prefix, job_published_key, run_file_key};
+use serde::{Deserialize, Serialize};
+
+impl Job {
+    /// Writes a run's reports and items without serving it yet.
+    pub async fn stage(&self, run: &RunResult) -> Result<AnalyticsRun, JobError> {
+        for (name, bytes) in report::files(run)? {
+            let content_type = if name.ends_with(".json") {
+                "application/json"
+            } else if name.ends_with(".csv") {
+                "text/csv"
+            } else {
+                analytics::lake::PARQUET.content_type
+            };
+            self.lake
+                .put(&run_file_key(&run.run_id, name), content_type, bytes)
+                .await?;
+        }
+        let published = AnalyticsRun {
+            run_id: run.run_id.clone(),
+            as_of: run.params.as_of,
+            published_at: Utc::now(),
+            report: serde_json::to_value(RunReport::of(run)).map_err(|e| JobError::Data {
+                what: "run.json".into(),
+                message: e.to_string(),
+            })?,
+        };
+        self.store.put_run(&published, &run_items(run)?).await?;
+        Ok(published)
+    }
+
+    /// Serves a staged run. `false` when a run of a later as-of date is served already.
+    pub async fn flip(&self, run: &AnalyticsRun) -> Result<bool, JobError> {
+        Ok(self.store.flip_current_run(run).await?)
+    }
+
+    /// Merges, stages and flips, and retires the runs no longer needed; then records what it
+    /// did and removes the job's shard parts. A retry after that answers the recorded result.
+    pub async fn publish(&self, job_id: &str) -> Result<Published, JobError> {
+        let record = job_published_key(job_id);
+        if let Some(bytes) = self.lake.get_if_exists(&record).await? {
+            return serde_json::from_slice(&bytes).map_err(|e| JobError::Data {
+                what: record,
+                message: e.to_string(),
+            });
+        }
+        let run = self.merge(job_id).await?;
+        let staged = self.stage(&run).await?;
+        let served = self.flip(&staged).await?;
+        // Before the record, so that a retirement that fails is retried with the publish.
+        let retired_runs = self.store.retire_runs(Utc::now()).await?;
+        let published = Published {
+            retired_runs,
+            ..Published::of(&run, served)
+        };
+        let bytes = serde_json::to_vec(&published).map_err(|e| JobError::Data {
+            what: record.clone(),
+            message: e.to_string(),
+        })?;
+        self.lake.put(&record, "application/json", bytes).await?;
+        self.lake.delete_prefix(&job_prefix(job_id)).await?;
+        self.lake.delete(&job_input_key(job_id)).await?;
+        Ok(published)
+    }
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    pub run_id: String,
+    pub as_of: NaiveDate,
+    /// Whether the API now serves this run (a later run may be served already).
+    pub served: bool,
+    pub reorder_predictions: usize,
+    pub forecast_rows: usize,
+    pub lines_used: usize,
+    /// The runs whose items this publish removed (see `Store::retire_runs`).
+    #[serde(default)]
+    pub retired_runs: Vec<String>,
+}
+
+impl Published {
+    fn of(run: &RunResult, served: bool) -> Published {
+        Published {
+            run_id: run.run_id.clone(),
+            as_of: run.params.as_of,
+            served,
+            reorder_predictions: run.reorders.len(),
+            forecast_rows: run.forecasts.len(),
+            lines_used: run.input.lines_used,
+            retired_runs: Vec::new(),
+        }
+    }
+}
