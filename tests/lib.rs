@@ -187,8 +187,10 @@ impl TestApp {
     pub fn job(&self) -> analytics_job::Job {
         let (dynamodb, s3) = local_clients(&self.local);
         analytics_job::Job::new(
-            self.recorder.dynamodb("analytics-job", &dynamodb),
-            self.recorder.s3("analytics-job", &s3),
+            &portal_store::Clients {
+                dynamodb: self.recorder.dynamodb("analytics-job", &dynamodb),
+                s3: self.recorder.s3("analytics-job", &s3),
+            },
             portal_local::server::TABLE,
             portal_local::server::LAKE_BUCKET,
         )

@@ -152,8 +152,7 @@ fn faulty_clients(
 fn faulty_job(app: &TestApp, faults: &Faults) -> analytics_job::Job {
     let (dynamodb, s3) = faulty_clients(app, faults);
     analytics_job::Job::new(
-        dynamodb,
-        s3,
+        &portal_store::Clients { dynamodb, s3 },
         portal_local::server::TABLE,
         portal_local::server::LAKE_BUCKET,
     )

@@ -2,6 +2,7 @@
 
 mod access;
 mod catalog;
+mod crate_graph;
 mod demo;
 mod documents;
 mod drift;

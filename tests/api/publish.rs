@@ -195,8 +195,7 @@ async fn a_failure_while_writing_the_runs_items_or_reading_the_lake_publishes_no
     // The reports are written, then the table refuses the items: the job stops before the flip.
     let (dynamodb, s3) = clients();
     let no_table = Job::new(
-        dynamodb,
-        s3,
+        &portal_store::Clients { dynamodb, s3 },
         "no-such-table",
         portal_local::server::LAKE_BUCKET,
     );
@@ -204,7 +203,11 @@ async fn a_failure_while_writing_the_runs_items_or_reading_the_lake_publishes_no
     assert_eq!(served_run(&app).await, RUN_ID);
     // An empty or missing lake is refused rather than published as an empty run.
     let (dynamodb, s3) = clients();
-    let no_lake = Job::new(dynamodb, s3, portal_local::server::TABLE, "no-such-bucket");
+    let no_lake = Job::new(
+        &portal_store::Clients { dynamodb, s3 },
+        portal_local::server::TABLE,
+        "no-such-bucket",
+    );
     let err = no_lake.run("fail", params(), 1).await.expect_err("refused");
     assert_eq!(served_run(&app).await, RUN_ID, "{err}");
     job.replace_order_lines(Vec::new())

@@ -155,8 +155,10 @@ impl LocalApp {
     /// The analytics job over this data folder's table and lake.
     pub fn job(&self) -> analytics_job::Job {
         analytics_job::Job::new(
-            clients::dynamodb(&self.emulators.dynamodb_endpoint),
-            clients::s3(&self.emulators.s3_endpoint),
+            &portal_store::Clients {
+                dynamodb: clients::dynamodb(&self.emulators.dynamodb_endpoint),
+                s3: clients::s3(&self.emulators.s3_endpoint),
+            },
             &self.config.table,
             LAKE_BUCKET,
         )

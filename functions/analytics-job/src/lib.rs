@@ -38,7 +38,7 @@ use analytics::input::InputError;
 use analytics::pipeline::MergeError;
 use analytics::report::ReportError;
 use chrono::NaiveDate;
-use portal_store::{Lake, Store, StoreConfig, StoreError};
+use portal_store::{Clients, Lake, Store, StoreConfig, StoreError};
 use std::time::Duration;
 
 /// Why a step failed.
@@ -92,35 +92,19 @@ impl Job {
     pub async fn from_env() -> Result<Job, JobError> {
         let var = |name: &'static str| std::env::var(name).map_err(|_| JobError::Config(name));
         let (table, bucket) = (var("PORTAL_TABLE")?, var("PORTAL_LAKE_BUCKET")?);
-        let aws = aws_config::load_from_env().await;
-        let s3 = aws_sdk_s3::Client::new(&aws);
-        Ok(Job::new(
-            aws_sdk_dynamodb::Client::new(&aws),
-            s3,
-            &table,
-            &bucket,
-        ))
+        Ok(Job::new(&Clients::from_env().await, &table, &bucket))
     }
 
-    pub fn new(
-        dynamodb: aws_sdk_dynamodb::Client,
-        s3: aws_sdk_s3::Client,
-        table: &str,
-        lake_bucket: &str,
-    ) -> Job {
-        let store = Store::new(
-            dynamodb,
-            s3.clone(),
-            StoreConfig {
-                table: table.to_owned(),
-                // The job reads and writes no documents.
-                documents_bucket: String::new(),
-                download_ttl: Duration::from_secs(0),
-            },
-        );
+    pub fn new(clients: &Clients, table: &str, lake_bucket: &str) -> Job {
+        let store = clients.store(StoreConfig {
+            table: table.to_owned(),
+            // The job reads and writes no documents.
+            documents_bucket: String::new(),
+            download_ttl: Duration::from_secs(0),
+        });
         Job {
             store,
-            lake: Lake::new(s3, lake_bucket),
+            lake: clients.lake(lake_bucket),
         }
     }
 }

@@ -1,0 +1,360 @@
+//! The crate graph ARCHITECTURE.md draws, enforced: `cargo metadata` lists every workspace
+//! package's dependencies, and each rule below names edges that must not exist. A rule is data:
+//! who, what they must not depend on, whether through other workspace crates too, and why.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The kind of a dependency edge, as `cargo metadata` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Normal,
+    Dev,
+    Build,
+}
+
+/// Every workspace package with its dependencies (by name) and where its manifest lives.
+#[derive(Debug, Clone, Default)]
+struct Graph {
+    dependencies: BTreeMap<String, Vec<(String, Kind)>>,
+    folders: BTreeMap<String, String>,
+}
+
+impl Graph {
+    /// The workspace's graph, from `cargo metadata --no-deps` (no network, no build).
+    fn of_workspace() -> Graph {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the workspace holds tests/");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let out = std::process::Command::new(cargo)
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--offline",
+            ])
+            .current_dir(root)
+            .output()
+            .expect("cargo metadata runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let metadata: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("cargo metadata's JSON");
+        let mut graph = Graph::default();
+        for package in metadata["packages"].as_array().expect("packages") {
+            let name = package["name"].as_str().expect("name").to_owned();
+            let manifest = package["manifest_path"].as_str().expect("manifest path");
+            let folder = Path::new(manifest)
+                .parent()
+                .and_then(|dir| dir.strip_prefix(root).ok())
+                .map(|dir| dir.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let dependencies = package["dependencies"]
+                .as_array()
+                .expect("dependencies")
+                .iter()
+                .map(|d| {
+                    let kind = match d["kind"].as_str() {
+                        Some("dev") => Kind::Dev,
+                        Some("build") => Kind::Build,
+                        _ => Kind::Normal,
+                    };
+                    (d["name"].as_str().expect("name").to_owned(), kind)
+                })
+                .collect();
+            graph.folders.insert(name.clone(), folder);
+            graph.dependencies.insert(name, dependencies);
+        }
+        graph
+    }
+
+    /// The packages in `folder` (`functions`, `crates`...), or the one named `name`.
+    fn members(&self, who: Who) -> Vec<&str> {
+        self.folders
+            .iter()
+            .filter(|(name, folder)| match who {
+                Who::Package(package) => name.as_str() == package,
+                Who::Under(prefix) => folder.starts_with(prefix),
+                Who::Libraries => name.as_str() != "tests",
+            })
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
+    /// What `package` depends on with edges of `kinds`: directly, or (with `through`) also
+    /// through the workspace packages it reaches by normal dependencies.
+    fn reached(&self, package: &str, kinds: &[Kind], through: bool) -> BTreeMap<String, String> {
+        let mut reached: BTreeMap<String, String> = BTreeMap::new();
+        let mut todo = vec![(package.to_owned(), package.to_owned())];
+        let mut seen = BTreeSet::new();
+        while let Some((current, path)) = todo.pop() {
+            if !seen.insert(current.clone()) {
+                continue;
+            }
+            for (dependency, kind) in self.dependencies.get(&current).into_iter().flatten() {
+                let first = current == package;
+                if !(if first {
+                    kinds.contains(kind)
+                } else {
+                    *kind == Kind::Normal
+                }) {
+                    continue;
+                }
+                let via = format!("{path} -> {dependency}");
+                reached
+                    .entry(dependency.clone())
+                    .or_insert_with(|| via.clone());
+                if through && self.dependencies.contains_key(dependency) {
+                    todo.push((dependency.clone(), via));
+                }
+            }
+        }
+        reached
+    }
+
+    /// Adds an edge: for the tests that show a forbidden edge failing the check.
+    fn with(mut self, from: &str, to: &str, kind: Kind) -> Graph {
+        self.dependencies
+            .entry(from.to_owned())
+            .or_default()
+            .push((to.to_owned(), kind));
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Package(&'static str),
+    Under(&'static str),
+    /// Every package but the tests' own crate.
+    Libraries,
+}
+
+/// Edges that must not exist.
+struct Rule {
+    who: Who,
+    /// Also the dependencies of the workspace crates it depends on.
+    through_others: bool,
+    /// Which edges of the package itself count (a dependency's own edges count when normal).
+    kinds: &'static [Kind],
+    must_not: &'static [&'static str],
+    because: &'static str,
+}
+
+const AWS: &[&str] = &[
+    "aws-config",
+    "aws-sdk-dynamodb",
+    "aws-sdk-s3",
+    "serde_dynamo",
+];
+const MODEL_CODE: &[&str] = &["polars", "linfa", "linfa-logistic", "ndarray", "analytics"];
+const NORMAL: &[Kind] = &[Kind::Normal];
+const ANY: &[Kind] = &[Kind::Normal, Kind::Dev, Kind::Build];
+
+const RULES: &[Rule] = &[
+    Rule {
+        who: Who::Package("portal-domain"),
+        through_others: true,
+        kinds: NORMAL,
+        must_not: &[
+            "aws-config",
+            "aws-sdk-dynamodb",
+            "aws-sdk-s3",
+            "serde_dynamo",
+            "axum",
+            "lambda_http",
+            "lambda_runtime",
+            "tokio",
+            "portal-store",
+        ],
+        because: "the domain is pure: no IO, AWS or HTTP",
+    },
+    Rule {
+        who: Who::Package("portal-lake"),
+        through_others: true,
+        kinds: NORMAL,
+        must_not: &["polars", "aws-sdk-s3", "portal-store"],
+        because: "the lake's row and encodings are shared by code that must not link polars",
+    },
+    Rule {
+        who: Who::Package("portal-store"),
+        through_others: true,
+        kinds: ANY,
+        must_not: &[
+            "axum",
+            "lambda_http",
+            "lambda_runtime",
+            "portal-http",
+            "portal-local",
+            "ingest",
+            "polars",
+        ],
+        because: "the store knows DynamoDB and S3, not HTTP, Lambda, the functions or local mode",
+    },
+    Rule {
+        who: Who::Package("portal-http"),
+        through_others: false,
+        kinds: ANY,
+        must_not: &[
+            "aws-config",
+            "aws-sdk-dynamodb",
+            "aws-sdk-s3",
+            "portal-local",
+            "ingest",
+            "analytics",
+        ],
+        because: "the HTTP edge reaches AWS only through portal-store, and knows no function",
+    },
+    Rule {
+        who: Who::Package("analytics"),
+        through_others: true,
+        kinds: NORMAL,
+        must_not: &[
+            "aws-config",
+            "aws-sdk-dynamodb",
+            "aws-sdk-s3",
+            "axum",
+            "lambda_http",
+            "lambda_runtime",
+            "portal-store",
+        ],
+        because: "the analytics are pure stages over tables",
+    },
+    Rule {
+        who: Who::Package("ingest"),
+        through_others: false,
+        kinds: NORMAL,
+        must_not: &[
+            "aws-config",
+            "aws-sdk-dynamodb",
+            "aws-sdk-s3",
+            "axum",
+            "lambda_http",
+            "lambda_runtime",
+            "polars",
+            "analytics",
+        ],
+        because: "ingest reaches AWS through portal-store, and the push API links it",
+    },
+    Rule {
+        who: Who::Libraries,
+        through_others: false,
+        kinds: NORMAL,
+        must_not: &["portal-local", "tests"],
+        because: "local mode and the tests are nobody's library (a function's tests may use them)",
+    },
+];
+
+/// What only some functions may use, by function: the API functions answer requests.
+fn function_rules(graph: &Graph) -> Vec<String> {
+    let mut problems = Vec::new();
+    for function in graph.members(Who::Under("functions")) {
+        let direct = graph.reached(function, NORMAL, false);
+        let all = graph.reached(function, NORMAL, true);
+        let is_api = direct.contains_key("lambda_http");
+        if is_api {
+            for name in MODEL_CODE.iter().chain(&["lambda_runtime"]) {
+                if let Some(via) = all.get(*name) {
+                    problems.push(format!(
+                        "{function} -> {name} ({via}): an API function must not link the model \
+                         code or the job runtime"
+                    ));
+                }
+            }
+        }
+        for name in AWS {
+            if let Some(via) = direct.get(*name) {
+                problems.push(format!(
+                    "{function} -> {name} ({via}): functions get their clients from \
+                     portal_store::Clients"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn problems(graph: &Graph) -> Vec<String> {
+    let mut problems = Vec::new();
+    for rule in RULES {
+        for package in graph.members(rule.who) {
+            let reached = graph.reached(package, rule.kinds, rule.through_others);
+            for name in rule.must_not {
+                if let Some(via) = reached.get(*name) {
+                    problems.push(format!("{package} -> {name} ({via}): {}", rule.because));
+                }
+            }
+        }
+    }
+    problems.extend(function_rules(graph));
+    problems
+}
+
+#[test]
+fn the_crate_graph_has_no_edge_that_architecture_md_forbids() {
+    let graph = Graph::of_workspace();
+    assert!(
+        graph.members(Who::Under("functions")).len() >= 10,
+        "the graph lists the functions: {:?}",
+        graph.folders
+    );
+    let problems = problems(&graph);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn a_forbidden_edge_fails_the_crate_graph_check_directly_or_through_another_crate() {
+    let graph = Graph::of_workspace();
+    let cases = [
+        (
+            "portal-domain",
+            "aws-sdk-s3",
+            Kind::Normal,
+            "portal-domain -> aws-sdk-s3",
+        ),
+        (
+            "portal-store",
+            "portal-local",
+            Kind::Dev,
+            "portal-store -> portal-local",
+        ),
+        (
+            "orders-api",
+            "portal-local",
+            Kind::Normal,
+            "orders-api -> portal-local",
+        ),
+        (
+            "portal-http",
+            "aws-sdk-dynamodb",
+            Kind::Normal,
+            "portal-http -> aws-sdk-dynamodb",
+        ),
+        ("ingest", "polars", Kind::Normal, "ingest -> polars"),
+        // Through another crate: ingest linking analytics takes polars into the push API.
+        (
+            "ingest",
+            "analytics",
+            Kind::Normal,
+            "integration-api -> polars",
+        ),
+        (
+            "catalog-api",
+            "aws-sdk-s3",
+            Kind::Normal,
+            "catalog-api -> aws-sdk-s3",
+        ),
+    ];
+    for (from, to, kind, expected) in cases {
+        let problems = problems(&graph.clone().with(from, to, kind));
+        assert!(
+            problems.iter().any(|p| p.starts_with(expected)),
+            "{from} -> {to} is not reported as {expected:?}: {problems:#?}"
+        );
+    }
+}
