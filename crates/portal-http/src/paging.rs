@@ -1,10 +1,13 @@
 //! Page size and cursors of list routes.
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, Caller};
+use axum::extract::FromRequestParts;
 use axum::http::Uri;
+use axum::http::request::Parts;
 use portal_domain::Principal;
 use portal_store::{CursorBinding, CursorCodec, Page, PageKey};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// The default and the largest page size.
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -19,11 +22,82 @@ pub struct ListResponse<T> {
     pub next_cursor: Option<String>,
 }
 
+/// A list route's request: the caller, its own query parameters `Q` (unknown ones refused, as
+/// with [`crate::Query`]) and its paging (`limit`, by default `DEFAULT`, and `cursor`), so a
+/// list handler is its filter, one store call and [`Paging::respond`].
+#[derive(Debug)]
+pub struct List<Q, const DEFAULT: u32 = DEFAULT_LIMIT> {
+    pub principal: Principal,
+    pub query: Q,
+    pub paging: Paging,
+}
+
+/// The parameters of a list route that takes none besides `limit` and `cursor`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilter {}
+
+impl<Q, const DEFAULT: u32> FromRequestParts<AppState> for List<Q, DEFAULT>
+where
+    Q: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Caller(principal) = Caller::from_request_parts(parts, state).await?;
+        let invalid = |e: serde_urlencoded::de::Error| {
+            ApiError::bad_request(
+                "invalid-parameter",
+                format!("Failed to deserialize query string: {e}"),
+            )
+        };
+        let mut pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).map_err(invalid)?;
+        let mut take = |name: &str| -> Result<Option<String>, ApiError> {
+            let mut found: Vec<String> = Vec::new();
+            pairs.retain(|(k, v)| {
+                let ours = k == name;
+                if ours {
+                    found.push(v.clone());
+                }
+                !ours
+            });
+            match found.len() {
+                0 | 1 => Ok(found.pop()),
+                _ => Err(ApiError::invalid_parameter(name, "is given more than once")),
+            }
+        };
+        let limit = take("limit")?
+            .map(|raw| {
+                raw.parse::<u32>().map_err(|_| {
+                    ApiError::invalid_parameter("limit", format!("{raw:?} is not a whole number"))
+                })
+            })
+            .transpose()?;
+        let cursor = take("cursor")?;
+        let rest = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let query = serde_urlencoded::from_str(&rest).map_err(invalid)?;
+        let paging = Paging::new(
+            state,
+            &principal,
+            &parts.uri,
+            limit.unwrap_or(DEFAULT),
+            cursor.as_deref(),
+        )?;
+        Ok(List {
+            principal,
+            query,
+            paging,
+        })
+    }
+}
+
 /// A list request's page size and starting point, bound to its caller and query.
 #[derive(Debug)]
 pub struct Paging {
     pub limit: usize,
     pub after: Option<PageKey>,
+    principal: String,
     binding: String,
     cursors: CursorCodec,
 }
@@ -35,10 +109,9 @@ impl Paging {
         state: &AppState,
         principal: &Principal,
         uri: &Uri,
-        limit: Option<u32>,
+        limit: u32,
         cursor: Option<&str>,
     ) -> Result<Self, ApiError> {
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid_parameter(
                 "limit",
@@ -52,12 +125,13 @@ impl Paging {
             )
         })?;
         let binding = binding_query(uri);
+        let principal = principal.user_id.as_str().to_owned();
         let after = cursor
             .map(|token| {
                 cursors.open(
                     token,
                     CursorBinding {
-                        principal: principal.user_id.as_str(),
+                        principal: &principal,
                         query: &binding,
                     },
                 )
@@ -67,23 +141,19 @@ impl Paging {
         Ok(Self {
             limit: limit as usize,
             after,
+            principal,
             binding,
             cursors,
         })
     }
 
     /// Turns a page into the response, sealing the next cursor.
-    pub fn respond<T>(
-        self,
-        _state: &AppState,
-        principal: &Principal,
-        page: Page<T>,
-    ) -> axum::Json<ListResponse<T>> {
+    pub fn respond<T>(self, page: Page<T>) -> axum::Json<ListResponse<T>> {
         let next_cursor = page.next.map(|key| {
             self.cursors.seal(
                 &key,
                 CursorBinding {
-                    principal: principal.user_id.as_str(),
+                    principal: &self.principal,
                     query: &self.binding,
                 },
             )

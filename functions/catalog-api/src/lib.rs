@@ -6,12 +6,9 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::Uri;
 use portal_domain::model::{Product, ProductSummary};
 use portal_domain::{DivisionId, Sku};
-use portal_http::{
-    ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
-};
+use portal_http::{ApiError, ApiResult, AppState, Caller, List, ListResponse, Path, Route};
 use portal_store::ProductQuery;
 use serde::Deserialize;
 
@@ -34,15 +31,15 @@ struct ProductsQuery {
     sku_prefix: Option<String>,
     name: Option<String>,
     division: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 async fn search_products(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
-    Query(q): Query<ProductsQuery>,
+    List {
+        principal,
+        query: q,
+        mut paging,
+    }: List<ProductsQuery>,
 ) -> ApiResult<ListResponse<ProductSummary>> {
     let sku_prefix = match q.sku_prefix.as_deref() {
         // A prefix is an SKU's beginning, so it follows the SKU's rules.
@@ -73,12 +70,11 @@ async fn search_products(
         name,
         division: portal_http::parse_opt("division", q.division.as_deref(), DivisionId::parse)?,
     };
-    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let page = state
         .store
         .products(&principal, &query, paging.limit, paging.after.take())
         .await?;
-    Ok(paging.respond(&state, &principal, page))
+    Ok(paging.respond(page))
 }
 
 async fn get_product(

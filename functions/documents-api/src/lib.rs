@@ -12,12 +12,12 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::Uri;
 use chrono::NaiveDate;
 use portal_domain::model::{Document, DocumentKind, DocumentLinks};
 use portal_domain::{BatchId, DocumentId, OrderId, Sku};
 use portal_http::{
-    ApiError, ApiResult, AppState, Caller, ListResponse, MAX_LIMIT, Paging, Path, Query, Route,
+    ApiError, ApiResult, AppState, Caller, List, ListResponse, MAX_LIMIT, NoFilter, Path, Query,
+    Route,
 };
 use portal_store::DownloadLink;
 use serde::{Deserialize, Serialize};
@@ -108,72 +108,65 @@ async fn download(
     Ok(axum::Json(state.store.download_link(&document).await?))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
 async fn order_documents(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
+    List {
+        principal,
+        query: NoFilter {},
+        mut paging,
+    }: List<NoFilter, { MAX_LIMIT }>,
     Path(order_id): Path<String>,
-    Query(q): Query<PageQuery>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let id = OrderId::parse(&order_id)?;
     // A hundred by default: these lists were whole before they were paged, and stay so for
     // every order but the largest.
-    let limit = q.limit.unwrap_or(MAX_LIMIT);
-    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
     let page = state
         .store
         .order_documents(&principal, &id, paging.limit, paging.after.take())
         .await?
         .ok_or(ApiError::NotFound("order"))?;
-    Ok(paging.respond(&state, &principal, page.map(DocumentView::from)))
+    Ok(paging.respond(page.map(DocumentView::from)))
 }
 
 async fn line_certificates(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
+    List {
+        principal,
+        query: NoFilter {},
+        mut paging,
+    }: List<NoFilter, { MAX_LIMIT }>,
     Path((order_id, line_no)): Path<(String, String)>,
-    Query(q): Query<PageQuery>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let id = OrderId::parse(&order_id)?;
     let line_no: u32 = line_no.parse().map_err(|_| {
         ApiError::invalid_parameter("line_no", format!("{line_no:?} is not a line number"))
     })?;
     // A hundred by default, as for an order's documents: the list was whole before.
-    let limit = q.limit.unwrap_or(MAX_LIMIT);
-    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
     let page = state
         .store
         .line_certificates(&principal, &id, line_no, paging.limit, paging.after.take())
         .await?
         .ok_or(ApiError::NotFound("order line"))?;
-    Ok(paging.respond(&state, &principal, page.map(DocumentView::from)))
+    Ok(paging.respond(page.map(DocumentView::from)))
 }
 
 async fn product_certificates(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
+    List {
+        principal,
+        query: NoFilter {},
+        mut paging,
+    }: List<NoFilter, { MAX_LIMIT }>,
     Path(sku): Path<String>,
-    Query(q): Query<PageQuery>,
 ) -> ApiResult<ListResponse<DocumentView>> {
     let sku = Sku::parse(&sku)?;
     // A hundred by default, as for an order's documents: the list was whole before.
-    let limit = q.limit.unwrap_or(MAX_LIMIT);
-    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
     let page = state
         .store
         .product_certificates(&principal, &sku, paging.limit, paging.after.take())
         .await?
         .ok_or(ApiError::NotFound("product"))?;
-    Ok(paging.respond(&state, &principal, page.map(DocumentView::from)))
+    Ok(paging.respond(page.map(DocumentView::from)))
 }
 
 #[derive(Debug, Deserialize)]

@@ -17,13 +17,12 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::Uri;
 use chrono::NaiveDate;
 use portal_domain::insights::{
     AccountOutlook, AnalyticsRun, ReorderStatus, ReorderSuggestion, SkuForecast,
 };
 use portal_domain::{AccessScope, AccountId, DivisionId, Principal, ScopedAccount, Sku};
-use portal_http::{ApiError, ApiResult, AppState, Caller, Paging, Path, Query, Route};
+use portal_http::{ApiError, ApiResult, AppState, Caller, List, Paging, Path, Route};
 use portal_store::{Page, PageKey, ServedRun};
 use serde::{Deserialize, Serialize};
 
@@ -72,14 +71,8 @@ fn staff_only(principal: &Principal) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn respond<T>(
-    state: &AppState,
-    principal: &Principal,
-    run: &ServedRun,
-    paging: Paging,
-    page: Page<T>,
-) -> axum::Json<RunPage<T>> {
-    let axum::Json(list) = paging.respond(state, principal, page);
+fn respond<T>(run: &ServedRun, paging: Paging, page: Page<T>) -> axum::Json<RunPage<T>> {
+    let axum::Json(list) = paging.respond(page);
     axum::Json(RunPage {
         run_id: run.run_id.clone(),
         as_of: run.as_of,
@@ -93,20 +86,19 @@ fn respond<T>(
 struct SuggestionsQuery {
     account: Option<String>,
     status: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 async fn reorder_suggestions(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
-    Query(q): Query<SuggestionsQuery>,
+    List {
+        principal,
+        query: q,
+        mut paging,
+    }: List<SuggestionsQuery>,
 ) -> ApiResult<RunPage<ReorderSuggestion>> {
     let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
     let account = principal.account_for(requested.as_ref())?;
     let statuses = portal_http::comma_list(q.status.as_deref(), ReorderStatus::parse)?;
-    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let run = run(&state).await?;
     if !principal.role.is_staff() {
         let page = state
@@ -120,7 +112,7 @@ async fn reorder_suggestions(
             )
             .await?;
         let page = page.map(ReorderSuggestion::customer_view);
-        return Ok(respond(&state, &principal, &run, paging, page));
+        return Ok(respond(&run, paging, page));
     }
     let outlook = state
         .store
@@ -137,7 +129,7 @@ async fn reorder_suggestions(
         paging.after.take(),
     )
     .await?;
-    Ok(respond(&state, &principal, &run, paging, page))
+    Ok(respond(&run, paging, page))
 }
 
 /// An account's suggestions as the seller's staff see them: for an account at risk every product
@@ -175,8 +167,6 @@ struct WorklistQuery {
     status: Option<String>,
     at_risk: Option<String>,
     per_account: Option<u32>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 /// One account on a worklist.
@@ -195,9 +185,11 @@ const MAX_PER_ACCOUNT: u32 = 50;
 
 async fn worklist(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
-    Query(q): Query<WorklistQuery>,
+    List {
+        principal,
+        query: q,
+        mut paging,
+    }: List<WorklistQuery>,
 ) -> ApiResult<RunPage<WorklistAccount>> {
     // Outlooks flag accounts at risk: the seller's view of a customer, not the customer's.
     staff_only(&principal)?;
@@ -228,7 +220,6 @@ async fn worklist(
             format!("must be between 1 and {MAX_PER_ACCOUNT}, got {per_account}"),
         ));
     }
-    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let run = run(&state).await?;
     let store = &state.store;
     let after = paging.after.take();
@@ -300,7 +291,7 @@ async fn worklist(
         items: accounts,
         next: page.next,
     };
-    Ok(respond(&state, &principal, &run, paging, page))
+    Ok(respond(&run, paging, page))
 }
 
 #[derive(Debug, Deserialize)]
@@ -308,15 +299,15 @@ async fn worklist(
 struct ForecastsQuery {
     sku_prefix: Option<String>,
     division: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 async fn list_forecasts(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
-    Query(q): Query<ForecastsQuery>,
+    List {
+        principal,
+        query: q,
+        mut paging,
+    }: List<ForecastsQuery>,
 ) -> ApiResult<RunPage<SkuForecast>> {
     staff_only(&principal)?;
     let sku_prefix = match q.sku_prefix.as_deref() {
@@ -324,7 +315,6 @@ async fn list_forecasts(
         None => None,
     };
     let division = portal_http::parse_opt("division", q.division.as_deref(), DivisionId::parse)?;
-    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let run = run(&state).await?;
     let page = state
         .store
@@ -336,7 +326,7 @@ async fn list_forecasts(
             paging.after.take(),
         )
         .await?;
-    Ok(respond(&state, &principal, &run, paging, page))
+    Ok(respond(&run, paging, page))
 }
 
 /// A SKU's forecasts: its total and per division.

@@ -7,13 +7,10 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::Uri;
 use chrono::{NaiveDate, Utc};
 use portal_domain::model::{Invoice, InvoiceStatus};
 use portal_domain::{AccountId, InvoiceId};
-use portal_http::{
-    ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
-};
+use portal_http::{ApiError, ApiResult, AppState, Caller, List, ListResponse, Path, Query, Route};
 use portal_store::{InvoiceFilter, InvoiceStatusFilter, OpenBalance};
 use serde::{Deserialize, Serialize};
 
@@ -55,8 +52,6 @@ struct InvoicesQuery {
     status: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 fn status_filter(raw: &str) -> Result<InvoiceStatusFilter, String> {
@@ -73,9 +68,11 @@ fn status_filter(raw: &str) -> Result<InvoiceStatusFilter, String> {
 
 async fn list_invoices(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
-    Query(q): Query<InvoicesQuery>,
+    List {
+        principal,
+        query: q,
+        mut paging,
+    }: List<InvoicesQuery>,
 ) -> ApiResult<ListResponse<InvoiceView>> {
     let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
     let account = principal.account_for(requested.as_ref())?;
@@ -85,13 +82,12 @@ async fn list_invoices(
         from,
         to,
     };
-    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let today = today();
     let page = state
         .store
         .invoices(&account, &filter, today, paging.limit, paging.after.take())
         .await?;
-    Ok(paging.respond(&state, &principal, page.map(|i| view(i, today))))
+    Ok(paging.respond(page.map(|i| view(i, today))))
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,13 +7,12 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::Uri;
 use portal_domain::model::{Account, Address, User};
 use portal_domain::{AccessScope, AccountId, Currency, DivisionId, Principal, Role, UserId};
 use portal_http::{
-    ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
+    ApiError, ApiResult, AppState, Caller, List, ListResponse, NoFilter, Path, Route,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// This function's routes.
 pub fn routes() -> Vec<Route> {
@@ -105,26 +104,20 @@ impl AccountView {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AccountsQuery {
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
 async fn list_accounts(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
-    Query(q): Query<AccountsQuery>,
+    List {
+        principal,
+        query: NoFilter {},
+        mut paging,
+    }: List<NoFilter>,
 ) -> ApiResult<ListResponse<AccountView>> {
-    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let page = state
         .store
         .accounts(&principal, paging.limit, paging.after.take())
         .await?;
     let page = page.map(|a| AccountView::of(a, &principal));
-    Ok(paging.respond(&state, &principal, page))
+    Ok(paging.respond(page))
 }
 
 async fn get_account(

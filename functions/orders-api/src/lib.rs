@@ -6,12 +6,9 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::Uri;
 use portal_domain::model::{Order, OrderStatus, OrderSummary};
 use portal_domain::{AccountId, OrderId, PoNumber, Sku};
-use portal_http::{
-    ApiError, ApiResult, AppState, Caller, ListResponse, Paging, Path, Query, Route,
-};
+use portal_http::{ApiError, ApiResult, AppState, Caller, List, ListResponse, Path, Route};
 use portal_store::OrderFilter;
 use serde::Deserialize;
 
@@ -37,15 +34,15 @@ struct OrdersQuery {
     to: Option<String>,
     po: Option<String>,
     sku: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 async fn list_orders(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
-    Query(q): Query<OrdersQuery>,
+    List {
+        principal,
+        query: q,
+        mut paging,
+    }: List<OrdersQuery>,
 ) -> ApiResult<ListResponse<OrderSummary>> {
     let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
     let account = principal.account_for(requested.as_ref())?;
@@ -60,12 +57,11 @@ async fn list_orders(
         po_prefix,
         sku: portal_http::parse_opt("sku", q.sku.as_deref(), Sku::parse)?,
     };
-    let mut paging = Paging::new(&state, &principal, &uri, q.limit, q.cursor.as_deref())?;
     let page = state
         .store
         .orders(&account, &filter, paging.limit, paging.after.take())
         .await?;
-    Ok(paging.respond(&state, &principal, page))
+    Ok(paging.respond(page))
 }
 
 async fn get_order(

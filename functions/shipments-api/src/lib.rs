@@ -8,11 +8,10 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::Uri;
 use portal_domain::model::Shipment;
 use portal_domain::{OrderId, ShipmentId, TrackingNumber};
 use portal_http::{
-    ApiError, ApiResult, AppState, Caller, ListResponse, MAX_LIMIT, Paging, Path, Query, Route,
+    ApiError, ApiResult, AppState, Caller, List, ListResponse, MAX_LIMIT, NoFilter, Path, Route,
 };
 use serde::Deserialize;
 
@@ -30,46 +29,39 @@ pub fn router(state: AppState) -> Router {
     portal_http::router(routes(), state)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
 async fn order_shipments(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
+    List {
+        principal,
+        query: NoFilter {},
+        mut paging,
+    }: List<NoFilter, { MAX_LIMIT }>,
     Path(order_id): Path<String>,
-    Query(q): Query<PageQuery>,
 ) -> ApiResult<ListResponse<Shipment>> {
     let id = OrderId::parse(&order_id)?;
     // A hundred by default: these lists were whole before they were paged, and stay so for
     // every order but the largest.
-    let limit = q.limit.unwrap_or(MAX_LIMIT);
-    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
     let page = state
         .store
         .order_shipments(&principal, &id, paging.limit, paging.after.take())
         .await?
         .ok_or(ApiError::NotFound("order"))?;
-    Ok(paging.respond(&state, &principal, page))
+    Ok(paging.respond(page))
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FindQuery {
     tracking_number: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 async fn find_shipments(
     State(state): State<AppState>,
-    Caller(principal): Caller,
-    uri: Uri,
-    Query(q): Query<FindQuery>,
+    List {
+        principal,
+        query: q,
+        mut paging,
+    }: List<FindQuery, { MAX_LIMIT }>,
 ) -> ApiResult<ListResponse<Shipment>> {
     let raw = q
         .tracking_number
@@ -77,8 +69,6 @@ async fn find_shipments(
     let number = TrackingNumber::parse(&raw)?;
     // A hundred by default: these lists were whole before they were paged, and stay so for
     // every order but the largest.
-    let limit = q.limit.unwrap_or(MAX_LIMIT);
-    let mut paging = Paging::new(&state, &principal, &uri, Some(limit), q.cursor.as_deref())?;
     let first = paging.after.is_none();
     let page = state
         .store
@@ -88,7 +78,7 @@ async fn find_shipments(
     if first && page.items.is_empty() && page.next.is_none() {
         return Err(ApiError::NotFound("shipment"));
     }
-    Ok(paging.respond(&state, &principal, page))
+    Ok(paging.respond(page))
 }
 
 async fn get_shipment(
