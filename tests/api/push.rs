@@ -171,7 +171,7 @@ async fn a_request_whose_key_is_being_processed_is_a_conflict_and_an_abandoned_o
                     request,
                     at,
                     std::time::Duration::from_secs(60),
-                    integration_api::KEEP,
+                    portal_http::idempotency::KEEP,
                 )
                 .await
                 .expect("claimed")

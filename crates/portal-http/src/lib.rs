@@ -9,6 +9,7 @@
 mod config;
 mod error;
 mod extract;
+pub mod idempotency;
 pub mod lambda;
 mod paging;
 mod principal;
@@ -18,7 +19,8 @@ mod state;
 pub use config::{Config, ConfigError};
 pub use error::{ApiError, not_found_fallback};
 pub use extract::{Path, Query, comma_list, date_range, parse_opt};
-pub use paging::{ListResponse, MAX_LIMIT, Paging};
+pub use idempotency::Idempotent;
+pub use paging::{DEFAULT_LIMIT, List, ListResponse, MAX_LIMIT, NoFilter, Paging};
 pub use principal::{Caller, Machine, PrincipalCache, claims_of};
 pub use routes::{Route, router};
 pub use state::AppState;

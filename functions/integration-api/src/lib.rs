@@ -10,26 +10,26 @@
 //!
 //! Only machine users (role `integration`) may call it; they, in turn, may read nothing.
 //!
-//! The idempotency key is remembered for [`KEEP`] with a hash of the request: the same key
-//! with the same rows is answered with the first answer (header `Idempotent-Replayed: true`),
-//! with other rows it is refused (422), and while the first call still runs it is a 409.
+//! The idempotency key is remembered (`portal_http::idempotency`) with a hash of the request:
+//! the same key with the same rows is answered with the first answer (header
+//! `Idempotent-Replayed: true`), with other rows it is refused (422), and while the first call
+//! still runs it is a 409.
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use ingest::entity::Arrival;
 use ingest::read::pushed_rows;
 use ingest::{Batch, Counts, Entity, FileInfo, IngestError, Target, Verdict};
 use portal_domain::IdempotencyKey;
-use portal_http::{ApiError, AppState, Machine, Path, Route};
-use portal_store::{Claim, PushedRequest, Store, StoreError};
+use portal_http::{ApiError, AppState, Idempotent, Machine, Path, Route};
+use portal_store::StoreError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 
 /// Variables this function reads beyond [`portal_http::Config::VARIABLES`].
 pub const VARIABLES: [&str; 1] = ["PORTAL_LAKE_BUCKET"];
@@ -37,18 +37,9 @@ pub const VARIABLES: [&str; 1] = ["PORTAL_LAKE_BUCKET"];
 pub const MAX_ROWS: usize = 500;
 /// The largest body taken (413 beyond): room for [`MAX_ROWS`] rows of any entity.
 pub const MAX_BODY_BYTES: usize = 2 << 20;
-/// How long an idempotency key and its answer are remembered.
-pub const KEEP: Duration = Duration::from_secs(24 * 3600);
-/// How long a call holds its key before another call with the same request may take over
-/// (longer than the function's timeout).
-const LEASE: Duration = Duration::from_secs(120);
 /// The longest reason given for a row, in bytes (a reason quotes the value it rejects): keeps
 /// the stored answer of [`MAX_ROWS`] rows well within a table item.
 const MAX_REASON_BYTES: usize = 300;
-/// The header naming a request's idempotency key.
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
-/// The header set on an answer given again for a repeated request.
-pub const REPLAYED: &str = "idempotent-replayed";
 /// The source name pushed rows are filed under (lake objects `ingest-push-<request>-…`).
 pub const PUSH_SOURCE: &str = "push";
 
@@ -140,20 +131,6 @@ fn entity_of(name: &str) -> Result<Entity, ApiError> {
     Ok(entity)
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
-    let raw = headers.get(IDEMPOTENCY_KEY).ok_or_else(|| {
-        ApiError::bad_request(
-            "idempotency-key-required",
-            "the Idempotency-Key header is required: a unique value per batch (a UUID, for \
-             example), sent again unchanged when the batch is retried",
-        )
-    })?;
-    let text = raw
-        .to_str()
-        .map_err(|_| ApiError::invalid_parameter("Idempotency-Key", "is not ASCII text"))?;
-    IdempotencyKey::parse(text).map_err(|e| ApiError::invalid_parameter("Idempotency-Key", e))
-}
-
 fn rows_of(body: Result<Bytes, BytesRejection>) -> Result<Vec<serde_json::Value>, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -202,21 +179,6 @@ pub fn request_hash(entity: Entity, rows: &[serde_json::Value]) -> String {
         .collect()
 }
 
-fn json_answer(body: String, replayed: bool) -> Response {
-    let mut response = (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response();
-    if replayed {
-        response
-            .headers_mut()
-            .insert(REPLAYED, axum::http::HeaderValue::from_static("true"));
-    }
-    response
-}
-
 /// What a failed batch answers: the store's failures as they map; contention is the client's
 /// to retry.
 fn ingest_error(err: IngestError) -> ApiError {
@@ -237,104 +199,16 @@ async fn push(
     State(state): State<AppState>,
     Machine(principal): Machine,
     Path(entity): Path<String>,
-    headers: HeaderMap,
+    key: Idempotent,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
-    let key = idempotency_key(&headers)?;
     let rows = rows_of(body)?;
     let hash = request_hash(entity, &rows);
-    let token = claim_token();
-    let request = PushedRequest {
-        caller: &principal.user_id,
-        key: &key,
-        hash: &hash,
-        token: &token,
-    };
-    let store = &state.store;
-    let received_at = match store
-        .claim_request(request, chrono::Utc::now(), LEASE, KEEP)
-        .await?
-    {
-        Claim::Claimed { received_at } => received_at,
-        Claim::Answered(answer) => return Ok(json_answer(answer, true)),
-        Claim::InProgress => {
-            return Err(ApiError::Conflict {
-                code: "request-in-progress",
-                detail: format!(
-                    "a request with Idempotency-Key {key} is being processed: ask again for its \
-                     answer in a moment"
-                ),
-            });
-        }
-        Claim::Reused => {
-            return Err(ApiError::Unprocessable {
-                code: "idempotency-key-reused",
-                detail: format!(
-                    "Idempotency-Key {key} was used for a different request: use a new key for \
-                     new rows"
-                ),
-            });
-        }
-    };
-    match apply(&state, entity, &key, &hash, &rows, received_at).await {
-        Ok(answer) => {
-            remember(store, request, received_at, &answer).await;
-            Ok(json_answer(answer, false))
-        }
-        Err(err) => {
-            let failed = store
-                .fail_request(request, received_at, chrono::Utc::now(), KEEP)
-                .await;
-            if let Err(e) = failed {
-                tracing::warn!(error = %e, "could not mark a pushed request failed");
-            }
-            Err(err)
-        }
-    }
-}
-
-/// A token naming this call's claim on its key, unique among calls: two 64-bit values from
-/// std's randomly keyed hasher (seeded from the OS), over the process, the time and a counter.
-fn claim_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let half = |salt: u64| {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(salt);
-        h.write_u32(std::process::id());
-        h.write_u128(nanos);
-        h.write_u64(call);
-        h.finish()
-    };
-    format!("{:016x}{:016x}", half(1), half(2))
-}
-
-/// Stores the answer under the key, trying a few times: the rows are written, so the caller
-/// gets its answer even when storing it fails (a retry, once the lease runs out, merges the
-/// rows again, which changes nothing, and answers them `unchanged`).
-async fn remember(
-    store: &Store,
-    request: PushedRequest<'_>,
-    received_at: DateTime<Utc>,
-    answer: &str,
-) {
-    for attempt in 0..3u32 {
-        match store
-            .answer_request(request, received_at, answer, chrono::Utc::now(), KEEP)
-            .await
-        {
-            Ok(()) => return,
-            Err(e) if attempt == 2 => {
-                tracing::error!(error = %e, key = %request.key, "could not store a push's answer");
-            }
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await,
-        }
-    }
+    key.run(&state, &principal.user_id, &hash, |received_at| {
+        apply(&state, entity, &key.0, &hash, &rows, received_at)
+    })
+    .await
 }
 
 /// Merges the rows and writes them; the answer as JSON.
@@ -424,13 +298,6 @@ mod tests {
             reason.len()
         );
         assert_eq!(result.result, "quarantined");
-    }
-
-    #[test]
-    fn every_call_gets_its_own_claim_token() {
-        let tokens: std::collections::HashSet<String> = (0..1000).map(|_| claim_token()).collect();
-        assert_eq!(tokens.len(), 1000);
-        assert!(tokens.iter().all(|t| t.len() == 32));
     }
 
     #[test]

@@ -1,0 +1,190 @@
+//! Write requests under an `Idempotency-Key`, as any write route takes them: the first call
+//! claims the key, does the work once and stores its answer; a repeat of the same request gets
+//! that answer again (header `Idempotent-Replayed: true`); the key sent with another request is
+//! refused (422); a repeat while the first call still runs is a 409 to ask again shortly. A call
+//! that failed (or crashed, once its lease ran out) leaves the key to the next repeat, which
+//! keeps the first arrival time.
+//!
+//! The keys live in the table (`portal_store::requests`), so every instance sees them.
+
+use crate::{ApiError, AppState};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use portal_domain::{IdempotencyKey, UserId};
+use portal_store::{Claim, PushedRequest, Store};
+use std::future::Future;
+use std::time::Duration;
+
+/// The header naming a request's idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The header set on an answer given again for a repeated request.
+pub const REPLAYED: &str = "idempotent-replayed";
+/// How long an idempotency key and its answer are remembered.
+pub const KEEP: Duration = Duration::from_secs(24 * 3600);
+/// How long a call holds its key before another call with the same request may take over
+/// (longer than any function's timeout).
+pub const LEASE: Duration = Duration::from_secs(120);
+
+/// A write request's `Idempotency-Key` header, required (400 without it).
+#[derive(Debug, Clone)]
+pub struct Idempotent(pub IdempotencyKey);
+
+impl<S: Send + Sync> FromRequestParts<S> for Idempotent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let raw = parts.headers.get(IDEMPOTENCY_KEY).ok_or_else(|| {
+            ApiError::bad_request(
+                "idempotency-key-required",
+                "the Idempotency-Key header is required: a unique value per request (a UUID, \
+                 for example), sent again unchanged when the request is retried",
+            )
+        })?;
+        let text = raw
+            .to_str()
+            .map_err(|_| ApiError::invalid_parameter("Idempotency-Key", "is not ASCII text"))?;
+        IdempotencyKey::parse(text)
+            .map(Idempotent)
+            .map_err(|e| ApiError::invalid_parameter("Idempotency-Key", e))
+    }
+}
+
+impl Idempotent {
+    /// Runs `work` once for the request `hash` (a digest of everything that makes the request
+    /// what it is) of `caller` under this key, and answers its JSON body; or answers as the key
+    /// says (a replay, a 409, a 422). `work` gets the time the request first arrived.
+    pub async fn run<F, Fut>(
+        &self,
+        state: &AppState,
+        caller: &UserId,
+        hash: &str,
+        work: F,
+    ) -> Result<Response, ApiError>
+    where
+        F: FnOnce(DateTime<Utc>) -> Fut,
+        Fut: Future<Output = Result<String, ApiError>>,
+    {
+        let key = &self.0;
+        let token = claim_token();
+        let request = PushedRequest {
+            caller,
+            key,
+            hash,
+            token: &token,
+        };
+        let store = &state.store;
+        let received_at = match store
+            .claim_request(request, Utc::now(), LEASE, KEEP)
+            .await?
+        {
+            Claim::Claimed { received_at } => received_at,
+            Claim::Answered(answer) => return Ok(json_answer(answer, true)),
+            Claim::InProgress => {
+                return Err(ApiError::Conflict {
+                    code: "request-in-progress",
+                    detail: format!(
+                        "a request with Idempotency-Key {key} is being processed: ask again for \
+                         its answer in a moment"
+                    ),
+                });
+            }
+            Claim::Reused => {
+                return Err(ApiError::Unprocessable {
+                    code: "idempotency-key-reused",
+                    detail: format!(
+                        "Idempotency-Key {key} was used for a different request: use a new key \
+                         for a new request"
+                    ),
+                });
+            }
+        };
+        match work(received_at).await {
+            Ok(answer) => {
+                remember(store, request, received_at, &answer).await;
+                Ok(json_answer(answer, false))
+            }
+            Err(err) => {
+                let failed = store
+                    .fail_request(request, received_at, Utc::now(), KEEP)
+                    .await;
+                if let Err(e) = failed {
+                    tracing::warn!(error = %e, "could not mark a request failed");
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
+fn json_answer(body: String, replayed: bool) -> Response {
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// A token naming this call's claim on its key, unique among calls: two 64-bit values from
+/// std's randomly keyed hasher (seeded from the OS), over the process, the time and a counter.
+fn claim_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let half = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(salt);
+        h.write_u32(std::process::id());
+        h.write_u128(nanos);
+        h.write_u64(call);
+        h.finish()
+    };
+    format!("{:016x}{:016x}", half(1), half(2))
+}
+
+/// Stores the answer under the key, trying a few times: the work is done, so the caller gets
+/// its answer even when storing it fails (a retry, once the lease runs out, does the work again,
+/// which must then change nothing).
+async fn remember(
+    store: &Store,
+    request: PushedRequest<'_>,
+    received_at: DateTime<Utc>,
+    answer: &str,
+) {
+    for attempt in 0..3u32 {
+        match store
+            .answer_request(request, received_at, answer, Utc::now(), KEEP)
+            .await
+        {
+            Ok(()) => return,
+            Err(e) if attempt == 2 => {
+                tracing::error!(error = %e, key = %request.key, "could not store an answer");
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50 << attempt)).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_call_gets_its_own_claim_token() {
+        let tokens: std::collections::HashSet<String> = (0..1000).map(|_| claim_token()).collect();
+        assert_eq!(tokens.len(), 1000);
+        assert!(tokens.iter().all(|t| t.len() == 32));
+    }
+}
