@@ -6,6 +6,7 @@ pub mod drift;
 pub mod fixture;
 pub mod grants;
 pub mod inject;
+pub mod openapi;
 
 use portal_local::LocalApp;
 use reqwest::StatusCode;

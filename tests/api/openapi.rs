@@ -3,7 +3,7 @@
 use portal_local::server::functions;
 use std::collections::BTreeSet;
 
-const OPENAPI: &str = include_str!("../../openapi.yaml");
+use tests::openapi::OPENAPI;
 
 #[tokio::test]
 async fn the_local_server_serves_the_document_without_a_token() {
@@ -52,31 +52,11 @@ fn every_route_is_documented_and_every_documented_path_is_a_route() {
 
 /// Each parameter named `name` of every operation, `$ref`s resolved, with the operation's path.
 fn parameters_named(name: &str) -> Vec<(String, yaml_rust2::Yaml)> {
-    use yaml_rust2::{Yaml, YamlLoader};
-    let doc = YamlLoader::load_from_str(OPENAPI)
-        .expect("openapi.yaml is YAML")
-        .remove(0);
-    let resolve = |parameter: &Yaml| match parameter["$ref"].as_str() {
-        Some(reference) => {
-            let component = reference
-                .strip_prefix("#/components/parameters/")
-                .expect("parameters refer to components/parameters");
-            doc["components"]["parameters"][component].clone()
-        }
-        None => parameter.clone(),
-    };
-    let mut found = Vec::new();
-    for (path, operations) in doc["paths"].as_hash().expect("paths") {
-        for (_, operation) in operations.as_hash().expect("operations") {
-            for parameter in operation["parameters"].as_vec().into_iter().flatten() {
-                let parameter = resolve(parameter);
-                if parameter["name"].as_str() == Some(name) {
-                    found.push((path.as_str().unwrap_or_default().to_owned(), parameter));
-                }
-            }
-        }
-    }
-    found
+    tests::openapi::parameters()
+        .into_iter()
+        .filter(|(_, _, parameter)| parameter["name"].as_str() == Some(name))
+        .map(|(path, _, parameter)| (path, parameter))
+        .collect()
 }
 
 /// The fuzz run (scripts/fuzz.sh) generates page sizes from the document: they must be the
