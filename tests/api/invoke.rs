@@ -5,23 +5,13 @@ use serde_json::Value;
 use tests::fixture::*;
 use tests::spawn_app;
 
-const EVENT: &str = include_str!("../events/http-api-v2.json");
-
+/// A gateway event on `stage` whose `rawPath` is `raw_path` as given: with the stage's prefix,
+/// as the gateway's own URL has it, or without, as a custom domain's mapping sends it.
 fn event(stage: &str, raw_path: &str, sub: Option<&str>) -> Value {
-    let mut event: Value = serde_json::from_str(EVENT).expect("event JSON");
-    event["requestContext"]["stage"] = stage.into();
+    let mut event = portal_local::gateway::event_on_stage(stage, "GET", "/", sub);
     event["rawPath"] = raw_path.into();
-    event["rawQueryString"] = "".into();
-    event["queryStringParameters"] = Value::Null;
-    match sub {
-        Some(sub) => with_subject(event, sub),
-        None => {
-            if let Some(context) = event["requestContext"].as_object_mut() {
-                context.remove("authorizer");
-            }
-            event
-        }
-    }
+    event["requestContext"]["http"]["path"] = raw_path.into();
+    event
 }
 
 /// The Lambda response's status and parsed body.

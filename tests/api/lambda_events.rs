@@ -7,30 +7,14 @@ use tests::fixture::*;
 use tests::spawn_app;
 use tower::ServiceExt;
 
-const EVENT: &str = include_str!("../events/http-api-v2.json");
-
-/// The fixture event for `GET path?query` with `sub` as the authorizer's subject (`None`: no authorizer).
+/// The gateway's event for `GET path?query` with `sub` as the authorizer's subject (`None`: no
+/// authorizer).
 fn event(path: &str, query: &str, sub: Option<&str>) -> String {
-    let mut event: Value = serde_json::from_str(EVENT).expect("event JSON");
-    event["rawPath"] = path.into();
-    event["requestContext"]["http"]["path"] = path.into();
-    event["rawQueryString"] = query.into();
-    let params: serde_json::Map<String, Value> =
-        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-            .expect("query")
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-    event["queryStringParameters"] = Value::Object(params);
-    match sub {
-        Some(sub) => event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = sub.into(),
-        None => {
-            if let Some(context) = event["requestContext"].as_object_mut() {
-                context.remove("authorizer");
-            }
-        }
-    }
-    event.to_string()
+    let uri = match query {
+        "" => path.to_owned(),
+        query => format!("{path}?{query}"),
+    };
+    portal_local::gateway::event("GET", &uri, sub).to_string()
 }
 
 async fn invoke(router: axum::Router, event: String) -> (u16, Value) {

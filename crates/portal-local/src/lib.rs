@@ -7,6 +7,7 @@
 //! port (`server::functions()` is the one list of functions); [`demo`] generates a seller's worth
 //! of demo data. The `portal` command (`src/main.rs`) drives them, and the other modules:
 //!
+//! - `gateway`: API Gateway (v2) events as the gateway sends them, for tests and benchmarks;
 //! - `invoke`: a function's Lambda handler on an event file; `runtime_api`: a Lambda Runtime API
 //!   on loopback, under which built function binaries run (in
 //!   `functions/orders-api/tests/runtime.rs` and `cold_start`);
@@ -26,6 +27,7 @@ pub mod cold_start;
 pub mod demo;
 pub mod drops;
 pub mod emulators;
+pub mod gateway;
 pub mod ingest;
 pub mod invoke;
 pub mod runtime_api;

@@ -6,35 +6,12 @@ use chrono::NaiveDate;
 use portal_local::LocalApp;
 use portal_local::demo::{self, DEMO_BUYER, DemoSpec};
 use portal_local::runtime_api::{RuntimeApi, lambda_environment};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::process::Stdio;
 use std::time::Duration;
 
-fn event(path: &str, sub: Option<&str>) -> Value {
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": { "host": "api.example.com", "accept": "application/json" },
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "api",
-            "domainName": "api.example.com",
-            "http": { "method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "test" },
-            "requestId": "id",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "25/Nov/2026:10:00:00 +0000",
-            "timeEpoch": 0
-        },
-        "isBase64Encoded": false
-    });
-    if let Some(sub) = sub {
-        event["requestContext"]["authorizer"] =
-            json!({ "jwt": { "claims": { "sub": sub }, "scopes": null } });
-    }
-    event
+fn event(uri: &str, sub: Option<&str>) -> Value {
+    portal_local::gateway::event("GET", uri, sub)
 }
 
 fn status_and_body(response: &Value) -> (u64, Value) {
