@@ -211,6 +211,20 @@ const RULES: &[Rule] = &[
         because: "the HTTP edge reaches AWS only through portal-store, and knows no function",
     },
     Rule {
+        who: Who::Package("portal-lambda"),
+        through_others: true,
+        kinds: NORMAL,
+        must_not: &[
+            "aws-config",
+            "aws-sdk-dynamodb",
+            "aws-sdk-s3",
+            "axum",
+            "portal-store",
+            "portal-domain",
+        ],
+        because: "the Lambda bootstrap knows the runtime and logs, nothing of the portal",
+    },
+    Rule {
         who: Who::Package("analytics"),
         through_others: true,
         kinds: NORMAL,
@@ -258,11 +272,11 @@ fn function_rules(graph: &Graph) -> Vec<String> {
         let all = graph.reached(function, NORMAL, true);
         let is_api = direct.contains_key("lambda_http");
         if is_api {
-            for name in MODEL_CODE.iter().chain(&["lambda_runtime"]) {
+            for name in MODEL_CODE {
                 if let Some(via) = all.get(*name) {
                     problems.push(format!(
                         "{function} -> {name} ({via}): an API function must not link the model \
-                         code or the job runtime"
+                         code"
                     ));
                 }
             }

@@ -339,10 +339,7 @@ async fn a_dropped_file_whose_lake_write_fails_is_retried_whole_and_counted_once
             .collect::<String>()
             .into_bytes()
     };
-    let event = |key: &str| {
-        json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-            "s3": {"bucket": {"name": portal_local::server::INGEST_BUCKET}, "object": {"key": key}}}]})
-    };
+    let event = |key: &str| ingest_files::notification(portal_local::server::INGEST_BUCKET, key);
     let lines_key = "incoming/generic/order-lines/lines.jsonl";
     let orders_key = "incoming/generic/orders/orders.jsonl";
     inbox

@@ -573,21 +573,7 @@ fn for_any_export_every_row_read_is_loaded_unchanged_or_quarantined() {
         .expect("the counts add up for every file");
 }
 
-/// An S3 notification for `key` in `bucket`, as S3 sends it (the key URL-encoded).
-fn notification(bucket: &str, key: &str) -> serde_json::Value {
-    let encoded: String = key
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".to_owned(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    serde_json::json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-        "s3": {"bucket": {"name": bucket}, "object": {"key": encoded}}}]})
-}
+use ingest_files::notification;
 
 #[tokio::test]
 async fn the_ingest_function_takes_dropped_exports_and_sets_unreadable_ones_aside() {

@@ -4,17 +4,9 @@ use axum::Router;
 use lambda_http::request::RequestContext;
 use tower::util::MapRequest;
 
-/// Starts JSON logs (CloudWatch reads them), filtered by `RUST_LOG` (default `info`).
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_target(false)
-        .without_time()
-        .init();
-}
+/// Starts JSON logs (CloudWatch reads them), filtered by `RUST_LOG` (default `info`): the
+/// same as every other function's.
+pub use portal_lambda::init_tracing;
 
 /// Human-readable logs for tests (`TEST_LOG=1`); does nothing if logging is already set up.
 pub fn init_tracing_for_tests() {

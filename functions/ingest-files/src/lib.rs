@@ -10,13 +10,15 @@
 //! dead-letter queue; re-running a file is always safe. Files other than exports (a document's
 //! PDF dropped beside its `documents` export) are left where they are for that export to read.
 
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::s3::S3Event;
 use ingest::entity::Arrival;
 use ingest::layout::{self, Dropped};
 use ingest::read::{OpenError, rows};
 use ingest::run::{chunked, store_report};
 use ingest::{DocumentFiles, FileInfo, FileReport, IngestError, Profile, Target};
 use portal_store::{Bucket, Clients, StoreConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// The environment variables the function reads.
@@ -108,7 +110,7 @@ impl Ingestor {
     /// Handles an S3 notification (`Records`) or an EventBridge "Object Created" event.
     pub async fn handle(&self, event: &serde_json::Value) -> Result<Vec<Handled>, FunctionError> {
         let mut handled = Vec::new();
-        for (bucket, key) in objects(event)? {
+        for (bucket, key) in Trigger::of(event)?.objects()? {
             if bucket != self.inbox.bucket() {
                 handled.push(Handled::Ignored {
                     key,
@@ -325,35 +327,92 @@ impl DocumentFiles for Beside {
     }
 }
 
-/// The (bucket, key) pairs of an event: an S3 notification's records (keys URL-encoded, spaces
-/// as `+`) or one EventBridge "Object Created" event (keys as they are).
-pub fn objects(event: &serde_json::Value) -> Result<Vec<(String, String)>, FunctionError> {
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
-    if let Some(records) = event.get("Records").and_then(|r| r.as_array()) {
-        return records
-            .iter()
-            .map(|r| {
-                let bucket = text(&r["s3"]["bucket"]["name"]);
-                let key = text(&r["s3"]["object"]["key"]);
-                match (bucket, key) {
-                    (Some(b), Some(k)) => Ok((b, url_decode(&k))),
+/// What starts the function: an EventBridge "Object Created" event from the ingest bucket (as
+/// the template wires it), or a direct S3 notification.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Trigger {
+    Bridge(Box<EventBridgeEvent<ObjectCreated>>),
+    Notification(S3Event),
+}
+
+/// The detail of an EventBridge "Object Created" event from S3 (the parts ingest reads).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObjectCreated {
+    pub bucket: Named,
+    pub object: ObjectKey,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Named {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObjectKey {
+    pub key: String,
+}
+
+impl Trigger {
+    /// The event an invocation got, or why it is none of the two.
+    pub fn of(event: &serde_json::Value) -> Result<Trigger, FunctionError> {
+        serde_json::from_value(event.clone()).map_err(|e| {
+            let start: String = event.to_string().chars().take(200).collect();
+            FunctionError::Event(format!("{e}: {start}"))
+        })
+    }
+
+    /// The (bucket, key) pairs it names: an S3 notification's records (keys URL-encoded, spaces
+    /// as `+`) or the EventBridge event's object (its key as it is).
+    pub fn objects(&self) -> Result<Vec<(String, String)>, FunctionError> {
+        match self {
+            Trigger::Bridge(event) => Ok(vec![(
+                event.detail.bucket.name.clone(),
+                event.detail.object.key.clone(),
+            )]),
+            Trigger::Notification(event) => event
+                .records
+                .iter()
+                .map(|r| match (&r.s3.bucket.name, &r.s3.object.key) {
+                    (Some(bucket), Some(key)) => Ok((bucket.clone(), url_decode(key))),
                     _ => Err(FunctionError::Event(
                         "a record without bucket or key".into(),
                     )),
-                }
-            })
-            .collect();
+                })
+                .collect(),
+        }
     }
-    let detail = &event["detail"];
-    match (
-        text(&detail["bucket"]["name"]),
-        text(&detail["object"]["key"]),
-    ) {
-        (Some(b), Some(k)) => Ok(vec![(b, k)]),
-        _ => Err(FunctionError::Event(
-            event.to_string().chars().take(200).collect(),
-        )),
-    }
+}
+
+/// An S3 notification of one created object, as S3 sends it (the key URL-encoded): for local
+/// drops and tests.
+pub fn notification(bucket: &str, key: &str) -> serde_json::Value {
+    let encoded: String = key
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    serde_json::json!({"Records": [{
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "eu-north-1",
+        "eventTime": "2026-12-04T10:00:00.000Z",
+        "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "192.0.2.1"},
+        "responseElements": {},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "ingest",
+            "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+            "object": {"key": encoded, "size": 0, "sequencer": "0"}
+        }
+    }]})
 }
 
 fn url_decode(key: &str) -> String {
@@ -367,25 +426,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_event_shapes_name_their_objects() {
-        let notification = serde_json::json!({"Records": [{"s3": {
-            "bucket": {"name": "in"},
-            "object": {"key": "incoming/sap/orders/VBAK+2025%C3%A4.csv"}
-        }}]});
+    fn both_event_shapes_name_their_objects_and_anything_else_is_refused() {
+        let objects = |event: serde_json::Value| Trigger::of(&event)?.objects();
         assert_eq!(
-            objects(&notification).expect("objects"),
+            objects(notification("in", "incoming/sap/orders/VBAK 2025ä.csv")).expect("objects"),
             vec![(
                 "in".to_owned(),
                 "incoming/sap/orders/VBAK 2025ä.csv".to_owned()
             )]
         );
-        let bridge = serde_json::json!({"detail-type": "Object Created", "source": "aws.s3",
-            "detail": {"bucket": {"name": "in"}, "object": {"key": "incoming/sap/orders/a+b.csv"}}});
+        let bridge = serde_json::json!({"version": "0", "id": "e-1",
+            "detail-type": "Object Created", "source": "aws.s3", "account": "123456789012",
+            "time": "2026-12-04T10:00:00Z", "region": "eu-north-1", "resources": [],
+            "detail": {"version": "0", "bucket": {"name": "in"},
+                "object": {"key": "incoming/sap/orders/a+b.csv", "size": 5, "etag": "x"},
+                "reason": "PutObject"}});
         assert_eq!(
-            objects(&bridge).expect("objects"),
+            objects(bridge).expect("objects"),
             vec![("in".to_owned(), "incoming/sap/orders/a+b.csv".to_owned())]
         );
-        assert!(objects(&serde_json::json!({"hello": 1})).is_err());
+        assert!(objects(serde_json::json!({"hello": 1})).is_err());
     }
 
     #[test]
