@@ -13,177 +13,24 @@
 //! events before the shipment) wait in an "orphans" item under the parent's key (`#ORPHANS`),
 //! which no read path serves; the write that creates the parent folds them in and deletes it.
 
+mod limits;
+mod record;
+pub use limits::MAX_ITEM_BYTES;
+use limits::{TRANSACTION_ACTIONS, TRANSACTION_BYTES, item_size, refusal};
+pub use record::{
+    Change, Current, ORPHANS, ORPHANS_WAIT, Orphans, REVISION, RecordKey, SOURCE_VERSIONS,
+    Versioned, Versions, Written,
+};
+
 use crate::error::dynamo;
 use crate::items::{Item, from_item, s};
 use crate::keys::{self, META, PK, SK};
-use crate::{Record, Store, StoreError};
+use crate::{Store, StoreError};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
-use portal_domain::model::{
-    Account, Document, Invoice, Order, OrderLine, Product, Shipment, StatusChange, TrackingEvent,
-    User,
-};
-use portal_domain::{AccountId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku, UserId};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-/// The attribute holding a record's source versions.
-pub const SOURCE_VERSIONS: &str = "source_versions";
-/// The attribute holding a record's revision.
-pub const REVISION: &str = "revision";
-/// The sort key of a parent's orphans item.
-pub const ORPHANS: &str = "#ORPHANS";
-/// How long children wait for a parent that does not come: each write of an orphans item sets
-/// its `expires_at` this far ahead, and the table's time to live removes it after that.
-pub const ORPHANS_WAIT: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3600);
-
-/// The source's version of each part of a record.
-pub type Versions = BTreeMap<String, String>;
-
-/// A record ingest can write, by its natural key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordKey {
-    Account(AccountId),
-    User(UserId),
-    Product(Sku),
-    Order(OrderId),
-    Shipment(ShipmentId),
-    Invoice(InvoiceId),
-    Document(DocumentId),
-}
-
-impl RecordKey {
-    /// The partition key of the record's main item.
-    pub fn pk(&self) -> String {
-        match self {
-            RecordKey::Account(id) => keys::account(id),
-            RecordKey::User(id) => keys::user(id),
-            RecordKey::Product(sku) => keys::product(sku),
-            RecordKey::Order(id) => keys::order(id),
-            RecordKey::Shipment(id) => keys::shipment(id),
-            RecordKey::Invoice(id) => keys::invoice(id),
-            RecordKey::Document(id) => keys::document(id),
-        }
-    }
-
-    /// Whether children can wait for this record (orders and shipments).
-    fn has_orphans(&self) -> bool {
-        matches!(self, RecordKey::Order(_) | RecordKey::Shipment(_))
-    }
-
-    fn parse(&self, item: Item) -> Result<Record, StoreError> {
-        Ok(match self {
-            RecordKey::Account(_) => Record::Account(from_item::<Account>(item)?),
-            RecordKey::User(_) => Record::User(from_item::<User>(item)?),
-            RecordKey::Product(_) => Record::Product(from_item::<Product>(item)?),
-            RecordKey::Order(_) => Record::Order(from_item::<Order>(item)?),
-            RecordKey::Shipment(_) => Record::Shipment(from_item::<Shipment>(item)?),
-            RecordKey::Invoice(_) => Record::Invoice(from_item::<Invoice>(item)?),
-            RecordKey::Document(_) => Record::Document(from_item::<Document>(item)?),
-        })
-    }
-}
-
-impl std::fmt::Display for RecordKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RecordKey::Account(id) => write!(f, "account {id}"),
-            RecordKey::User(id) => write!(f, "user {id}"),
-            RecordKey::Product(sku) => write!(f, "product {sku}"),
-            RecordKey::Order(id) => write!(f, "order {id}"),
-            RecordKey::Shipment(id) => write!(f, "shipment {id}"),
-            RecordKey::Invoice(id) => write!(f, "invoice {id}"),
-            RecordKey::Document(id) => write!(f, "document {id}"),
-        }
-    }
-}
-
-impl Record {
-    /// The key ingest knows the record by, if it is a kind ingest writes.
-    pub fn key(&self) -> Option<RecordKey> {
-        Some(match self {
-            Record::Account(a) => RecordKey::Account(a.id.clone()),
-            Record::User(u) => RecordKey::User(u.id.clone()),
-            Record::Product(p) => RecordKey::Product(p.sku.clone()),
-            Record::Order(o) => RecordKey::Order(o.summary.id.clone()),
-            Record::Shipment(s) => RecordKey::Shipment(s.id.clone()),
-            Record::Invoice(i) => RecordKey::Invoice(i.id.clone()),
-            Record::Document(d) => RecordKey::Document(d.id.clone()),
-            Record::Division(_) => return None,
-        })
-    }
-}
-
-/// Children waiting for their parent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Orphans {
-    #[serde(default)]
-    pub lines: Vec<OrderLine>,
-    #[serde(default)]
-    pub status: Vec<StatusChange>,
-    #[serde(default)]
-    pub events: Vec<TrackingEvent>,
-}
-
-impl Orphans {
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty() && self.status.is_empty() && self.events.is_empty()
-    }
-}
-
-/// A stored value with its source versions and revision (0 for data written without them).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Versioned<T> {
-    pub value: T,
-    pub versions: Versions,
-    pub revision: u64,
-}
-
-/// What is stored under a key.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Current {
-    pub record: Option<Versioned<Record>>,
-    pub orphans: Option<Versioned<Orphans>>,
-}
-
-/// A change to write, computed from the [`Current`] state it was read as.
-#[derive(Debug, Clone)]
-pub struct Change {
-    pub key: RecordKey,
-    pub read: Current,
-    /// The new record; `None` leaves the record as read (which must then be absent).
-    pub record: Option<(Record, Versions)>,
-    /// The orphans that should wait from now on; `None` (or empty) removes any.
-    pub orphans: Option<(Orphans, Versions)>,
-}
-
-/// What [`Store::write_changes`] did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Written {
-    /// The revision each written record has now.
-    pub revisions: HashMap<RecordKey, u64>,
-    /// Records someone else changed since they were read: read, merge and write them again.
-    pub conflicts: Vec<RecordKey>,
-    /// Changes the table would refuse whatever is stored (an item over its size limit, a
-    /// key too long, ...), not written, each with the reason (see [`Store::refusal`]).
-    pub refused: Vec<(RecordKey, String)>,
-}
-
-/// The table's limit on one item's size (DynamoDB's 400 KB).
-pub const MAX_ITEM_BYTES: usize = 400 * 1024;
-/// How far below [`MAX_ITEM_BYTES`] an item's estimated size must stay.
-const ITEM_SIZE_MARGIN: usize = 20 * 1024;
-/// The table's limits on key attributes, in bytes (partition keys, sort keys; both for indexes).
-const MAX_PARTITION_KEY_BYTES: usize = 2048;
-const MAX_SORT_KEY_BYTES: usize = 1024;
-
-/// The most actions one `TransactWriteItems` takes.
-const TRANSACTION_ACTIONS: usize = 100;
-/// Transactions stay under this many bytes of items (the service's limit is 4 MB).
-const TRANSACTION_BYTES: usize = 3_000_000;
-/// One change's items stay under this many bytes, so that it fits a transaction of its own.
-const CHANGE_BYTES: usize = 3_800_000;
 const RETRIES: u32 = 8;
 /// Transactions sent at once (as many as the demo's batched writes).
 pub const IN_FLIGHT: usize = 8;
@@ -231,20 +78,6 @@ fn still_at(put_or_delete: Option<u64>) -> (String, Option<AttributeValue>) {
             Some(AttributeValue::N(r.to_string())),
         ),
     }
-}
-
-fn size_of(value: &AttributeValue) -> usize {
-    match value {
-        AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
-        AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
-        AttributeValue::M(m) => m.iter().map(|(k, v)| k.len() + size_of(v)).sum(),
-        AttributeValue::L(l) => l.iter().map(size_of).sum(),
-        _ => 8,
-    }
-}
-
-fn item_size(item: &Item) -> usize {
-    item.iter().map(|(k, v)| k.len() + size_of(v)).sum()
 }
 
 impl Store {
@@ -635,65 +468,6 @@ enum Part {
     Done(Written),
     /// Refused as invalid by the service: nothing of it was written.
     Invalid(Vec<Pending>, String),
-}
-
-/// Why the table would refuse one change's actions whatever is stored, if it would.
-fn refusal(key: &RecordKey, actions: &[TransactWriteItem]) -> Option<String> {
-    if actions.len() > TRANSACTION_ACTIONS {
-        return Some(format!(
-            "{key} would need {} writes at once, over the table's {TRANSACTION_ACTIONS} per \
-             transaction",
-            actions.len()
-        ));
-    }
-    let mut total = 0;
-    for item in actions
-        .iter()
-        .filter_map(|a| a.put.as_ref().map(|p| p.item()))
-    {
-        let limits = [
-            (PK, MAX_PARTITION_KEY_BYTES),
-            (SK, MAX_SORT_KEY_BYTES),
-            (keys::GSI1PK, MAX_PARTITION_KEY_BYTES),
-            (keys::GSI1SK, MAX_SORT_KEY_BYTES),
-            (keys::GSI2PK, MAX_PARTITION_KEY_BYTES),
-            (keys::GSI2SK, MAX_SORT_KEY_BYTES),
-        ];
-        for (attribute, limit) in limits {
-            if let Some(value) = item.get(attribute).and_then(|v| v.as_s().ok()) {
-                if value.is_empty() {
-                    return Some(format!("{key} would have an empty key ({attribute})"));
-                }
-                if value.len() > limit {
-                    return Some(format!(
-                        "{key} would have a key of {} bytes ({attribute}), over the table's \
-                         {limit}",
-                        value.len()
-                    ));
-                }
-            }
-        }
-        // The estimate leaves out a few bytes of overhead per list and map element: keep a
-        // margin below the limit.
-        let size = item_size(item);
-        if size > MAX_ITEM_BYTES - ITEM_SIZE_MARGIN {
-            return Some(format!(
-                "{key} would become a {} KB item, over the table's {} KB limit",
-                size / 1024,
-                MAX_ITEM_BYTES / 1024
-            ));
-        }
-        total += size;
-    }
-    if total > CHANGE_BYTES {
-        return Some(format!(
-            "{key} would write {} KB at once (its items together), over the {} KB one \
-             transaction takes",
-            total / 1024,
-            CHANGE_BYTES / 1024
-        ));
-    }
-    None
 }
 
 fn key_of(item: &Item) -> (String, String) {
