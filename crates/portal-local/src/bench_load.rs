@@ -9,14 +9,19 @@
 //! reported per route (p50, p95, p99) next to a baseline measured in the same run: the bare store
 //! `Query` of an order-history page, sent through the SDK at the same concurrency (as `portal bench`).
 
+mod pushes;
+mod report;
+use pushes::{order_rows, orders_account, push, status_rows};
+pub use report::{LoadPlan, LoadReport, RouteStats};
+
 use crate::LocalApp;
 use crate::demo::{
     DEMO_ADMIN, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER,
 };
 use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
-use portal_domain::{AccountId, UserId};
-use serde_json::{Value, json};
+use portal_domain::AccountId;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,92 +51,6 @@ pub struct BenchLoadArgs {
     /// Load the data folder itself instead of a copy (pushed orders `SO-LOAD-...` stay in it).
     #[arg(long)]
     pub in_place: bool,
-}
-
-/// What the clients do, and for how long.
-#[derive(Debug, Clone)]
-pub struct LoadPlan {
-    pub clients: usize,
-    pub duration: Duration,
-    pub reads_per_push: usize,
-    pub push_rows: usize,
-    pub baseline: Duration,
-}
-
-/// Latencies and errors of one route.
-#[derive(Debug, Clone, Default)]
-pub struct RouteStats {
-    pub route: String,
-    pub requests: usize,
-    pub errors: usize,
-    latencies: Vec<Duration>,
-}
-
-impl RouteStats {
-    /// The `p` quantile of the latencies (nearest rank), zero without requests.
-    pub fn percentile(&self, p: f64) -> Duration {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let index = ((sorted.len() as f64 - 1.0) * p).round().max(0.0) as usize;
-        sorted.get(index).copied().unwrap_or_default()
-    }
-}
-
-/// The outcome of a load run.
-#[derive(Debug, Clone)]
-pub struct LoadReport {
-    pub plan: LoadPlan,
-    /// The bare store query, alone, before the load.
-    pub baseline: RouteStats,
-    /// Every route of the mix, by name (such as `GET /orders/{id}`).
-    pub routes: Vec<RouteStats>,
-    pub elapsed: Duration,
-    /// The first errors, as `route: what happened`.
-    pub error_samples: Vec<String>,
-}
-
-impl LoadReport {
-    pub fn requests(&self) -> usize {
-        self.routes.iter().map(|r| r.requests).sum()
-    }
-
-    pub fn errors(&self) -> usize {
-        self.routes.iter().map(|r| r.errors).sum()
-    }
-
-    /// A Markdown table of the routes, with their p99 as a multiple of the baseline's.
-    pub fn table(&self) -> String {
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let base = ms(self.baseline.percentile(0.99)).max(f64::MIN_POSITIVE);
-        let mut text = format!(
-            "{} clients for {:.0} s, a push every {} reads ({} rows each): {} requests ({:.0}/s), {} errors\n\n\
-             | route | requests | errors | p50 ms | p95 ms | p99 ms | p99 × baseline p99 |\n\
-             |---|---:|---:|---:|---:|---:|---:|\n",
-            self.plan.clients,
-            self.elapsed.as_secs_f64(),
-            self.plan.reads_per_push,
-            self.plan.push_rows,
-            self.requests(),
-            self.requests() as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE),
-            self.errors(),
-        );
-        for r in std::iter::once(&self.baseline).chain(&self.routes) {
-            text.push_str(&format!(
-                "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.1} |\n",
-                r.route,
-                r.requests,
-                r.errors,
-                ms(r.percentile(0.5)),
-                ms(r.percentile(0.95)),
-                ms(r.percentile(0.99)),
-                ms(r.percentile(0.99)) / base,
-            ));
-        }
-        for sample in &self.error_samples {
-            text.push_str(&format!("\nerror: {sample}"));
-        }
-        text
-    }
 }
 
 /// One read of the mix: its name, whose token, and the paths it cycles through.
@@ -482,23 +401,6 @@ async fn drive(app: &LocalApp, plan: &LoadPlan, base: &str) -> anyhow::Result<Lo
     })
 }
 
-/// The demo buyer's account.
-async fn orders_account(app: &LocalApp) -> anyhow::Result<portal_domain::model::Account> {
-    let user = app
-        .state
-        .store
-        .user(&UserId::parse(DEMO_BUYER)?)
-        .await?
-        .context("the data folder has no demo buyer")?;
-    let buyer = portal_domain::Principal::new(user.id, user.role, user.account_id, [])?;
-    let own = buyer.account_for(None)?;
-    app.state
-        .store
-        .account(&own)
-        .await?
-        .context("the demo buyer's account is missing")
-}
-
 async fn get(client: &reqwest::Client, base: &str, token: &str, path: &str) -> Result<(), String> {
     let response = client
         .get(format!("{base}{path}"))
@@ -519,68 +421,6 @@ async fn get(client: &reqwest::Client, base: &str, token: &str, path: &str) -> R
             String::from_utf8_lossy(&body)
         ))
     }
-}
-
-async fn push(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    entity: &str,
-    key: &str,
-    rows: Vec<Value>,
-) -> Result<(), String> {
-    let what = format!("POST /integration/{entity}");
-    let response = client
-        .post(format!("{base}/integration/{entity}"))
-        .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(&json!({ "rows": rows }))
-        .send()
-        .await
-        .map_err(|e| format!("{what}: {e}"))?;
-    let status = response.status();
-    let body = response.text().await.map_err(|e| format!("{what}: {e}"))?;
-    if !status.is_success() {
-        return Err(format!("{what} answered {status}: {body}"));
-    }
-    let answer: Value = serde_json::from_str(&body).map_err(|e| format!("{what}: {e}"))?;
-    let results = answer["results"].as_array().cloned().unwrap_or_default();
-    if results.len() != rows.len() || results.iter().any(|r| r["result"] != "loaded") {
-        return Err(format!("{what}: not every row was loaded: {body}"));
-    }
-    Ok(())
-}
-
-/// New orders of `account`, one per id.
-fn order_rows(ids: &[String], account: &portal_domain::model::Account) -> Vec<Value> {
-    let now = chrono::Utc::now();
-    let division = account
-        .divisions
-        .first()
-        .map_or("HYD".to_owned(), ToString::to_string);
-    ids.iter()
-        .map(|id| {
-            json!({
-                "order_id": id,
-                "account_id": account.id,
-                "po_number": format!("PO {id}"),
-                "division": division,
-                "currency": account.currency,
-                "order_date": now.date_naive(),
-                "status": "confirmed",
-                "net": "120.00",
-                "version": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            })
-        })
-        .collect()
-}
-
-/// Each order shipped.
-fn status_rows(ids: &[String]) -> Vec<Value> {
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    ids.iter()
-        .map(|id| json!({"order_id": id, "status": "shipped", "at": at}))
-        .collect()
 }
 
 /// The exact Query of the order-history page (see `portal bench`), from `plan.clients` tasks.
