@@ -59,7 +59,7 @@ impl Role {
     }
 
     /// Whether the role belongs to a customer's user (as opposed to seller staff).
-    pub fn is_customer_side(self) -> bool {
+    pub const fn is_customer_side(self) -> bool {
         matches!(
             self,
             Role::Viewer | Role::Buyer | Role::Approver | Role::AccountAdmin
@@ -67,7 +67,7 @@ impl Role {
     }
 
     /// The role's name as used in tokens, records and documentation.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Role::Viewer => "viewer",
             Role::Buyer => "buyer",

@@ -199,7 +199,7 @@ impl OrderStatus {
     ];
 
     /// The status as written in JSON and query strings.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Received => "received",
             OrderStatus::Confirmed => "confirmed",
