@@ -1,5 +1,5 @@
 //! The order-line lake's format as the job reads and writes it: Parquet objects ([`PARQUET`],
-//! [`to_parquet`]), the push API's CSV objects read back, and the latest-revision rule. The
+//! [`to_parquet`], from `portal_lake_parquet`), the push API's CSV objects read back, and the latest-revision rule. The
 //! objects' columns are `portal_lake::COLUMNS`, described in that crate's doc.
 //!
 //! An order may appear in several objects (each ingest of a file writes the current lines of the
@@ -7,70 +7,20 @@
 //! so an order changed by a later file is counted once, as it is now, and a cancelled one not at
 //! all.
 
-use crate::report::{ReportError, parquet_bytes};
-use polars::prelude::{Column, DataFrame, NamedFrom, Series};
+use crate::report::ReportError;
+use polars::prelude::{DataFrame, NamedFrom, Series};
 use std::collections::{HashMap, HashSet};
 
 pub use portal_lake::{LakeLine, month_of};
 
-/// Lake objects as Parquet ([`to_parquet`]).
-pub const PARQUET: portal_lake::Encoding = portal_lake::Encoding {
-    extension: "parquet",
-    content_type: "application/vnd.apache.parquet",
-    encode: |lines| to_parquet(lines).map_err(|e| e.to_string()),
-};
+pub use portal_lake_parquet::PARQUET;
 
-/// Lines as a Parquet object's bytes.
+/// Lines as a Parquet object's bytes (`portal_lake_parquet::to_parquet`).
 pub fn to_parquet(lines: &[LakeLine]) -> Result<Vec<u8>, ReportError> {
-    let strings = |f: fn(&LakeLine) -> &str| lines.iter().map(f).collect::<Vec<_>>();
-    let mut frame = DataFrame::new_infer_height(vec![
-        Column::new("account_id".into(), strings(|l| &l.account_id)),
-        Column::new("sku".into(), strings(|l| &l.sku)),
-        Column::new(
-            "order_date".into(),
-            lines
-                .iter()
-                .map(|l| l.order_date.to_string())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "quantity".into(),
-            lines.iter().map(|l| l.quantity).collect::<Vec<_>>(),
-        ),
-        Column::new("order_id".into(), strings(|l| &l.order_id)),
-        Column::new(
-            "unit_price".into(),
-            lines.iter().map(|l| l.unit_price).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "division".into(),
-            lines
-                .iter()
-                .map(|l| l.division.as_deref())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "pack_size".into(),
-            lines.iter().map(|l| l.pack_size).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "line_no".into(),
-            lines.iter().map(|l| l.line_no).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "revision".into(),
-            lines.iter().map(|l| l.revision).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "cancelled".into(),
-            lines.iter().map(|l| l.cancelled).collect::<Vec<_>>(),
-        ),
-    ])
-    .map_err(|source| ReportError::Frame {
+    portal_lake_parquet::to_parquet(lines).map_err(|source| ReportError::Frame {
         what: "order lines",
         source,
-    })?;
-    parquet_bytes(&mut frame)
+    })
 }
 
 /// A lake object written as CSV (`portal_lake::to_csv`), read into the same columns and types
@@ -166,7 +116,7 @@ pub fn latest_revisions(frame: DataFrame) -> Result<DataFrame, polars::error::Po
 mod tests {
     use super::*;
     use chrono::NaiveDate;
-    use polars::prelude::{ParquetReader, SerReader};
+    use polars::prelude::{Column, ParquetReader, SerReader};
     use std::io::Cursor;
 
     fn line(order: &str, line_no: u32, quantity: f64, revision: u64) -> LakeLine {

@@ -8,7 +8,7 @@ use crate::pipeline::{
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Cursor;
+
 use std::path::{Path, PathBuf};
 
 /// The file names of a run's outputs.
@@ -205,14 +205,10 @@ pub fn csv_bytes(frame: &mut DataFrame) -> Result<Vec<u8>, ReportError> {
 
 /// A table as Parquet bytes.
 pub fn parquet_bytes(frame: &mut DataFrame) -> Result<Vec<u8>, ReportError> {
-    let mut out = Cursor::new(Vec::new());
-    ParquetWriter::new(&mut out)
-        .finish(frame)
-        .map_err(|source| ReportError::Frame {
-            what: "Parquet",
-            source,
-        })?;
-    Ok(out.into_inner())
+    portal_lake_parquet::parquet_bytes(frame).map_err(|source| ReportError::Frame {
+        what: "Parquet",
+        source,
+    })
 }
 
 /// A run's files, name and bytes, `run.json` last.

@@ -225,6 +225,20 @@ const RULES: &[Rule] = &[
         because: "the Lambda bootstrap knows the runtime and logs, nothing of the portal",
     },
     Rule {
+        who: Who::Package("ingest-files"),
+        through_others: true,
+        kinds: NORMAL,
+        must_not: &["analytics", "linfa", "linfa-logistic", "ndarray", "clap"],
+        because: "the ingest function writes Parquet (portal-lake-parquet), not the model code",
+    },
+    Rule {
+        who: Who::Package("portal-lake-parquet"),
+        through_others: true,
+        kinds: NORMAL,
+        must_not: &["analytics", "linfa", "aws-sdk-s3", "portal-store"],
+        because: "the Parquet encoding is the lake's columns in polars, nothing more",
+    },
+    Rule {
         who: Who::Package("analytics"),
         through_others: true,
         kinds: NORMAL,

@@ -99,7 +99,7 @@ impl Ingestor {
             target: Target {
                 store,
                 lake: clients.lake(lake_bucket),
-                format: analytics::lake::PARQUET,
+                format: portal_lake_parquet::PARQUET,
                 // A failed invocation is retried whole, lake writes included.
                 lake_outbox: false,
             },
