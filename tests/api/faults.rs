@@ -387,7 +387,7 @@ async fn a_publish_that_fails_part_way_leaves_the_served_run_and_its_retry_publi
     let app = spawn_app().await;
     let faults = Faults::default();
     let job = faulty_job(&app, &faults);
-    job.replace_order_lines(crate::publish::history())
+    portal_local::analytics::replace_order_lines(&app.local, crate::publish::history())
         .await
         .expect("lake written");
     let params = crate::publish::params();

@@ -49,7 +49,7 @@ pub(crate) fn params() -> Params {
 async fn app_with_lake() -> (TestApp, Job) {
     let app = spawn_app().await;
     let job = app.job();
-    job.replace_order_lines(history())
+    portal_local::analytics::replace_order_lines(&app.local, history())
         .await
         .expect("lake written");
     (app, job)
@@ -210,7 +210,7 @@ async fn a_failure_while_writing_the_runs_items_or_reading_the_lake_publishes_no
     );
     let err = no_lake.run("fail", params(), 1).await.expect_err("refused");
     assert_eq!(served_run(&app).await, RUN_ID, "{err}");
-    job.replace_order_lines(Vec::new())
+    portal_local::analytics::replace_order_lines(&app.local, Vec::new())
         .await
         .expect("lake emptied");
     let err = job.run("fail", params(), 1).await.expect_err("refused");
@@ -226,7 +226,9 @@ async fn bad_lines_in_the_lake_are_refused_naming_the_object_and_row() {
     let (app, job) = app_with_lake().await;
     let mut lines = history();
     lines[7].quantity = -3.0;
-    job.replace_order_lines(lines).await.expect("lake written");
+    portal_local::analytics::replace_order_lines(&app.local, lines)
+        .await
+        .expect("lake written");
     let err = job.run("bad", params(), 1).await.expect_err("refused");
     let text = err.to_string();
     assert!(text.contains("order-lines/month="), "{text}");
@@ -247,7 +249,9 @@ async fn ids_the_portal_would_not_write_are_refused_before_anything_is_published
             "sku" => lines[3].sku = value.into(),
             _ => lines[3].account_id = value.into(),
         }
-        job.replace_order_lines(lines).await.expect("lake written");
+        portal_local::analytics::replace_order_lines(&app.local, lines)
+            .await
+            .expect("lake written");
         let err = job.run("ids", params(), 1).await.expect_err("refused");
         assert!(err.to_string().contains(says), "{value}: {err}");
         assert_eq!(served_run(&app).await, RUN_ID);
@@ -618,7 +622,7 @@ async fn a_published_run_keeps_the_accounts_risk_for_staff_and_each_products_own
  {
     let app = spawn_app().await;
     let job = app.job();
-    job.replace_order_lines(b_stops_buying())
+    portal_local::analytics::replace_order_lines(&app.local, b_stops_buying())
         .await
         .expect("lake written");
     let published = job

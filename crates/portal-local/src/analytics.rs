@@ -62,6 +62,34 @@ pub async fn publish_lake_run(app: &LocalApp, params: Params) -> anyhow::Result<
         .context("the analytics run over the lake failed")
 }
 
+/// Replaces the lake of `app`'s data folder with `lines`, one Parquet object per month: what
+/// `portal seed` (and tests) write the lake with; no function does.
+pub async fn replace_order_lines(
+    app: &LocalApp,
+    mut lines: Vec<LakeLine>,
+) -> anyhow::Result<usize> {
+    use portal_store::lake::{ORDER_LINES_PREFIX, order_lines_key};
+    let lake = app.lake();
+    lake.ensure().await?;
+    lake.delete_prefix(ORDER_LINES_PREFIX).await?;
+    lines.sort_by(|a, b| {
+        (a.order_date, &a.order_id, &a.sku).cmp(&(b.order_date, &b.order_id, &b.sku))
+    });
+    let mut months = 0;
+    for chunk in lines.chunk_by(|a, b| portal_lake::month_of(a) == portal_lake::month_of(b)) {
+        let month = portal_lake::month_of(&chunk[0]);
+        let bytes = portal_lake_parquet::to_parquet(chunk)?;
+        lake.put(
+            &order_lines_key(&month),
+            portal_lake_parquet::PARQUET.content_type,
+            bytes,
+        )
+        .await?;
+        months += 1;
+    }
+    Ok(months)
+}
+
 /// What `portal seed` does after loading the demo records: replaces the lake's order lines with
 /// `lines` and publishes a run as of `today` (which uses only the orders before it). Returns the
 /// months written and the run.
@@ -70,7 +98,7 @@ pub async fn publish_demo_run(
     lines: Vec<LakeLine>,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<(usize, Published)> {
-    let months = app.job().replace_order_lines(lines).await?;
+    let months = replace_order_lines(app, lines).await?;
     let published = publish_lake_run(app, Params::new(today)).await?;
     Ok((months, published))
 }

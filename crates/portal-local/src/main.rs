@@ -344,7 +344,7 @@ async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
     // writes only its own items: it runs side by side with the loading of the records and files.
     let analyse = async {
         let started = Instant::now();
-        let months = app.job().replace_order_lines(lake_lines).await?;
+        let months = portal_local::analytics::replace_order_lines(&app, lake_lines).await?;
         let lake = started.elapsed();
         let published = portal_local::analytics::publish_lake_run(
             &app,

@@ -164,6 +164,11 @@ impl LocalApp {
         )
     }
 
+    /// The lake bucket of this data folder.
+    pub fn lake(&self) -> portal_store::Lake {
+        portal_store::Lake::new(clients::s3(&self.emulators.s3_endpoint), LAKE_BUCKET)
+    }
+
     /// The ingest bucket of this data folder.
     pub fn ingest_bucket(&self) -> portal_store::Bucket {
         portal_store::Bucket::new(clients::s3(&self.emulators.s3_endpoint), INGEST_BUCKET)

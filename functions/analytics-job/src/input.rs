@@ -3,9 +3,9 @@
 //! given lines (local runs).
 
 use crate::compact::Compacted;
-use crate::{Job, JobError, LakeLine, blocking};
+use crate::{Job, JobError, blocking};
 use analytics::input::{Format, OrderLines, from_frame};
-use analytics::lake::{latest_orders, month_of};
+use analytics::lake::latest_orders;
 use chrono::Utc;
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
 use portal_domain::{AccountId, DivisionId, Sku};
@@ -161,31 +161,6 @@ impl Job {
             objects.push((key.clone(), bytes));
         }
         Ok(Ok(objects))
-    }
-}
-
-impl Job {
-    /// Replaces the lake's order lines with `lines`, one Parquet object per month.
-    pub async fn replace_order_lines(&self, mut lines: Vec<LakeLine>) -> Result<usize, JobError> {
-        self.lake.ensure().await?;
-        self.lake.delete_prefix(ORDER_LINES_PREFIX).await?;
-        lines.sort_by(|a, b| {
-            (a.order_date, &a.order_id, &a.sku).cmp(&(b.order_date, &b.order_id, &b.sku))
-        });
-        let mut months = 0;
-        for chunk in lines.chunk_by(|a, b| month_of(a) == month_of(b)) {
-            let month = month_of(&chunk[0]);
-            let bytes = analytics::lake::to_parquet(chunk)?;
-            self.lake
-                .put(
-                    &portal_store::lake::order_lines_key(&month),
-                    analytics::lake::PARQUET.content_type,
-                    bytes,
-                )
-                .await?;
-            months += 1;
-        }
-        Ok(months)
     }
 }
 
