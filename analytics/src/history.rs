@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The forecast period. Fields holding it keep the name `bucket`: the `--bucket` flag and
 /// `params.bucket` in `run.json` and the shard parts are contracts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Period {
     /// ISO weeks, Monday to Sunday.

@@ -11,7 +11,6 @@
 pub mod backtest;
 pub mod calibrate;
 pub mod classify;
-pub mod cli;
 pub mod forecast;
 pub mod history;
 pub mod input;

@@ -1,7 +1,7 @@
 //! `portal analytics`: the analytics job on this machine, file to file or over the data folder.
 
 use crate::LocalApp;
-use analytics::cli::{Outcome, RunArgs, merge_files, run_files};
+use crate::analytics_cli::{Outcome, RunArgs, merge_files, run_files};
 use analytics::input::Format;
 use analytics::pipeline::{Params, RunResult};
 use analytics::{report, synthetic};

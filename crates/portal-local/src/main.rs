@@ -110,7 +110,7 @@ enum AnalyticsCommand {
         #[command(flatten)]
         data: DataArgs,
         #[command(flatten)]
-        args: analytics::cli::RunArgs,
+        args: portal_local::analytics_cli::RunArgs,
     },
     /// Write a generated order history with known ground truth (for benchmarks and trials).
     Generate(portal_local::analytics::GenerateArgs),

@@ -1,12 +1,13 @@
-//! The command-line contract shared by `portal analytics` and the job's own binary:
+//! The command-line contract of `portal analytics`, file to file:
 //!
 //! `run --orders FILE --as-of YYYY-MM-DD --out DIR [--horizon-days 30] [--bucket week|month]
-//! [--periods N] [--shard i/n]` and `merge --out DIR`.
+//! [--periods N] [--shard i/n]` and `merge --out DIR`. Here, not in the analytics library, so
+//! that the library links no command-line parser.
 
-use crate::history::Period;
-use crate::input::{InputError, read_file};
-use crate::pipeline::{MergeError, Params, RunResult, Shard, finish, run_shard};
-use crate::report::{ReportError, read_shards, write_run, write_shard};
+use analytics::history::Period;
+use analytics::input::{InputError, read_file};
+use analytics::pipeline::{MergeError, Params, RunResult, Shard, finish, run_shard};
+use analytics::report::{ReportError, read_shards, write_run, write_shard};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 
@@ -30,7 +31,7 @@ pub struct RunArgs {
     pub horizon_days: i64,
     /// The forecast period.
     #[arg(long, value_enum, default_value = "month")]
-    pub bucket: Period,
+    pub bucket: PeriodArg,
     /// How many periods to forecast, from the one holding as-of (also the backtest's length).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u16).range(1..=520))]
     pub periods: u16,
@@ -49,9 +50,27 @@ impl RunArgs {
         Params {
             as_of: self.as_of.unwrap_or(default_as_of),
             horizon_days: self.horizon_days,
-            bucket: self.bucket,
+            bucket: self.bucket.into(),
             periods: usize::from(self.periods),
             origins: usize::from(self.origins),
+        }
+    }
+}
+
+/// `--bucket`: the forecast period ([`Period`]), by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeriodArg {
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl From<PeriodArg> for Period {
+    fn from(arg: PeriodArg) -> Period {
+        match arg {
+            PeriodArg::Week => Period::Week,
+            PeriodArg::Month => Period::Month,
         }
     }
 }
