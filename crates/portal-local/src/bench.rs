@@ -147,23 +147,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let table = app.config.table.clone();
         let pk = portal_store::keys::account_orders(&account);
         move || {
-            let request = client
-                .query()
-                .table_name(&table)
-                .index_name("GSI1")
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :skl AND :skh")
-                .expression_attribute_names("#pk", "GSI1PK")
-                .expression_attribute_names("#sk", "GSI1SK")
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                .expression_attribute_values(":skl", AttributeValue::S("0".to_owned()))
-                .expression_attribute_values(":skh", AttributeValue::S("~".to_owned()))
-                .projection_expression(
-                    "id, account_id, po_number, division, currency, order_date, requested_delivery, \
-                     confirmed_delivery, #st, totals, line_count, PK, SK, GSI1PK, GSI1SK",
-                )
-                .expression_attribute_names("#st", "status")
-                .scan_index_forward(false)
-                .limit(20);
+            let request = history_page_query(&client, &table, &pk);
             async move {
                 let out = request.send().await?;
                 anyhow::ensure!(
@@ -207,4 +191,31 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     use std::io::Write;
     std::io::stdout().write_all(report.as_bytes())?;
     Ok(())
+}
+
+/// The bare store `Query` of an order-history page (the first 20 summaries of an account,
+/// newest first, with the summary's attributes): the baseline `bench` and `bench-load` measure
+/// the API against.
+pub(crate) fn history_page_query(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    pk: &str,
+) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+    client
+        .query()
+        .table_name(table)
+        .index_name("GSI1")
+        .key_condition_expression("#pk = :pk AND #sk BETWEEN :skl AND :skh")
+        .expression_attribute_names("#pk", "GSI1PK")
+        .expression_attribute_names("#sk", "GSI1SK")
+        .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+        .expression_attribute_values(":skl", AttributeValue::S("0".to_owned()))
+        .expression_attribute_values(":skh", AttributeValue::S("~".to_owned()))
+        .projection_expression(
+            "id, account_id, po_number, division, currency, order_date, requested_delivery, \
+             confirmed_delivery, #st, totals, line_count, PK, SK, GSI1PK, GSI1SK",
+        )
+        .expression_attribute_names("#st", "status")
+        .scan_index_forward(false)
+        .limit(20)
 }

@@ -19,7 +19,6 @@ use crate::demo::{
     DEMO_ADMIN, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER,
 };
 use anyhow::Context;
-use aws_sdk_dynamodb::types::AttributeValue;
 use portal_domain::AccountId;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -440,23 +439,7 @@ async fn baseline(
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let t = Instant::now();
-                client
-                    .query()
-                    .table_name(&table)
-                    .index_name("GSI1")
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :skl AND :skh")
-                    .expression_attribute_names("#pk", "GSI1PK")
-                    .expression_attribute_names("#sk", "GSI1SK")
-                    .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                    .expression_attribute_values(":skl", AttributeValue::S("0".to_owned()))
-                    .expression_attribute_values(":skh", AttributeValue::S("~".to_owned()))
-                    .projection_expression(
-                        "id, account_id, po_number, division, currency, order_date, requested_delivery, \
-                         confirmed_delivery, #st, totals, line_count, PK, SK, GSI1PK, GSI1SK",
-                    )
-                    .expression_attribute_names("#st", "status")
-                    .scan_index_forward(false)
-                    .limit(20)
+                crate::bench::history_page_query(&client, &table, &pk)
                     .send()
                     .await?;
                 latencies.push(t.elapsed());
