@@ -62,6 +62,24 @@ fn strings(yaml: &Yaml) -> Vec<String> {
     }
 }
 
+/// The project's SAM template, as the tests read it.
+pub const TEMPLATE: &str = include_str!("../infra/template.yaml");
+
+/// The project's template, parsed.
+pub fn template() -> Template {
+    Template::parse(TEMPLATE).expect("the template parses")
+}
+
+/// The template with the first `from` replaced by `to`: a damaged copy for a check to catch.
+pub fn damaged(from: &str, to: &str) -> Template {
+    let text = TEMPLATE.replacen(from, to, 1);
+    assert_ne!(
+        text, TEMPLATE,
+        "the template no longer contains {from:?}: update this test"
+    );
+    Template::parse(&text).expect("the damaged template still parses")
+}
+
 impl Template {
     /// Parses a SAM template (CloudFormation tags such as `!Ref` are read as their values).
     pub fn parse(text: &str) -> Result<Self, String> {

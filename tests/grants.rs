@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 /// The SAM template, as deployed.
-pub const TEMPLATE: &str = include_str!("../infra/template.yaml");
+pub use crate::drift::TEMPLATE;
 
 /// One request a function sent, as it went on the wire.
 #[derive(Debug, Clone)]

@@ -4,12 +4,10 @@ use portal_http::Config;
 use portal_local::server::functions;
 use std::path::Path;
 use tests::drift::{
-    Template, concurrency_is_reserved, functions_have_packages, granted, hardening_problems,
-    ingest_is_wired, lifecycle_expires_only, read_only, routes_match, variables_are_exactly,
-    variables_are_set,
+    TEMPLATE, Template, concurrency_is_reserved, damaged, functions_have_packages, granted,
+    hardening_problems, ingest_is_wired, lifecycle_expires_only, read_only, routes_match, template,
+    variables_are_exactly, variables_are_set,
 };
-
-const TEMPLATE: &str = include_str!("../../infra/template.yaml");
 
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,20 +28,6 @@ fn code_routes() -> Vec<(&'static str, Vec<(String, String)>)> {
             )
         })
         .collect()
-}
-
-fn template() -> Template {
-    Template::parse(TEMPLATE).expect("the template parses")
-}
-
-/// The template with the first `from` replaced by `to`: a damaged copy for a check to catch.
-fn damaged(from: &str, to: &str) -> Template {
-    let text = TEMPLATE.replacen(from, to, 1);
-    assert_ne!(
-        text, TEMPLATE,
-        "the template no longer contains {from:?}: update this test"
-    );
-    Template::parse(&text).expect("the damaged template still parses")
 }
 
 #[test]

@@ -2,23 +2,9 @@
 //! records what each function asks of AWS and checks it when dropped (`tests::grants`); these
 //! tests show what the check sees and that it fails when a grant is missing.
 
-use tests::drift::Template;
-use tests::grants::{Call, TEMPLATE, ungranted};
+use tests::drift::{damaged, template};
+use tests::grants::{Call, ungranted};
 use tests::{RESOURCE_NAMES, spawn_app};
-
-fn template() -> Template {
-    Template::parse(TEMPLATE).expect("the template parses")
-}
-
-/// The template with the first `from` replaced by `to`.
-fn damaged(from: &str, to: &str) -> Template {
-    let text = TEMPLATE.replacen(from, to, 1);
-    assert_ne!(
-        text, TEMPLATE,
-        "the template no longer contains {from:?}: update this test"
-    );
-    Template::parse(&text).expect("the damaged template still parses")
-}
 
 const DOCS: &str = "DOKNR;DOKAR;DKTXT;FILENAME;ERDAT;KUNNR;MATNR;VBELN;CHARG;LIEFN;FAKTN;KUNNR_LIST\r\n\
 DOC-INV-90000001;ZRE;Rechnung 90000001;INV_90000001.pdf;20251127;A;;0000500001;;;0090000001;\r\n\
