@@ -12,8 +12,9 @@ use portal_domain::model::{
     InvoiceKind, LineStatus, Order, OrderLine, OrderStatus, OrderSummary, PaymentState, Product,
     Shipment, ShipmentStatus, StatusChange, Totals, TrackingEvent, User,
 };
+use portal_domain::records::Record;
 use portal_domain::{AccountId, BatchId, Currency, OrderId, PoNumber, Role, Sku, TrackingNumber};
-use portal_store::{Record, RunItems, Store};
+use portal_store::{RunItems, Store};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 

@@ -7,6 +7,9 @@
 //! replays change nothing); [`run`] drives a file through them in bounded memory, writing the
 //! store with conditional transactions and the touched orders' lines to the lake; [`report`]
 //! counts every row as loaded, unchanged or quarantined; [`layout`] is the ingest bucket's.
+//!
+//! `read`, `entity` and `merge` are pure: they work on `portal_domain::records` (the records, the
+//! state read and the changes to write) and name no store type; only `run` does IO.
 
 pub mod entity;
 pub mod layout;

@@ -452,7 +452,7 @@ async fn an_account_manager_without_assigned_accounts_sees_an_empty_list() {
     app.local
         .state
         .store
-        .put_records(&[portal_store::Record::User(newcomer)])
+        .put_records(&[portal_domain::records::Record::User(newcomer)])
         .await
         .expect("stored");
     let reply = app.get("manager-new", "/accounts").await;

@@ -339,3 +339,80 @@ fn a_forbidden_edge_fails_the_crate_graph_check_directly_or_through_another_crat
         );
     }
 }
+
+/// Modules whose code must not name a crate their package depends on: the pure parts of a
+/// package that also does IO. Checked on the source, since a crate edge cannot tell modules
+/// apart.
+const MODULE_RULES: &[(&str, &str, &str)] = &[
+    (
+        "ingest/src/merge",
+        "portal_store",
+        "the merge rules work on portal_domain::records, not on how the store keeps them",
+    ),
+    (
+        "ingest/src/entity",
+        "portal_store",
+        "entities are parsed rows: they know the domain, not the store",
+    ),
+    (
+        "ingest/src/read",
+        "portal_store",
+        "reading a file knows nothing of where its rows go",
+    ),
+];
+
+/// Where `files` (path and text) name `name`, against each rule of `rules` they fall under.
+fn module_problems(rules: &[(&str, &str, &str)], files: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (folder, name, because) in rules {
+        for (path, text) in files.iter().filter(|(path, _)| path.starts_with(folder)) {
+            for (number, line) in text.lines().enumerate() {
+                if line.contains(name) {
+                    problems.push(format!("{path}:{} names {name}: {because}", number + 1));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Every `.rs` file under the rules' folders, by its workspace-relative path.
+fn rule_sources() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace holds tests/");
+    let mut files = Vec::new();
+    let mut todo: Vec<_> = MODULE_RULES.iter().map(|(f, _, _)| root.join(f)).collect();
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a rule's folder exists") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file");
+                let relative = path.strip_prefix(root).expect("under the workspace");
+                files.push((relative.to_string_lossy().into_owned(), text));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn the_pure_modules_of_ingest_name_no_store_type() {
+    let files = rule_sources();
+    assert!(files.len() >= 10, "the rules' folders hold the modules");
+    let problems = module_problems(MODULE_RULES, &files);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn a_store_type_named_in_a_pure_module_fails_the_module_check() {
+    let files = vec![(
+        "ingest/src/merge/order.rs".to_owned(),
+        "use portal_domain::records::Record;\nuse portal_store::Store;\n".to_owned(),
+    )];
+    let problems = module_problems(MODULE_RULES, &files);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].starts_with("ingest/src/merge/order.rs:2 names portal_store"));
+}

@@ -118,10 +118,12 @@ async fn an_open_balance_that_overflows_is_a_clear_error_not_a_crash() {
     // Amounts stored before ingest bounded them: two unpaid invoices of 6 × 10²⁸ each, whose sum
     // no decimal holds. The addition used to panic and drop the connection.
     let app = spawn_app().await;
-    let huge: Vec<portal_store::Record> = tests::fixture::records()
+    let huge: Vec<portal_domain::records::Record> = tests::fixture::records()
         .into_iter()
         .filter_map(|r| match r {
-            portal_store::Record::Invoice(i) if i.id.as_str() == INVOICE_A_OPEN => Some(i),
+            portal_domain::records::Record::Invoice(i) if i.id.as_str() == INVOICE_A_OPEN => {
+                Some(i)
+            }
             _ => None,
         })
         .flat_map(|template| {
@@ -131,7 +133,7 @@ async fn an_open_balance_that_overflows_is_a_clear_error_not_a_crash() {
                 let amount = rust_decimal::Decimal::from_i128_with_scale(6 * 10i128.pow(28), 0);
                 i.totals.net = amount;
                 i.totals.gross = amount;
-                portal_store::Record::Invoice(i)
+                portal_domain::records::Record::Invoice(i)
             })
         })
         .collect();

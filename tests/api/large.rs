@@ -4,8 +4,9 @@
 //! `Limit`), never timed.
 
 use portal_domain::model::{Document, Invoice, Order, OrderStatus, Shipment};
+use portal_domain::records::Record;
 use portal_domain::{Sku, TrackingNumber};
-use portal_store::{MAX_EVALUATED, MAX_QUERIES, MAX_UNPAID_SUMMED, Record};
+use portal_store::{MAX_EVALUATED, MAX_QUERIES, MAX_UNPAID_SUMMED};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use tests::fixture::{self, *};
@@ -24,7 +25,7 @@ const RARE_AT: [usize; 3] = [7, 24_999, 49_990];
 async fn write(app: &TestApp, records: Vec<Record>) {
     let mut items = Vec::with_capacity(records.len());
     for record in &records {
-        items.extend(record.items().expect("items"));
+        items.extend(portal_store::items_of(record).expect("items"));
     }
     let count = items.len();
     let imported = app

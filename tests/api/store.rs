@@ -5,11 +5,12 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use portal_domain::model::Account;
+use portal_domain::records::Record;
 use portal_domain::{AccountId, OrderId, Principal, Role, ScopedAccount, UserId};
 use portal_local::clients;
 use portal_local::emulators::Emulators;
 use portal_store::{
-    InvoiceFilter, InvoiceStatusFilter, OrderFilter, Record, Store, StoreConfig, StoreError,
+    InvoiceFilter, InvoiceStatusFilter, OrderFilter, Store, StoreConfig, StoreError,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

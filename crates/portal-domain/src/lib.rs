@@ -2,13 +2,15 @@
 //!
 //! Everything here is plain data and pure rules: identifiers parsed at the edge
 //! ([`ids`]), the entities a portal shows ([`model`]), who may see what
-//! ([`access`]), and what the analytics job publishes ([`insights`]). This crate does no IO and knows nothing of AWS, HTTP or how
+//! ([`access`]), what the analytics job publishes ([`insights`]), and what ingest hands the
+//! store to write ([`records`]). This crate does no IO and knows nothing of AWS, HTTP or how
 //! values are stored.
 
 pub mod access;
 pub mod ids;
 pub mod insights;
 pub mod model;
+pub mod records;
 
 pub use access::{
     AccessScope, AccountChoiceError, CatalogScope, Principal, Role, ScopeError, ScopedAccount,

@@ -9,7 +9,7 @@ use analytics_job::{LakeLine, Published};
 use anyhow::Context;
 use chrono::NaiveDate;
 use portal_domain::model::Product;
-use portal_store::Record;
+use portal_domain::records::Record;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
 use std::fmt::Write;

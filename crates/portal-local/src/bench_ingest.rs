@@ -18,7 +18,7 @@ use anyhow::Context;
 use ingest::entity::Update;
 use ingest::read::csv_rows;
 use ingest::{Entity, Profile};
-use portal_store::{Current, Record};
+use portal_domain::records::{Current, Record};
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -172,8 +172,10 @@ fn normalise(vbak: &Path, vbap: &Path, out: &Path, profile: &Profile) -> anyhow:
 
 /// The order records ingest makes of the export (by its own merge rules, in memory).
 fn records(vbak: &Path, vbap: &Path, profile: &Profile) -> anyhow::Result<Vec<Record>> {
-    let mut by_order: BTreeMap<portal_store::RecordKey, Vec<(Update, ingest::entity::Version)>> =
-        BTreeMap::new();
+    let mut by_order: BTreeMap<
+        portal_domain::records::RecordKey,
+        Vec<(Update, ingest::entity::Version)>,
+    > = BTreeMap::new();
     let version = ingest::entity::Version::given(chrono::Utc::now());
     for (path, entity) in [(vbak, Entity::Orders), (vbap, Entity::OrderLines)] {
         for update in updates(path, profile, entity)? {

@@ -93,9 +93,9 @@ pub use invoices::{InvoiceFilter, InvoiceStatusFilter, MAX_UNPAID_SUMMED, OpenBa
 pub use items::{Item, MAX_EVALUATED, MAX_QUERIES, Page};
 pub use lake::{Bucket, Lake, ObjectStream};
 pub use orders::OrderFilter;
-pub use records::Record;
+pub use records::items_of;
 pub use requests::{Claim, PushedRequest};
-pub use upsert::{Change, Current, Orphans, RecordKey, Versioned, Versions, Written};
+pub use upsert::Written;
 
 use items::Table;
 use std::time::Duration;

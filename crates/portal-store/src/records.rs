@@ -2,35 +2,20 @@
 
 use crate::items::Item;
 use crate::{Store, StoreError};
-use portal_domain::model::{Account, Division, Document, Invoice, Order, Product, Shipment, User};
+use portal_domain::records::Record;
 
-/// Anything the portal stores.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Record {
-    Division(Division),
-    Account(Account),
-    User(User),
-    Product(Product),
-    Order(Order),
-    Shipment(Shipment),
-    Invoice(Invoice),
-    Document(Document),
-}
-
-impl Record {
-    /// The items this record is stored as (public for loading an emulator's table directly).
-    pub fn items(&self) -> Result<Vec<Item>, StoreError> {
-        Ok(match self {
-            Record::Division(d) => vec![crate::accounts::division_item(d)?],
-            Record::Account(a) => crate::accounts::account_items(a)?,
-            Record::User(u) => vec![crate::accounts::user_item(u)?],
-            Record::Product(p) => crate::catalog::product_items(p)?,
-            Record::Order(o) => vec![crate::orders::order_item(o)?],
-            Record::Shipment(s) => vec![crate::shipments::shipment_item(s)?],
-            Record::Invoice(i) => vec![crate::invoices::invoice_item(i)?],
-            Record::Document(d) => vec![crate::documents::document_item(d)?],
-        })
-    }
+/// The items a record is stored as (public for loading an emulator's table directly).
+pub fn items_of(record: &Record) -> Result<Vec<Item>, StoreError> {
+    Ok(match record {
+        Record::Division(d) => vec![crate::accounts::division_item(d)?],
+        Record::Account(a) => crate::accounts::account_items(a)?,
+        Record::User(u) => vec![crate::accounts::user_item(u)?],
+        Record::Product(p) => crate::catalog::product_items(p)?,
+        Record::Order(o) => vec![crate::orders::order_item(o)?],
+        Record::Shipment(s) => vec![crate::shipments::shipment_item(s)?],
+        Record::Invoice(i) => vec![crate::invoices::invoice_item(i)?],
+        Record::Document(d) => vec![crate::documents::document_item(d)?],
+    })
 }
 
 impl Store {
@@ -39,7 +24,7 @@ impl Store {
     pub async fn put_records(&self, records: &[Record]) -> Result<(), StoreError> {
         let mut items = Vec::with_capacity(records.len());
         for record in records {
-            items.extend(record.items()?);
+            items.extend(items_of(record)?);
         }
         self.table.batch_put(items).await
     }

@@ -17,10 +17,8 @@ mod limits;
 mod record;
 pub use limits::MAX_ITEM_BYTES;
 use limits::{TRANSACTION_ACTIONS, TRANSACTION_BYTES, item_size, refusal};
-pub use record::{
-    Change, Current, ORPHANS, ORPHANS_WAIT, Orphans, REVISION, RecordKey, SOURCE_VERSIONS,
-    Versioned, Versions, Written,
-};
+pub use record::{ORPHANS, ORPHANS_WAIT, REVISION, SOURCE_VERSIONS, Written};
+use record::{parse, partition};
 
 use crate::error::dynamo;
 use crate::items::{Item, from_item, s};
@@ -29,6 +27,7 @@ use crate::{Store, StoreError};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use portal_domain::records::{Change, Current, RecordKey, Versioned, Versions};
 use std::collections::{HashMap, HashSet};
 
 const RETRIES: u32 = 8;
@@ -89,7 +88,7 @@ impl Store {
     ) -> Result<HashMap<RecordKey, Current>, StoreError> {
         let mut by_pk: HashMap<String, &RecordKey> = HashMap::new();
         for key in keys {
-            by_pk.entry(key.pk()).or_insert(key);
+            by_pk.entry(partition(key)).or_insert(key);
         }
         let mut current: HashMap<RecordKey, Current> = keys
             .iter()
@@ -111,7 +110,7 @@ impl Store {
             };
             let (versions, revision) = versions_of(&item);
             current.entry(key.clone()).or_default().record = Some(Versioned {
-                value: key.parse(item)?,
+                value: parse(key, item)?,
                 versions,
                 revision,
             });
@@ -357,16 +356,16 @@ impl Store {
     ) -> Result<(Vec<TransactWriteItem>, Option<u64>), StoreError> {
         let table = &self.table.name;
         let mut actions = Vec::new();
-        let pk = change.key.pk();
+        let pk = partition(&change.key);
         let mut revision = None;
         if let Some((record, versions)) = &change.record {
             let read = change.read.record.as_ref().map(|r| r.revision);
             let next = read.map_or(1, |r| r + 1);
-            let mut items = record.items()?;
+            let mut items = crate::items_of(record)?;
             let new_keys: HashSet<(String, String)> = items.iter().map(key_of).collect();
             // Items the old record had and the new one has not (a renamed product's words).
             if let Some(old) = &change.read.record {
-                for old_item in old.value.items()? {
+                for old_item in crate::items_of(&old.value)? {
                     let key = key_of(&old_item);
                     if key.1 != META && !new_keys.contains(&key) {
                         actions.push(delete(table, key, None));

@@ -33,8 +33,8 @@ pub use version::{Arrival, MAX_VERSION_AHEAD, Place, Version, version_of, versio
 use crate::values::Formats;
 use chrono::NaiveDate;
 use portal_domain::model::{OrderLine, PaymentState, StatusChange, TrackingEvent};
+use portal_domain::records::RecordKey;
 use portal_domain::{InvoiceId, OrderId, ShipmentId};
-use portal_store::RecordKey;
 use row::Row;
 
 /// The entities ingest loads.

@@ -3,7 +3,7 @@
 use super::state::State;
 use crate::entity::{AccountFields, UserFields};
 use portal_domain::model::{Account, User};
-use portal_store::Record;
+use portal_domain::records::Record;
 
 /// An account's own fields (its ship-to addresses stay as stored).
 pub(super) fn apply_account(state: &mut State, a: &AccountFields) -> Result<(), String> {

@@ -3,7 +3,7 @@
 use super::state::State;
 use crate::entity::{DocumentFields, Version, version_text};
 use portal_domain::model::Document;
-use portal_store::Record;
+use portal_domain::records::Record;
 
 /// A document: the same file keeps its object, another gets one of its own.
 pub(super) fn apply_document(

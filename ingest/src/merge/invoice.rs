@@ -5,7 +5,7 @@ use crate::entity::{InvoiceFields, Version, version_text};
 use chrono::NaiveDate;
 use portal_domain::InvoiceId;
 use portal_domain::model::{Invoice, PaymentState};
-use portal_store::Record;
+use portal_domain::records::Record;
 
 /// An invoice's fields; its payment only when not older than the stored payment's.
 pub(super) fn apply_invoice(

@@ -31,7 +31,7 @@ mod tests;
 pub use document::content_type;
 
 use crate::entity::{Update, Version, version_text};
-use portal_store::{Change, Current, RecordKey};
+use portal_domain::records::{Change, Current, RecordKey};
 use state::{State, is_child};
 
 /// What became of one row.

@@ -4,7 +4,7 @@ use super::state::{Dated, State, child_row, stays_with, upsert_dated};
 use crate::entity::{OrderHeader, Version};
 use chrono::{DateTime, Utc};
 use portal_domain::model::{Order, OrderLine, OrderStatus, OrderSummary, StatusChange};
-use portal_store::Record;
+use portal_domain::records::Record;
 
 /// An order's header: takes in the lines and status changes that waited for it.
 pub(super) fn apply_order(

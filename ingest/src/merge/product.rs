@@ -3,7 +3,7 @@
 use super::state::State;
 use crate::entity::ProductFields;
 use portal_domain::model::Product;
-use portal_store::Record;
+use portal_domain::records::Record;
 
 /// A product's own fields (its attributes stay as stored).
 pub(super) fn apply_product(state: &mut State, p: &ProductFields) -> Result<(), String> {

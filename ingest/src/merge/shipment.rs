@@ -4,7 +4,7 @@ use super::state::{Dated, State, child_row, stays_with, upsert_dated};
 use crate::entity::ShipmentHeader;
 use chrono::{DateTime, Utc};
 use portal_domain::model::{Shipment, ShipmentStatus, TrackingEvent};
-use portal_store::Record;
+use portal_domain::records::Record;
 
 /// A shipment's own fields: takes in the tracking events that waited for it.
 pub(super) fn apply_shipment(state: &mut State, h: &ShipmentHeader) -> Result<(), String> {

@@ -3,7 +3,7 @@
 
 use crate::entity::Update;
 use chrono::{DateTime, Utc};
-use portal_store::{Current, Orphans, Record, Versions};
+use portal_domain::records::{Current, Orphans, Record, Versions};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct State {

@@ -6,7 +6,7 @@ use crate::entity::{Entity, Values, parse};
 use crate::values::Formats;
 use portal_domain::OrderId;
 use portal_domain::model::{Order, OrderStatus, PaymentState};
-use portal_store::{Record, Versioned};
+use portal_domain::records::{Record, Versioned};
 
 fn at(text: &str) -> Version {
     Version::given(Formats::canonical().datetime("t", text).expect("time"))

@@ -6,7 +6,8 @@ use crate::entity::{Entity, Update, Version};
 use crate::merge::{Verdict, merge, merge_within};
 use crate::read::SourceRow;
 use portal_domain::DocumentId;
-use portal_store::{Record, RecordKey, Store};
+use portal_domain::records::{Change, Current, Record, RecordKey};
+use portal_store::Store;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::mpsc;
 
@@ -74,7 +75,7 @@ pub(super) struct Prepared {
     pub(super) groups: BTreeMap<RecordKey, Vec<usize>>,
     pub(super) document_files: DocumentFileBytes,
     /// The changes merged from the records as read (while the chunk before was being written).
-    pub(super) changes: Vec<portal_store::Change>,
+    pub(super) changes: Vec<Change>,
     pub(super) records: HashMap<RecordKey, (Option<Record>, u64)>,
 }
 
@@ -96,8 +97,8 @@ impl Merged<'_> {
     pub(super) fn merge(
         &mut self,
         keys: &[RecordKey],
-        current: &HashMap<RecordKey, portal_store::Current>,
-    ) -> Vec<portal_store::Change> {
+        current: &HashMap<RecordKey, Current>,
+    ) -> Vec<Change> {
         let mut changes = Vec::new();
         for key in keys {
             let indexes = &self.groups[key];
@@ -108,7 +109,7 @@ impl Merged<'_> {
             let now = current.get(key).cloned().unwrap_or_default();
             let (change, key_verdicts) = if self.checked.contains(key) {
                 let store = self.store;
-                let refusal = |change: &portal_store::Change| {
+                let refusal = |change: &Change| {
                     store
                         .refusal(change)
                         .unwrap_or_else(|e| Some(e.to_string()))

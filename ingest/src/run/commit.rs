@@ -5,7 +5,7 @@ use super::chunk::{Merged, Prepared};
 use super::{IngestError, Target};
 use crate::merge::Verdict;
 use crate::read::SourceRow;
-use portal_store::{Record, RecordKey, Versioned};
+use portal_domain::records::{Change, Record, RecordKey, Versioned};
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
@@ -50,7 +50,7 @@ impl Target {
             .filter(|k| recent.contains(*k))
             .cloned()
             .collect();
-        let mut changes: Vec<portal_store::Change> = changes
+        let mut changes: Vec<Change> = changes
             .into_iter()
             .filter(|c| !recent.contains(&c.key))
             .collect();

@@ -5,9 +5,9 @@ use super::{CHUNK_ROWS, FileInfo, IngestError, Target};
 use crate::entity::Entity;
 use portal_domain::Sku;
 use portal_domain::model::Order;
+use portal_domain::records::{Record, RecordKey};
 use portal_lake::{LakeLine, month_of};
 use portal_store::lake::ingested_lines_key;
-use portal_store::{Record, RecordKey};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap};
 
