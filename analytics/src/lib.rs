@@ -4,7 +4,7 @@
 //! [`history`] shapes them into per-pair order events and per-SKU demand series, [`reorder`] and
 //! [`forecast`] (with [`methods`], [`classify`], [`quantiles`], [`backtest`]) predict,
 //! [`calibrate`] (linfa) calibrates reorder probabilities, [`probability_scores`] scores them, and
-//! [`pipeline`] runs shards and merges them into a run that [`report`] writes out. [`lake`] is
+//! [`pipeline`] runs shards and finishes a run from them that [`report`] writes out. [`lake`] is
 //! the order-line lake's format. [`synthetic`]
 //! generates order histories with known ground truth for tests and benchmarks.
 

@@ -181,8 +181,8 @@ impl SeasonFit {
         }
     }
 
-    /// Adds another part.
-    pub fn merge(&mut self, other: &SeasonFit) {
+    /// Adds another part's sums.
+    pub fn combine(&mut self, other: &SeasonFit) {
         for (sum, v) in self.sums.iter_mut().zip(other.sums) {
             *sum += v;
         }

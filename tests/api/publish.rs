@@ -1,5 +1,5 @@
 //! The analytics job over the lake: a run is published atomically, reruns are identical, shards
-//! merge into the single run, and a failure at any stage leaves the served run untouched.
+//! finish into the single run, and a failure at any stage leaves the served run untouched.
 
 use analytics::pipeline::{Params, Shard};
 use analytics::synthetic::{self, History};
@@ -138,20 +138,20 @@ async fn a_rerun_of_the_same_inputs_publishes_identical_results() {
 }
 
 #[tokio::test]
-async fn n_shards_over_the_lake_merge_into_exactly_the_single_run() {
+async fn n_shards_over_the_lake_finish_into_exactly_the_single_run() {
     let (_app, job) = app_with_lake().await;
     job.plan("single").await.expect("planned");
     job.run_shard("single", params(), Shard::ALL)
         .await
         .expect("shard");
-    let single = job.merge("single").await.expect("merged");
+    let single = job.finish("single").await.expect("finished");
     job.plan("three").await.expect("planned");
     for index in [3, 1, 2] {
         job.run_shard("three", params(), Shard { index, count: 3 })
             .await
             .expect("shard");
     }
-    let sharded = job.merge("three").await.expect("merged");
+    let sharded = job.finish("three").await.expect("finished");
     assert_eq!(single.run_id, sharded.run_id);
     assert_eq!(single.reorders, sharded.reorders);
     assert_eq!(single.forecasts, sharded.forecasts);
@@ -168,7 +168,7 @@ async fn a_run_staged_but_not_flipped_leaves_the_served_run_untouched() {
     job.run_shard("crash", params(), Shard::ALL)
         .await
         .expect("shard");
-    let run = job.merge("crash").await.expect("merged");
+    let run = job.finish("crash").await.expect("finished");
     let staged = job.stage(&run).await.expect("staged");
     // The job dies here, before the flip.
     assert_eq!(served_run(&app).await, RUN_ID);
@@ -185,7 +185,7 @@ async fn a_failure_while_writing_the_runs_items_or_reading_the_lake_publishes_no
     job.run_shard("fail", params(), Shard::ALL)
         .await
         .expect("shard");
-    let run = job.merge("fail").await.expect("merged");
+    let run = job.finish("fail").await.expect("finished");
     let clients = || {
         (
             portal_local::clients::dynamodb(&app.local.emulators.dynamodb_endpoint),
@@ -316,7 +316,7 @@ fn in_month(lines: &[LakeLine], month: &str) -> Vec<LakeLine> {
 }
 
 #[tokio::test]
-async fn compaction_merges_each_months_objects_into_one_and_the_run_reads_the_same_orders() {
+async fn compaction_rewrites_each_months_objects_as_one_and_the_run_reads_the_same_orders() {
     let (_app, job) = app_with_lake().await;
     let lines = history();
     let march = in_month(&lines, "2024-03");
@@ -369,7 +369,7 @@ async fn compaction_merges_each_months_objects_into_one_and_the_run_reads_the_sa
     assert_eq!(
         job.compact().await.expect("compacted"),
         analytics_job::Compacted::default(),
-        "a compacted lake has nothing left to merge"
+        "a compacted lake has nothing left to compact"
     );
     assert_eq!(orders(&job).await, before);
 }

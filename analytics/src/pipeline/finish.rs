@@ -21,10 +21,10 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// Why shards cannot be merged.
+/// Why shards cannot be finished into a run.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
-    #[error("no shard results to merge")]
+    #[error("no shard results to finish a run from")]
     Empty,
     #[error("shard {0} was run with other parameters than shard {1}")]
     Params(Shard, Shard),

@@ -1,12 +1,12 @@
-//! The run: one shard's work ([`run_shard`]) and the step that merges shards, calibrates and
+//! The run: one shard's work ([`run_shard`]) and the step that combines shards, calibrates and
 //! scores ([`finish()`]). A single run is one shard of one followed by `finish`, so `n` shards
 //! give exactly the single run's results: every shard sees the whole input (priors are global),
 //! owns the accounts (reorders) and SKUs (forecasts) its hash picks (FNV-1a, stable everywhere),
-//! and `finish` orders every merged collection before using it.
+//! and `finish` orders every combined collection before using it.
 //!
 //! One concern per submodule: `shard` runs one shard (reorder predictions, the snapshots at
 //! earlier origins, forecasts and their out-of-sample scores) from the global `priors` and
-//! measures its `accounts`' silence; `finish` merges the shards, calibrates, and names the run;
+//! measures its `accounts`' silence; `finish` combines the shards, calibrates, and names the run;
 //! `metrics` holds what a run measures about itself.
 
 mod accounts;

@@ -70,7 +70,7 @@ impl Priors {
             .map(|p| SeasonFit::of(p.before(origin)))
             .collect();
         for (pair, part) in pairs.iter().zip(&parts) {
-            seasons[pair.sku as usize].merge(part);
+            seasons[pair.sku as usize].combine(part);
         }
         for pair in pairs {
             let seen = pair.before(origin);

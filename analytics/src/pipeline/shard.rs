@@ -149,7 +149,7 @@ pub struct InputSummary {
     pub skus: usize,
     pub first_order_date: Option<NaiveDate>,
     pub last_order_date_used: Option<NaiveDate>,
-    /// A digest of the input, so shards of different inputs are never merged.
+    /// A digest of the input, so shards of different inputs are never combined.
     pub fingerprint: String,
 }
 

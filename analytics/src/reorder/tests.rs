@@ -54,8 +54,8 @@ fn season_fit_recovers_a_products_season_from_its_pairs_and_finds_none_in_a_flat
         // Different rhythms and start days: the pairs' own levels must cancel.
         let from = (day("2020-01-01") + Duration::days(pair * 9)).to_string();
         let gap = 20.0 + pair as f64;
-        fit.merge(&SeasonFit::of(&seasonal(&from, gap, truth, 40)));
-        flat.merge(&SeasonFit::of(&seasonal(&from, gap, Season::NONE, 40)));
+        fit.combine(&SeasonFit::of(&seasonal(&from, gap, truth, 40)));
+        flat.combine(&SeasonFit::of(&seasonal(&from, gap, Season::NONE, 40)));
     }
     let found = fit.season();
     assert!((found.cos - truth.cos).abs() < 0.05, "{found:?}");

@@ -1,7 +1,7 @@
 //! `portal analytics`: the analytics job on this machine, file to file or over the data folder.
 
 use crate::LocalApp;
-use crate::analytics_cli::{Outcome, RunArgs, merge_files, run_files};
+use crate::analytics_cli::{Outcome, RunArgs, finish_files, run_files};
 use analytics::input::Format;
 use analytics::pipeline::{Params, RunResult};
 use analytics::{report, synthetic};
@@ -132,12 +132,12 @@ pub fn lake_lines(records: &[Record]) -> Vec<LakeLine> {
     lines
 }
 
-/// `portal analytics merge`.
-pub async fn merge(out: PathBuf) -> anyhow::Result<String> {
+/// `portal analytics merge`: the run finished from the shards' parts.
+pub async fn finish_shards(out: PathBuf) -> anyhow::Result<String> {
     let dir = out.clone();
-    let run = tokio::task::spawn_blocking(move || merge_files(&dir))
+    let run = tokio::task::spawn_blocking(move || finish_files(&dir))
         .await
-        .context("the merge stopped")??;
+        .context("finishing the run stopped")??;
     Ok(describe(&run, &out))
 }
 

@@ -124,8 +124,8 @@ pub fn run_files(args: &RunArgs) -> Result<Outcome, CliError> {
     Ok(Outcome::Run(Box::new(run)))
 }
 
-/// `merge --out DIR`: combines the shard parts in `DIR/shards/` into the run's outputs.
-pub fn merge_files(out: &Path) -> Result<RunResult, CliError> {
+/// `merge --out DIR`: finishes the run from the shard parts in `DIR/shards/`.
+pub fn finish_files(out: &Path) -> Result<RunResult, CliError> {
     let run = finish(read_shards(out)?)?;
     write_run(&run, out)?;
     Ok(run)

@@ -278,7 +278,7 @@ async fn main() -> anyhow::Result<()> {
             write_stdout(&text)
         }
         Command::Analytics(AnalyticsCommand::Merge { out }) => {
-            let text = portal_local::analytics::merge(out).await?;
+            let text = portal_local::analytics::finish_shards(out).await?;
             write_stdout(&text)
         }
         Command::Ingest { data, args } => {

@@ -163,7 +163,7 @@ fn history_on_or_after_as_of_changes_nothing_and_a_rerun_is_identical() {
 }
 
 #[test]
-fn n_shards_merged_give_exactly_the_single_run() {
+fn n_shards_finished_together_give_exactly_the_single_run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let orders = history(dir.path(), "orders.parquet");
     let single = dir.path().join("single");

@@ -1,4 +1,4 @@
-//! Compaction of the lake: each month's many small order-line objects merged into one Parquet
+//! Compaction of the lake: each month's many small order-line objects rewritten as one Parquet
 //! object, each order at its latest revision.
 
 use crate::input::{frames, is_lake_object, stack};
@@ -20,7 +20,7 @@ impl Job {
     /// A month with at least [`COMPACT_AT`] objects is read, each order keeps only the lines of
     /// its latest revision (cancelled ones included, so that a cancellation still hides older
     /// lines of the order in other months), and the result is written as
-    /// `compacted-<digest of the merged objects>.parquet` before the merged objects are
+    /// `compacted-<digest of the compacted objects>.parquet` before the compacted objects are
     /// deleted. A crash in between leaves lines twice, which readers count once (same order,
     /// revision and line). Objects arriving, or written again, meanwhile are left for the next
     /// compaction. A month whose current lines do not read as order lines is left as it is, for
@@ -49,9 +49,9 @@ impl Job {
             let Ok(objects) = self.fetch(sources.iter().map(|(key, _)| key)).await? else {
                 continue; // another compaction got there first
             };
-            let merged = blocking(move || Ok(merge_month(objects))).await?;
-            let (bytes, lines) = match merged {
-                Ok(merged) => merged,
+            let compacted = blocking(move || Ok(compact_month(objects))).await?;
+            let (bytes, lines) = match compacted {
+                Ok(compacted) => compacted,
                 Err(reason) => {
                     tracing::warn!(month, %reason, "month left uncompacted");
                     continue;
@@ -61,7 +61,7 @@ impl Job {
             self.lake
                 .put(&key, analytics::lake::PARQUET.content_type, bytes)
                 .await?;
-            // Delete only what was merged: an object written again since it was listed (a
+            // Delete only what was compacted: an object written again since it was listed (a
             // retried ingest) stays, for the next compaction.
             let now: BTreeMap<String, String> = self
                 .lake
@@ -94,7 +94,7 @@ impl Job {
     }
 }
 
-/// Objects a month needs before [`Job::compact`] merges them.
+/// Objects a month needs before [`Job::compact`] rewrites them as one.
 pub const COMPACT_AT: usize = 2;
 /// How long a compaction starts new months for (the plan step's function runs up to 15
 /// minutes); the rest wait for the next run.
@@ -102,12 +102,12 @@ const COMPACT_BUDGET: Duration = Duration::from_secs(300);
 
 /// One month's objects as one Parquet object's bytes and its line count, or why not: the lines
 /// that count must be valid order lines.
-fn merge_month(objects: Vec<(String, Vec<u8>)>) -> Result<(Vec<u8>, usize), String> {
+fn compact_month(objects: Vec<(String, Vec<u8>)>) -> Result<(Vec<u8>, usize), String> {
     let frames = frames(objects).map_err(|e| e.to_string())?;
     let all = stack(&frames)
         .map_err(|e| e.to_string())?
         .unwrap_or_default();
-    let mut merged = analytics::lake::latest_revisions(all)
+    let mut month = analytics::lake::latest_revisions(all)
         .and_then(|frame| {
             frame.sort(
                 ["order_id", "line_no"],
@@ -117,14 +117,14 @@ fn merge_month(objects: Vec<(String, Vec<u8>)>) -> Result<(Vec<u8>, usize), Stri
         .map_err(|e| e.to_string())?;
     // What the run will count must read as order lines (lines a later revision replaced need
     // not): otherwise the month stays as it is, for the run's error to name the object.
-    let current = latest_orders(merged.clone()).map_err(|e| e.to_string())?;
-    from_frame(&current, "the merged month", Format::Parquet).map_err(|e| e.to_string())?;
-    let lines = merged.height();
-    let bytes = report::parquet_bytes(&mut merged).map_err(|e| e.to_string())?;
+    let current = latest_orders(month.clone()).map_err(|e| e.to_string())?;
+    from_frame(&current, "the compacted month", Format::Parquet).map_err(|e| e.to_string())?;
+    let lines = month.height();
+    let bytes = report::parquet_bytes(&mut month).map_err(|e| e.to_string())?;
     Ok((bytes, lines))
 }
 
-/// A short digest of the objects a compaction merged (keys and tags): the same objects always
+/// A short digest of the objects a compaction rewrote (keys and tags): the same objects always
 /// compact to the same key, and other contents under the same keys to another.
 fn digest(sources: &[(String, String)]) -> String {
     let text: Vec<String> = sources.iter().map(|(k, t)| format!("{k} {t}")).collect();
@@ -135,7 +135,7 @@ fn digest(sources: &[(String, String)]) -> String {
 /// What a compaction did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Compacted {
-    /// Months merged, the objects they held, and the lines written.
+    /// Months compacted, the objects they held, and the lines written.
     pub months: usize,
     pub objects: usize,
     pub lines: usize,

@@ -69,7 +69,7 @@ impl Job {
     }
 
     /// Pins the lake for `job_id`: compacts it first unless another job is in flight (its
-    /// shards read objects a compaction would merge away), then records the order-line objects
+    /// shards read objects a compaction would rewrite away), then records the order-line objects
     /// the job's shards will read ([`Job::read_planned`]). Jobs that never published and were
     /// planned more than [`IN_FLIGHT`] ago are cleared away (input and shard parts).
     pub async fn plan(&self, job_id: &str) -> Result<Compacted, JobError> {

@@ -5,7 +5,7 @@
 //! one invocation of this function: [`Step::Plan`] compacts the lake's order lines, pins the
 //! objects the job's shards will read ([`Job::plan`]) and names the job and its shards,
 //! [`Step::Shard`] (fanned out by a Distributed Map) computes one shard and leaves its part in
-//! the lake, and [`Step::Publish`] merges the parts and publishes the run. Locally,
+//! the lake, and [`Step::Publish`] finishes the run from the parts and publishes the run. Locally,
 //! `portal analytics run` calls [`Job::run`], which takes the same steps in one process.
 //!
 //! Publishing is crash safe: reports go to `analytics/runs/{run_id}/`, the run's items to keys
@@ -16,8 +16,8 @@
 //! the lake as the record of what was predicted.
 //!
 //! One concern per module: `step` is the state machine's events ([`handle`]), `input` pins and
-//! reads the lake's order lines, `compact` merges a month's objects, `shard` computes a shard's
-//! part and merges the parts, `publish` stages and flips a run, and `items` turns a run into the
+//! reads the lake's order lines, `compact` rewrites a month's objects as one, `shard` computes a shard's
+//! part and finishes the run from the parts, `publish` stages and flips a run, and `items` turns a run into the
 //! items the API serves.
 
 mod compact;

@@ -53,7 +53,7 @@ impl Job {
                 message: e.to_string(),
             });
         }
-        let run = self.merge(job_id).await?;
+        let run = self.finish(job_id).await?;
         let staged = self.stage(&run).await?;
         let served = self.flip(&staged).await?;
         // Before the record, so that a retirement that fails is retried with the publish.

@@ -1,5 +1,5 @@
 //! A job's shards: one shard computed from the pinned input and left in the lake as a part,
-//! and the parts merged into a finished run.
+//! and the run finished from the parts.
 
 use crate::{Job, JobError, blocking};
 use analytics::pipeline::{Params, RunResult, Shard, ShardResult, finish, run_shard};
@@ -33,8 +33,8 @@ impl Job {
         Ok(key)
     }
 
-    /// Merges a job's shard parts into a finished run.
-    pub async fn merge(&self, job_id: &str) -> Result<RunResult, JobError> {
+    /// Finishes a job's run from its shard parts.
+    pub async fn finish(&self, job_id: &str) -> Result<RunResult, JobError> {
         let mut parts: Vec<ShardResult> = Vec::new();
         for key in self.lake.list(&job_prefix(job_id)).await? {
             let bytes = self.lake.get(&key).await?;
