@@ -245,7 +245,11 @@ impl Update {
 
 /// Turns one row's canonical values into the update it makes.
 pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Update, RowError> {
-    let r = Row { values, formats };
+    let r = Row {
+        values,
+        formats,
+        fields: entity.fields(),
+    };
     match entity {
         Entity::Accounts => accounts::account(&r),
         Entity::Users => accounts::user(&r),

@@ -1,7 +1,7 @@
 //! Reading one row's canonical values: required and optional fields by their types, the bounds
 //! of amounts and quantities, words of the domain's enums, and the errors that quarantine a row.
 
-use super::{Entity, Kind};
+use super::{Field, Kind};
 use crate::values::{Formats, ValueError};
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::model::Totals;
@@ -68,6 +68,9 @@ fn thousands(n: i64) -> String {
 pub(super) struct Row<'a> {
     pub(super) values: &'a Values,
     pub(super) formats: &'a Formats,
+    /// The entity's fields: a word field's words are its own (a line's `status` is not an
+    /// order's).
+    pub(super) fields: &'static [Field],
 }
 
 impl Row<'_> {
@@ -149,13 +152,15 @@ impl Row<'_> {
         &self,
         name: &'static str,
     ) -> Result<T, RowError> {
-        word(name, self.required(name)?)
+        word(self.fields, name, self.required(name)?)
     }
     pub(super) fn opt_word<T: serde::de::DeserializeOwned>(
         &self,
         name: &'static str,
     ) -> Result<Option<T>, RowError> {
-        self.raw(name).map(|r| word(name, r)).transpose()
+        self.raw(name)
+            .map(|r| word(self.fields, name, r))
+            .transpose()
     }
     pub(super) fn totals(&self) -> Result<Totals, RowError> {
         let net = self.decimal("net")?;
@@ -171,14 +176,15 @@ impl Row<'_> {
     }
 }
 
+/// `raw` as the domain enum `T`, else an error listing the words `fields` give `name`.
 pub(super) fn word<T: serde::de::DeserializeOwned>(
+    fields: &[Field],
     name: &'static str,
     raw: &str,
 ) -> Result<T, RowError> {
     serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| {
-        let words = Entity::ALL
+        let words = fields
             .iter()
-            .flat_map(|e| e.fields())
             .find_map(|f| match f.kind {
                 Kind::Word(words) if f.name == name => Some(words.join(", ")),
                 _ => None,

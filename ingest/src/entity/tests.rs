@@ -120,7 +120,7 @@ fn the_ingest_guide_documents_every_field_of_every_entity() {
 fn every_listed_word_is_a_value_of_its_domain_type() {
     fn all<T: serde::de::DeserializeOwned>(words: &[&str]) {
         for w in words {
-            word::<T>("field", w).unwrap_or_else(|e| panic!("{e}"));
+            word::<T>(&[], "field", w).unwrap_or_else(|e| panic!("{e}"));
         }
     }
     all::<OrderStatus>(ORDER_STATUSES);
@@ -150,7 +150,7 @@ fn the_words_taken_from_the_domain_are_the_words_ingest_always_took() {
     );
     assert_eq!(USER_ROLES, ["viewer", "buyer", "approver", "account-admin"]);
     for staff in ["account-manager", "admin", "integration"] {
-        let role = word::<Role>("role", staff).expect("a role");
+        let role = word::<Role>(&[], "role", staff).expect("a role");
         assert!(!role.is_customer_side(), "{staff}");
     }
 }
@@ -161,4 +161,39 @@ fn the_guides_example_profile_is_a_valid_profile() {
     let text = &GUIDE[start..start + GUIDE[start..].find("```").expect("its end")];
     let profile = crate::Profile::parse("example", text).expect("valid");
     assert_eq!(profile.name, "erp-north");
+}
+
+#[test]
+fn a_bad_word_is_refused_with_the_words_of_its_own_entitys_field() {
+    let formats = Formats::canonical();
+    let line = values(&[
+        ("order_id", "SO-1"),
+        ("line_no", "10"),
+        ("sku", "A-1"),
+        ("quantity", "1"),
+        ("unit_price", "2"),
+        ("status", "lost"),
+    ]);
+    let err = parse(Entity::OrderLines, &line, &formats).expect_err("not a line status");
+    assert_eq!(
+        err.0,
+        format!(
+            "status: \"lost\" is not one of {}",
+            LINE_STATUSES.join(", ")
+        )
+    );
+    let order = values(&[
+        ("order_id", "SO-1"),
+        ("status", "lost"),
+        ("at", "2025-11-01T10:00:00Z"),
+    ]);
+    let err = parse(Entity::OrderStatus, &order, &formats).expect_err("not an order status");
+    assert_eq!(
+        err.0,
+        format!(
+            "status: \"lost\" is not one of {}",
+            ORDER_STATUSES.join(", ")
+        )
+    );
+    assert_ne!(LINE_STATUSES, ORDER_STATUSES, "the two lists differ");
 }

@@ -94,7 +94,11 @@ pub fn version_of(
     arrived: Arrival,
     row: u64,
 ) -> Result<Version, RowError> {
-    let fields = Row { values, formats };
+    let fields = Row {
+        values,
+        formats,
+        fields: &[],
+    };
     let (field, version) = match fields.opt_datetime("version")? {
         Some(v) => ("version", v),
         None => match fields.opt_datetime("at")? {
