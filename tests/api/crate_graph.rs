@@ -216,6 +216,13 @@ const RULES: &[Rule] = &[
         because: "the analytics are pure stages over tables (the command line is portal's)",
     },
     Rule {
+        who: Who::Package("pricing"),
+        through_others: true,
+        kinds: NORMAL,
+        must_not: &[AWS, LAMBDA, &["tokio", "portal-store", "polars"]],
+        because: "price resolution is pure: the store loads the data, the functions call it",
+    },
+    Rule {
         who: Who::Package("ingest"),
         through_others: false,
         kinds: NORMAL,

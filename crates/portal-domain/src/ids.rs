@@ -18,7 +18,7 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    fn new(what: &'static str, problem: impl Into<String>) -> Self {
+    pub(crate) fn new(what: &'static str, problem: impl Into<String>) -> Self {
         Self {
             what,
             problem: problem.into(),
@@ -167,6 +167,13 @@ identifier!(
 identifier!(
     /// A carrier's tracking number; upper-cased so that look-ups ignore case.
     TrackingNumber, "tracking number", 64, Charset::Code, upper);
+identifier!(
+    /// A price list of the seller's ERP (a contract, a customer group's list, a division's
+    /// default list).
+    PriceListId, "price list", 64, Charset::Code);
+identifier!(
+    /// A customer price group: accounts that share price lists.
+    PriceGroupId, "price group", 32, Charset::Code);
 identifier!(
     /// The key a back-end system sends with a pushed batch, so that sending it again is
     /// answered, not applied twice (a UUID, for example).

@@ -2,14 +2,15 @@
 //!
 //! Everything here is plain data and pure rules: identifiers parsed at the edge
 //! ([`ids`]), the entities a portal shows ([`model`]), who may see what
-//! ([`access`]), what the analytics job publishes ([`insights`]), and what ingest hands the
-//! store to write ([`records`]). This crate does no IO and knows nothing of AWS, HTTP or how
+//! ([`access`]), what the analytics job publishes ([`insights`]), price data ([`pricing`]), and
+//! what ingest hands the store to write ([`records`]). This crate does no IO and knows nothing of AWS, HTTP or how
 //! values are stored.
 
 pub mod access;
 pub mod ids;
 pub mod insights;
 pub mod model;
+pub mod pricing;
 pub mod records;
 
 pub use access::{
@@ -17,5 +18,5 @@ pub use access::{
 };
 pub use ids::{
     AccountId, BatchId, Currency, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId,
-    ParseError, PoNumber, ShipmentId, Sku, TrackingNumber, UserId,
+    ParseError, PoNumber, PriceGroupId, PriceListId, ShipmentId, Sku, TrackingNumber, UserId,
 };

@@ -1,0 +1,28 @@
+//! Price resolution: what a buyer pays for a line, where that price comes from, and why every
+//! other list did not give it.
+//!
+//! The price lists that may price a buyer's lines are tried in a fixed order: the account's own
+//! (contract) lists, then its price groups' lists, then the default list of the SKU's division;
+//! within a level the lower `priority` first, then the list id. A list is skipped when its
+//! currency is not the buyer's, when the day is outside its validity, or when it belongs to
+//! another division than the SKU; the first remaining list with a price for the SKU gives it.
+//! Currency and validity are hard filters: a SKU with no valid price in the buyer's currency is
+//! an error naming it, never a price in another currency. A volume tier prices the whole line
+//! from its minimum quantity on.
+//!
+//! [`PriceBook::for_buyer`] orders the lists once per buyer and day; [`BuyerPrices::price`]
+//! then prices a line with a few map look-ups, and [`BuyerPrices::explain`] walks the same
+//! order recording each list's verdict, so the explain view and a priced line cannot disagree
+//! (a property test holds them to it).
+//!
+//! Pure: no IO. The store loads the lists, assignments and prices; the API functions call this.
+
+mod resolve;
+
+pub use resolve::{
+    Buyer, BuyerPrices, Exclusion, Explanation, Level, PriceBook, PriceSource, PricedLine,
+    PricingError, Step, Verdict,
+};
+
+#[cfg(test)]
+mod tests;

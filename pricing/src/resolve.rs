@@ -1,0 +1,321 @@
+//! The resolution order and its two walks: the fast one that prices a line, and the one that
+//! explains it.
+
+use chrono::NaiveDate;
+use portal_domain::pricing::{
+    Assignee, Price, PriceList, PriceListAssignment, RuleViolation, Validity, check_positive,
+};
+use portal_domain::{AccountId, Currency, DivisionId, PriceGroupId, PriceListId, Sku};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Who buys: the account, the price groups it belongs to, the currency it buys in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buyer {
+    pub account: AccountId,
+    pub groups: Vec<PriceGroupId>,
+    pub currency: Currency,
+}
+
+/// How close a list is to the buyer; earlier levels are tried first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    /// The account's own list.
+    Contract,
+    /// A list of one of the account's price groups.
+    Group,
+    /// The default list of the SKU's division.
+    Default,
+}
+
+/// Every price list, whom each applies to, and every price.
+#[derive(Debug, Clone, Default)]
+pub struct PriceBook {
+    lists: HashMap<PriceListId, PriceList>,
+    assignments: Vec<PriceListAssignment>,
+    prices: HashMap<(PriceListId, Sku), Price>,
+}
+
+impl PriceBook {
+    pub fn new(
+        lists: impl IntoIterator<Item = PriceList>,
+        assignments: impl IntoIterator<Item = PriceListAssignment>,
+        prices: impl IntoIterator<Item = Price>,
+    ) -> Self {
+        Self {
+            lists: lists.into_iter().map(|l| (l.id.clone(), l)).collect(),
+            assignments: assignments.into_iter().collect(),
+            prices: prices
+                .into_iter()
+                .map(|p| ((p.list.clone(), p.sku.clone()), p))
+                .collect(),
+        }
+    }
+
+    /// The lists that may price `buyer`'s lines on `day`, in the order they are tried, with
+    /// the reason of each one that may not.
+    pub fn for_buyer(&self, buyer: &Buyer, day: NaiveDate) -> BuyerPrices<'_> {
+        let mut candidates: Vec<Candidate<'_>> = self
+            .assignments
+            .iter()
+            .filter_map(|a| {
+                let (level, division) = match &a.to {
+                    Assignee::Account(id) if *id == buyer.account => (Level::Contract, None),
+                    Assignee::Group(group) if buyer.groups.contains(group) => (Level::Group, None),
+                    Assignee::Division(division) => (Level::Default, Some(division)),
+                    _ => return None,
+                };
+                let list = self.lists.get(&a.list);
+                let excluded = match list {
+                    None => Some(Exclusion::UnknownList),
+                    Some(list) if list.currency != buyer.currency => {
+                        Some(Exclusion::OtherCurrency(list.currency))
+                    }
+                    Some(list) => match list.validity_on(day) {
+                        Validity::Valid => None,
+                        Validity::NotYet => list.valid_from.map(Exclusion::NotYetValid),
+                        Validity::Expired => list.valid_to.map(Exclusion::Expired),
+                    },
+                };
+                Some(Candidate {
+                    level,
+                    priority: a.priority,
+                    id: &a.list,
+                    list,
+                    default_of: division,
+                    excluded,
+                })
+            })
+            .collect();
+        candidates.sort_by(|a, b| (a.level, a.priority, a.id).cmp(&(b.level, b.priority, b.id)));
+        candidates.dedup_by(|b, a| a.id == b.id && a.default_of == b.default_of);
+        BuyerPrices {
+            book: self,
+            currency: buyer.currency,
+            candidates,
+        }
+    }
+}
+
+/// One assignment that applies to the buyer, with its list.
+#[derive(Debug, Clone)]
+struct Candidate<'a> {
+    level: Level,
+    priority: u32,
+    id: &'a PriceListId,
+    list: Option<&'a PriceList>,
+    /// For a default list: the division it is the default of.
+    default_of: Option<&'a DivisionId>,
+    excluded: Option<Exclusion>,
+}
+
+impl Candidate<'_> {
+    /// Whether the list may price a SKU of `division` (before looking for its price).
+    fn serves(&self, division: &DivisionId) -> Result<&PriceList, Verdict> {
+        if let Some(exclusion) = &self.excluded {
+            return Err(Verdict::Excluded(exclusion.clone()));
+        }
+        let list = self.list.ok_or(Verdict::Excluded(Exclusion::UnknownList))?;
+        if list.division != *division || self.default_of.is_some_and(|d| d != division) {
+            return Err(Verdict::OtherDivision(list.division.clone()));
+        }
+        Ok(list)
+    }
+}
+
+/// Why a list may not price any of the buyer's lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "reason", content = "detail")]
+pub enum Exclusion {
+    /// The assignment names a list that does not exist.
+    UnknownList,
+    /// The list's currency is not the buyer's.
+    OtherCurrency(Currency),
+    /// The list is valid from a later day.
+    NotYetValid(NaiveDate),
+    /// The list was valid until an earlier day.
+    Expired(NaiveDate),
+}
+
+/// The buyer's lists in resolution order, for one day.
+#[derive(Debug, Clone)]
+pub struct BuyerPrices<'a> {
+    book: &'a PriceBook,
+    currency: Currency,
+    candidates: Vec<Candidate<'a>>,
+}
+
+/// A priced line: its unit price and total, and where the price comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PricedLine {
+    pub sku: Sku,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    /// `quantity × unit_price`, exact (rounding to the currency's minor unit is the order's).
+    pub line_total: Decimal,
+    pub currency: Currency,
+    pub source: PriceSource,
+}
+
+/// Which list, level and tier gave a line its price, and the list's validity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriceSource {
+    pub level: Level,
+    pub price_list: PriceListId,
+    pub priority: u32,
+    /// The tier's minimum quantity, when a tier gave the price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier_min_quantity: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// Why a line has no price.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PricingError {
+    #[error("{sku}: {violation}")]
+    Quantity { sku: Sku, violation: RuleViolation },
+    #[error("{sku} has no valid price in {currency}")]
+    NoPrice { sku: Sku, currency: Currency },
+    #[error("{sku}: quantity {quantity} × unit price {unit_price} is too large a number")]
+    TooLarge {
+        sku: Sku,
+        quantity: Decimal,
+        unit_price: Decimal,
+    },
+}
+
+/// What one list did for a line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "verdict", content = "detail")]
+pub enum Verdict {
+    /// It gave the price.
+    Chosen,
+    /// It may not price any of the buyer's lines.
+    Excluded(Exclusion),
+    /// It prices another division's SKUs.
+    OtherDivision(DivisionId),
+    /// It has no price for the SKU.
+    NoPrice,
+    /// An earlier list gave the price.
+    NotReached,
+}
+
+/// One list of the resolution order and its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub level: Level,
+    pub price_list: PriceListId,
+    pub priority: u32,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+/// The whole resolution of one line: every list in order with its verdict, and the outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub steps: Vec<Step>,
+    pub outcome: Result<PricedLine, PricingError>,
+}
+
+impl BuyerPrices<'_> {
+    /// The price of `quantity` of `sku` (sold by `division`).
+    pub fn price(
+        &self,
+        sku: &Sku,
+        division: &DivisionId,
+        quantity: Decimal,
+    ) -> Result<PricedLine, PricingError> {
+        check_quantity(sku, quantity)?;
+        for candidate in &self.candidates {
+            let Ok(list) = candidate.serves(division) else {
+                continue;
+            };
+            if let Some(price) = self.book.prices.get(&(list.id.clone(), sku.clone())) {
+                return self.priced(candidate, list, price, quantity);
+            }
+        }
+        Err(self.no_price(sku))
+    }
+
+    /// The same resolution as [`BuyerPrices::price`], with every list's verdict.
+    pub fn explain(&self, sku: &Sku, division: &DivisionId, quantity: Decimal) -> Explanation {
+        let mut steps = Vec::with_capacity(self.candidates.len());
+        let mut outcome = check_quantity(sku, quantity).and(Err(self.no_price(sku)));
+        let mut decided = outcome
+            .as_ref()
+            .is_err_and(|e| matches!(e, PricingError::Quantity { .. }));
+        for candidate in &self.candidates {
+            let verdict = match candidate.serves(division) {
+                Err(verdict) => verdict,
+                Ok(_) if decided => Verdict::NotReached,
+                Ok(list) => match self.book.prices.get(&(list.id.clone(), sku.clone())) {
+                    None => Verdict::NoPrice,
+                    Some(price) => {
+                        decided = true;
+                        outcome = self.priced(candidate, list, price, quantity);
+                        Verdict::Chosen
+                    }
+                },
+            };
+            steps.push(Step {
+                level: candidate.level,
+                price_list: candidate.id.clone(),
+                priority: candidate.priority,
+                verdict,
+            });
+        }
+        Explanation { steps, outcome }
+    }
+
+    fn priced(
+        &self,
+        candidate: &Candidate<'_>,
+        list: &PriceList,
+        price: &Price,
+        quantity: Decimal,
+    ) -> Result<PricedLine, PricingError> {
+        let (unit_price, tier) = price.unit_price_for(quantity);
+        let line_total =
+            quantity
+                .checked_mul(unit_price)
+                .ok_or_else(|| PricingError::TooLarge {
+                    sku: price.sku.clone(),
+                    quantity,
+                    unit_price,
+                })?;
+        Ok(PricedLine {
+            sku: price.sku.clone(),
+            quantity,
+            unit_price,
+            line_total,
+            currency: self.currency,
+            source: PriceSource {
+                level: candidate.level,
+                price_list: list.id.clone(),
+                priority: candidate.priority,
+                tier_min_quantity: tier.map(|t| t.min_quantity),
+                valid_from: list.valid_from,
+                valid_to: list.valid_to,
+            },
+        })
+    }
+
+    fn no_price(&self, sku: &Sku) -> PricingError {
+        PricingError::NoPrice {
+            sku: sku.clone(),
+            currency: self.currency,
+        }
+    }
+}
+
+fn check_quantity(sku: &Sku, quantity: Decimal) -> Result<(), PricingError> {
+    check_positive(quantity).map_err(|violation| PricingError::Quantity {
+        sku: sku.clone(),
+        violation,
+    })
+}
