@@ -15,8 +15,8 @@
 //!   lake, `generate`), and demo orders
 //!   turned into lake lines;
 //! - `ingest`: `portal ingest`; `drops`: the local stand-in for the ingest bucket's trigger;
-//! - benchmarks (BENCHMARKS.md): `bench` (API overhead), `bench_ingest`, `bench_load` (the load
-//!   test) and `cold_start`.
+//! - benchmarks (BENCHMARKS.md): `bench` (API overhead), `bench_ingest`, `bench_pricing`,
+//!   `bench_load` (the load test) and `cold_start`.
 
 pub mod analytics;
 pub mod analytics_cli;
@@ -24,6 +24,7 @@ pub mod auth;
 pub mod bench;
 pub mod bench_ingest;
 pub mod bench_load;
+pub mod bench_pricing;
 pub mod clients;
 pub mod cold_start;
 pub mod demo;

@@ -100,6 +100,9 @@ enum Command {
     /// through /integration/{entity} for a minute; prints p50/p95/p99 per route and fails on any
     /// error (non-2xx, transport error, pushed row not loaded).
     BenchLoad(portal_local::bench_load::BenchLoadArgs),
+    /// Price a quick order in-process on one core, against a map look-up per line measured in
+    /// the same run.
+    BenchPricing(portal_local::bench_pricing::BenchPricingArgs),
 }
 
 #[derive(Subcommand)]
@@ -292,6 +295,7 @@ async fn main() -> anyhow::Result<()> {
             let text = portal_local::bench_ingest::run(args).await?;
             write_stdout(&text)
         }
+        Command::BenchPricing(args) => write_stdout(&portal_local::bench_pricing::run(args)?),
     }
 }
 
