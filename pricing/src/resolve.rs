@@ -3,12 +3,13 @@
 
 use chrono::NaiveDate;
 use portal_domain::pricing::{
-    Assignee, Price, PriceList, PriceListAssignment, RuleViolation, Validity, check_positive,
+    Assignee, Price, PriceList, PriceListAssignment, QuantityRule, RuleViolation, Validity,
+    check_positive,
 };
 use portal_domain::{AccountId, Currency, DivisionId, PriceGroupId, PriceListId, Sku};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Who buys: the account, the price groups it belongs to, the currency it buys in.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,12 +31,13 @@ pub enum Level {
     Default,
 }
 
-/// Every price list, whom each applies to, and every price.
+/// Every price list, whom each applies to, every price, and the SKUs' quantity rules.
 #[derive(Debug, Clone, Default)]
 pub struct PriceBook {
     lists: HashMap<PriceListId, PriceList>,
     assignments: Vec<PriceListAssignment>,
-    prices: HashMap<(PriceListId, Sku), Price>,
+    prices: HashMap<PriceListId, HashMap<Sku, Price>>,
+    rules: HashMap<Sku, QuantityRule>,
 }
 
 impl PriceBook {
@@ -43,15 +45,37 @@ impl PriceBook {
         lists: impl IntoIterator<Item = PriceList>,
         assignments: impl IntoIterator<Item = PriceListAssignment>,
         prices: impl IntoIterator<Item = Price>,
+        rules: impl IntoIterator<Item = QuantityRule>,
     ) -> Self {
+        let mut by_list: HashMap<PriceListId, HashMap<Sku, Price>> = HashMap::new();
+        for price in prices {
+            by_list
+                .entry(price.list.clone())
+                .or_default()
+                .insert(price.sku.clone(), price);
+        }
         Self {
             lists: lists.into_iter().map(|l| (l.id.clone(), l)).collect(),
             assignments: assignments.into_iter().collect(),
-            prices: prices
-                .into_iter()
-                .map(|p| ((p.list.clone(), p.sku.clone()), p))
-                .collect(),
+            prices: by_list,
+            rules: rules.into_iter().map(|r| (r.sku().clone(), r)).collect(),
         }
+    }
+
+    fn price_of(&self, list: &PriceListId, sku: &Sku) -> Option<&Price> {
+        self.prices.get(list).and_then(|prices| prices.get(sku))
+    }
+
+    /// Whether a line may order `quantity` of `sku`: positive, and within its rule if it has one.
+    pub fn check_quantity(&self, sku: &Sku, quantity: Decimal) -> Result<(), PricingError> {
+        match self.rules.get(sku) {
+            Some(rule) => rule.check(quantity),
+            None => check_positive(quantity),
+        }
+        .map_err(|violation| PricingError::Quantity {
+            sku: sku.clone(),
+            violation,
+        })
     }
 
     /// The lists that may price `buyer`'s lines on `day`, in the order they are tried, with
@@ -89,8 +113,17 @@ impl PriceBook {
                 })
             })
             .collect();
-        candidates.sort_by(|a, b| (a.level, a.priority, a.id).cmp(&(b.level, b.priority, b.id)));
-        candidates.dedup_by(|b, a| a.id == b.id && a.default_of == b.default_of);
+        candidates.sort_by(|a, b| {
+            (a.level, a.priority, a.id, a.default_of).cmp(&(
+                b.level,
+                b.priority,
+                b.id,
+                b.default_of,
+            ))
+        });
+        // A list assigned twice is tried where it comes first.
+        let mut seen = HashSet::new();
+        candidates.retain(|c| seen.insert((c.level, c.id, c.default_of)));
         BuyerPrices {
             book: self,
             currency: buyer.currency,
@@ -187,6 +220,8 @@ pub enum PricingError {
         quantity: Decimal,
         unit_price: Decimal,
     },
+    #[error("{sku}: quantity {quantity} has too many decimal places to be priced exactly")]
+    TooPrecise { sku: Sku, quantity: Decimal },
 }
 
 /// What one list did for a line.
@@ -215,7 +250,8 @@ pub struct Step {
     pub verdict: Verdict,
 }
 
-/// The whole resolution of one line: every list in order with its verdict, and the outcome.
+/// The whole resolution of one line: every list in order with its verdict (none when the
+/// quantity is refused before any list is tried), and the outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
     pub steps: Vec<Step>,
@@ -230,12 +266,12 @@ impl BuyerPrices<'_> {
         division: &DivisionId,
         quantity: Decimal,
     ) -> Result<PricedLine, PricingError> {
-        check_quantity(sku, quantity)?;
+        self.book.check_quantity(sku, quantity)?;
         for candidate in &self.candidates {
             let Ok(list) = candidate.serves(division) else {
                 continue;
             };
-            if let Some(price) = self.book.prices.get(&(list.id.clone(), sku.clone())) {
+            if let Some(price) = self.book.price_of(&list.id, sku) {
                 return self.priced(candidate, list, price, quantity);
             }
         }
@@ -244,16 +280,20 @@ impl BuyerPrices<'_> {
 
     /// The same resolution as [`BuyerPrices::price`], with every list's verdict.
     pub fn explain(&self, sku: &Sku, division: &DivisionId, quantity: Decimal) -> Explanation {
+        if let Err(refused) = self.book.check_quantity(sku, quantity) {
+            return Explanation {
+                steps: Vec::new(),
+                outcome: Err(refused),
+            };
+        }
         let mut steps = Vec::with_capacity(self.candidates.len());
-        let mut outcome = check_quantity(sku, quantity).and(Err(self.no_price(sku)));
-        let mut decided = outcome
-            .as_ref()
-            .is_err_and(|e| matches!(e, PricingError::Quantity { .. }));
+        let mut outcome = Err(self.no_price(sku));
+        let mut decided = false;
         for candidate in &self.candidates {
             let verdict = match candidate.serves(division) {
                 Err(verdict) => verdict,
                 Ok(_) if decided => Verdict::NotReached,
-                Ok(list) => match self.book.prices.get(&(list.id.clone(), sku.clone())) {
+                Ok(list) => match self.book.price_of(&list.id, sku) {
                     None => Verdict::NoPrice,
                     Some(price) => {
                         decided = true;
@@ -280,6 +320,13 @@ impl BuyerPrices<'_> {
         quantity: Decimal,
     ) -> Result<PricedLine, PricingError> {
         let (unit_price, tier) = price.unit_price_for(quantity);
+        // Beyond 28 decimal places a product is rounded: refused, not priced inexactly.
+        if quantity.scale() + unit_price.scale() > 28 {
+            return Err(PricingError::TooPrecise {
+                sku: price.sku.clone(),
+                quantity,
+            });
+        }
         let line_total =
             quantity
                 .checked_mul(unit_price)
@@ -311,11 +358,4 @@ impl BuyerPrices<'_> {
             currency: self.currency,
         }
     }
-}
-
-fn check_quantity(sku: &Sku, quantity: Decimal) -> Result<(), PricingError> {
-    check_positive(quantity).map_err(|violation| PricingError::Quantity {
-        sku: sku.clone(),
-        violation,
-    })
 }

@@ -3,7 +3,9 @@
 
 use super::*;
 use chrono::NaiveDate;
-use portal_domain::pricing::{Assignee, Price, PriceList, PriceListAssignment, Tier, Tiers};
+use portal_domain::pricing::{
+    Assignee, Price, PriceList, PriceListAssignment, QuantityRule, Tier, Tiers,
+};
 use portal_domain::{AccountId, Currency, DivisionId, PriceGroupId, PriceListId, Sku};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -96,6 +98,7 @@ fn book() -> PriceBook {
             list("OLD", "EUR", None, Some("2025-12-31")),
             list("NEXT", "EUR", Some("2027-01-01"), None),
             list("OTHER", "EUR", None, None),
+            list("ZZ-GROUP", "EUR", None, None),
         ],
         [
             assign("CONTRACT", account(), 1),
@@ -109,6 +112,7 @@ fn book() -> PriceBook {
             ),
             assign("GROUP-2", group(), 2),
             assign("GROUP", group(), 1),
+            assign("ZZ-GROUP", group(), 0),
             assign("DEFAULT", default(), 1),
         ],
         [
@@ -127,7 +131,11 @@ fn book() -> PriceBook {
             price("DEFAULT", "B", "10", &[]),
             price("DEFAULT", "C", "10", &[]),
             price("DEFAULT", "T", "10", &[("10", "9"), ("100", "8")]),
+            price("GROUP", "P", "9", &[]),
+            price("ZZ-GROUP", "P", "7", &[]),
+            price("DEFAULT", "R", "10", &[]),
         ],
+        [QuantityRule::new(sku("R"), d("12"), Some(d("120")), d("6")).expect("a rule")],
     )
 }
 
@@ -180,8 +188,8 @@ fn the_pricing_matrix_resolves_each_case_to_its_list_level_and_price() {
             Ok(("NEXT", Level::Contract, "3", None)),
         ),
         (
-            "no price on the contract: the group",
-            "2026-06-01",
+            "no price on the contract on its last day: the group",
+            "2026-12-31",
             "B",
             "1",
             Ok(("GROUP", Level::Group, "9", None)),
@@ -250,6 +258,50 @@ fn the_pricing_matrix_resolves_each_case_to_its_list_level_and_price() {
             Err("NOPE has no valid price in EUR"),
         ),
         (
+            "within a level the lower priority wins though its id sorts later",
+            "2026-06-01",
+            "P",
+            "1",
+            Ok(("ZZ-GROUP", Level::Group, "7", None)),
+        ),
+        (
+            "a quantity within its rule",
+            "2026-06-01",
+            "R",
+            "120",
+            Ok(("DEFAULT", Level::Default, "10", None)),
+        ),
+        (
+            "below the rule's minimum",
+            "2026-06-01",
+            "R",
+            "6",
+            Err("R: quantity 6 is below the minimum of 12"),
+        ),
+        (
+            "above the rule's maximum",
+            "2026-06-01",
+            "R",
+            "126",
+            Err("R: quantity 126 is above the maximum of 120"),
+        ),
+        (
+            "not a multiple of the rule's increment",
+            "2026-06-01",
+            "R",
+            "13",
+            Err("R: quantity 13 is not a multiple of 6"),
+        ),
+        (
+            "a quantity too precise to price exactly",
+            "2026-06-01",
+            "C",
+            "0.0000000000000000000000000001",
+            Err(
+                "C: quantity 0.0000000000000000000000000001 has too many decimal places to be priced exactly",
+            ),
+        ),
+        (
             "a zero quantity is refused",
             "2026-06-01",
             "A",
@@ -283,12 +335,14 @@ fn a_list_of_another_division_does_not_price_its_skus_and_the_trace_says_why() {
         .expect_err("no list of D2");
     assert_eq!(err.to_string(), "A has no valid price in EUR");
     let explained = prices.explain(&sku("A"), &division("D2"), d("1"));
+    assert_eq!(explained.steps.len(), 8, "{:#?}", explained.steps);
     assert!(
         explained
             .steps
             .iter()
             .all(|s| matches!(s.verdict, Verdict::OtherDivision(_) | Verdict::Excluded(_)))
     );
+    assert_eq!(explained.outcome, Err(err));
 }
 
 #[test]
@@ -315,6 +369,7 @@ fn the_explain_view_lists_every_applicable_list_in_order_with_its_verdict() {
                 Verdict::Excluded(Exclusion::Expired(day("2025-12-31")))
             ),
             ("CONTRACT".to_owned(), Verdict::NoPrice),
+            ("ZZ-GROUP".to_owned(), Verdict::NoPrice),
             ("GROUP".to_owned(), Verdict::Chosen),
             ("GROUP-2".to_owned(), Verdict::NotReached),
             ("DEFAULT".to_owned(), Verdict::NotReached),
@@ -339,7 +394,8 @@ fn arbitrary_book() -> impl Strategy<Value = (PriceBook, Buyer, NaiveDate, Sku, 
         ),
         names.len(),
     );
-    let assignments = proptest::collection::vec((0..names.len(), 0..4usize, 0..3u32), 0..10);
+    // One list name more than there are lists: an assignment of a list that does not exist.
+    let assignments = proptest::collection::vec((0..names.len() + 1, 0..5usize, 0..3u32), 0..12);
     let prices = proptest::collection::vec(
         (
             0..names.len(),
@@ -377,9 +433,14 @@ fn arbitrary_book() -> impl Strategy<Value = (PriceBook, Buyer, NaiveDate, Sku, 
                     0 => account(),
                     1 => group(),
                     2 => Assignee::Division(division("D1")),
+                    3 => Assignee::Division(division("D2")),
                     _ => Assignee::Account(AccountId::parse("ACC-2").expect("account")),
                 };
-                assign(names[*list], to, *priority)
+                assign(
+                    names.get(*list).copied().unwrap_or("MISSING"),
+                    to,
+                    *priority,
+                )
             });
             let prices = prices.iter().map(|(list, of, unit, tier)| {
                 let tiers = tier.map(|min| vec![(min.to_string(), (unit / 2).to_string())]);
@@ -396,7 +457,7 @@ fn arbitrary_book() -> impl Strategy<Value = (PriceBook, Buyer, NaiveDate, Sku, 
                 )
             });
             (
-                PriceBook::new(lists, assignments, prices),
+                PriceBook::new(lists, assignments, prices, []),
                 buyer(),
                 at(on),
                 sku(["A", "B", "C"][of]),
@@ -421,6 +482,10 @@ proptest! {
                 prop_assert_eq!(chosen.len(), 1);
                 prop_assert_eq!(&chosen[0].price_list, &line.source.price_list);
                 prop_assert_eq!(line.currency, buyer.currency);
+            }
+            // A list was chosen but its price could not make the line.
+            Err(PricingError::TooLarge { .. } | PricingError::TooPrecise { .. }) => {
+                prop_assert_eq!(chosen.len(), 1)
             }
             Err(_) => prop_assert!(chosen.is_empty()),
         }

@@ -1,8 +1,9 @@
 //! Price data as the seller's ERP keeps it: price lists with their currency, division and
 //! validity, a SKU's price on a list with its volume tiers, whom a list applies to and with
-//! what priority, and a SKU's quantity rule. Each value is checked when it is made (tiers in
-//! order, a rule's bounds multiples of its step), so whatever holds one can rely on it. How a
-//! buyer's price is resolved from them is the `pricing` crate's.
+//! what priority, and a SKU's quantity rule. Tiers and quantity rules are checked when they are
+//! made (tiers in order, a rule's bounds multiples of its step), so whatever holds one can rely
+//! on it; a list's validity window and a price's sign are left to where the data comes in. How
+//! a buyer's price is resolved from them is the `pricing` crate's.
 
 use crate::ids::ParseError;
 use crate::{AccountId, Currency, DivisionId, PriceGroupId, PriceListId, Sku};

@@ -3,10 +3,12 @@
 //! Builds a price book like a seller's (a contract for the buyer over a tenth of the SKUs, a
 //! price group's list over a third, the division's default list over all of them with volume
 //! tiers on a quarter, and lists the buyer may not use: another currency, an expired contract)
-//! and a quick order of random SKUs and quantities, then measures in one run:
+//! and 64 quick orders of random SKUs and quantities, then measures in one run, after a
+//! warm-up, five times each and alternately (the medians are printed):
 //!
-//! - **pricing**: the order priced line by line through `pricing` (the buyer's lists ordered
-//!   once per order, then each line resolved with its source);
+//! - **pricing**: each order priced line by line through `pricing` (the buyer's lists ordered
+//!   once per order, then each line checked against its quantity rule and resolved with its
+//!   source);
 //! - **baseline**: the least any pricing does per line: one map look-up of the SKU's unit price
 //!   and the line total.
 //!
@@ -14,7 +16,9 @@
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use portal_domain::pricing::{Assignee, Price, PriceList, PriceListAssignment, Tier, Tiers};
+use portal_domain::pricing::{
+    Assignee, Price, PriceList, PriceListAssignment, QuantityRule, Tier, Tiers,
+};
 use portal_domain::{AccountId, Currency, DivisionId, PriceGroupId, PriceListId, Sku};
 use pricing::{Buyer, PriceBook};
 use rand::{Rng, SeedableRng};
@@ -22,6 +26,11 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
+
+/// Different orders priced in turn.
+const ORDERS: usize = 64;
+/// Measurements of each path, alternating.
+const REPEATS: usize = 5;
 
 /// Options of `portal bench-pricing`.
 #[derive(Debug, clap::Args)]
@@ -92,6 +101,7 @@ pub fn run(args: BenchPricingArgs) -> anyhow::Result<String> {
         .map(|i| Sku::parse(&format!("SKU-{i:06}")))
         .collect::<Result<_, _>>()?;
     let mut prices = Vec::new();
+    let mut rules = Vec::new();
     let mut base = HashMap::new();
     for (i, sku) in skus.iter().enumerate() {
         let unit = Decimal::new(rng.random_range(100..100_000), 2);
@@ -120,6 +130,14 @@ pub fn run(args: BenchPricingArgs) -> anyhow::Result<String> {
             Ok(())
         };
         on("DEFAULT", unit, tiers)?;
+        if i % 5 == 0 {
+            rules.push(QuantityRule::new(
+                sku.clone(),
+                Decimal::ONE,
+                None,
+                Decimal::ONE,
+            )?);
+        }
         if i % 3 == 0 {
             on("GROUP", unit * Decimal::new(97, 2), Tiers::default())?;
         }
@@ -129,48 +147,65 @@ pub fn run(args: BenchPricingArgs) -> anyhow::Result<String> {
             on("CONTRACT-2025", unit, Tiers::default())?;
         }
     }
-    let book = PriceBook::new(lists, assignments, prices);
-    let order: Vec<(Sku, Decimal)> = (0..args.lines)
+    let book = PriceBook::new(lists, assignments, prices, rules);
+    // Many different orders, so that the book's look-ups are not all served from the cache.
+    let orders: Vec<Vec<(Sku, Decimal)>> = (0..ORDERS)
         .map(|_| {
-            let sku = skus[rng.random_range(0..skus.len())].clone();
-            (sku, Decimal::from(rng.random_range(1..200u32)))
+            (0..args.lines)
+                .map(|_| {
+                    let sku = skus[rng.random_range(0..skus.len())].clone();
+                    (sku, Decimal::from(rng.random_range(1..200u32)))
+                })
+                .collect()
         })
         .collect();
-
-    let started = Instant::now();
-    let mut priced = 0usize;
-    for _ in 0..args.rounds {
-        let lists = book.for_buyer(&buyer, day);
-        for (sku, quantity) in &order {
-            let line = lists.price(sku, &division, *quantity)?;
-            black_box(&line);
-            priced += 1;
+    let pricing = |rounds: usize| -> anyhow::Result<f64> {
+        let started = Instant::now();
+        for order in orders.iter().cycle().take(rounds) {
+            let lists = book.for_buyer(&buyer, day);
+            for (sku, quantity) in order {
+                black_box(lists.price(sku, &division, *quantity)?);
+            }
         }
-    }
-    let pricing = started.elapsed().as_secs_f64();
-
-    let started = Instant::now();
-    let mut looked_up = 0usize;
-    for _ in 0..args.rounds {
-        for (sku, quantity) in &order {
-            let unit = base.get(black_box(sku)).copied().unwrap_or(Decimal::ZERO);
-            black_box(unit * *quantity);
-            looked_up += 1;
+        Ok((rounds * args.lines) as f64 / started.elapsed().as_secs_f64())
+    };
+    let baseline = |rounds: usize| -> f64 {
+        let started = Instant::now();
+        for order in orders.iter().cycle().take(rounds) {
+            for (sku, quantity) in order {
+                let unit = base.get(black_box(sku)).copied().unwrap_or(Decimal::ZERO);
+                black_box(unit * *quantity);
+            }
         }
+        (rounds * args.lines) as f64 / started.elapsed().as_secs_f64()
+    };
+    // A warm-up of each, then the two alternately: the median of each.
+    pricing(ORDERS)?;
+    baseline(ORDERS);
+    let per_repeat = args.rounds.div_ceil(REPEATS);
+    let (mut rates, mut baseline_rates) = (Vec::new(), Vec::new());
+    for _ in 0..REPEATS {
+        rates.push(pricing(per_repeat)?);
+        baseline_rates.push(baseline(per_repeat));
     }
-    let baseline = started.elapsed().as_secs_f64();
-
-    let rate = priced as f64 / pricing;
-    let baseline_rate = looked_up as f64 / baseline;
+    let rate = median(&mut rates);
+    let baseline_rate = median(&mut baseline_rates);
     Ok(format!(
-        "Priced a {}-line quick order {} times over a book of {} SKUs on one core:\n  \
+        "Priced {} quick orders of {} lines, {} times in all, over a book of {} SKUs on one \
+         core (median of {REPEATS}, alternating):\n  \
          pricing:  {:>12.0} lines/s\n  baseline: {:>12.0} lines/s (a map look-up and the line \
          total)\n  pricing / baseline: {:.2}\n",
+        ORDERS,
         args.lines,
-        args.rounds,
+        per_repeat * REPEATS,
         args.skus,
         rate,
         baseline_rate,
         rate / baseline_rate
     ))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }

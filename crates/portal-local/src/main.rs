@@ -100,7 +100,7 @@ enum Command {
     /// through /integration/{entity} for a minute; prints p50/p95/p99 per route and fails on any
     /// error (non-2xx, transport error, pushed row not loaded).
     BenchLoad(portal_local::bench_load::BenchLoadArgs),
-    /// Price a quick order in-process on one core, against a map look-up per line measured in
+    /// Price quick orders in-process on one core, against a map look-up per line measured in
     /// the same run.
     BenchPricing(portal_local::bench_pricing::BenchPricingArgs),
 }
