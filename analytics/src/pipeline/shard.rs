@@ -208,17 +208,27 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn reorder_config(params: &Params, origin: NaiveDate) -> ReorderConfig {
-    ReorderConfig {
-        as_of: origin,
-        horizon_days: params.horizon_days,
-        prior_weight: PRIOR_WEIGHT,
-        prior_active: PRIOR_ACTIVE,
-    }
-}
-
-fn pack_size(orders: &OrderLines, sku: u32) -> f64 {
-    orders.pack_sizes[sku as usize].unwrap_or(1.0)
+/// A pair's prediction as of `origin`, with the priors of that origin (the run's own or a
+/// training origin's).
+fn predict_at(
+    orders: &OrderLines,
+    params: &Params,
+    priors: &Priors,
+    pair: &Pair,
+    origin: NaiveDate,
+) -> Option<ReorderPrediction> {
+    predict(
+        &pair.events,
+        priors.gap(pair),
+        priors.season(pair),
+        orders.pack_sizes[pair.sku as usize].unwrap_or(1.0),
+        ReorderConfig {
+            as_of: origin,
+            horizon_days: params.horizon_days,
+            prior_weight: PRIOR_WEIGHT,
+            prior_active: PRIOR_ACTIVE,
+        },
+    )
 }
 
 /// Runs one shard on `orders` (the whole input: every shard reads all of it).
@@ -243,13 +253,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         .par_iter()
         .filter_map(|pair| {
             let origin = params.as_of;
-            let p = predict(
-                &pair.events,
-                priors.gap(pair),
-                priors.season(pair),
-                pack_size(orders, pair.sku),
-                reorder_config(&params, origin),
-            )?;
+            let p = predict_at(orders, &params, &priors, pair, origin)?;
             let x = features(&p, priors.account(pair, origin));
             Some(row(orders, pair, p, x))
         })
@@ -266,13 +270,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         let at_origin: Vec<Snapshot> = owned
             .par_iter()
             .filter_map(|pair| {
-                let p = predict(
-                    &pair.events,
-                    priors.gap(pair),
-                    priors.season(pair),
-                    pack_size(orders, pair.sku),
-                    reorder_config(&params, origin),
-                )?;
+                let p = predict_at(orders, &params, &priors, pair, origin)?;
                 let next_order = pair
                     .events
                     .iter()

@@ -2,6 +2,7 @@
 //! (account, SKU), each account's outlook, demand forecasts per SKU, and the run that made them.
 
 use crate::ids::{AccountId, DivisionId, Sku};
+use crate::text::thousands;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -141,18 +142,6 @@ fn odds_against(chance: f64) -> u64 {
     let n = 1.0 / chance.max(f64::MIN_POSITIVE);
     let unit = 10f64.powi((n.log10().floor() as i32 - 1).max(0));
     ((n / unit).round() * unit) as u64
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The clause an account at risk adds to each of its suggestions' reasons, for the seller's

@@ -12,6 +12,7 @@ pub mod insights;
 pub mod model;
 pub mod pricing;
 pub mod records;
+pub mod text;
 
 pub use access::{
     AccessScope, AccountChoiceError, CatalogScope, Principal, Role, ScopeError, ScopedAccount,

@@ -5,6 +5,7 @@ use super::{Field, Kind};
 use crate::values::{Formats, ValueError};
 use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::model::Totals;
+use portal_domain::text::thousands;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -45,23 +46,10 @@ pub(super) fn bounded(name: &'static str, value: Decimal) -> Result<Decimal, Row
     if value.abs() > Decimal::from(bound) {
         return Err(RowError(format!(
             "{name}: {value} is beyond the largest {what} ingest takes (±{})",
-            thousands(bound)
+            thousands(bound.unsigned_abs())
         )));
     }
     Ok(value)
-}
-
-/// `n` with thousands separators, as the bounds are written in errors.
-fn thousands(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Reads one row's values by the entity's field list.
