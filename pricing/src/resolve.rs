@@ -145,16 +145,20 @@ struct Candidate<'a> {
 }
 
 impl Candidate<'_> {
-    /// Whether the list may price a SKU of `division` (before looking for its price).
-    fn serves(&self, division: &DivisionId) -> Result<&PriceList, Verdict> {
-        if let Some(exclusion) = &self.excluded {
-            return Err(Verdict::Excluded(exclusion.clone()));
+    /// The list, if it may price a SKU of `division` (before looking for its price).
+    fn serves(&self, division: &DivisionId) -> Option<&PriceList> {
+        let list = self.list.filter(|_| self.excluded.is_none())?;
+        let ours = list.division == *division && self.default_of.is_none_or(|d| d == division);
+        ours.then_some(list)
+    }
+
+    /// Why the list may not price a SKU of `division` (where [`Candidate::serves`] gives none).
+    fn passed_over(&self) -> Verdict {
+        match (&self.excluded, self.list) {
+            (Some(exclusion), _) => Verdict::Excluded(exclusion.clone()),
+            (None, None) => Verdict::Excluded(Exclusion::UnknownList),
+            (None, Some(list)) => Verdict::OtherDivision(list.division.clone()),
         }
-        let list = self.list.ok_or(Verdict::Excluded(Exclusion::UnknownList))?;
-        if list.division != *division || self.default_of.is_some_and(|d| d != division) {
-            return Err(Verdict::OtherDivision(list.division.clone()));
-        }
-        Ok(list)
     }
 }
 
@@ -268,7 +272,7 @@ impl BuyerPrices<'_> {
     ) -> Result<PricedLine, PricingError> {
         self.book.check_quantity(sku, quantity)?;
         for candidate in &self.candidates {
-            let Ok(list) = candidate.serves(division) else {
+            let Some(list) = candidate.serves(division) else {
                 continue;
             };
             if let Some(price) = self.book.price_of(&list.id, sku) {
@@ -291,9 +295,9 @@ impl BuyerPrices<'_> {
         let mut decided = false;
         for candidate in &self.candidates {
             let verdict = match candidate.serves(division) {
-                Err(verdict) => verdict,
-                Ok(_) if decided => Verdict::NotReached,
-                Ok(list) => match self.book.price_of(&list.id, sku) {
+                None => candidate.passed_over(),
+                Some(_) if decided => Verdict::NotReached,
+                Some(list) => match self.book.price_of(&list.id, sku) {
                     None => Verdict::NoPrice,
                     Some(price) => {
                         decided = true;
