@@ -12,6 +12,9 @@ use portal_domain::model::{
     InvoiceKind, LineStatus, Order, OrderLine, OrderStatus, OrderSummary, PaymentState, Product,
     Shipment, ShipmentStatus, StatusChange, Totals, TrackingEvent, User,
 };
+use portal_domain::pricing::{
+    Assignee, Price, PriceList, PriceListAssignment, QuantityRule, Tier, Tiers,
+};
 use portal_domain::records::Record;
 use portal_domain::{AccountId, BatchId, Currency, OrderId, PoNumber, Role, Sku, TrackingNumber};
 use portal_store::{RunItems, Store};
@@ -66,11 +69,22 @@ pub const SKU_PUMP: &str = "HYD-PUMP-20";
 pub const SKU_BOLT: &str = "FAS-BOLT-12";
 pub const CONFORMITY_PUMP: &str = "DC-HYD-PUMP-20";
 pub const SDS_BOLT: &str = "SDS-FAS-BOLT-12";
+/// Price data (see [`price_records`]): the division defaults, A's price group's list, A's
+/// contract lists (one valid, one expired, one in another currency) and B's contract list.
+pub const PRICE_GROUP_A: &str = "OEM";
+pub const LIST_HYD: &str = "PL-HYD";
+pub const LIST_FAS: &str = "PL-FAS";
+pub const LIST_OEM: &str = "PL-OEM";
+pub const LIST_A: &str = "PL-A";
+pub const LIST_A_EXPIRED: &str = "PL-A-OLD";
+pub const LIST_A_USD: &str = "PL-A-USD";
+pub const LIST_B: &str = "PL-B";
 /// How many orders A has (for paging).
 pub const A_ORDERS: usize = 25;
 
 /// Strings that only B's account data contains (the catalog is not account data: staff see all of it).
-pub const FOREIGN_MARKERS: [&str; 8] = [
+pub const FOREIGN_MARKERS: [&str; 9] = [
+    LIST_B,
     ACCOUNT_B,
     ORDER_B,
     SHIPMENT_B,
@@ -119,6 +133,7 @@ fn account(account: &str, divisions: &[&str], currency: &str, manager: &str) -> 
             country: "FI".to_owned(),
         }],
         account_managers: vec![id(manager)],
+        price_groups: Vec::new(),
     }
 }
 
@@ -294,6 +309,94 @@ fn document(
     }
 }
 
+/// The fixture's price data. For A: the hose from its group's list at 19.00 (A's contract
+/// lists do not give it: one has no hose price, one expired, one is in USD), the pump from its
+/// contract at 450.00; the hose's rule: 2 to 1,000 in steps of 2. For B: the hose from its
+/// contract at 5.00, the bolt from the fasteners default (0.40, 1,000 up at 0.30).
+pub fn price_records() -> Vec<Record> {
+    let today = today();
+    let list = |list: &str, currency: &str, division: &str, from: Option<NaiveDate>, to| {
+        Record::PriceList(PriceList {
+            id: id(list),
+            name: Some(format!("List {list}")),
+            currency: Currency::parse(currency).expect("currency"),
+            division: id(division),
+            valid_from: from,
+            valid_to: to,
+        })
+    };
+    let price = |list: &str, sku: &str, unit: &str, tiers: &[(&str, &str)]| {
+        Record::Price(Price {
+            list: id(list),
+            sku: id(sku),
+            unit_price: money(unit),
+            tiers: Tiers::new(
+                tiers
+                    .iter()
+                    .map(|(min, price)| Tier {
+                        min_quantity: money(min),
+                        unit_price: money(price),
+                    })
+                    .collect(),
+            )
+            .expect("fixture tiers are valid"),
+        })
+    };
+    let assign = |list: &str, to: Assignee, priority| {
+        Record::PriceAssignment(PriceListAssignment {
+            list: id(list),
+            to,
+            priority,
+        })
+    };
+    let month = Duration::days(30);
+    vec![
+        list(LIST_HYD, "EUR", "HYD", None, None),
+        list(LIST_FAS, "EUR", "FAS", None, None),
+        list(LIST_OEM, "EUR", "HYD", None, None),
+        list(
+            LIST_A,
+            "EUR",
+            "HYD",
+            Some(today - month),
+            Some(today + month),
+        ),
+        list(
+            LIST_A_EXPIRED,
+            "EUR",
+            "HYD",
+            None,
+            Some(today - Duration::days(1)),
+        ),
+        list(LIST_A_USD, "USD", "HYD", None, None),
+        list(LIST_B, "EUR", "HYD", None, None),
+        price(
+            LIST_HYD,
+            SKU_HOSE,
+            "20.00",
+            &[("10", "18.00"), ("50", "16.00")],
+        ),
+        price(LIST_HYD, SKU_PUMP, "500.00", &[]),
+        price(LIST_FAS, SKU_BOLT, "0.40", &[("1000", "0.30")]),
+        price(LIST_OEM, SKU_HOSE, "19.00", &[]),
+        price(LIST_A, SKU_PUMP, "450.00", &[]),
+        price(LIST_A_EXPIRED, SKU_HOSE, "1.00", &[]),
+        price(LIST_A_USD, SKU_HOSE, "2.00", &[]),
+        price(LIST_B, SKU_HOSE, "5.00", &[]),
+        assign(LIST_HYD, Assignee::Division(id("HYD")), 100),
+        assign(LIST_FAS, Assignee::Division(id("FAS")), 100),
+        assign(LIST_OEM, Assignee::Group(id(PRICE_GROUP_A)), 100),
+        assign(LIST_A, Assignee::Account(id(ACCOUNT_A)), 100),
+        assign(LIST_A_EXPIRED, Assignee::Account(id(ACCOUNT_A)), 50),
+        assign(LIST_A_USD, Assignee::Account(id(ACCOUNT_A)), 10),
+        assign(LIST_B, Assignee::Account(id(ACCOUNT_B)), 100),
+        Record::QuantityRule(
+            QuantityRule::new(id(SKU_HOSE), money("2"), Some(money("1000")), money("2"))
+                .expect("fixture rule is valid"),
+        ),
+    ]
+}
+
 /// Every record of the fixture.
 pub fn records() -> Vec<Record> {
     let today = today();
@@ -306,7 +409,10 @@ pub fn records() -> Vec<Record> {
             id: id("FAS"),
             name: "Fasteners".to_owned(),
         }),
-        Record::Account(account(ACCOUNT_A, &["HYD"], "EUR", MANAGER_A)),
+        Record::Account(Account {
+            price_groups: vec![id(PRICE_GROUP_A)],
+            ..account(ACCOUNT_A, &["HYD"], "EUR", MANAGER_A)
+        }),
         Record::Account(account(ACCOUNT_B, &["FAS", "HYD"], "EUR", MANAGER_B)),
         Record::User(user(A_VIEWER, Role::Viewer, Some(ACCOUNT_A), &[])),
         Record::User(user(A_BUYER, Role::Buyer, Some(ACCOUNT_A), &[])),
@@ -333,6 +439,7 @@ pub fn records() -> Vec<Record> {
         Record::Product(product(SKU_PUMP, "HYD", "Gear pump 8 cc aluminium")),
         Record::Product(product(SKU_BOLT, "FAS", "Hex bolt M12x60 zinc")),
     ];
+    records.extend(price_records());
     // A's orders, one every three days from 2025-12-01; the first is the detailed one.
     for n in 1..=A_ORDERS {
         let date = day("2025-12-01") + Duration::days(3 * (n as i64 - 1));

@@ -15,10 +15,18 @@
 //! order recording each list's verdict, so the explain view and a priced line cannot disagree
 //! (a property test holds them to it).
 //!
+//! A [`Quote`] is one account's price data (as the store reads it) for one day, and answers each
+//! requested line with a priced line or a [`LineError`] with a stable code naming the SKU.
+//!
 //! Pure: no IO. The store loads the lists, assignments and prices; the API functions call this.
 
+mod quote;
 mod resolve;
 
+pub use quote::{
+    CatalogPrice, LineAnswer, LineError, LineResult, MAX_QUANTITY, Quote, RawQuantity,
+    parse_quantity,
+};
 pub use resolve::{
     Buyer, BuyerPrices, Exclusion, Explanation, Level, PriceBook, PriceSource, PricedLine,
     PricingError, Step, Verdict,

@@ -62,8 +62,14 @@ impl PriceBook {
         }
     }
 
-    fn price_of(&self, list: &PriceListId, sku: &Sku) -> Option<&Price> {
+    /// `sku`'s price on `list`, if the book has it.
+    pub fn price_of(&self, list: &PriceListId, sku: &Sku) -> Option<&Price> {
         self.prices.get(list).and_then(|prices| prices.get(sku))
+    }
+
+    /// `sku`'s quantity rule, if it has one.
+    pub fn rule(&self, sku: &Sku) -> Option<&QuantityRule> {
+        self.rules.get(sku)
     }
 
     /// Whether a line may order `quantity` of `sku`: positive, and within its rule if it has one.

@@ -16,10 +16,33 @@ enum Expect {
     NoLeak,
 }
 
+/// One request of a probe: a GET of `uri`, or a POST of `body` to it (a route that computes
+/// an answer, such as prices, and writes nothing).
+#[derive(Debug, Clone)]
+struct Target {
+    uri: String,
+    body: Option<serde_json::Value>,
+}
+
+impl From<String> for Target {
+    fn from(uri: String) -> Self {
+        Target { uri, body: None }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.body {
+            None => write!(f, "GET {}", self.uri),
+            Some(body) => write!(f, "POST {} {body}", self.uri),
+        }
+    }
+}
+
 /// How to aim a route at B's objects and, as the positive control, at A's.
 struct Probe {
-    foreign: Vec<(String, Expect)>,
-    own: String,
+    foreign: Vec<(Target, Expect)>,
+    own: Target,
     /// For the seller's staff only: a 403 for every customer-side user, whatever it aims at.
     staff_only: bool,
     /// A push route's body: the probe POSTs it (with a fresh Idempotency-Key) instead of a GET.
@@ -28,41 +51,59 @@ struct Probe {
 }
 
 impl Probe {
-    /// Every URI the probe aims at.
-    fn uris(&self) -> impl Iterator<Item = &String> {
-        std::iter::once(&self.own).chain(self.foreign.iter().map(|(u, _)| u))
+    /// Every request the probe makes.
+    fn targets(&self) -> impl Iterator<Item = &Target> {
+        std::iter::once(&self.own).chain(self.foreign.iter().map(|(t, _)| t))
     }
 }
 
-/// Calls `uri` of `probe` as `user`: its GET, or its push.
-async fn call(app: &tests::TestApp, user: Option<&str>, probe: &Probe, uri: &str) -> Reply {
+/// Sends `target` of `probe` as `user`: its GET, its POST, or its push.
+async fn call(app: &tests::TestApp, user: Option<&str>, probe: &Probe, target: &Target) -> Reply {
     static KEYS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    match &probe.push {
-        None => app.get_as(user, uri).await,
-        Some(body) => {
+    match (&probe.push, &target.body) {
+        (Some(body), _) => {
             let key = format!(
                 "probe-{}",
                 KEYS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             );
-            app.post_as(user, uri, Some(&key), body).await
+            app.post_as(user, &target.uri, Some(&key), body).await
         }
+        (None, Some(body)) => app.post_as(user, &target.uri, None, body).await,
+        (None, None) => app.get_as(user, &target.uri).await,
+    }
+}
+
+/// A `POST /prices` of one hose line for `account`.
+fn prices_of(account: &str) -> Target {
+    Target {
+        uri: "/prices".into(),
+        body: Some(serde_json::json!({
+            "account": account,
+            "lines": [{"sku": SKU_HOSE, "quantity": 2}],
+        })),
     }
 }
 
 fn probe(path: &str) -> Option<Probe> {
     let hidden = |uri: String| vec![(uri, Expect::Hidden)];
+    let targets = |foreign: Vec<(String, Expect)>| {
+        foreign
+            .into_iter()
+            .map(|(uri, expect)| (Target::from(uri), expect))
+            .collect()
+    };
     let p = |foreign: Vec<(String, Expect)>, own: String| {
         Some(Probe {
-            foreign,
-            own,
+            foreign: targets(foreign),
+            own: own.into(),
             staff_only: false,
             push: None,
         })
     };
     let staff = |foreign: Vec<(String, Expect)>, own: String| {
         Some(Probe {
-            foreign,
-            own,
+            foreign: targets(foreign),
+            own: own.into(),
             staff_only: true,
             push: None,
         })
@@ -176,10 +217,20 @@ fn probe(path: &str) -> Option<Probe> {
             vec![("/analytics/run".into(), Expect::NoLeak)],
             "/analytics/run".into(),
         ),
+        "/prices" => Some(Probe {
+            foreign: vec![(prices_of(ACCOUNT_B), Expect::Hidden)],
+            own: prices_of(ACCOUNT_A),
+            staff_only: false,
+            push: None,
+        }),
+        "/prices/{sku}/explain" => p(
+            hidden(format!("/prices/{SKU_HOSE}/explain?account={ACCOUNT_B}")),
+            format!("/prices/{SKU_HOSE}/explain?account={ACCOUNT_A}&quantity=4"),
+        ),
         "/integration/{entity}" => Some(Probe {
             // A back-end system writes for every account; its answers carry no stored data.
             foreign: Vec::new(),
-            own: "/integration/products".into(),
+            own: String::from("/integration/products").into(),
             staff_only: false,
             push: Some(serde_json::json!({"rows": [{
                 "sku": "PRB-PUSH-1",
@@ -211,7 +262,7 @@ fn probes() -> Vec<(String, Probe)> {
             let probe = probe(&path).unwrap_or_else(|| {
                 panic!("{function} route {path} has no cross-account probe: add one to tests/api/access.rs")
             });
-            let expected = if probe.push.is_some() {
+            let expected = if probe.push.is_some() || probe.own.body.is_some() {
                 axum::http::Method::POST
             } else {
                 axum::http::Method::GET
@@ -238,33 +289,33 @@ async fn every_route_hides_the_other_accounts_objects_from_every_role_of_account
     for (path, probe) in probes() {
         if probe.push.is_some() {
             for user in A_SIDE.into_iter().chain([ADMIN, MANAGER_B, B_BUYER]) {
-                for uri in probe.uris() {
-                    let reply = call(&app, Some(user), &probe, uri).await;
+                for target in probe.targets() {
+                    let reply = call(&app, Some(user), &probe, target).await;
                     reply.assert_problem(403, "forbidden");
-                    assert_no_foreign_data(&reply, &format!("{user} POST {uri}"));
+                    assert_no_foreign_data(&reply, &format!("{user} {target} (push)"));
                 }
             }
             continue;
         }
         for user in A_SIDE {
             if probe.staff_only && user != MANAGER_A {
-                for uri in probe.uris() {
-                    let reply = app.get(user, uri).await;
+                for target in probe.targets() {
+                    let reply = call(&app, Some(user), &probe, target).await;
                     reply.assert_problem(403, "forbidden");
-                    assert_no_foreign_data(&reply, &format!("{user} GET {uri}"));
+                    assert_no_foreign_data(&reply, &format!("{user} {target}"));
                 }
                 continue;
             }
-            let own = app.get(user, &probe.own).await;
+            let own = call(&app, Some(user), &probe, &probe.own).await;
             assert_eq!(
                 own.status, 200,
-                "{user} GET {} (own data of {path}): {}",
+                "{user} {} (own data of {path}): {}",
                 probe.own, own.text
             );
-            assert_no_foreign_data(&own, &format!("{user} GET {}", probe.own));
-            for (uri, expect) in &probe.foreign {
-                let reply = app.get(user, uri).await;
-                let context = format!("{user} GET {uri}");
+            assert_no_foreign_data(&own, &format!("{user} {}", probe.own));
+            for (target, expect) in &probe.foreign {
+                let reply = call(&app, Some(user), &probe, target).await;
+                let context = format!("{user} {target}");
                 let staff = user == MANAGER_A;
                 match expect {
                     Expect::Hidden => reply.assert_problem(404, "not-found"),
@@ -285,28 +336,28 @@ async fn the_foreign_probes_aim_at_objects_that_exist() {
     let app = spawn_app().await;
     for (path, probe) in probes() {
         if probe.push.is_some() {
-            for uri in probe.uris() {
-                let reply = call(&app, Some(INTEGRATION), &probe, uri).await;
+            for target in probe.targets() {
+                let reply = call(&app, Some(INTEGRATION), &probe, target).await;
                 assert_eq!(
                     reply.status, 200,
-                    "{INTEGRATION} POST {uri}: {}",
+                    "{INTEGRATION} {target} (push): {}",
                     reply.text
                 );
             }
             continue;
         }
-        for (uri, expect) in &probe.foreign {
+        for (target, expect) in &probe.foreign {
             for user in [ADMIN, MANAGER_B] {
-                let reply = app.get(user, uri).await;
+                let reply = call(&app, Some(user), &probe, target).await;
                 assert_eq!(
                     reply.status, 200,
-                    "{user} GET {uri} ({path}, {expect:?}): {}",
+                    "{user} {target} ({path}, {expect:?}): {}",
                     reply.text
                 );
             }
         }
-        let reply = app.get(ADMIN, &probe.own).await;
-        assert_eq!(reply.status, 200, "admin GET {}: {}", probe.own, reply.text);
+        let reply = call(&app, Some(ADMIN), &probe, &probe.own).await;
+        assert_eq!(reply.status, 200, "admin {}: {}", probe.own, reply.text);
     }
 }
 
@@ -341,11 +392,11 @@ async fn every_route_refuses_a_back_end_systems_machine_user() {
         if probe.push.is_some() {
             continue; // the machine's own routes: see the positive control above
         }
-        let reply = app.get(INTEGRATION, &probe.own).await;
+        let reply = call(&app, Some(INTEGRATION), &probe, &probe.own).await;
         reply.assert_problem(403, "forbidden");
         assert_no_foreign_data(&reply, &path);
-        for (uri, _) in &probe.foreign {
-            app.get(INTEGRATION, uri)
+        for (target, _) in &probe.foreign {
+            call(&app, Some(INTEGRATION), &probe, target)
                 .await
                 .assert_problem(403, "forbidden");
         }

@@ -117,10 +117,10 @@ fn a_route_missing_from_the_template_fails_the_route_check() {
 
 #[test]
 fn a_function_without_its_package_fails_the_package_check() {
-    let damaged_template = damaged("Binary: catalog-api", "Binary: pricing-api");
+    let damaged_template = damaged("Binary: catalog-api", "Binary: no-such-api");
     let problems = functions_have_packages(&damaged_template, workspace());
     assert!(
-        problems.iter().any(|p| p.contains("pricing-api")),
+        problems.iter().any(|p| p.contains("no-such-api")),
         "{problems:?}"
     );
 }

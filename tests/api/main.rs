@@ -17,6 +17,7 @@ mod lambda_events;
 mod large;
 mod openapi;
 mod orders;
+mod pricing;
 mod publish;
 mod push;
 mod quarantine;

@@ -148,6 +148,18 @@ async fn every_record_kind_reads_back_as_written() {
                     let read = store.product(&admin(), &product.sku).await.expect("read");
                     assert_eq!(read.as_ref(), Some(product), "{}", backend.name);
                 }
+                Record::PriceList(_)
+                | Record::Price(_)
+                | Record::PriceAssignment(_)
+                | Record::QuantityRule(_) => {
+                    let key = record.key().expect("ingest writes price data");
+                    let read = store
+                        .read_current(std::slice::from_ref(&key))
+                        .await
+                        .expect("read");
+                    let value = read[&key].record.as_ref().map(|r| &r.value);
+                    assert_eq!(value, Some(record), "{}: {key}", backend.name);
+                }
                 Record::Division(_) | Record::Document(_) => {}
             }
         }
@@ -351,6 +363,7 @@ async fn batch_reads_and_writes_go_past_the_services_per_call_limits() {
                 currency: portal_domain::Currency::parse("EUR").expect("currency"),
                 ship_to: vec![],
                 account_managers: vec![],
+                price_groups: vec![],
             })
             .collect();
         let records: Vec<Record> = accounts.iter().cloned().map(Record::Account).collect();

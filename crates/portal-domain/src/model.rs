@@ -5,8 +5,8 @@
 
 use crate::access::Role;
 use crate::ids::{
-    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, PoNumber, ShipmentId,
-    Sku, TrackingNumber, UserId,
+    AccountId, BatchId, Currency, DivisionId, DocumentId, InvoiceId, OrderId, PoNumber,
+    PriceGroupId, ShipmentId, Sku, TrackingNumber, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -24,6 +24,9 @@ pub struct Account {
     pub ship_to: Vec<Address>,
     /// The seller's account managers assigned to this account.
     pub account_managers: Vec<UserId>,
+    /// The price groups whose price lists apply to it (see `pricing`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_groups: Vec<PriceGroupId>,
 }
 
 /// A ship-to address of an account.

@@ -6,10 +6,27 @@
 //! a buyer's price is resolved from them is the `pricing` crate's.
 
 use crate::ids::ParseError;
+use crate::model::{Account, Product};
 use crate::{AccountId, Currency, DivisionId, PriceGroupId, PriceListId, Sku};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Everything that can price some SKUs for one account, as the store reads it.
+#[derive(Debug, Clone)]
+pub struct PriceData {
+    pub account: Account,
+    /// The SKUs' products the account buys (of its divisions); others are left out.
+    pub products: HashMap<Sku, Product>,
+    /// The lists assigned to the account, to its price groups and to its divisions.
+    pub assignments: Vec<PriceListAssignment>,
+    pub lists: Vec<PriceList>,
+    /// The SKUs' prices on those lists (at least those of the SKU's division in the account's
+    /// currency: no other price can be chosen).
+    pub prices: Vec<Price>,
+    pub rules: Vec<QuantityRule>,
+}
 
 /// A price list: one currency, one division, valid from and to a day (both included; open
 /// when absent).
@@ -127,7 +144,7 @@ impl Price {
 }
 
 /// Whom a price list applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
 pub enum Assignee {
     /// One account: its contract prices.
@@ -136,6 +153,16 @@ pub enum Assignee {
     Group(PriceGroupId),
     /// Every account buying from the division: its default list.
     Division(DivisionId),
+}
+
+impl std::fmt::Display for Assignee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Assignee::Account(id) => write!(f, "account {id}"),
+            Assignee::Group(id) => write!(f, "price group {id}"),
+            Assignee::Division(id) => write!(f, "division {id}"),
+        }
+    }
 }
 
 /// A price list applied to an account, a group or a division; of two lists at one level, the

@@ -8,7 +8,8 @@ use crate::model::{
     Account, Division, Document, Invoice, Order, OrderLine, Product, Shipment, StatusChange,
     TrackingEvent, User,
 };
-use crate::{AccountId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku, UserId};
+use crate::pricing::{Assignee, Price, PriceList, PriceListAssignment, QuantityRule};
+use crate::{AccountId, DocumentId, InvoiceId, OrderId, PriceListId, ShipmentId, Sku, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -23,6 +24,10 @@ pub enum Record {
     Shipment(Shipment),
     Invoice(Invoice),
     Document(Document),
+    PriceList(PriceList),
+    Price(Price),
+    PriceAssignment(PriceListAssignment),
+    QuantityRule(QuantityRule),
 }
 
 impl Record {
@@ -36,6 +41,10 @@ impl Record {
             Record::Shipment(s) => RecordKey::Shipment(s.id.clone()),
             Record::Invoice(i) => RecordKey::Invoice(i.id.clone()),
             Record::Document(d) => RecordKey::Document(d.id.clone()),
+            Record::PriceList(l) => RecordKey::PriceList(l.id.clone()),
+            Record::Price(p) => RecordKey::Price(p.list.clone(), p.sku.clone()),
+            Record::PriceAssignment(a) => RecordKey::PriceAssignment(a.to.clone(), a.list.clone()),
+            Record::QuantityRule(r) => RecordKey::QuantityRule(r.sku().clone()),
             Record::Division(_) => return None,
         })
     }
@@ -51,6 +60,12 @@ pub enum RecordKey {
     Shipment(ShipmentId),
     Invoice(InvoiceId),
     Document(DocumentId),
+    PriceList(PriceListId),
+    /// A SKU's price on a list.
+    Price(PriceListId, Sku),
+    /// A list's assignment to an account, a group or a division.
+    PriceAssignment(Assignee, PriceListId),
+    QuantityRule(Sku),
 }
 
 impl RecordKey {
@@ -71,6 +86,10 @@ impl std::fmt::Display for RecordKey {
             RecordKey::Shipment(id) => write!(f, "shipment {id}"),
             RecordKey::Invoice(id) => write!(f, "invoice {id}"),
             RecordKey::Document(id) => write!(f, "document {id}"),
+            RecordKey::PriceList(id) => write!(f, "price list {id}"),
+            RecordKey::Price(list, sku) => write!(f, "price of {sku} on {list}"),
+            RecordKey::PriceAssignment(to, list) => write!(f, "assignment of {list} to {to}"),
+            RecordKey::QuantityRule(sku) => write!(f, "quantity rule of {sku}"),
         }
     }
 }

@@ -78,3 +78,35 @@ pub fn date_range(
     }
     Ok((from, to))
 }
+
+/// A JSON request body deserialised into `T` (use `#[serde(deny_unknown_fields)]`): a body
+/// that is not such JSON is a 400 `invalid-body` saying where it is wrong, one over the route's
+/// `DefaultBodyLimit` a 413.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Body<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge(format!(
+                        "the body is larger than this route takes ({})",
+                        rejection.body_text()
+                    ))
+                } else {
+                    ApiError::bad_request("invalid-body", rejection.body_text())
+                }
+            })?;
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| ApiError::bad_request("invalid-body", format!("the body: {e}")))
+    }
+}

@@ -30,6 +30,7 @@ pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
         ("documents-api", documents_api::routes()),
         ("catalog-api", catalog_api::routes()),
         ("insights-api", insights_api::routes()),
+        ("pricing-api", pricing_api::routes()),
         ("integration-api", integration_api::routes()),
     ]
 }

@@ -28,6 +28,10 @@
 //! | SKU forecast (periods inside) | `RUN#<run>#FORECASTS` | `SKU#<sku>#-` (total) or `SKU#<sku>#<division>` | | |
 //! | orphans: children waiting for their order or shipment (TTL `expires_at`: 90 days after their last write) | `ORDER#<id>` or `SHIPMENT#<id>` | `#ORPHANS` | | |
 //! | pushed request (hash, state, answer; TTL `expires_at`) | `REQUEST#<machine user>#<idempotency key>` | `#META` | | |
+//! | price list | `PRICELIST#<id>` | `#META` | | |
+//! | a SKU's price on a list (tiers inside) | `PRICE#<list>#<sku>` | `#META` | | |
+//! | a list's assignment (priority inside) | `PRICING#<ACCOUNT, GROUP or DIVISION>#<id>#LIST#<list>` | `#META` | `PRICING#<ACCOUNT, GROUP or DIVISION>#<id>` / `<list>` | |
+//! | a SKU's quantity rule | `QUANTITY#<sku>` | `#META` | | |
 //! | lake outbox marker (the order's revision) | `OUTBOX#LAKE#<00..15, hash of the order id>` | `ORDER#<id>` | | |
 //!
 //! Records written by ingest carry two more attributes that no read path shows: `source_versions`
@@ -82,6 +86,7 @@
 //! | every account's outlook | `/worklist` (admin) | Query | `RUN#<run>#OUTLOOKS` |
 //! | SKU forecasts | `/forecasts` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<prefix>` (division =) |
 //! | one SKU's forecasts | `/forecasts/{sku}` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<sku>#` |
+//! | a buyer's price data | `POST /prices`, `/prices/{sku}/explain`, `/products/{sku}` | GetItem of the account; Query GSI1 per assignee, BatchGetItem of products and rules, then of the lists, then of their prices | `PRICING#ACCOUNT#<id>`, `PRICING#GROUP#<g>` per group, `PRICING#DIVISION#<d>` per division; `PRODUCT#<sku>`, `QUANTITY#<sku>`; `PRICELIST#<id>`; `PRICE#<list>#<sku>` (only lists of the SKU's division in the account's currency) |
 //! | claim an idempotency key | `POST /integration/{entity}` | PutItem if absent or expired; else consistent GetItem, then PutItem over a failed or lapsed claim of the same request (if still that claim) | `REQUEST#<user>#<key>`, `#META` |
 //! | store a push's answer / mark it failed | `POST /integration/{entity}` | PutItem if the call's claim token still holds | `REQUEST#<user>#<key>`, `#META` |
 //! | clear a push's lake-outbox markers | `POST /integration/{entity}` | DeleteItem if the marker's revision is not newer | `OUTBOX#LAKE#<n>`, `ORDER#<id>` |
@@ -94,9 +99,10 @@
 //! of folded orphans and of a renamed product's old name words, `ConditionCheck` that a parent is
 //! still missing before orphans are written.
 
+use portal_domain::pricing::Assignee;
 use portal_domain::{
-    AccountId, BatchId, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId, ShipmentId,
-    Sku, TrackingNumber, UserId,
+    AccountId, BatchId, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId, PriceListId,
+    ShipmentId, Sku, TrackingNumber, UserId,
 };
 
 pub const PK: &str = "PK";
@@ -253,6 +259,30 @@ pub fn batch(id: &BatchId) -> String {
 /// The S3 object key of a document's file: `documents/<id>`, or `documents/<id>@<revision>`
 /// for a file stored with its revision (ids hold no `@`, so keys never collide, and neither is
 /// a prefix folder of the other).
+/// A price list's own item.
+pub fn price_list(id: &PriceListId) -> String {
+    format!("PRICELIST#{id}")
+}
+/// A SKU's price on a list.
+pub fn price(list: &PriceListId, sku: &Sku) -> String {
+    format!("PRICE#{list}#{sku}")
+}
+/// The partition of the lists assigned to an account, a group or a division (`GSI1`).
+pub fn price_assignee(to: &Assignee) -> String {
+    match to {
+        Assignee::Account(id) => format!("PRICING#ACCOUNT#{id}"),
+        Assignee::Group(id) => format!("PRICING#GROUP#{id}"),
+        Assignee::Division(id) => format!("PRICING#DIVISION#{id}"),
+    }
+}
+/// One assignment's own item.
+pub fn price_assignment(to: &Assignee, list: &PriceListId) -> String {
+    format!("{}#LIST#{list}", price_assignee(to))
+}
+/// A SKU's quantity rule.
+pub fn quantity_rule(sku: &Sku) -> String {
+    format!("QUANTITY#{sku}")
+}
 pub fn document_object(id: &DocumentId, revision: Option<&str>) -> String {
     match revision {
         None => format!("documents/{id}"),

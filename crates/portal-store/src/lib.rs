@@ -26,8 +26,8 @@
 //!   the lake bucket's layout.
 //! - `cursor`: page keys sealed into signed cursors bound to principal and query.
 //! - `schema`: creates the table and buckets locally.
-//! - `accounts`, `catalog`, `orders`, `shipments`, `invoices`, `documents`, `insights`: one module
-//!   per entity, with its access patterns.
+//! - `accounts`, `catalog`, `orders`, `shipments`, `invoices`, `documents`, `insights`,
+//!   `pricing`: one module per entity, with its access patterns.
 //!
 //! # Bounded work
 //!
@@ -77,6 +77,7 @@ pub mod keys;
 pub mod lake;
 mod orders;
 pub mod outbox;
+mod pricing;
 mod records;
 mod requests;
 pub mod schema;

@@ -15,6 +15,10 @@ pub fn items_of(record: &Record) -> Result<Vec<Item>, StoreError> {
         Record::Shipment(s) => vec![crate::shipments::shipment_item(s)?],
         Record::Invoice(i) => vec![crate::invoices::invoice_item(i)?],
         Record::Document(d) => vec![crate::documents::document_item(d)?],
+        Record::PriceList(l) => vec![crate::pricing::price_list_item(l)?],
+        Record::Price(p) => vec![crate::pricing::price_item(p)?],
+        Record::PriceAssignment(a) => vec![crate::pricing::assignment_item(a)?],
+        Record::QuantityRule(r) => vec![crate::pricing::quantity_rule_item(r)?],
     })
 }
 

@@ -3,14 +3,21 @@
 //! - `GET /products`: products of the divisions the caller sees, in SKU order; `sku_prefix`,
 //!   `name` (words the name contains; the first must start a word), `division`.
 //! - `GET /products/{sku}`: one product.
+//!
+//! A customer's user sees each product's `price` for its account (the `pricing` crate's
+//! resolution, as `POST /prices` gives it): the unit price of the smallest line it may order,
+//! the source list's tiers and the SKU's quantity rule; `null` where no list prices it. Staff
+//! buy nothing, so their answers carry no price.
 
 use axum::Router;
 use axum::extract::State;
+use portal_domain::Principal;
 use portal_domain::model::{Product, ProductSummary};
 use portal_domain::{DivisionId, Sku};
 use portal_http::{ApiError, ApiResult, AppState, Caller, List, ListResponse, Path, Route};
 use portal_store::ProductQuery;
-use serde::Deserialize;
+use pricing::{CatalogPrice, Quote};
+use serde::{Deserialize, Serialize};
 
 /// This function's routes.
 pub fn routes() -> Vec<Route> {
@@ -33,6 +40,38 @@ struct ProductsQuery {
     division: Option<String>,
 }
 
+/// A catalog answer with the caller's price.
+#[derive(Debug, Serialize)]
+struct Priced<T> {
+    #[serde(flatten)]
+    product: T,
+    /// The caller's account's price (customers' users only; `null`: no list prices it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price: Option<Option<CatalogPrice>>,
+}
+
+/// The prices of `skus` for a customer's user's account; `None` for staff.
+async fn catalog_prices(
+    state: &AppState,
+    principal: &Principal,
+    skus: &[Sku],
+) -> Result<Option<std::collections::HashMap<Sku, Option<CatalogPrice>>>, ApiError> {
+    if !principal.role.is_customer_side() || skus.is_empty() {
+        return Ok(None);
+    }
+    let account = principal.account_for(None)?;
+    let Some(data) = state.store.price_data(&account, skus).await? else {
+        return Ok(None);
+    };
+    let quote = Quote::new(data, chrono::Utc::now().date_naive());
+    let prices = quote.prices();
+    Ok(Some(
+        skus.iter()
+            .map(|sku| (sku.clone(), quote.catalog_price(&prices, sku)))
+            .collect(),
+    ))
+}
+
 async fn search_products(
     State(state): State<AppState>,
     List {
@@ -40,7 +79,7 @@ async fn search_products(
         query: q,
         mut paging,
     }: List<ProductsQuery>,
-) -> ApiResult<ListResponse<ProductSummary>> {
+) -> ApiResult<ListResponse<Priced<ProductSummary>>> {
     let sku_prefix = match q.sku_prefix.as_deref() {
         // A prefix is an SKU's beginning, so it follows the SKU's rules.
         Some(prefix) => Some(Sku::parse(prefix)?.to_string()),
@@ -74,19 +113,28 @@ async fn search_products(
         .store
         .products(&principal, &query, paging.limit, paging.after.take())
         .await?;
-    Ok(paging.respond(page))
+    let skus: Vec<Sku> = page.items.iter().map(|p| p.sku.clone()).collect();
+    let mut prices = catalog_prices(&state, &principal, &skus).await?;
+    Ok(paging.respond(page.map(|product| Priced {
+        price: prices.as_mut().map(|p| p.remove(&product.sku).flatten()),
+        product,
+    })))
 }
 
 async fn get_product(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(sku): Path<String>,
-) -> ApiResult<Product> {
+) -> ApiResult<Priced<Product>> {
     let sku = Sku::parse(&sku)?;
     let product = state
         .store
         .product(&principal, &sku)
         .await?
         .ok_or(ApiError::NotFound("product"))?;
-    Ok(axum::Json(product))
+    let prices = catalog_prices(&state, &principal, std::slice::from_ref(&sku)).await?;
+    Ok(axum::Json(Priced {
+        price: prices.map(|mut p| p.remove(&sku).flatten()),
+        product,
+    }))
 }

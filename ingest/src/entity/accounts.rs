@@ -2,7 +2,7 @@
 
 use super::row::{Row, RowError, ids};
 use super::{Field, Kind, Update, VERSION, opt, req};
-use portal_domain::{AccountId, Currency, DivisionId, Role, UserId};
+use portal_domain::{AccountId, Currency, DivisionId, PriceGroupId, Role, UserId};
 
 pub(super) const ACCOUNTS: &[Field] = &[
     req("account_id", Kind::Id, "the account's id (natural key)"),
@@ -14,8 +14,15 @@ pub(super) const ACCOUNTS: &[Field] = &[
         Kind::List,
         "user ids of its account managers, who then serve it",
     ),
+    opt(
+        "price_groups",
+        Kind::List,
+        "price groups whose price lists apply to it",
+    ),
     VERSION,
 ];
+/// The most price groups one account belongs to (each is a query when its prices are read).
+pub const MAX_PRICE_GROUPS: usize = 10;
 /// The most account managers one account names (each is an item written with the account).
 pub const MAX_ACCOUNT_MANAGERS: usize = 20;
 
@@ -70,6 +77,7 @@ pub struct AccountFields {
     pub divisions: Vec<DivisionId>,
     pub currency: Currency,
     pub account_managers: Vec<UserId>,
+    pub price_groups: Vec<PriceGroupId>,
 }
 
 /// A customer's user.
@@ -112,6 +120,18 @@ pub(super) fn account(r: &Row) -> Result<Update, RowError> {
                 )));
             }
             managers
+        },
+        price_groups: {
+            let mut groups = ids("price_groups", r.list("price_groups"), PriceGroupId::parse)?;
+            groups.sort();
+            groups.dedup();
+            if groups.len() > MAX_PRICE_GROUPS {
+                return Err(RowError(format!(
+                    "price_groups: {} listed, at most {MAX_PRICE_GROUPS}",
+                    groups.len()
+                )));
+            }
+            groups
         },
     }))
 }

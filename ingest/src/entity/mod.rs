@@ -7,13 +7,14 @@
 //!
 //! Entities are kept by group, each group's field tables next to the functions that parse its
 //! rows: `orders` (orders, order lines, status changes), `shipments` (shipments, tracking
-//! events), `invoices` (invoices, payments), `accounts` (accounts, users), `products` and
-//! `documents`. `row` reads a row's values by type; `version` orders rows in time.
+//! events), `invoices` (invoices, payments), `accounts` (accounts, users), `products`,
+//! `documents` and `pricing` (price lists, prices, their assignments, quantity rules). `row` reads a row's values by type; `version` orders rows in time.
 
 mod accounts;
 mod documents;
 mod invoices;
 mod orders;
+mod pricing;
 mod products;
 mod row;
 mod shipments;
@@ -25,6 +26,7 @@ pub use accounts::{AccountFields, MAX_ACCOUNT_MANAGERS, UserFields};
 pub use documents::DocumentFields;
 pub use invoices::InvoiceFields;
 pub use orders::OrderHeader;
+pub use pricing::DEFAULT_PRIORITY;
 pub use products::ProductFields;
 pub use row::{MAX_AMOUNT, MAX_QUANTITY, RowError, Values};
 pub use shipments::ShipmentHeader;
@@ -33,6 +35,7 @@ pub use version::{Arrival, MAX_VERSION_AHEAD, Place, Version, version_of, versio
 use crate::values::Formats;
 use chrono::NaiveDate;
 use portal_domain::model::{OrderLine, PaymentState, StatusChange, TrackingEvent};
+use portal_domain::pricing::{Price, PriceList, PriceListAssignment, QuantityRule};
 use portal_domain::records::RecordKey;
 use portal_domain::{InvoiceId, OrderId, ShipmentId};
 use row::Row;
@@ -51,6 +54,10 @@ pub enum Entity {
     Invoices,
     InvoicePayments,
     Documents,
+    PriceLists,
+    Prices,
+    PriceAssignments,
+    QuantityRules,
 }
 
 /// The type of a field's value.
@@ -66,6 +73,8 @@ pub enum Kind {
     Word(&'static [&'static str]),
     /// Values separated by the profile's list separator.
     List,
+    /// Volume tiers: `<minimum quantity>:<unit price>` pairs separated by spaces.
+    Tiers,
 }
 
 /// One canonical field.
@@ -102,7 +111,7 @@ const VERSION: Field = opt(
 );
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 15] = [
         Entity::Accounts,
         Entity::Users,
         Entity::Products,
@@ -114,6 +123,10 @@ impl Entity {
         Entity::Invoices,
         Entity::InvoicePayments,
         Entity::Documents,
+        Entity::PriceLists,
+        Entity::Prices,
+        Entity::PriceAssignments,
+        Entity::QuantityRules,
     ];
 
     /// The entity's name: its folder under `incoming/<source>/` and its argument.
@@ -130,6 +143,10 @@ impl Entity {
             Entity::Invoices => "invoices",
             Entity::InvoicePayments => "invoice-payments",
             Entity::Documents => "documents",
+            Entity::PriceLists => "price-lists",
+            Entity::Prices => "prices",
+            Entity::PriceAssignments => "price-assignments",
+            Entity::QuantityRules => "quantity-rules",
         }
     }
 
@@ -165,6 +182,10 @@ impl Entity {
             Entity::Invoices => invoices::INVOICES,
             Entity::InvoicePayments => invoices::INVOICE_PAYMENTS,
             Entity::Documents => documents::DOCUMENTS,
+            Entity::PriceLists => pricing::PRICE_LISTS,
+            Entity::Prices => pricing::PRICES,
+            Entity::PriceAssignments => pricing::PRICE_ASSIGNMENTS,
+            Entity::QuantityRules => pricing::QUANTITY_RULES,
         }
     }
 }
@@ -202,6 +223,10 @@ pub enum Update {
         paid_on: Option<NaiveDate>,
     },
     Document(DocumentFields),
+    PriceList(PriceList),
+    Price(Price),
+    PriceAssignment(PriceListAssignment),
+    QuantityRule(QuantityRule),
 }
 
 impl Update {
@@ -220,6 +245,10 @@ impl Update {
             Update::Invoice(i) => RecordKey::Invoice(i.id.clone()),
             Update::InvoicePayment { invoice_id, .. } => RecordKey::Invoice(invoice_id.clone()),
             Update::Document(d) => RecordKey::Document(d.id.clone()),
+            Update::PriceList(l) => RecordKey::PriceList(l.id.clone()),
+            Update::Price(p) => RecordKey::Price(p.list.clone(), p.sku.clone()),
+            Update::PriceAssignment(a) => RecordKey::PriceAssignment(a.to.clone(), a.list.clone()),
+            Update::QuantityRule(r) => RecordKey::QuantityRule(r.sku().clone()),
         }
     }
 
@@ -259,6 +288,10 @@ pub fn parse(entity: Entity, values: &Values, formats: &Formats) -> Result<Updat
         Entity::OrderStatus => orders::order_status(&r),
         Entity::Shipments => shipments::shipment(&r),
         Entity::TrackingEvents => shipments::tracking_event(&r),
+        Entity::PriceLists => pricing::price_list(&r),
+        Entity::Prices => pricing::price(&r),
+        Entity::PriceAssignments => pricing::price_assignment(&r),
+        Entity::QuantityRules => pricing::quantity_rule(&r),
         Entity::Invoices => invoices::invoice(&r),
         Entity::InvoicePayments => invoices::invoice_payment(&r),
         Entity::Documents => documents::document(&r),

@@ -35,7 +35,9 @@ pub const MAX_QUANTITY: i64 = 1_000_000_000;
 /// by [`MAX_AMOUNT`].
 fn bound_of(name: &str) -> (i64, &'static str) {
     match name {
-        "quantity" | "pack_size" => (MAX_QUANTITY, "quantity"),
+        "quantity" | "pack_size" | "min_quantity" | "max_quantity" | "increment" => {
+            (MAX_QUANTITY, "quantity")
+        }
         _ => (MAX_AMOUNT, "amount"),
     }
 }

@@ -18,6 +18,7 @@ pub(super) fn apply_account(state: &mut State, a: &AccountFields) -> Result<(), 
         currency: a.currency,
         ship_to,
         account_managers: a.account_managers.clone(),
+        price_groups: a.price_groups.clone(),
     }));
     Ok(())
 }

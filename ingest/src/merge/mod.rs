@@ -16,7 +16,8 @@
 //!
 //! Each entity's rules have a file: `order` (headers, lines, status changes), `shipment`
 //! (shipments, tracking events), `invoice` (invoices, payments), `document`, `account`
-//! (accounts, users) and `product`; `state` holds what they share.
+//! (accounts, users) and `product`; price data rows are whole records and replace what is
+//! stored; `state` holds what they share.
 
 mod account;
 mod document;
@@ -31,7 +32,7 @@ mod tests;
 pub use document::content_type;
 
 use crate::entity::{Update, Version, version_text};
-use portal_domain::records::{Change, Current, RecordKey};
+use portal_domain::records::{Change, Current, Record, RecordKey};
 use state::{State, is_child};
 
 /// What became of one row.
@@ -170,5 +171,15 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
         Update::Account(a) => account::apply_account(state, a),
         Update::User(u) => account::apply_user(state, u),
         Update::Product(p) => product::apply_product(state, p),
+        Update::PriceList(l) => replace(state, Record::PriceList(l.clone())),
+        Update::Price(p) => replace(state, Record::Price(p.clone())),
+        Update::PriceAssignment(a) => replace(state, Record::PriceAssignment(a.clone())),
+        Update::QuantityRule(r) => replace(state, Record::QuantityRule(r.clone())),
     }
+}
+
+/// A row that is the whole record (price data): it replaces what is stored.
+fn replace(state: &mut State, record: Record) -> Result<(), String> {
+    state.record = Some(record);
+    Ok(())
 }

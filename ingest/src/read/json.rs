@@ -37,6 +37,7 @@ pub fn json_values(entity: Entity, object: &serde_json::Value) -> Result<Values,
                 })
                 .collect::<Vec<_>>()
                 .join("|"),
+            serde_json::Value::Array(tiers) if field.kind == Kind::Tiers => tiers_text(key, tiers)?,
             _ => return Err(RowError(format!("{key}: is not a single value"))),
         };
         if !text.is_empty() {
@@ -44,6 +45,27 @@ pub fn json_values(entity: Entity, object: &serde_json::Value) -> Result<Values,
         }
     }
     Ok(values)
+}
+
+/// `[{"min_quantity": 10, "unit_price": "9.50"}, ...]` as the tiers' text, `10:9.50 ...`.
+fn tiers_text(key: &str, tiers: &[serde_json::Value]) -> Result<String, RowError> {
+    let text = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => Some(s.trim().to_owned()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut pairs = Vec::with_capacity(tiers.len());
+    for tier in tiers {
+        match (text(tier.get("min_quantity")), text(tier.get("unit_price"))) {
+            (Some(min), Some(price)) => pairs.push(format!("{min}:{price}")),
+            _ => {
+                return Err(RowError(format!(
+                    "{key}: each tier is an object with min_quantity and unit_price"
+                )));
+            }
+        }
+    }
+    Ok(pairs.join(" "))
 }
 
 /// The rows of a pushed batch (JSON objects of canonical fields, as in JSON lines), numbered

@@ -200,6 +200,7 @@ pub(super) fn customers(g: &mut Gen, count: usize) -> Vec<Customer> {
                     currency: Currency::parse(currency).expect("valid currency"),
                     ship_to,
                     account_managers: Vec::new(),
+                    price_groups: Vec::new(),
                 },
                 country,
                 weight: if i < 2 { weight.max(1.5) } else { weight },

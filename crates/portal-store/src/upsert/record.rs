@@ -28,6 +28,10 @@ pub(super) fn partition(key: &RecordKey) -> String {
         RecordKey::Shipment(id) => keys::shipment(id),
         RecordKey::Invoice(id) => keys::invoice(id),
         RecordKey::Document(id) => keys::document(id),
+        RecordKey::PriceList(id) => keys::price_list(id),
+        RecordKey::Price(list, sku) => keys::price(list, sku),
+        RecordKey::PriceAssignment(to, list) => keys::price_assignment(to, list),
+        RecordKey::QuantityRule(sku) => keys::quantity_rule(sku),
     }
 }
 
@@ -41,6 +45,10 @@ pub(super) fn parse(key: &RecordKey, item: Item) -> Result<Record, StoreError> {
         RecordKey::Shipment(_) => Record::Shipment(from_item::<Shipment>(item)?),
         RecordKey::Invoice(_) => Record::Invoice(from_item::<Invoice>(item)?),
         RecordKey::Document(_) => Record::Document(from_item::<Document>(item)?),
+        RecordKey::PriceList(_) => Record::PriceList(from_item(item)?),
+        RecordKey::Price(..) => Record::Price(from_item(item)?),
+        RecordKey::PriceAssignment(..) => Record::PriceAssignment(from_item(item)?),
+        RecordKey::QuantityRule(_) => Record::QuantityRule(from_item(item)?),
     })
 }
 
