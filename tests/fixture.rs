@@ -3,6 +3,7 @@
 //! so a test can check that no response to A's users mentions any of them.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use portal_domain::carts::{Cart, CartLine, CartOrigin, CartStatus, Checkout};
 use portal_domain::insights::{
     AccountOutlook, AccountSilence, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion,
     SkuForecast,
@@ -13,7 +14,7 @@ use portal_domain::model::{
     Shipment, ShipmentStatus, StatusChange, Totals, TrackingEvent, User,
 };
 use portal_domain::pricing::{
-    Assignee, Price, PriceList, PriceListAssignment, QuantityRule, Tier, Tiers,
+    Assignee, Level, Price, PriceList, PriceListAssignment, PriceSource, QuantityRule, Tier, Tiers,
 };
 use portal_domain::records::Record;
 use portal_domain::{AccountId, BatchId, Currency, OrderId, PoNumber, Role, Sku, TrackingNumber};
@@ -79,12 +80,16 @@ pub const LIST_A: &str = "PL-A";
 pub const LIST_A_EXPIRED: &str = "PL-A-OLD";
 pub const LIST_A_USD: &str = "PL-A-USD";
 pub const LIST_B: &str = "PL-B";
+/// A's shared cart (its buyer's) and B's (its buyer's).
+pub const CART_A: &str = "CART-A01";
+pub const CART_B: &str = "CART-B01";
 /// How many orders A has (for paging).
 pub const A_ORDERS: usize = 25;
 
 /// Strings that only B's account data contains (the catalog is not account data: staff see all of it).
-pub const FOREIGN_MARKERS: [&str; 9] = [
+pub const FOREIGN_MARKERS: [&str; 10] = [
     LIST_B,
+    CART_B,
     ACCOUNT_B,
     ORDER_B,
     SHIPMENT_B,
@@ -220,6 +225,8 @@ fn order(
                 note: Some("moved on".to_owned()),
             },
         ],
+        erp_order_number: None,
+        placed: None,
     }
 }
 
@@ -682,6 +689,52 @@ pub fn analytics_run() -> (AnalyticsRun, RunItems) {
     (run, items)
 }
 
+/// A's and B's shared carts, each with two hoses at its account's price.
+pub fn carts() -> Vec<Cart> {
+    let cart = |cart_id: &str, account: &str, owner: &str, list: &str, price: &str| {
+        let at = at("2026-01-05T09:00:00Z");
+        let unit_price = money(price);
+        let quantity = money("2");
+        Cart {
+            id: id(cart_id),
+            account_id: id(account),
+            owner: id(owner),
+            name: format!("Cart of {account}"),
+            shared: true,
+            version: 1,
+            status: CartStatus::Open,
+            currency: Currency::parse("EUR").expect("currency"),
+            lines: vec![CartLine {
+                sku: id(SKU_HOSE),
+                name: "Hydraulic hose 2SN DN10".to_owned(),
+                quantity,
+                unit_price,
+                line_total: quantity * unit_price,
+                source: PriceSource {
+                    level: Level::Group,
+                    price_list: id(list),
+                    priority: 100,
+                    tier_min_quantity: None,
+                    valid_from: None,
+                    valid_to: None,
+                },
+                reason: None,
+            }],
+            total: quantity * unit_price,
+            checkout: Checkout::default(),
+            origin: CartOrigin::New,
+            prepared_by: None,
+            created_at: at,
+            updated_at: at,
+            updated_by: id(owner),
+        }
+    };
+    vec![
+        cart(CART_A, ACCOUNT_A, A_BUYER, LIST_OEM, "19.00"),
+        cart(CART_B, ACCOUNT_B, B_BUYER, LIST_B, "5.00"),
+    ]
+}
+
 /// Loads the fixture through the store.
 pub async fn load(store: &Store) {
     let mut records = records();
@@ -695,6 +748,9 @@ pub async fn load(store: &Store) {
         records.push(Record::Document(document));
     }
     store.put_records(&records).await.expect("fixture stored");
+    for cart in carts() {
+        store.create_cart(&cart).await.expect("cart stored");
+    }
     let (run, items) = analytics_run();
     store.put_run(&run, &items).await.expect("run stored");
     assert!(store.flip_current_run(&run).await.expect("run served"));

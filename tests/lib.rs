@@ -256,6 +256,32 @@ impl TestApp {
         Reply::read(response).await
     }
 
+    /// Sends `method` to `path` as `user` (no Authorization header when `None`) with `headers`
+    /// and, if given, the JSON `body`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        user: Option<&str>,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.url));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        if let Some(user) = user {
+            request = request.bearer_auth(self.token(user));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.expect("request reaches the app");
+        Reply::read(response).await
+    }
+
     /// POSTs the JSON `body` to `path` as `user` with the Idempotency-Key `key`.
     pub async fn post(&self, user: &str, path: &str, key: &str, body: &Value) -> Reply {
         self.post_as(Some(user), path, Some(key), body).await

@@ -23,13 +23,13 @@
 mod quote;
 mod resolve;
 
+pub use portal_domain::pricing::{Level, PriceSource};
 pub use quote::{
     CatalogPrice, LineAnswer, LineError, LineResult, MAX_QUANTITY, Quote, RawQuantity,
     parse_quantity,
 };
 pub use resolve::{
-    Buyer, BuyerPrices, Exclusion, Explanation, Level, PriceBook, PriceSource, PricedLine,
-    PricingError, Step, Verdict,
+    Buyer, BuyerPrices, Exclusion, Explanation, PriceBook, PricedLine, PricingError, Step, Verdict,
 };
 
 #[cfg(test)]

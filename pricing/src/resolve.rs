@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use portal_domain::pricing::{
-    Assignee, Price, PriceList, PriceListAssignment, QuantityRule, RuleViolation, Validity,
-    check_positive,
+    Assignee, Level, Price, PriceList, PriceListAssignment, PriceSource, QuantityRule,
+    RuleViolation, Validity, check_positive,
 };
 use portal_domain::{AccountId, Currency, DivisionId, PriceGroupId, PriceListId, Sku};
 use rust_decimal::Decimal;
@@ -17,18 +17,6 @@ pub struct Buyer {
     pub account: AccountId,
     pub groups: Vec<PriceGroupId>,
     pub currency: Currency,
-}
-
-/// How close a list is to the buyer; earlier levels are tried first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Level {
-    /// The account's own list.
-    Contract,
-    /// A list of one of the account's price groups.
-    Group,
-    /// The default list of the SKU's division.
-    Default,
 }
 
 /// Every price list, whom each applies to, every price, and the SKUs' quantity rules.
@@ -200,21 +188,6 @@ pub struct PricedLine {
     pub line_total: Decimal,
     pub currency: Currency,
     pub source: PriceSource,
-}
-
-/// Which list, level and tier gave a line its price, and the list's validity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PriceSource {
-    pub level: Level,
-    pub price_list: PriceListId,
-    pub priority: u32,
-    /// The tier's minimum quantity, when a tier gave the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tier_min_quantity: Option<Decimal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_from: Option<NaiveDate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_to: Option<NaiveDate>,
 }
 
 /// Why a line has no price.

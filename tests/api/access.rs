@@ -1,6 +1,7 @@
 //! Authentication and the cross-account matrix: every route of every router, every role,
 //! against the other account's objects.
 
+use axum::http::Method;
 use portal_local::server::functions;
 use tests::fixture::*;
 use tests::{Reply, spawn_app};
@@ -16,25 +17,64 @@ enum Expect {
     NoLeak,
 }
 
-/// One request of a probe: a GET of `uri`, or a POST of `body` to it (a route that computes
-/// an answer, such as prices, and writes nothing).
+/// One request of a probe: its method, URI and JSON body.
 #[derive(Debug, Clone)]
 struct Target {
+    method: Method,
     uri: String,
     body: Option<serde_json::Value>,
+    /// A write to the cart the URI names: sent with `If-Match` of the cart's current version,
+    /// so that only the caller's rights decide the answer.
+    versioned: bool,
+    /// The URI's `{fresh}` is a new shared cart of this account with a hose line, made by
+    /// this user just before (a deleting probe needs a cart of its own each time).
+    fresh: Option<(&'static str, &'static str)>,
 }
 
 impl From<String> for Target {
     fn from(uri: String) -> Self {
-        Target { uri, body: None }
+        Target {
+            method: Method::GET,
+            uri,
+            body: None,
+            versioned: false,
+            fresh: None,
+        }
+    }
+}
+
+impl Target {
+    /// A POST that computes an answer (prices) or makes an object (a cart).
+    fn post(uri: &str, body: serde_json::Value) -> Self {
+        Target {
+            method: Method::POST,
+            body: Some(body),
+            ..Target::from(uri.to_owned())
+        }
+    }
+
+    /// A write to the cart in `uri`, at its current version.
+    fn write(method: Method, uri: String, body: Option<serde_json::Value>) -> Self {
+        Target {
+            method,
+            body,
+            versioned: true,
+            ..Target::from(uri)
+        }
+    }
+
+    fn on_fresh_cart(mut self, user: &'static str, account: &'static str) -> Self {
+        self.fresh = Some((user, account));
+        self
     }
 }
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.uri)?;
         match &self.body {
-            None => write!(f, "GET {}", self.uri),
-            Some(body) => write!(f, "POST {} {body}", self.uri),
+            None => Ok(()),
+            Some(body) => write!(f, " {body}"),
         }
     }
 }
@@ -48,6 +88,8 @@ struct Probe {
     /// A push route's body: the probe POSTs it (with a fresh Idempotency-Key) instead of a GET.
     /// Push routes are for back-end systems only: a 403 for every person's role.
     push: Option<serde_json::Value>,
+    /// A write for those who may fill carts: a viewer gets 403 on its own account's objects.
+    write: bool,
 }
 
 impl Probe {
@@ -57,34 +99,138 @@ impl Probe {
     }
 }
 
-/// Sends `target` of `probe` as `user`: its GET, its POST, or its push.
+/// An admin, as the store sees one (shared carts are visible to staff).
+fn admin() -> portal_domain::Principal {
+    portal_domain::Principal::new(
+        ADMIN.parse().expect("user id"),
+        portal_domain::Role::Admin,
+        None,
+        [],
+    )
+    .expect("principal")
+}
+
+/// A new shared cart of `account` with two hoses, made by `user`; its id.
+async fn fresh_cart(app: &tests::TestApp, user: &str, account: &str) -> String {
+    let made = app
+        .post_as(
+            Some(user),
+            "/carts",
+            None,
+            &serde_json::json!({"account": account, "shared": true,
+                                "lines": [{"sku": SKU_HOSE, "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    made.body["id"].as_str().expect("cart id").to_owned()
+}
+
+/// Sends `target` of `probe` as `user`: its request, or its push.
 async fn call(app: &tests::TestApp, user: Option<&str>, probe: &Probe, target: &Target) -> Reply {
     static KEYS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    match (&probe.push, &target.body) {
-        (Some(body), _) => {
-            let key = format!(
-                "probe-{}",
-                KEYS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            );
-            app.post_as(user, &target.uri, Some(&key), body).await
-        }
-        (None, Some(body)) => app.post_as(user, &target.uri, None, body).await,
-        (None, None) => app.get_as(user, &target.uri).await,
+    if let Some(body) = &probe.push {
+        let key = format!(
+            "probe-{}",
+            KEYS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        return app.post_as(user, &target.uri, Some(&key), body).await;
     }
+    let mut uri = target.uri.clone();
+    if let Some((maker, account)) = target.fresh {
+        uri = uri.replace("{fresh}", &fresh_cart(app, maker, account).await);
+    }
+    let mut headers = Vec::new();
+    if target.versioned {
+        let id = uri
+            .trim_start_matches("/carts/")
+            .split(['/', '?'])
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .expect("a cart id");
+        let store = &app.local.state.store;
+        let version = store
+            .cart(&admin(), &id)
+            .await
+            .expect("read")
+            .map_or(1, |c| c.version);
+        headers.push(("if-match", format!("\"{version}\"")));
+    }
+    app.send(
+        target.method.clone(),
+        user,
+        &uri,
+        &headers,
+        target.body.as_ref(),
+    )
+    .await
 }
 
 /// A `POST /prices` of one hose line for `account`.
 fn prices_of(account: &str) -> Target {
-    Target {
-        uri: "/prices".into(),
-        body: Some(serde_json::json!({
+    Target::post(
+        "/prices",
+        serde_json::json!({
             "account": account,
             "lines": [{"sku": SKU_HOSE, "quantity": 2}],
-        })),
-    }
+        }),
+    )
 }
 
-fn probe(path: &str) -> Option<Probe> {
+/// The probes of the cart routes that write: at A's objects (own) and B's (hidden).
+fn write_probe(method: &Method, path: &str) -> Option<Probe> {
+    let hose = || serde_json::json!({"lines": [{"sku": SKU_HOSE, "quantity": 2}]});
+    let cart = |id: &str| path.replace("{cart_id}", id).replace("{sku}", SKU_HOSE);
+    let (own, foreign) = match (method.as_str(), path) {
+        ("POST", "/carts") => (
+            Target::post("/carts", serde_json::json!({"account": ACCOUNT_A})),
+            Target::post("/carts", serde_json::json!({"account": ACCOUNT_B})),
+        ),
+        ("POST", "/carts/replenishment") => (
+            Target::post(path, serde_json::json!({"account": ACCOUNT_A})),
+            Target::post(path, serde_json::json!({"account": ACCOUNT_B})),
+        ),
+        ("POST", "/orders/{order_id}/reorder") => (
+            Target::post(&format!("/orders/{ORDER_A}/reorder"), serde_json::json!({})),
+            Target::post(&format!("/orders/{ORDER_B}/reorder"), serde_json::json!({})),
+        ),
+        ("PATCH", "/carts/{cart_id}") => {
+            let note = serde_json::json!({"note": "probe"});
+            (
+                Target::write(method.clone(), cart(CART_A), Some(note.clone())),
+                Target::write(method.clone(), cart(CART_B), Some(note)),
+            )
+        }
+        ("POST", "/carts/{cart_id}/lines") => (
+            Target::write(method.clone(), cart(CART_A), Some(hose())),
+            Target::write(method.clone(), cart(CART_B), Some(hose())),
+        ),
+        ("PUT", "/carts/{cart_id}/lines/{sku}") => {
+            let quantity = serde_json::json!({"quantity": 4});
+            (
+                Target::write(method.clone(), cart(CART_A), Some(quantity.clone())),
+                Target::write(method.clone(), cart(CART_B), Some(quantity)),
+            )
+        }
+        ("DELETE", "/carts/{cart_id}" | "/carts/{cart_id}/lines/{sku}") => (
+            Target::write(method.clone(), cart("{fresh}"), None).on_fresh_cart(A_BUYER, ACCOUNT_A),
+            Target::write(method.clone(), cart("{fresh}"), None).on_fresh_cart(B_BUYER, ACCOUNT_B),
+        ),
+        _ => return None,
+    };
+    Some(Probe {
+        foreign: vec![(foreign, Expect::Hidden)],
+        own,
+        staff_only: false,
+        push: None,
+        write: true,
+    })
+}
+
+fn probe(method: &Method, path: &str) -> Option<Probe> {
+    if *method != Method::GET && !matches!(path, "/prices" | "/integration/{entity}") {
+        return write_probe(method, path);
+    }
     let hidden = |uri: String| vec![(uri, Expect::Hidden)];
     let targets = |foreign: Vec<(String, Expect)>| {
         foreign
@@ -98,6 +244,7 @@ fn probe(path: &str) -> Option<Probe> {
             own: own.into(),
             staff_only: false,
             push: None,
+            write: false,
         })
     };
     let staff = |foreign: Vec<(String, Expect)>, own: String| {
@@ -106,6 +253,7 @@ fn probe(path: &str) -> Option<Probe> {
             own: own.into(),
             staff_only: true,
             push: None,
+            write: false,
         })
     };
     match path {
@@ -222,7 +370,16 @@ fn probe(path: &str) -> Option<Probe> {
             own: prices_of(ACCOUNT_A),
             staff_only: false,
             push: None,
+            write: false,
         }),
+        "/carts" => p(
+            hidden(format!("/carts?account={ACCOUNT_B}")),
+            format!("/carts?account={ACCOUNT_A}"),
+        ),
+        "/carts/{cart_id}" => p(
+            hidden(format!("/carts/{CART_B}")),
+            format!("/carts/{CART_A}"),
+        ),
         "/prices/{sku}/explain" => p(
             hidden(format!("/prices/{SKU_HOSE}/explain?account={ACCOUNT_B}")),
             format!("/prices/{SKU_HOSE}/explain?account={ACCOUNT_A}&quantity=4"),
@@ -230,8 +387,9 @@ fn probe(path: &str) -> Option<Probe> {
         "/integration/{entity}" => Some(Probe {
             // A back-end system writes for every account; its answers carry no stored data.
             foreign: Vec::new(),
-            own: String::from("/integration/products").into(),
+            own: Target::post("/integration/products", serde_json::Value::Null),
             staff_only: false,
+            write: false,
             push: Some(serde_json::json!({"rows": [{
                 "sku": "PRB-PUSH-1",
                 "name": "Pushed probe",
@@ -259,16 +417,14 @@ fn probes() -> Vec<(String, Probe)> {
     every_route()
         .into_iter()
         .map(|(function, method, path)| {
-            let probe = probe(&path).unwrap_or_else(|| {
-                panic!("{function} route {path} has no cross-account probe: add one to tests/api/access.rs")
+            let probe = probe(&method, &path).unwrap_or_else(|| {
+                panic!("{function} route {method} {path} has no cross-account probe: add one to tests/api/access.rs")
             });
-            let expected = if probe.push.is_some() || probe.own.body.is_some() {
-                axum::http::Method::POST
-            } else {
-                axum::http::Method::GET
-            };
-            assert_eq!(method, expected, "{function} {path}: extend the matrix to {method}");
-            (path, probe)
+            assert_eq!(
+                method, probe.own.method,
+                "{function} {path}: extend the matrix to {method}"
+            );
+            (format!("{method} {path}"), probe)
         })
         .collect()
 }
@@ -307,11 +463,16 @@ async fn every_route_hides_the_other_accounts_objects_from_every_role_of_account
                 continue;
             }
             let own = call(&app, Some(user), &probe, &probe.own).await;
-            assert_eq!(
-                own.status, 200,
-                "{user} {} (own data of {path}): {}",
-                probe.own, own.text
-            );
+            if probe.write && user == A_VIEWER {
+                own.assert_problem(403, "forbidden");
+            } else {
+                assert!(
+                    own.status.is_success(),
+                    "{user} {} (own data of {path}): {}",
+                    probe.own,
+                    own.text
+                );
+            }
             assert_no_foreign_data(&own, &format!("{user} {}", probe.own));
             for (target, expect) in &probe.foreign {
                 let reply = call(&app, Some(user), &probe, target).await;
@@ -326,6 +487,44 @@ async fn every_route_hides_the_other_accounts_objects_from_every_role_of_account
                 }
                 assert_no_foreign_data(&reply, &context);
             }
+        }
+    }
+    assert_nothing_of_b_was_written(&app).await;
+}
+
+/// B's carts are as B's buyer left them: its fixture cart unchanged, and no cart of B made or
+/// changed by anyone else (the probes' own carts of B are made by B's buyer).
+async fn assert_nothing_of_b_was_written(app: &tests::TestApp) {
+    let store = &app.local.state.store;
+    let cart_b = store
+        .cart(&admin(), &CART_B.parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("B's cart is still there");
+    assert_eq!(cart_b, carts()[1], "B's cart changed");
+    let items = store
+        .dynamodb()
+        .query()
+        .table_name(portal_local::server::TABLE)
+        .index_name("GSI1")
+        .key_condition_expression("GSI1PK = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{ACCOUNT_B}#CARTS")),
+        )
+        .send()
+        .await
+        .expect("query")
+        .items
+        .unwrap_or_default();
+    for item in items {
+        for attribute in ["owner", "updated_by"] {
+            let who = item.get(attribute).and_then(|v| v.as_s().ok());
+            assert_eq!(
+                who.map(String::as_str),
+                Some(B_BUYER),
+                "a cart of B was written by someone else: {item:?}"
+            );
         }
     }
 }
@@ -349,15 +548,20 @@ async fn the_foreign_probes_aim_at_objects_that_exist() {
         for (target, expect) in &probe.foreign {
             for user in [ADMIN, MANAGER_B] {
                 let reply = call(&app, Some(user), &probe, target).await;
-                assert_eq!(
-                    reply.status, 200,
+                assert!(
+                    reply.status.is_success(),
                     "{user} {target} ({path}, {expect:?}): {}",
                     reply.text
                 );
             }
         }
         let reply = call(&app, Some(ADMIN), &probe, &probe.own).await;
-        assert_eq!(reply.status, 200, "admin {}: {}", probe.own, reply.text);
+        assert!(
+            reply.status.is_success(),
+            "admin {}: {}",
+            probe.own,
+            reply.text
+        );
     }
 }
 

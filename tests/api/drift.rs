@@ -275,10 +275,15 @@ const READ_ACTIONS: [&str; 4] = [
 ];
 
 /// The functions of the read API: those whose routes are all GETs.
+/// Functions whose POSTs compute an answer and write nothing (prices).
+const COMPUTING: [&str; 1] = ["pricing-api"];
+
 fn api_functions() -> Vec<&'static str> {
     functions()
         .into_iter()
-        .filter(|(_, routes)| routes.iter().all(|r| r.method == axum::http::Method::GET))
+        .filter(|(name, routes)| {
+            COMPUTING.contains(name) || routes.iter().all(|r| r.method == axum::http::Method::GET)
+        })
         .map(|(name, _)| name)
         .collect()
 }
@@ -522,6 +527,62 @@ fn the_push_api_is_configured_and_granted_only_what_it_needs() {
     );
     assert!(
         problems.iter().any(|p| p.contains("dynamodb:Scan")),
+        "{problems:?}"
+    );
+}
+
+/// What the carts function may do to the table: read, and put and delete cart items only
+/// (`CART#*` partitions), nothing else.
+fn carts_table_problems(template: &Template) -> Vec<String> {
+    let Some(carts) = template.function("carts-api") else {
+        return vec!["the template has no carts function".into()];
+    };
+    let writes = ["dynamodb:PutItem", "dynamodb:DeleteItem"];
+    let mut problems = Vec::new();
+    for action in &carts.actions {
+        if !READ_ACTIONS.contains(&action.as_str()) && !writes.contains(&action.as_str()) {
+            problems.push(format!("the carts function may {action}"));
+        }
+    }
+    for (action, resource) in &carts.grants {
+        if writes.contains(&action.as_str()) {
+            problems.push(format!(
+                "the carts function may {action} any item of {resource}"
+            ));
+        }
+    }
+    for action in writes {
+        let scoped = (
+            action.to_owned(),
+            "Table.Arn".to_owned(),
+            "CART#*".to_owned(),
+        );
+        if !carts.key_scoped.contains(&scoped) {
+            problems.push(format!("the carts function may not {action} carts"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_carts_function_writes_only_carts_and_a_broader_grant_fails() {
+    assert_eq!(carts_table_problems(&template()), Vec::<String>::new());
+    let unscoped = damaged(
+        "              Condition:\n                ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"CART#*\"]\n",
+        "",
+    );
+    let problems = carts_table_problems(&unscoped);
+    assert!(
+        problems.iter().any(|p| p.contains("PutItem any item")),
+        "{problems:?}"
+    );
+    let broader = damaged(
+        "Action: [dynamodb:PutItem, dynamodb:DeleteItem]",
+        "Action: [dynamodb:PutItem, dynamodb:DeleteItem, dynamodb:UpdateItem]",
+    );
+    let problems = carts_table_problems(&broader);
+    assert!(
+        problems.iter().any(|p| p.contains("UpdateItem")),
         "{problems:?}"
     );
 }

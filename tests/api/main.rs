@@ -1,6 +1,7 @@
 //! The integration tests: the whole system over the embedded emulators, one binary.
 
 mod access;
+mod carts;
 mod catalog;
 mod crate_graph;
 mod demo;

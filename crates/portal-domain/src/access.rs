@@ -53,6 +53,15 @@ impl Role {
         matches!(self, Role::AccountManager | Role::Admin)
     }
 
+    /// Whether the role may fill carts for its account (viewers read only; staff prepare
+    /// carts for the accounts they serve, acting for the customer).
+    pub fn may_fill_carts(self) -> bool {
+        matches!(
+            self,
+            Role::Buyer | Role::Approver | Role::AccountAdmin | Role::AccountManager | Role::Admin
+        )
+    }
+
     /// Whether the role may read portal data at all (every role but a machine's).
     pub fn reads_portal_data(self) -> bool {
         self != Role::Integration

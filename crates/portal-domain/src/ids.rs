@@ -175,6 +175,9 @@ identifier!(
     /// A customer price group: accounts that share price lists.
     PriceGroupId, "price group", 32, Charset::Code);
 identifier!(
+    /// A cart, named by the portal when it is made.
+    CartId, "cart", 40, Charset::Code);
+identifier!(
     /// The key a back-end system sends with a pushed batch, so that sending it again is
     /// answered, not applied twice (a UUID, for example).
     IdempotencyKey, "idempotency key", 128, Charset::Code);

@@ -7,6 +7,7 @@
 //! values are stored.
 
 pub mod access;
+pub mod carts;
 pub mod ids;
 pub mod insights;
 pub mod model;
@@ -18,6 +19,7 @@ pub use access::{
     AccessScope, AccountChoiceError, CatalogScope, Principal, Role, ScopeError, ScopedAccount,
 };
 pub use ids::{
-    AccountId, BatchId, Currency, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId,
-    ParseError, PoNumber, PriceGroupId, PriceListId, ShipmentId, Sku, TrackingNumber, UserId,
+    AccountId, BatchId, CartId, Currency, DivisionId, DocumentId, IdempotencyKey, InvoiceId,
+    OrderId, ParseError, PoNumber, PriceGroupId, PriceListId, ShipmentId, Sku, TrackingNumber,
+    UserId,
 };

@@ -178,6 +178,10 @@ pub struct Document {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OrderStatus {
+    /// Placed in the portal, waiting for an approver of the account.
+    PendingApproval,
+    /// Placed in the portal (and approved, if it needed it), sent to the ERP, not yet taken.
+    Submitted,
     Received,
     Confirmed,
     InProduction,
@@ -186,11 +190,28 @@ pub enum OrderStatus {
     Delivered,
     Invoiced,
     Cancelled,
+    /// Placed in the portal and rejected by an approver: never sent to the ERP.
+    Rejected,
 }
 
 impl OrderStatus {
     /// Every status, in the order an order passes through them.
-    pub const ALL: [OrderStatus; 8] = [
+    pub const ALL: [OrderStatus; 11] = [
+        OrderStatus::PendingApproval,
+        OrderStatus::Submitted,
+        OrderStatus::Received,
+        OrderStatus::Confirmed,
+        OrderStatus::InProduction,
+        OrderStatus::PartiallyShipped,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Invoiced,
+        OrderStatus::Cancelled,
+        OrderStatus::Rejected,
+    ];
+
+    /// The statuses the ERP gives (the others are the portal's, before the ERP has the order).
+    pub const FROM_ERP: [OrderStatus; 8] = [
         OrderStatus::Received,
         OrderStatus::Confirmed,
         OrderStatus::InProduction,
@@ -204,6 +225,9 @@ impl OrderStatus {
     /// The status as written in JSON and query strings.
     pub const fn as_str(self) -> &'static str {
         match self {
+            OrderStatus::PendingApproval => "pending-approval",
+            OrderStatus::Submitted => "submitted",
+            OrderStatus::Rejected => "rejected",
             OrderStatus::Received => "received",
             OrderStatus::Confirmed => "confirmed",
             OrderStatus::InProduction => "in-production",
@@ -301,6 +325,22 @@ pub struct Order {
     pub ship_to: Option<String>,
     pub lines: Vec<OrderLine>,
     pub status_history: Vec<StatusChange>,
+    /// The ERP's own number for an order placed in the portal, once it gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erp_order_number: Option<String>,
+    /// How the order was placed in the portal (absent for orders the ERP knew first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed: Option<Placed>,
+}
+
+/// An order placed in the portal: by whom, when, from which cart, with which note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Placed {
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+    pub cart_id: crate::CartId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The transport status of a shipment.

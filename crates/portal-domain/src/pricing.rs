@@ -28,6 +28,33 @@ pub struct PriceData {
     pub rules: Vec<QuantityRule>,
 }
 
+/// How close a list is to the buyer; earlier levels are tried first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    /// The account's own list.
+    Contract,
+    /// A list of one of the account's price groups.
+    Group,
+    /// The default list of the SKU's division.
+    Default,
+}
+
+/// Which list, level and tier gave a line its price, and the list's validity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriceSource {
+    pub level: Level,
+    pub price_list: PriceListId,
+    pub priority: u32,
+    /// The tier's minimum quantity, when a tier gave the price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier_min_quantity: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<NaiveDate>,
+}
+
 /// A price list: one currency, one division, valid from and to a day (both included; open
 /// when absent).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,6 +274,15 @@ impl QuantityRule {
         self.increment
     }
 
+    /// The quantity nearest `quantity` from above that the rule takes: at least the minimum,
+    /// a multiple of the increment, at most the maximum.
+    pub fn fit(&self, quantity: Decimal) -> Decimal {
+        let at_least = quantity.max(self.min);
+        let steps = (at_least / self.increment).ceil();
+        let fitted = steps * self.increment;
+        self.max.map_or(fitted, |max| fitted.min(max))
+    }
+
     /// Whether a line may order `quantity`, or which bound it breaks (the first of minimum,
     /// maximum, step).
     pub fn check(&self, quantity: Decimal) -> Result<(), RuleViolation> {
@@ -390,6 +426,23 @@ mod tests {
         assert!(QuantityRule::new(sku(), d("1"), None, d("0")).is_err());
         let json = serde_json::json!({"sku": "A-1", "min": "10", "increment": "6"});
         assert!(serde_json::from_value::<QuantityRule>(json).is_err());
+    }
+
+    #[test]
+    fn fitting_a_quantity_rounds_up_to_whole_steps_within_the_bounds() {
+        let rule = QuantityRule::new(sku(), d("12"), Some(d("120")), d("6")).expect("rule");
+        for (quantity, fitted) in [
+            ("1", "12"),
+            ("12", "12"),
+            ("13", "18"),
+            ("18", "18"),
+            ("119", "120"),
+            ("500", "120"),
+            ("12.5", "18"),
+        ] {
+            assert_eq!(rule.fit(d(quantity)), d(fitted), "{quantity}");
+            assert_eq!(rule.check(rule.fit(d(quantity))), Ok(()), "{quantity}");
+        }
     }
 
     #[test]

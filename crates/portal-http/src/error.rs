@@ -30,6 +30,15 @@ pub enum ApiError {
     /// The request clashes with another one (the same idempotency key being processed now).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A write named a version of the object other than the stored one: `current` is the
+    /// stored version (read the object and apply the change again).
+    #[error(
+        "the {what} is at version {current}, not the version this change was made to: read it and apply the change again"
+    )]
+    VersionConflict { what: &'static str, current: u64 },
+    /// A write to a versioned object named no version.
+    #[error("{0}")]
+    VersionRequired(String),
     /// The request is well-formed but cannot be taken (an idempotency key reused for another
     /// request).
     #[error("{detail}")]
@@ -67,6 +76,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            ApiError::VersionConflict { .. } => (StatusCode::CONFLICT, "version-conflict"),
+            ApiError::VersionRequired(_) => (StatusCode::PRECONDITION_REQUIRED, "version-required"),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -86,6 +97,9 @@ pub struct Problem {
     pub detail: String,
     /// The stable, machine-readable code clients branch on.
     pub code: &'static str,
+    /// For `version-conflict`: the object's version now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
 }
 
 impl IntoResponse for ApiError {
@@ -101,7 +115,12 @@ impl IntoResponse for ApiError {
             }
             tracing::error!(code, cause = %chain, "request failed");
         }
+        let current_version = match &self {
+            ApiError::VersionConflict { current, .. } => Some(*current),
+            _ => None,
+        };
         let problem = Problem {
+            current_version,
             kind: format!("urn:b2b-portal:problem:{code}"),
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),

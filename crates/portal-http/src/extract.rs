@@ -93,8 +93,55 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = axum::body::Bytes::from_request(request, state)
+        let RawBody(bytes) = RawBody::from_request(request, state).await?;
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| ApiError::bad_request("invalid-body", format!("the body: {e}")))
+    }
+}
+
+/// The version a write was made to: the `If-Match` header (`"3"`, `W/"3"` or `3`) or the
+/// body's `version`. Neither is a 428 `version-required`; both, differing, a 400.
+pub fn version_of(headers: &axum::http::HeaderMap, body: Option<u64>) -> Result<u64, ApiError> {
+    let header = match headers.get(axum::http::header::IF_MATCH) {
+        None => None,
+        Some(raw) => {
+            let text = raw.to_str().unwrap_or_default().trim();
+            let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+            Some(text.parse::<u64>().map_err(|_| {
+                ApiError::invalid_parameter(
+                    "If-Match",
+                    format!("{text:?} is not a version: send the ETag of the object you changed"),
+                )
+            })?)
+        }
+    };
+    match (header, body) {
+        (Some(h), Some(b)) if h != b => Err(ApiError::invalid_parameter(
+            "version",
+            format!("{b} differs from If-Match ({h}): send one version"),
+        )),
+        (Some(v), _) | (None, Some(v)) => Ok(v),
+        (None, None) => Err(ApiError::VersionRequired(
+            "this write needs the version it was made to: the If-Match header (the ETag of \
+             the object read) or `version` in the body"
+                .into(),
+        )),
+    }
+}
+
+/// A request body as bytes, for a route that reads more than JSON (a quick order's CSV); one
+/// over the route's `DefaultBodyLimit` is a 413 in our problem format.
+#[derive(Debug)]
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(request, state)
             .await
+            .map(RawBody)
             .map_err(|rejection| {
                 if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::TooLarge(format!(
@@ -104,9 +151,6 @@ where
                 } else {
                     ApiError::bad_request("invalid-body", rejection.body_text())
                 }
-            })?;
-        serde_json::from_slice(&bytes)
-            .map(Body)
-            .map_err(|e| ApiError::bad_request("invalid-body", format!("the body: {e}")))
+            })
     }
 }

@@ -68,7 +68,7 @@ impl Idempotent {
         Fut: Future<Output = Result<String, ApiError>>,
     {
         let key = &self.0;
-        let token = claim_token();
+        let token = unique_token();
         let request = PushedRequest {
             caller,
             key,
@@ -134,9 +134,10 @@ fn json_answer(body: String, replayed: bool) -> Response {
     response
 }
 
-/// A token naming this call's claim on its key, unique among calls: two 64-bit values from
-/// std's randomly keyed hasher (seeded from the OS), over the process, the time and a counter.
-fn claim_token() -> String {
+/// A token unique among calls (a claim on a key, a new object's id): two 64-bit values from
+/// std's randomly keyed hasher (seeded from the OS), over the process, the time and a counter;
+/// 32 hex digits.
+pub fn unique_token() -> String {
     use std::hash::{BuildHasher, Hasher};
     static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -183,7 +184,7 @@ mod tests {
 
     #[test]
     fn every_call_gets_its_own_claim_token() {
-        let tokens: std::collections::HashSet<String> = (0..1000).map(|_| claim_token()).collect();
+        let tokens: std::collections::HashSet<String> = (0..1000).map(|_| unique_token()).collect();
         assert_eq!(tokens.len(), 1000);
         assert!(tokens.iter().all(|t| t.len() == 32));
     }

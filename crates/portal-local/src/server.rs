@@ -31,6 +31,7 @@ pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
         ("catalog-api", catalog_api::routes()),
         ("insights-api", insights_api::routes()),
         ("pricing-api", pricing_api::routes()),
+        ("carts-api", carts_api::routes()),
         ("integration-api", integration_api::routes()),
     ]
 }

@@ -28,6 +28,7 @@
 //! | SKU forecast (periods inside) | `RUN#<run>#FORECASTS` | `SKU#<sku>#-` (total) or `SKU#<sku>#<division>` | | |
 //! | orphans: children waiting for their order or shipment (TTL `expires_at`: 90 days after their last write) | `ORDER#<id>` or `SHIPMENT#<id>` | `#ORPHANS` | | |
 //! | pushed request (hash, state, answer; TTL `expires_at`) | `REQUEST#<machine user>#<idempotency key>` | `#META` | | |
+//! | cart (lines inside) | `CART#<id>` | `#META` | `ACCOUNT#<id>#CARTS` / `<updated at>#<cart>` | |
 //! | price list | `PRICELIST#<id>` | `#META` | | |
 //! | a SKU's price on a list (tiers inside) | `PRICE#<list>#<sku>` | `#META` | | |
 //! | a list's assignment (priority inside) | `PRICING#<ACCOUNT, GROUP or DIVISION>#<id>#LIST#<list>` | `#META` | `PRICING#<ACCOUNT, GROUP or DIVISION>#<id>` / `<list>` | |
@@ -87,6 +88,8 @@
 //! | SKU forecasts | `/forecasts` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<prefix>` (division =) |
 //! | one SKU's forecasts | `/forecasts/{sku}` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<sku>#` |
 //! | a buyer's price data | `POST /prices`, `/prices/{sku}/explain`, `/products/{sku}` | GetItem of the account; Query GSI1 per assignee, BatchGetItem of products and rules, then of the lists, then of their prices | `PRICING#ACCOUNT#<id>`, `PRICING#GROUP#<g>` per group, `PRICING#DIVISION#<d>` per division; `PRODUCT#<sku>`, `QUANTITY#<sku>`; `PRICELIST#<id>`; `PRICE#<list>#<sku>` (only lists of the SKU's division in the account's currency) |
+//! | one cart | `/carts/{id}` and its writes | GetItem (owner or shared), then PutItem or DeleteItem if `version` is still the one read | `CART#<id>`, `#META` |
+//! | an account's carts | `/carts` | Query GSI1, newest change first | `ACCOUNT#<id>#CARTS` (owner = caller OR shared) |
 //! | claim an idempotency key | `POST /integration/{entity}` | PutItem if absent or expired; else consistent GetItem, then PutItem over a failed or lapsed claim of the same request (if still that claim) | `REQUEST#<user>#<key>`, `#META` |
 //! | store a push's answer / mark it failed | `POST /integration/{entity}` | PutItem if the call's claim token still holds | `REQUEST#<user>#<key>`, `#META` |
 //! | clear a push's lake-outbox markers | `POST /integration/{entity}` | DeleteItem if the marker's revision is not newer | `OUTBOX#LAKE#<n>`, `ORDER#<id>` |
@@ -101,8 +104,8 @@
 
 use portal_domain::pricing::Assignee;
 use portal_domain::{
-    AccountId, BatchId, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId, PriceListId,
-    ShipmentId, Sku, TrackingNumber, UserId,
+    AccountId, BatchId, CartId, DivisionId, DocumentId, IdempotencyKey, InvoiceId, OrderId,
+    PriceListId, ShipmentId, Sku, TrackingNumber, UserId,
 };
 
 pub const PK: &str = "PK";
@@ -259,6 +262,14 @@ pub fn batch(id: &BatchId) -> String {
 /// The S3 object key of a document's file: `documents/<id>`, or `documents/<id>@<revision>`
 /// for a file stored with its revision (ids hold no `@`, so keys never collide, and neither is
 /// a prefix folder of the other).
+/// A cart.
+pub fn cart(id: &CartId) -> String {
+    format!("CART#{id}")
+}
+/// An account's carts (`GSI1`).
+pub fn account_carts(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}#CARTS")
+}
 /// A price list's own item.
 pub fn price_list(id: &PriceListId) -> String {
     format!("PRICELIST#{id}")

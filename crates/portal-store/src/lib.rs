@@ -26,7 +26,7 @@
 //!   the lake bucket's layout.
 //! - `cursor`: page keys sealed into signed cursors bound to principal and query.
 //! - `schema`: creates the table and buckets locally.
-//! - `accounts`, `catalog`, `orders`, `shipments`, `invoices`, `documents`, `insights`,
+//! - `accounts`, `carts`, `catalog`, `orders`, `shipments`, `invoices`, `documents`, `insights`,
 //!   `pricing`: one module per entity, with its access patterns.
 //!
 //! # Bounded work
@@ -65,6 +65,7 @@
 //! design) and a manager's assignments.
 
 mod accounts;
+mod carts;
 mod catalog;
 mod clients;
 pub mod cursor;
@@ -84,6 +85,7 @@ pub mod schema;
 mod shipments;
 pub mod upsert;
 
+pub use carts::CartWrite;
 pub use catalog::ProductQuery;
 pub use clients::Clients;
 pub use cursor::{CursorBinding, CursorCodec, CursorError, PageKey};

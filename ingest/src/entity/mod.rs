@@ -210,6 +210,8 @@ pub enum Update {
     OrderStatus {
         order_id: OrderId,
         change: StatusChange,
+        /// The ERP's own number for an order placed in the portal.
+        erp_order_number: Option<String>,
     },
     Shipment(ShipmentHeader),
     TrackingEvent {

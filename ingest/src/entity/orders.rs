@@ -7,12 +7,13 @@ use chrono::NaiveDate;
 use portal_domain::model::{LineStatus, OrderLine, OrderStatus, StatusChange, Totals};
 use portal_domain::{AccountId, BatchId, Currency, DivisionId, OrderId, PoNumber, Sku};
 
-/// The order statuses ingest takes: every one, as the domain writes it.
+/// The order statuses ingest takes: the ERP's, as the domain writes them (the portal's own,
+/// such as `pending-approval`, are never a back-end system's to give).
 pub(super) const ORDER_STATUSES: &[&str] = &{
-    let mut words = [""; OrderStatus::ALL.len()];
+    let mut words = [""; OrderStatus::FROM_ERP.len()];
     let mut i = 0;
     while i < words.len() {
-        words[i] = OrderStatus::ALL[i].as_str();
+        words[i] = OrderStatus::FROM_ERP[i].as_str();
         i += 1;
     }
     words
@@ -74,6 +75,11 @@ pub(super) const ORDER_STATUS: &[Field] = &[
     req("status", Kind::Word(ORDER_STATUSES), "the new status"),
     req("at", Kind::DateTime, "when it changed"),
     opt("note", Kind::Text, "a remark"),
+    opt(
+        "erp_order_number",
+        Kind::Text,
+        "the ERP's own number for an order placed in the portal",
+    ),
     opt(
         "version",
         Kind::DateTime,
@@ -160,5 +166,6 @@ pub(super) fn order_status(r: &Row) -> Result<Update, RowError> {
             at: r.datetime("at")?,
             note: r.opt_text("note"),
         },
+        erp_order_number: r.opt_text("erp_order_number"),
     })
 }

@@ -158,7 +158,11 @@ fn apply(state: &mut State, update: &Update, version: &Version) -> Result<(), St
     match update {
         Update::Order(h) => order::apply_order(state, h, version),
         Update::OrderLine { line, .. } => order::apply_order_line(state, line),
-        Update::OrderStatus { change, .. } => order::apply_order_status(state, change),
+        Update::OrderStatus {
+            change,
+            erp_order_number,
+            ..
+        } => order::apply_order_status(state, change, erp_order_number.as_deref()),
         Update::Shipment(h) => shipment::apply_shipment(state, h),
         Update::TrackingEvent { event, .. } => shipment::apply_tracking_event(state, event),
         Update::Invoice(i) => invoice::apply_invoice(state, i, version),

@@ -15,9 +15,14 @@ pub(super) fn apply_order(
     if let Some(Record::Order(o)) = &state.record {
         stays_with(&o.summary.account_id, &h.account_id)?;
     }
-    let (mut lines, mut history) = match &state.record {
-        Some(Record::Order(o)) => (o.lines.clone(), o.status_history.clone()),
-        _ => (Vec::new(), Vec::new()),
+    let (mut lines, mut history, erp_order_number, placed) = match &state.record {
+        Some(Record::Order(o)) => (
+            o.lines.clone(),
+            o.status_history.clone(),
+            o.erp_order_number.clone(),
+            o.placed.clone(),
+        ),
+        _ => (Vec::new(), Vec::new(), None, None),
     };
     // The header takes in whatever waited for it.
     for line in std::mem::take(&mut state.orphans.lines) {
@@ -56,6 +61,8 @@ pub(super) fn apply_order(
         ship_to: h.ship_to.clone(),
         lines,
         status_history: history,
+        erp_order_number,
+        placed,
     }));
     Ok(())
 }
@@ -76,12 +83,20 @@ pub(super) fn apply_order_line(state: &mut State, line: &OrderLine) -> Result<()
     )
 }
 
-/// One change of an order's status: the latest by time is the order's status.
-pub(super) fn apply_order_status(state: &mut State, change: &StatusChange) -> Result<(), String> {
+/// One change of an order's status: the latest by time is the order's status. It may give a
+/// portal order the ERP's own number.
+pub(super) fn apply_order_status(
+    state: &mut State,
+    change: &StatusChange,
+    erp_order_number: Option<&str>,
+) -> Result<(), String> {
     child_row(
         state,
         |record| match record {
             Record::Order(o) => {
+                if let Some(number) = erp_order_number {
+                    o.erp_order_number = Some(number.to_owned());
+                }
                 upsert_dated(&mut o.status_history, change.clone());
                 if let Some(last) = o.status_history.last() {
                     o.summary.status = last.status;

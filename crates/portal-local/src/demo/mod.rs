@@ -375,7 +375,7 @@ mod tests {
                 let have = statuses.remove(account).unwrap_or_default();
                 // Only some product families get batch certificates.
                 let certificate = certified.then_some("certificate");
-                let wanted = OrderStatus::ALL
+                let wanted = OrderStatus::FROM_ERP
                     .iter()
                     .map(|s| s.as_str())
                     .chain(["in-transit", "open", "overdue"])

@@ -198,6 +198,8 @@ pub(super) fn build_order(
         ship_to: account.ship_to.first().map(|a| a.id.clone()),
         lines,
         status_history: history,
+        erp_order_number: None,
+        placed: None,
     };
 
     let doc_lines = |title: String| -> Vec<String> {
