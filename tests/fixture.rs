@@ -180,6 +180,7 @@ fn line(no: u32, sku: &str, batch: Option<&str>) -> OrderLine {
             LineStatus::Confirmed
         },
         batch: batch.map(id),
+        price_source: None,
     }
 }
 

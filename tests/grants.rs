@@ -50,8 +50,20 @@ pub struct Recorder {
 
 impl Recorder {
     /// Every request recorded so far.
+    /// The calls made, but for attempts a test's fault injection spoiled (they did nothing;
+    /// the attempt before the fault, or the retry after it, is recorded as what it is).
     pub fn calls(&self) -> Vec<Call> {
-        self.calls.lock().expect("recorder").clone()
+        self.calls
+            .lock()
+            .expect("recorder")
+            .iter()
+            .filter(|c| {
+                !c.target
+                    .as_deref()
+                    .is_some_and(|t| t.ends_with(".InjectedFault"))
+            })
+            .cloned()
+            .collect()
     }
 
     /// A copy of `client` that records the requests it sends for `function`.

@@ -77,8 +77,25 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|store| async move { fixture::load(&store).await }).await
 }
 
+/// Starts the stack with the fixture, every function's DynamoDB calls going through `faults`.
+pub async fn spawn_faulty_app(faults: &inject::Faults) -> TestApp {
+    spawn(
+        |store| async move { fixture::load(&store).await },
+        Some(faults.clone()),
+    )
+    .await
+}
+
 /// Starts the stack on port 0 over a fresh data folder, loading it with `load`.
 pub async fn spawn_app_with<F, Fut>(load: F) -> TestApp
+where
+    F: FnOnce(portal_store::Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    spawn(load, None).await
+}
+
+async fn spawn<F, Fut>(load: F, faults: Option<inject::Faults>) -> TestApp
 where
     F: FnOnce(portal_store::Store) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -99,10 +116,15 @@ where
         let (recorder, config) = (recorder.clone(), local.config.clone());
         portal_local::server::app_router_with(
             move |function| {
+                // Faults first, so that the recorder sees each request before it is spoiled.
+                let faulty = match &faults {
+                    Some(faults) => faults.dynamodb(&dynamodb),
+                    None => dynamodb.clone(),
+                };
                 portal_http::AppState::new(
                     &config,
                     &portal_store::Clients {
-                        dynamodb: recorder.dynamodb(function, &dynamodb),
+                        dynamodb: recorder.dynamodb(function, &faulty),
                         s3: recorder.s3(function, &s3),
                     },
                 )

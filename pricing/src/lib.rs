@@ -20,6 +20,7 @@
 //!
 //! Pure: no IO. The store loads the lists, assignments and prices; the API functions call this.
 
+pub mod cart;
 mod quote;
 mod resolve;
 

@@ -29,6 +29,8 @@ struct Target {
     /// The URI's `{fresh}` is a new shared cart of this account with a hose line, made by
     /// this user just before (a deleting probe needs a cart of its own each time).
     fresh: Option<(&'static str, &'static str)>,
+    /// Sent with a new `Idempotency-Key`.
+    keyed: bool,
 }
 
 impl From<String> for Target {
@@ -39,6 +41,7 @@ impl From<String> for Target {
             body: None,
             versioned: false,
             fresh: None,
+            keyed: false,
         }
     }
 }
@@ -67,6 +70,11 @@ impl Target {
         self.fresh = Some((user, account));
         self
     }
+
+    fn keyed(mut self) -> Self {
+        self.keyed = true;
+        self
+    }
 }
 
 impl std::fmt::Display for Target {
@@ -88,8 +96,34 @@ struct Probe {
     /// A push route's body: the probe POSTs it (with a fresh Idempotency-Key) instead of a GET.
     /// Push routes are for back-end systems only: a 403 for every person's role.
     push: Option<serde_json::Value>,
-    /// A write for those who may fill carts: a viewer gets 403 on its own account's objects.
-    write: bool,
+    /// A write: who of A may do it on A's objects (the others get 403).
+    write: Option<Write>,
+}
+
+/// Who may do a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// Fill carts: everyone but a viewer (staff prepare carts for the customer).
+    Fill,
+    /// Place orders: the customer's users but a viewer (staff do not order for customers).
+    Place,
+}
+
+impl Write {
+    fn may(self, user: &str) -> bool {
+        match self {
+            Write::Fill => user != A_VIEWER,
+            Write::Place => ![A_VIEWER, MANAGER_A].contains(&user),
+        }
+    }
+
+    /// Who of B's side shows the probe's B target exists (a success).
+    fn doers_of_b(self) -> [&'static str; 2] {
+        match self {
+            Write::Fill => [ADMIN, MANAGER_B],
+            Write::Place => [B_BUYER, B_BUYER],
+        }
+    }
 }
 
 impl Probe {
@@ -140,6 +174,10 @@ async fn call(app: &tests::TestApp, user: Option<&str>, probe: &Probe, target: &
         uri = uri.replace("{fresh}", &fresh_cart(app, maker, account).await);
     }
     let mut headers = Vec::new();
+    if target.keyed {
+        let key = KEYS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        headers.push(("idempotency-key", format!("probe-{key}")));
+    }
     if target.versioned {
         let id = uri
             .trim_start_matches("/carts/")
@@ -216,6 +254,22 @@ fn write_probe(method: &Method, path: &str) -> Option<Probe> {
             Target::write(method.clone(), cart("{fresh}"), None).on_fresh_cart(A_BUYER, ACCOUNT_A),
             Target::write(method.clone(), cart("{fresh}"), None).on_fresh_cart(B_BUYER, ACCOUNT_B),
         ),
+        ("POST", "/carts/{cart_id}/order") => {
+            return Some(Probe {
+                foreign: vec![(
+                    Target::write(method.clone(), cart("{fresh}"), None)
+                        .on_fresh_cart(B_BUYER, ACCOUNT_B)
+                        .keyed(),
+                    Expect::Hidden,
+                )],
+                own: Target::write(method.clone(), cart("{fresh}"), None)
+                    .on_fresh_cart(A_BUYER, ACCOUNT_A)
+                    .keyed(),
+                staff_only: false,
+                push: None,
+                write: Some(Write::Place),
+            });
+        }
         _ => return None,
     };
     Some(Probe {
@@ -223,7 +277,7 @@ fn write_probe(method: &Method, path: &str) -> Option<Probe> {
         own,
         staff_only: false,
         push: None,
-        write: true,
+        write: Some(Write::Fill),
     })
 }
 
@@ -244,7 +298,7 @@ fn probe(method: &Method, path: &str) -> Option<Probe> {
             own: own.into(),
             staff_only: false,
             push: None,
-            write: false,
+            write: None,
         })
     };
     let staff = |foreign: Vec<(String, Expect)>, own: String| {
@@ -253,7 +307,7 @@ fn probe(method: &Method, path: &str) -> Option<Probe> {
             own: own.into(),
             staff_only: true,
             push: None,
-            write: false,
+            write: None,
         })
     };
     match path {
@@ -370,7 +424,7 @@ fn probe(method: &Method, path: &str) -> Option<Probe> {
             own: prices_of(ACCOUNT_A),
             staff_only: false,
             push: None,
-            write: false,
+            write: None,
         }),
         "/carts" => p(
             hidden(format!("/carts?account={ACCOUNT_B}")),
@@ -389,7 +443,7 @@ fn probe(method: &Method, path: &str) -> Option<Probe> {
             foreign: Vec::new(),
             own: Target::post("/integration/products", serde_json::Value::Null),
             staff_only: false,
-            write: false,
+            write: None,
             push: Some(serde_json::json!({"rows": [{
                 "sku": "PRB-PUSH-1",
                 "name": "Pushed probe",
@@ -463,7 +517,7 @@ async fn every_route_hides_the_other_accounts_objects_from_every_role_of_account
                 continue;
             }
             let own = call(&app, Some(user), &probe, &probe.own).await;
-            if probe.write && user == A_VIEWER {
+            if probe.write.is_some_and(|w| !w.may(user)) {
                 own.assert_problem(403, "forbidden");
             } else {
                 assert!(
@@ -545,8 +599,9 @@ async fn the_foreign_probes_aim_at_objects_that_exist() {
             }
             continue;
         }
+        let doers = probe.write.map_or([ADMIN, MANAGER_B], Write::doers_of_b);
         for (target, expect) in &probe.foreign {
-            for user in [ADMIN, MANAGER_B] {
+            for user in doers {
                 let reply = call(&app, Some(user), &probe, target).await;
                 assert!(
                     reply.status.is_success(),
@@ -555,10 +610,15 @@ async fn the_foreign_probes_aim_at_objects_that_exist() {
                 );
             }
         }
-        let reply = call(&app, Some(ADMIN), &probe, &probe.own).await;
+        let doer = if probe.write == Some(Write::Place) {
+            A_BUYER
+        } else {
+            ADMIN
+        };
+        let reply = call(&app, Some(doer), &probe, &probe.own).await;
         assert!(
             reply.status.is_success(),
-            "admin {}: {}",
+            "{doer} {}: {}",
             probe.own,
             reply.text
         );

@@ -2,7 +2,8 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use portal_local::demo::{
-    self, DEMO_ADMIN, DEMO_BUYER, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER, DemoSpec,
+    self, DEMO_ADMIN, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER,
+    DemoSpec,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -357,4 +358,129 @@ async fn a_short_load_of_reads_and_pushes_answers_every_request() {
             report.table()
         );
     }
+}
+
+/// The README's walkthrough of buying, on the demo data: a pasted list into a cart with its
+/// rule violations named, a line fixed, the cart placed once, the order in the history and
+/// confirmed by the ERP; a manager's replenishment cart for one of their accounts.
+#[tokio::test]
+async fn the_readmes_buying_walkthrough_works_on_the_demo_data() {
+    let data = demo::generate(&spec());
+    let lines = portal_local::analytics::lake_lines(&data.records);
+    let app = spawn_app_with(|store| async move {
+        demo::load(&store, data).await.expect("demo data loads");
+    })
+    .await;
+    portal_local::analytics::publish_demo_run(&app.local, lines, spec().today)
+        .await
+        .expect("the run is published");
+    let made = app
+        .post_as(
+            Some(DEMO_BUYER),
+            "/carts",
+            None,
+            &serde_json::json!({"name": "Monday order"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let cart = made.body["id"].as_str().expect("id").to_owned();
+    let pasted = "sku;quantity\nHYD-HH10000;3\nHYD-HP10003;2\nFAS-HB10004;7\nNO-SUCH-SKU;1\n";
+    let filled: Value = reqwest::Client::new()
+        .post(format!("{}/carts/{cart}/lines", app.url))
+        .bearer_auth(app.token(DEMO_BUYER))
+        .header("content-type", "text/csv")
+        .header("if-match", "\"1\"")
+        .body(pasted)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(filled["version"], 2, "{filled}");
+    assert_eq!(filled["lines"][0]["sku"], "HYD-HP10003", "{filled}");
+    let refused: Vec<&str> = filled["refused"]
+        .as_array()
+        .expect("refused")
+        .iter()
+        .filter_map(|r| r["error"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        refused,
+        vec!["quantity-rule", "quantity-rule", "unknown-sku"],
+        "{filled}"
+    );
+    let fixed = app
+        .send(
+            reqwest::Method::PUT,
+            Some(DEMO_BUYER),
+            &format!("/carts/{cart}/lines/HYD-HH10000"),
+            &[],
+            Some(&serde_json::json!({"version": 2, "quantity": 50})),
+        )
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.text);
+    let contract = fixed.body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .any(|l| l["source"]["level"] == "contract");
+    assert!(
+        contract,
+        "the demo buyer's contract prices apply: {}",
+        fixed.text
+    );
+    let placed = app
+        .send(
+            reqwest::Method::POST,
+            Some(DEMO_BUYER),
+            &format!("/carts/{cart}/order"),
+            &[
+                ("idempotency-key", "order-0001".to_owned()),
+                ("if-match", "\"3\"".to_owned()),
+            ],
+            Some(&serde_json::json!({"po_number": "PO-DEMO-1"})),
+        )
+        .await;
+    assert_eq!(placed.status, 201, "{}", placed.text);
+    let order = placed.body["orders"][0]["id"]
+        .as_str()
+        .expect("order")
+        .to_owned();
+    let submitted = app.get(DEMO_BUYER, "/orders?status=submitted").await;
+    assert!(submitted.ids().contains(&order), "{}", submitted.text);
+    let confirmed = app
+        .post(
+            DEMO_INTEGRATION,
+            "/integration/order-status",
+            "confirm-0001",
+            &serde_json::json!({"rows": [{"order_id": order, "status": "confirmed",
+                                          "at": Utc::now().to_rfc3339()}]}),
+        )
+        .await;
+    assert_eq!(confirmed.body["loaded"], 1, "{}", confirmed.text);
+    assert_eq!(
+        app.get(DEMO_BUYER, &format!("/orders/{order}")).await.body["status"],
+        "confirmed"
+    );
+
+    // The demo manager serves the demo buyer's account.
+    let replenish = app
+        .post_as(
+            Some(DEMO_MANAGER),
+            "/carts/replenishment",
+            None,
+            &serde_json::json!({ "account": "ACC-10001" }),
+        )
+        .await;
+    assert_eq!(replenish.status, 201, "{}", replenish.text);
+    assert_eq!(replenish.body["prepared_by"]["user"], DEMO_MANAGER);
+    assert!(
+        !replenish.body["lines"]
+            .as_array()
+            .expect("lines")
+            .is_empty(),
+        "{}",
+        replenish.text
+    );
 }

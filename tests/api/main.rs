@@ -3,6 +3,7 @@
 mod access;
 mod carts;
 mod catalog;
+mod checkout;
 mod crate_graph;
 mod demo;
 mod documents;

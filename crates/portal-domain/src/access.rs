@@ -62,6 +62,12 @@ impl Role {
         )
     }
 
+    /// Whether the role may place its account's carts as orders (the seller's staff prepare
+    /// carts; the customer's buyers order).
+    pub fn may_place_orders(self) -> bool {
+        matches!(self, Role::Buyer | Role::Approver | Role::AccountAdmin)
+    }
+
     /// Whether the role may read portal data at all (every role but a machine's).
     pub fn reads_portal_data(self) -> bool {
         self != Role::Integration

@@ -45,9 +45,10 @@ pub struct Cart {
 #[serde(rename_all = "kebab-case", tag = "state")]
 pub enum CartStatus {
     Open,
-    /// Placed as an order: kept for reference, never changed again.
+    /// Placed as orders (one per division of its lines): kept for reference, never changed
+    /// again.
     Ordered {
-        order_id: OrderId,
+        orders: Vec<OrderId>,
     },
 }
 

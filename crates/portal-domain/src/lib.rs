@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod carts;
+pub mod events;
 pub mod ids;
 pub mod insights;
 pub mod model;

@@ -288,6 +288,9 @@ pub struct OrderLine {
     /// The batch or lot delivered for this line, once shipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchId>,
+    /// Where the line's price came from, for a line placed in the portal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_source: Option<crate::pricing::PriceSource>,
 }
 
 /// Money totals of an order or invoice, in its currency.
@@ -339,6 +342,8 @@ pub struct Placed {
     pub by: UserId,
     pub at: DateTime<Utc>,
     pub cart_id: crate::CartId,
+    /// The portal's version of the order: 1 when placed, one more with each decision on it.
+    pub version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

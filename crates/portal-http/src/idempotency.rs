@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use portal_domain::{IdempotencyKey, UserId};
-use portal_store::{Claim, PushedRequest, Store};
+use portal_store::{Claim, PushedRequest, Store, WriteAction};
 use std::future::Future;
 use std::time::Duration;
 
@@ -76,35 +76,14 @@ impl Idempotent {
             token: &token,
         };
         let store = &state.store;
-        let received_at = match store
-            .claim_request(request, Utc::now(), LEASE, KEEP)
-            .await?
-        {
-            Claim::Claimed { received_at } => received_at,
-            Claim::Answered(answer) => return Ok(json_answer(answer, true)),
-            Claim::InProgress => {
-                return Err(ApiError::Conflict {
-                    code: "request-in-progress",
-                    detail: format!(
-                        "a request with Idempotency-Key {key} is being processed: ask again for \
-                         its answer in a moment"
-                    ),
-                });
-            }
-            Claim::Reused => {
-                return Err(ApiError::Unprocessable {
-                    code: "idempotency-key-reused",
-                    detail: format!(
-                        "Idempotency-Key {key} was used for a different request: use a new key \
-                         for a new request"
-                    ),
-                });
-            }
+        let received_at = match claim(store, request).await? {
+            Ok(received_at) => received_at,
+            Err(answer) => return Ok(json_answer(StatusCode::OK, answer, true)),
         };
         match work(received_at).await {
             Ok(answer) => {
                 remember(store, request, received_at, &answer).await;
-                Ok(json_answer(answer, false))
+                Ok(json_answer(StatusCode::OK, answer, false))
             }
             Err(err) => {
                 let failed = store
@@ -119,13 +98,139 @@ impl Idempotent {
     }
 }
 
-fn json_answer(body: String, replayed: bool) -> Response {
-    let mut response = (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response();
+/// What a call's work needs to store the key's answer in its own transaction.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    store: Store,
+    caller: UserId,
+    key: IdempotencyKey,
+    hash: String,
+    token: String,
+    received_at: DateTime<Utc>,
+}
+
+impl Completion {
+    /// When the request first arrived.
+    pub fn received_at(&self) -> DateTime<Utc> {
+        self.received_at
+    }
+
+    /// The key named by the request (a correlation id for what its work causes).
+    pub fn key(&self) -> &IdempotencyKey {
+        &self.key
+    }
+
+    /// The write that stores `answer` as the key's answer, for the work's transaction: it
+    /// succeeds only while this call still holds the key.
+    pub fn answer(&self, answer: &str) -> Result<WriteAction, ApiError> {
+        let request = PushedRequest {
+            caller: &self.caller,
+            key: &self.key,
+            hash: &self.hash,
+            token: &self.token,
+        };
+        Ok(self
+            .store
+            .answer_action(request, self.received_at, answer, Utc::now(), KEEP)?)
+    }
+
+    /// Whether this call's answer is stored: the work's transaction went through even if its
+    /// success was lost on the way back (so the work must not be done again).
+    pub async fn answered(&self) -> Result<bool, ApiError> {
+        let request = PushedRequest {
+            caller: &self.caller,
+            key: &self.key,
+            hash: &self.hash,
+            token: &self.token,
+        };
+        Ok(self.store.answered_by(request).await?)
+    }
+}
+
+impl Idempotent {
+    /// [`Idempotent::run`] for work that writes its answer in its own transaction
+    /// ([`Completion::answer`]), so that nothing can leave the work done without its answer
+    /// or the reverse. Answers `status` (again, on a replay).
+    pub async fn run_in_transaction<F, Fut>(
+        &self,
+        state: &AppState,
+        caller: &UserId,
+        hash: &str,
+        status: StatusCode,
+        work: F,
+    ) -> Result<Response, ApiError>
+    where
+        F: FnOnce(Completion) -> Fut,
+        Fut: Future<Output = Result<String, ApiError>>,
+    {
+        let key = &self.0;
+        let token = unique_token();
+        let request = PushedRequest {
+            caller,
+            key,
+            hash,
+            token: &token,
+        };
+        let store = &state.store;
+        let received_at = match claim(store, request).await? {
+            Ok(received_at) => received_at,
+            Err(answer) => return Ok(json_answer(status, answer, true)),
+        };
+        let completion = Completion {
+            store: store.clone(),
+            caller: caller.clone(),
+            key: key.clone(),
+            hash: hash.to_owned(),
+            token: token.clone(),
+            received_at,
+        };
+        match work(completion).await {
+            Ok(answer) => Ok(json_answer(status, answer, false)),
+            Err(err) => {
+                let failed = store
+                    .fail_request(request, received_at, Utc::now(), KEEP)
+                    .await;
+                if let Err(e) = failed {
+                    tracing::warn!(error = %e, "could not mark a request failed");
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Claims the key for `request`: the first arrival time, or the stored answer to give again,
+/// or the 409 and 422 of a key in use.
+async fn claim(
+    store: &Store,
+    request: PushedRequest<'_>,
+) -> Result<Result<DateTime<Utc>, String>, ApiError> {
+    let key = request.key;
+    match store
+        .claim_request(request, Utc::now(), LEASE, KEEP)
+        .await?
+    {
+        Claim::Claimed { received_at } => Ok(Ok(received_at)),
+        Claim::Answered(answer) => Ok(Err(answer)),
+        Claim::InProgress => Err(ApiError::Conflict {
+            code: "request-in-progress",
+            detail: format!(
+                "a request with Idempotency-Key {key} is being processed: ask again for its \
+                 answer in a moment"
+            ),
+        }),
+        Claim::Reused => Err(ApiError::Unprocessable {
+            code: "idempotency-key-reused",
+            detail: format!(
+                "Idempotency-Key {key} was used for a different request: use a new key for a \
+                 new request"
+            ),
+        }),
+    }
+}
+
+fn json_answer(status: StatusCode, body: String, replayed: bool) -> Response {
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     if replayed {
         response
             .headers_mut()

@@ -32,6 +32,7 @@ pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
         ("insights-api", insights_api::routes()),
         ("pricing-api", pricing_api::routes()),
         ("carts-api", carts_api::routes()),
+        ("checkout-api", checkout_api::routes()),
         ("integration-api", integration_api::routes()),
     ]
 }

@@ -28,6 +28,8 @@
 //! | SKU forecast (periods inside) | `RUN#<run>#FORECASTS` | `SKU#<sku>#-` (total) or `SKU#<sku>#<division>` | | |
 //! | orphans: children waiting for their order or shipment (TTL `expires_at`: 90 days after their last write) | `ORDER#<id>` or `SHIPMENT#<id>` | `#ORPHANS` | | |
 //! | pushed request (hash, state, answer; TTL `expires_at`) | `REQUEST#<machine user>#<idempotency key>` | `#META` | | |
+//! | the portal's order numbers of a year (`n`) | `SEQUENCE#ORDERS#<year>` | `#META` | | |
+//! | an order event for the ERP (outbox: the stream publishes it; TTL `expires_at`) | `EVENT#<order>.<version>.<what>` | `#META` | | |
 //! | cart (lines inside) | `CART#<id>` | `#META` | `ACCOUNT#<id>#CARTS` / `<updated at>#<cart>` | |
 //! | price list | `PRICELIST#<id>` | `#META` | | |
 //! | a SKU's price on a list (tiers inside) | `PRICE#<list>#<sku>` | `#META` | | |
@@ -89,6 +91,7 @@
 //! | one SKU's forecasts | `/forecasts/{sku}` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<sku>#` |
 //! | a buyer's price data | `POST /prices`, `/prices/{sku}/explain`, `/products/{sku}` | GetItem of the account; Query GSI1 per assignee, BatchGetItem of products and rules, then of the lists, then of their prices | `PRICING#ACCOUNT#<id>`, `PRICING#GROUP#<g>` per group, `PRICING#DIVISION#<d>` per division; `PRODUCT#<sku>`, `QUANTITY#<sku>`; `PRICELIST#<id>`; `PRICE#<list>#<sku>` (only lists of the SKU's division in the account's currency) |
 //! | one cart | `/carts/{id}` and its writes | GetItem (owner or shared), then PutItem or DeleteItem if `version` is still the one read | `CART#<id>`, `#META` |
+//! | place a cart | `POST /carts/{id}/order` | UpdateItem ADD per order number; then TransactWriteItems: Put each order (`attribute_not_exists`: its number's guard), Put the cart (`version` still the one read), Put each event, Put the request's answer (`claim` still the call's) | `SEQUENCE#ORDERS#<year>`; `ORDER#<id>`, `CART#<id>`, `EVENT#<id>`, `REQUEST#<user>#<key>` |
 //! | an account's carts | `/carts` | Query GSI1, newest change first | `ACCOUNT#<id>#CARTS` (owner = caller OR shared) |
 //! | claim an idempotency key | `POST /integration/{entity}` | PutItem if absent or expired; else consistent GetItem, then PutItem over a failed or lapsed claim of the same request (if still that claim) | `REQUEST#<user>#<key>`, `#META` |
 //! | store a push's answer / mark it failed | `POST /integration/{entity}` | PutItem if the call's claim token still holds | `REQUEST#<user>#<key>`, `#META` |
@@ -262,6 +265,14 @@ pub fn batch(id: &BatchId) -> String {
 /// The S3 object key of a document's file: `documents/<id>`, or `documents/<id>@<revision>`
 /// for a file stored with its revision (ids hold no `@`, so keys never collide, and neither is
 /// a prefix folder of the other).
+/// The counter of the portal's order numbers of a year.
+pub fn order_sequence(year: i32) -> String {
+    format!("SEQUENCE#ORDERS#{year}")
+}
+/// An order event waiting in the outbox for its publisher.
+pub fn order_event(id: &str) -> String {
+    format!("EVENT#{id}")
+}
 /// A cart.
 pub fn cart(id: &CartId) -> String {
     format!("CART#{id}")

@@ -21,7 +21,9 @@
 //!   halves, so that only that record is left out.
 //! - `outbox`: the lake outbox, markers written in an order's own transaction for orders whose
 //!   lines the lake may not have yet.
-//! - `requests`: pushed requests under their idempotency keys (claim, answer, fail).
+//! - `requests`: requests under their idempotency keys (claim, answer, fail; or the answer as
+//!   an action of the caller's own transaction).
+//! - `placement`: order numbers, and the one transaction that places a cart.
 //! - `lake`: `Bucket` (whole objects of the lake and ingest buckets: listed, streamed, moved) and
 //!   the lake bucket's layout.
 //! - `cursor`: page keys sealed into signed cursors bound to principal and query.
@@ -78,6 +80,7 @@ pub mod keys;
 pub mod lake;
 mod orders;
 pub mod outbox;
+mod placement;
 mod pricing;
 mod records;
 mod requests;
@@ -96,8 +99,9 @@ pub use invoices::{InvoiceFilter, InvoiceStatusFilter, MAX_UNPAID_SUMMED, OpenBa
 pub use items::{Item, MAX_EVALUATED, MAX_QUERIES, Page};
 pub use lake::{Bucket, Lake, ObjectStream};
 pub use orders::OrderFilter;
+pub use placement::{EVENT_KEEP, Placed, Placement};
 pub use records::items_of;
-pub use requests::{Claim, PushedRequest};
+pub use requests::{Claim, PushedRequest, WriteAction};
 pub use upsert::Written;
 
 use items::Table;

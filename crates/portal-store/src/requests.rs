@@ -36,6 +36,11 @@ pub enum Claim {
     Reused,
 }
 
+/// One write of a transaction that the store builds for a caller's own transaction (the
+/// answer of an idempotency key); opaque to the caller.
+#[derive(Debug, Clone)]
+pub struct WriteAction(pub(crate) aws_sdk_dynamodb::types::TransactWriteItem);
+
 const IN_PROGRESS: &str = "in-progress";
 const ANSWERED: &str = "answered";
 const FAILED: &str = "failed";
@@ -211,8 +216,47 @@ impl Store {
         }
     }
 
+    /// The transaction action that stores the answer of a claimed request, for a caller that
+    /// writes its work and the answer in one transaction (nothing can then leave the work done
+    /// without its answer, or the reverse): a put conditional on the call still holding the
+    /// claim.
+    pub fn answer_action(
+        &self,
+        request: PushedRequest<'_>,
+        received_at: DateTime<Utc>,
+        answer: &str,
+        now: DateTime<Utc>,
+        keep: Duration,
+    ) -> Result<WriteAction, StoreError> {
+        let mut item = request.item(
+            ANSWERED,
+            received_at.timestamp_millis(),
+            now.timestamp(),
+            epoch(now, keep),
+        );
+        item.answer = Some(answer.to_owned());
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&self.table.name)
+            .set_item(Some(to_item(&item, request.item_keys())?))
+            .condition_expression("claim = :claim")
+            .expression_attribute_values(":claim", s(request.token))
+            .build()
+            .map_err(|e| StoreError::Service {
+                service: "DynamoDB",
+                operation: "TransactWriteItems",
+                code: None,
+                message: e.to_string(),
+            })?;
+        Ok(WriteAction(
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .put(put)
+                .build(),
+        ))
+    }
+
     /// Marks a claimed request failed, so that a retry of it is taken up at once (with its
-    /// first arrival time). Does nothing when the call no longer holds the claim.
+    /// first arrival time). Does nothing when the call no longer holds the claim, or when its
+    /// answer is stored (a transaction that stored it may have failed only on its way back).
     pub async fn fail_request(
         &self,
         request: PushedRequest<'_>,
@@ -229,11 +273,23 @@ impl Store {
         self.put_request(
             &request,
             &item,
-            "claim = :claim",
-            &[(":claim", s(request.token))],
+            "claim = :claim AND #state = :in_progress",
+            &[
+                (":claim", s(request.token)),
+                (":in_progress", s(IN_PROGRESS)),
+            ],
         )
         .await?;
         Ok(())
+    }
+
+    /// Whether the answer of `request` is stored under this call's claim: for a transaction
+    /// that wrote it but whose success was lost on the way back.
+    pub async fn answered_by(&self, request: PushedRequest<'_>) -> Result<bool, StoreError> {
+        Ok(self
+            .held_request(&request)
+            .await?
+            .is_some_and(|held| held.state == ANSWERED && held.claim == request.token))
     }
 
     /// Puts a request item under `condition`: `false` when the condition does not hold.

@@ -224,15 +224,3 @@ async fn save(state: &AppState, cart: &Cart, read: u64) -> Result<(), ApiError> 
         CartWrite::Stale { current: None } => Err(ApiError::NotFound("cart")),
     }
 }
-
-/// The cart's lines as wanted lines (to change and re-price them).
-fn wanted_of(cart: &Cart) -> Vec<Wanted> {
-    cart.lines
-        .iter()
-        .map(|l| Wanted {
-            sku: l.sku.clone(),
-            quantity: l.quantity,
-            reason: l.reason.clone(),
-        })
-        .collect()
-}

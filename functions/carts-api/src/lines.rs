@@ -2,7 +2,7 @@
 //! line out.
 
 use crate::price::{Refused, Wanted};
-use crate::{quote, reprice_and_save, wanted_of, writable};
+use crate::{quote, reprice_and_save, writable};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
@@ -196,7 +196,7 @@ pub(crate) async fn add(
     let mut skus: Vec<Sku> = cart.lines.iter().map(|l| l.sku.clone()).collect();
     skus.extend(requested.iter().filter_map(|r| Sku::parse(&r.sku).ok()));
     let quote = quote(&state, &account, &skus).await?;
-    let (wanted, refused) = quick_order(&quote, wanted_of(&cart), &requested);
+    let (wanted, refused) = quick_order(&quote, Wanted::of(&cart.lines), &requested);
     reprice_and_save(&state, &principal, &quote, cart, &wanted, refused).await
 }
 
@@ -219,7 +219,7 @@ pub(crate) async fn set(
     let quantity = parse_quantity(&change.quantity)
         .map_err(|e| ApiError::bad_request("invalid-parameter", e.detail))?;
     let (cart, account) = writable(&state, &principal, &id, version).await?;
-    let mut wanted = wanted_of(&cart);
+    let mut wanted = Wanted::of(&cart.lines);
     if !wanted.iter().any(|w| w.sku == sku) && wanted.len() >= MAX_CART_LINES {
         return Err(ApiError::Unprocessable {
             code: "cart-full",
@@ -275,7 +275,7 @@ pub(crate) async fn remove(
     if cart.line(&sku).is_none() {
         return Err(ApiError::NotFound("cart line"));
     }
-    let wanted: Vec<Wanted> = wanted_of(&cart)
+    let wanted: Vec<Wanted> = Wanted::of(&cart.lines)
         .into_iter()
         .filter(|w| w.sku != sku)
         .collect();

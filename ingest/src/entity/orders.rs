@@ -153,6 +153,7 @@ pub(super) fn order_line(r: &Row) -> Result<Update, RowError> {
                 .opt_word::<LineStatus>("status")?
                 .unwrap_or(LineStatus::Open),
             batch: r.opt_id("batch", BatchId::parse)?,
+            price_source: None,
         },
     })
 }

@@ -77,7 +77,7 @@ const SELLER: &str = "Nordwerk Industrial Supply Oy";
 const WAREHOUSE: &str = "Tampere central warehouse, FI";
 
 /// Price multiplier from EUR to the account's currency.
-fn fx(currency: &str) -> Decimal {
+pub(super) fn fx(currency: &str) -> Decimal {
     match currency {
         "SEK" => Decimal::new(1150, 2),
         "NOK" => Decimal::new(1170, 2),
@@ -121,7 +121,7 @@ fn at(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
         .and_utc()
 }
 
-fn money(cents: i64) -> Decimal {
+pub(super) fn money(cents: i64) -> Decimal {
     Decimal::new(cents, 2)
 }
 

@@ -4,12 +4,14 @@
 //! bolts, bearings, seals and lubricants, and three years of orders in which each customer
 //! reorders its regular SKUs at its own rhythm (with seasonality, new and dropped SKUs, and
 //! one-off purchases), followed by shipments with tracking events, invoices (some overdue),
-//! credit notes, order confirmations, delivery notes and batch certificates as PDFs in S3.
+//! credit notes, order confirmations, delivery notes and batch certificates as PDFs in S3; and
+//! price lists to buy from (module `pricing`).
 
 mod catalog;
 mod customers;
 mod history;
 pub mod pdf;
+mod pricing;
 
 pub use customers::{
     DEMO_ADMIN, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER,
@@ -91,6 +93,8 @@ pub fn generate(spec: &DemoSpec) -> DemoData {
     let mut customers = customers::customers(&mut g, spec.accounts);
     let users = customers::users(&mut g, &mut customers);
     let history = history::history(&mut g, spec, &customers, &products);
+    pricing::assign_groups(&mut customers);
+    let prices = pricing::records(&products, &customers, spec.today);
     let summary = DemoSummary {
         divisions: divisions.len(),
         accounts: customers.len(),
@@ -110,6 +114,7 @@ pub fn generate(spec: &DemoSpec) -> DemoData {
     records.extend(history.orders.into_iter().map(Record::Order));
     records.extend(history.shipments.into_iter().map(Record::Shipment));
     records.extend(history.invoices.into_iter().map(Record::Invoice));
+    records.extend(prices);
     DemoData {
         records,
         documents: history.documents,

@@ -122,6 +122,7 @@ pub(super) fn build_order(
             unit_price,
             status,
             batch,
+            price_source: None,
         });
     }
     let net: Decimal = lines.iter().map(|l| l.line_total).sum();

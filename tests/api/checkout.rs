@@ -1,0 +1,292 @@
+//! Placing carts as orders: once per idempotency key whatever the concurrency or the crash,
+//! numbers unique under load, the order in the history at once, confirmed by the ERP.
+
+use serde_json::{Value, json};
+use tests::fixture::*;
+use tests::inject::{Fault, Faults};
+use tests::{Reply, TestApp, spawn_app, spawn_faulty_app};
+
+/// A new cart of A's buyer with two hoses and a pump; its id.
+async fn cart_of_a(app: &TestApp) -> String {
+    let made = app
+        .post_as(
+            Some(A_BUYER),
+            "/carts",
+            None,
+            &json!({"lines": [{"sku": SKU_HOSE, "quantity": 2}, {"sku": SKU_PUMP, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    made.body["id"].as_str().expect("id").to_owned()
+}
+
+async fn place(app: &TestApp, user: &str, cart: &str, key: &str, body: &Value) -> Reply {
+    let mut headers = vec![("if-match", "\"1\"".to_owned())];
+    if !key.is_empty() {
+        headers.push(("idempotency-key", key.to_owned()));
+    }
+    app.send(
+        reqwest::Method::POST,
+        Some(user),
+        &format!("/carts/{cart}/order"),
+        &headers,
+        Some(body),
+    )
+    .await
+}
+
+fn order_ids(reply: &Reply) -> Vec<String> {
+    reply.body["orders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// How many order events wait in the outbox for `order`.
+async fn events_of(app: &TestApp, order: &str) -> usize {
+    let store = &app.local.state.store;
+    let mut n = 0;
+    for kind in ["submitted", "approved", "rejected", "cancelled"] {
+        let found = store
+            .dynamodb()
+            .get_item()
+            .table_name(portal_local::server::TABLE)
+            .key(
+                "PK",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("EVENT#{order}.1.{kind}")),
+            )
+            .key(
+                "SK",
+                aws_sdk_dynamodb::types::AttributeValue::S("#META".into()),
+            )
+            .send()
+            .await
+            .expect("read")
+            .item;
+        n += usize::from(found.is_some());
+    }
+    n
+}
+
+#[tokio::test]
+async fn a_placed_cart_is_a_submitted_order_in_the_history_at_once_and_the_erp_confirms_it() {
+    let app = spawn_app().await;
+    let cart = cart_of_a(&app).await;
+    let reply = place(
+        &app,
+        A_BUYER,
+        &cart,
+        "place-1",
+        &json!({"po_number": "PO-4711", "note": "ring at gate 4"}),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let ids = order_ids(&reply);
+    assert_eq!(ids.len(), 1, "one division, one order: {}", reply.text);
+    let id = &ids[0];
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert!(id.starts_with(&format!("WEB-{year}-")), "{id}");
+    let order = &reply.body["orders"][0];
+    assert_eq!(order["status"], "submitted");
+    assert_eq!(order["po_number"], "PO-4711");
+    assert_eq!(order["ship_to"], "ST1", "the account's first address");
+    assert_eq!(order["totals"]["net"], "488.00");
+    assert_eq!(order["lines"][0]["price_source"]["price_list"], LIST_OEM);
+    assert_eq!(order["placed"]["by"], A_BUYER);
+    assert_eq!(reply.body["cart"]["status"]["state"], "ordered");
+    assert_eq!(events_of(&app, id).await, 1);
+
+    let detail = app.get(A_VIEWER, &format!("/orders/{id}")).await;
+    assert_eq!(detail.status, 200, "{}", detail.text);
+    assert_eq!(detail.body["status"], "submitted");
+    let history = app.get(A_BUYER, "/orders?status=submitted").await;
+    assert_eq!(history.ids(), vec![id.as_str()]);
+    app.get(B_BUYER, &format!("/orders/{id}"))
+        .await
+        .assert_problem(404, "not-found");
+    // The cart is done: placing it again with another key is refused.
+    place(&app, A_BUYER, &cart, "place-2", &json!({}))
+        .await
+        .assert_problem(409, "cart-ordered");
+
+    let pushed = app
+        .post(
+            INTEGRATION,
+            "/integration/order-status",
+            "erp-confirm-1",
+            &json!({"rows": [{"order_id": id, "status": "confirmed",
+                              "at": chrono::Utc::now().to_rfc3339(),
+                              "erp_order_number": "4500012345"}]}),
+        )
+        .await;
+    assert_eq!(pushed.body["loaded"], 1, "{}", pushed.text);
+    let confirmed = app.get(A_BUYER, &format!("/orders/{id}")).await;
+    assert_eq!(confirmed.body["status"], "confirmed");
+    assert_eq!(confirmed.body["erp_order_number"], "4500012345");
+    assert_eq!(
+        confirmed.body["placed"]["by"], A_BUYER,
+        "the portal's facts stay"
+    );
+}
+
+#[tokio::test]
+async fn the_same_placement_sent_two_hundred_times_at_once_places_one_order() {
+    let app = spawn_app().await;
+    let cart = cart_of_a(&app).await;
+    let body = json!({"po_number": "PO-RUSH"});
+    let calls = (0..200).map(|_| place(&app, A_BUYER, &cart, "rush-1", &body));
+    let replies = futures_util::future::join_all(calls).await;
+    let mut placed = std::collections::BTreeSet::new();
+    for reply in &replies {
+        match reply.status.as_u16() {
+            201 => placed.extend(order_ids(reply)),
+            409 => reply.assert_problem(409, "request-in-progress"),
+            other => panic!("{other}: {}", reply.text),
+        }
+    }
+    assert_eq!(placed.len(), 1, "{placed:?}");
+    let again = place(&app, A_BUYER, &cart, "rush-1", &body).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(
+        order_ids(&again),
+        placed.iter().cloned().collect::<Vec<_>>()
+    );
+    let id = placed.first().expect("one order");
+    assert_eq!(events_of(&app, id).await, 1);
+    let history = app.get(A_BUYER, "/orders?status=submitted").await;
+    assert_eq!(history.ids(), vec![id.as_str()], "exactly one order");
+    // The key with another body is refused, and writes nothing.
+    place(
+        &app,
+        A_BUYER,
+        &cart,
+        "rush-1",
+        &json!({"po_number": "PO-OTHER"}),
+    )
+    .await
+    .assert_problem(422, "idempotency-key-reused");
+    place(&app, A_BUYER, &cart, "", &body)
+        .await
+        .assert_problem(400, "idempotency-key-required");
+}
+
+#[tokio::test]
+async fn a_thousand_orders_from_a_hundred_clients_get_a_thousand_numbers() {
+    let app = spawn_app().await;
+    let client = |n: usize| {
+        let app = &app;
+        async move {
+            let mut ids = Vec::new();
+            for k in 0..10 {
+                let cart = app
+                    .post_as(
+                        Some(A_BUYER),
+                        "/carts",
+                        None,
+                        &json!({"lines": [{"sku": SKU_PUMP, "quantity": 1}]}),
+                    )
+                    .await;
+                let cart = cart.body["id"].as_str().expect("cart").to_owned();
+                let reply = place(app, A_BUYER, &cart, &format!("load-{n}-{k}"), &json!({})).await;
+                assert_eq!(reply.status, 201, "{}", reply.text);
+                ids.extend(order_ids(&reply));
+            }
+            ids
+        }
+    };
+    let all: Vec<String> = futures_util::future::join_all((0..100).map(client))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = all.iter().collect();
+    assert_eq!(all.len(), 1000);
+    assert_eq!(distinct.len(), 1000, "every order has its own number");
+}
+
+#[tokio::test]
+async fn a_crash_before_or_after_the_placing_transaction_still_leaves_exactly_one_order() {
+    let faults = Faults::default();
+    let app = spawn_faulty_app(&faults).await;
+    for (n, fault) in [(3, Fault::ServerError), (1, Fault::AnswerLost)] {
+        let cart = cart_of_a(&app).await;
+        let key = format!("crash-{fault:?}");
+        faults.fail("TransactWriteItems", n, fault);
+        let first = place(&app, A_BUYER, &cart, &key, &json!({})).await;
+        faults.clear();
+        let retry = place(&app, A_BUYER, &cart, &key, &json!({})).await;
+        assert_eq!(retry.status, 201, "{fault:?}: {}", retry.text);
+        let ids = order_ids(&retry);
+        if first.status == 201 {
+            assert_eq!(order_ids(&first), ids, "{fault:?}: one answer");
+        } else {
+            assert!(first.status.is_server_error(), "{fault:?}: {}", first.text);
+        }
+        assert_eq!(ids.len(), 1);
+        let read = app.get(A_BUYER, &format!("/carts/{cart}")).await;
+        assert_eq!(read.body["status"]["orders"], json!(ids), "{fault:?}");
+        assert_eq!(events_of(&app, &ids[0]).await, 1, "{fault:?}");
+    }
+    assert!(faults.injected().len() >= 4, "{:?}", faults.injected());
+    let submitted = app.get(A_BUYER, "/orders?status=submitted").await;
+    assert_eq!(
+        submitted.ids().len(),
+        2,
+        "one order per cart: {}",
+        submitted.text
+    );
+}
+
+#[tokio::test]
+async fn a_cart_whose_prices_changed_is_repriced_for_review_instead_of_placed() {
+    let app = spawn_app().await;
+    let cart = cart_of_a(&app).await;
+    // The ERP lowers the group's hose price.
+    let pushed = app
+        .post(
+            INTEGRATION,
+            "/integration/prices",
+            "new-price",
+            &json!({"rows": [{"price_list_id": LIST_OEM, "sku": SKU_HOSE, "unit_price": "18.50"}]}),
+        )
+        .await;
+    assert_eq!(pushed.body["loaded"], 1, "{}", pushed.text);
+    let refused = place(&app, A_BUYER, &cart, "stale-prices", &json!({})).await;
+    refused.assert_problem(409, "prices-changed");
+    let read = app.get(A_BUYER, &format!("/carts/{cart}")).await;
+    assert_eq!(read.body["version"], 2);
+    assert_eq!(read.body["lines"][0]["unit_price"], "18.50");
+    assert_eq!(read.body["status"]["state"], "open");
+    let placed = app
+        .send(
+            reqwest::Method::POST,
+            Some(A_BUYER),
+            &format!("/carts/{cart}/order"),
+            &[
+                ("if-match", "\"2\"".to_owned()),
+                ("idempotency-key", "stale-prices".to_owned()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        placed.status, 201,
+        "the same key, after review: {}",
+        placed.text
+    );
+    assert_eq!(placed.body["orders"][0]["lines"][0]["unit_price"], "18.50");
+    // An empty cart is not an order.
+    let empty = app.post_as(Some(A_BUYER), "/carts", None, &json!({})).await;
+    place(
+        &app,
+        A_BUYER,
+        empty.body["id"].as_str().expect("id"),
+        "empty",
+        &json!({}),
+    )
+    .await
+    .assert_problem(422, "cart-empty");
+}
