@@ -29,8 +29,11 @@ pub const ACCOUNT_B: &str = "ACC-B";
 pub const A_VIEWER: &str = "a-viewer";
 pub const A_BUYER: &str = "a-buyer";
 pub const A_APPROVER: &str = "a-approver";
+/// A second approver of A (two approvers race on one order).
+pub const A_APPROVER_2: &str = "a-approver-2";
 pub const A_ACCOUNT_ADMIN: &str = "a-account-admin";
 pub const B_BUYER: &str = "b-buyer";
+pub const B_APPROVER: &str = "b-approver";
 /// The account manager assigned to A only, and the one assigned to B only.
 pub const MANAGER_A: &str = "manager-a";
 pub const MANAGER_B: &str = "manager-b";
@@ -425,6 +428,7 @@ pub fn records() -> Vec<Record> {
         Record::User(user(A_VIEWER, Role::Viewer, Some(ACCOUNT_A), &[])),
         Record::User(user(A_BUYER, Role::Buyer, Some(ACCOUNT_A), &[])),
         Record::User(user(A_APPROVER, Role::Approver, Some(ACCOUNT_A), &[])),
+        Record::User(user(A_APPROVER_2, Role::Approver, Some(ACCOUNT_A), &[])),
         Record::User(user(
             A_ACCOUNT_ADMIN,
             Role::AccountAdmin,
@@ -432,6 +436,7 @@ pub fn records() -> Vec<Record> {
             &[],
         )),
         Record::User(user(B_BUYER, Role::Buyer, Some(ACCOUNT_B), &[])),
+        Record::User(user(B_APPROVER, Role::Approver, Some(ACCOUNT_B), &[])),
         // An account manager's own `account_id` grants nothing: only assignments count.
         Record::User(user(
             MANAGER_A,

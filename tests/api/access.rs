@@ -23,12 +23,12 @@ struct Target {
     method: Method,
     uri: String,
     body: Option<serde_json::Value>,
-    /// A write to the cart the URI names: sent with `If-Match` of the cart's current version,
-    /// so that only the caller's rights decide the answer.
-    versioned: bool,
-    /// The URI's `{fresh}` is a new shared cart of this account with a hose line, made by
-    /// this user just before (a deleting probe needs a cart of its own each time).
-    fresh: Option<(&'static str, &'static str)>,
+    /// A write sent with `If-Match` of the object's current version, so that only the
+    /// caller's rights decide the answer.
+    versioned: Option<Versioned>,
+    /// The URI's `{fresh}` is an object made just before (a probe that deletes or decides
+    /// needs one of its own each time).
+    fresh: Option<Fresh>,
     /// Sent with a new `Idempotency-Key`.
     keyed: bool,
 }
@@ -39,7 +39,7 @@ impl From<String> for Target {
             method: Method::GET,
             uri,
             body: None,
-            versioned: false,
+            versioned: None,
             fresh: None,
             keyed: false,
         }
@@ -58,16 +58,31 @@ impl Target {
 
     /// A write to the cart in `uri`, at its current version.
     fn write(method: Method, uri: String, body: Option<serde_json::Value>) -> Self {
+        Target::versioned(method, uri, body, Versioned::Cart)
+    }
+
+    /// A write at the current version of what `versioned` says.
+    fn versioned(
+        method: Method,
+        uri: String,
+        body: Option<serde_json::Value>,
+        versioned: Versioned,
+    ) -> Self {
         Target {
             method,
             body,
-            versioned: true,
+            versioned: Some(versioned),
             ..Target::from(uri)
         }
     }
 
     fn on_fresh_cart(mut self, user: &'static str, account: &'static str) -> Self {
-        self.fresh = Some((user, account));
+        self.fresh = Some(Fresh::Cart(user, account));
+        self
+    }
+
+    fn on_pending_order(mut self, user: &'static str, account: &'static str) -> Self {
+        self.fresh = Some(Fresh::PendingOrder(user, account));
         self
     }
 
@@ -85,6 +100,26 @@ impl std::fmt::Display for Target {
             Some(body) => write!(f, " {body}"),
         }
     }
+}
+
+/// Whose version a write names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Versioned {
+    /// The cart the URI names.
+    Cart,
+    /// The checkout settings of the account the URI names.
+    Settings,
+    /// The order the URI names (its `placed.version`).
+    Order,
+}
+
+/// What a probe makes before it calls, for its `{fresh}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fresh {
+    /// A shared cart of the account with a hose line, made by the user.
+    Cart(&'static str, &'static str),
+    /// An order of the account waiting for approval, placed by the user.
+    PendingOrder(&'static str, &'static str),
 }
 
 /// How to aim a route at B's objects and, as the positive control, at A's.
@@ -107,6 +142,10 @@ enum Write {
     Fill,
     /// Place orders: the customer's users but a viewer (staff do not order for customers).
     Place,
+    /// Set checkout rules: the account's administrators and the seller's admins.
+    SetRules,
+    /// Approve or reject: the account's approvers.
+    Decide,
 }
 
 impl Write {
@@ -114,6 +153,8 @@ impl Write {
         match self {
             Write::Fill => user != A_VIEWER,
             Write::Place => ![A_VIEWER, MANAGER_A].contains(&user),
+            Write::SetRules => user == A_ACCOUNT_ADMIN,
+            Write::Decide => user == A_APPROVER,
         }
     }
 
@@ -122,6 +163,17 @@ impl Write {
         match self {
             Write::Fill => [ADMIN, MANAGER_B],
             Write::Place => [B_BUYER, B_BUYER],
+            Write::SetRules => [ADMIN, ADMIN],
+            Write::Decide => [B_APPROVER, B_APPROVER],
+        }
+    }
+
+    /// Who of A's side shows the probe's A target works (a success).
+    fn doer_of_a(self) -> &'static str {
+        match self {
+            Write::Fill | Write::SetRules => ADMIN,
+            Write::Place => A_BUYER,
+            Write::Decide => A_APPROVER,
         }
     }
 }
@@ -159,6 +211,51 @@ async fn fresh_cart(app: &tests::TestApp, user: &str, account: &str) -> String {
     made.body["id"].as_str().expect("cart id").to_owned()
 }
 
+/// An order of `account` waiting for approval, placed by `user` (the account's threshold set to
+/// 0 first); its id.
+async fn pending_order(app: &tests::TestApp, user: &str, account: &'static str) -> String {
+    let store = &app.local.state.store;
+    let scoped = admin()
+        .scoped(&account.parse().expect("id"))
+        .expect("scoped");
+    let version = store
+        .checkout_settings(&scoped)
+        .await
+        .expect("read")
+        .version;
+    let set = app
+        .send(
+            Method::PUT,
+            Some(ADMIN),
+            &format!("/accounts/{account}/checkout-settings"),
+            &[],
+            Some(&serde_json::json!({"version": version, "approval_threshold": "0"})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    let cart = fresh_cart(app, user, account).await;
+    static ORDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = ORDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let placed = app
+        .send(
+            Method::POST,
+            Some(user),
+            &format!("/carts/{cart}/order"),
+            &[
+                ("idempotency-key", format!("pending-{n}")),
+                ("if-match", "\"1\"".to_owned()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(placed.status, 201, "{}", placed.text);
+    assert_eq!(placed.body["orders"][0]["status"], "pending-approval");
+    placed.body["orders"][0]["id"]
+        .as_str()
+        .expect("order id")
+        .to_owned()
+}
+
 /// Sends `target` of `probe` as `user`: its request, or its push.
 async fn call(app: &tests::TestApp, user: Option<&str>, probe: &Probe, target: &Target) -> Reply {
     static KEYS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -170,28 +267,52 @@ async fn call(app: &tests::TestApp, user: Option<&str>, probe: &Probe, target: &
         return app.post_as(user, &target.uri, Some(&key), body).await;
     }
     let mut uri = target.uri.clone();
-    if let Some((maker, account)) = target.fresh {
-        uri = uri.replace("{fresh}", &fresh_cart(app, maker, account).await);
+    match target.fresh {
+        Some(Fresh::Cart(maker, account)) => {
+            uri = uri.replace("{fresh}", &fresh_cart(app, maker, account).await);
+        }
+        Some(Fresh::PendingOrder(maker, account)) => {
+            uri = uri.replace("{fresh}", &pending_order(app, maker, account).await);
+        }
+        None => {}
     }
     let mut headers = Vec::new();
     if target.keyed {
         let key = KEYS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         headers.push(("idempotency-key", format!("probe-{key}")));
     }
-    if target.versioned {
-        let id = uri
-            .trim_start_matches("/carts/")
-            .split(['/', '?'])
-            .next()
-            .unwrap_or_default()
-            .parse()
-            .expect("a cart id");
+    if let Some(versioned) = target.versioned {
+        let id = |prefix: &str| {
+            uri.trim_start_matches(prefix)
+                .split(['/', '?'])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        };
         let store = &app.local.state.store;
-        let version = store
-            .cart(&admin(), &id)
-            .await
-            .expect("read")
-            .map_or(1, |c| c.version);
+        let version = match versioned {
+            Versioned::Cart => store
+                .cart(&admin(), &id("/carts/").parse().expect("a cart id"))
+                .await
+                .expect("read")
+                .map_or(1, |c| c.version),
+            Versioned::Settings => {
+                let account = admin()
+                    .scoped(&id("/accounts/").parse().expect("an account id"))
+                    .expect("an admin sees every account");
+                store
+                    .checkout_settings(&account)
+                    .await
+                    .expect("read")
+                    .version
+            }
+            Versioned::Order => store
+                .order(&admin(), &id("/orders/").parse().expect("an order id"))
+                .await
+                .expect("read")
+                .and_then(|o| o.placed)
+                .map_or(1, |p| p.version),
+        };
         headers.push(("if-match", format!("\"{version}\"")));
     }
     app.send(
@@ -254,6 +375,67 @@ fn write_probe(method: &Method, path: &str) -> Option<Probe> {
             Target::write(method.clone(), cart("{fresh}"), None).on_fresh_cart(A_BUYER, ACCOUNT_A),
             Target::write(method.clone(), cart("{fresh}"), None).on_fresh_cart(B_BUYER, ACCOUNT_B),
         ),
+        ("PUT", "/accounts/{account_id}/checkout-settings") => {
+            let uri = |account: &str| path.replace("{account_id}", account);
+            let body = serde_json::json!({"po_required": false});
+            return Some(Probe {
+                foreign: vec![(
+                    Target::versioned(
+                        method.clone(),
+                        uri(ACCOUNT_B),
+                        Some(body.clone()),
+                        Versioned::Settings,
+                    ),
+                    Expect::Hidden,
+                )],
+                own: Target::versioned(
+                    method.clone(),
+                    uri(ACCOUNT_A),
+                    Some(body),
+                    Versioned::Settings,
+                ),
+                staff_only: false,
+                push: None,
+                write: Some(Write::SetRules),
+            });
+        }
+        ("PUT", "/accounts/{account_id}/spending-limits/{user_id}") => {
+            let uri = |account: &str, user: &str| {
+                path.replace("{account_id}", account)
+                    .replace("{user_id}", user)
+            };
+            let body = serde_json::json!({"monthly_limit": "1000000"});
+            let put = |uri: String| Target {
+                method: method.clone(),
+                body: Some(body.clone()),
+                ..Target::from(uri)
+            };
+            return Some(Probe {
+                foreign: vec![(put(uri(ACCOUNT_B, B_BUYER)), Expect::Hidden)],
+                own: put(uri(ACCOUNT_A, A_BUYER)),
+                staff_only: false,
+                push: None,
+                write: Some(Write::SetRules),
+            });
+        }
+        ("POST", "/orders/{order_id}/approve" | "/orders/{order_id}/reject") => {
+            let decide = |maker, account| {
+                Target::versioned(
+                    method.clone(),
+                    path.replace("{order_id}", "{fresh}"),
+                    None,
+                    Versioned::Order,
+                )
+                .on_pending_order(maker, account)
+            };
+            return Some(Probe {
+                foreign: vec![(decide(B_BUYER, ACCOUNT_B), Expect::Hidden)],
+                own: decide(A_BUYER, ACCOUNT_A),
+                staff_only: false,
+                push: None,
+                write: Some(Write::Decide),
+            });
+        }
         ("POST", "/carts/{cart_id}/order") => {
             return Some(Probe {
                 foreign: vec![(
@@ -429,6 +611,14 @@ fn probe(method: &Method, path: &str) -> Option<Probe> {
         "/carts" => p(
             hidden(format!("/carts?account={ACCOUNT_B}")),
             format!("/carts?account={ACCOUNT_A}"),
+        ),
+        "/approvals" => p(
+            hidden(format!("/approvals?account={ACCOUNT_B}")),
+            format!("/approvals?account={ACCOUNT_A}"),
+        ),
+        "/accounts/{account_id}/checkout-settings" | "/accounts/{account_id}/spending-limits" => p(
+            hidden(path.replace("{account_id}", ACCOUNT_B)),
+            path.replace("{account_id}", ACCOUNT_A),
         ),
         "/carts/{cart_id}" => p(
             hidden(format!("/carts/{CART_B}")),
@@ -610,11 +800,7 @@ async fn the_foreign_probes_aim_at_objects_that_exist() {
                 );
             }
         }
-        let doer = if probe.write == Some(Write::Place) {
-            A_BUYER
-        } else {
-            ADMIN
-        };
+        let doer = probe.write.map_or(ADMIN, Write::doer_of_a);
         let reply = call(&app, Some(doer), &probe, &probe.own).await;
         assert!(
             reply.status.is_success(),

@@ -8,9 +8,14 @@ use tests::{Reply, TestApp, spawn_app, spawn_faulty_app};
 
 /// A new cart of A's buyer with two hoses and a pump; its id.
 async fn cart_of_a(app: &TestApp) -> String {
+    cart_of(app, A_BUYER).await
+}
+
+/// A new cart of `user` (of A) with two hoses and a pump; its id.
+async fn cart_of(app: &TestApp, user: &str) -> String {
     let made = app
         .post_as(
-            Some(A_BUYER),
+            Some(user),
             "/carts",
             None,
             &json!({"lines": [{"sku": SKU_HOSE, "quantity": 2}, {"sku": SKU_PUMP, "quantity": 1}]}),
@@ -44,18 +49,30 @@ fn order_ids(reply: &Reply) -> Vec<String> {
         .collect()
 }
 
-/// How many order events wait in the outbox for `order`.
+/// How many order events wait in the outbox for `order` (at its first two versions).
 async fn events_of(app: &TestApp, order: &str) -> usize {
+    event_kinds(app, order).await.len()
+}
+
+/// The events that wait in the outbox for `order`, as `<version>.<what>`.
+async fn event_kinds(app: &TestApp, order: &str) -> Vec<String> {
     let store = &app.local.state.store;
-    let mut n = 0;
-    for kind in ["submitted", "approved", "rejected", "cancelled"] {
-        let found = store
+    let mut found = Vec::new();
+    for kind in [
+        "1.submitted",
+        "1.approved",
+        "1.rejected",
+        "2.submitted",
+        "2.approved",
+        "2.rejected",
+    ] {
+        let item = store
             .dynamodb()
             .get_item()
             .table_name(portal_local::server::TABLE)
             .key(
                 "PK",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("EVENT#{order}.1.{kind}")),
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("EVENT#{order}.{kind}")),
             )
             .key(
                 "SK",
@@ -65,9 +82,11 @@ async fn events_of(app: &TestApp, order: &str) -> usize {
             .await
             .expect("read")
             .item;
-        n += usize::from(found.is_some());
+        if item.is_some() {
+            found.push(kind.to_owned());
+        }
     }
-    n
+    found
 }
 
 #[tokio::test]
@@ -289,4 +308,204 @@ async fn a_cart_whose_prices_changed_is_repriced_for_review_instead_of_placed() 
     )
     .await
     .assert_problem(422, "cart-empty");
+}
+
+/// Sets A's checkout rules as A's account administrator, over whatever version they have.
+async fn set_rules(app: &TestApp, rules: Value) {
+    let current = app
+        .get(
+            A_ACCOUNT_ADMIN,
+            &format!("/accounts/{ACCOUNT_A}/checkout-settings"),
+        )
+        .await;
+    let mut body = rules;
+    body["version"] = current.body["version"].clone();
+    let set = app
+        .send(
+            reqwest::Method::PUT,
+            Some(A_ACCOUNT_ADMIN),
+            &format!("/accounts/{ACCOUNT_A}/checkout-settings"),
+            &[],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+}
+
+async fn decide(app: &TestApp, user: &str, order: &str, verb: &str, version: u64) -> Reply {
+    app.send(
+        reqwest::Method::POST,
+        Some(user),
+        &format!("/orders/{order}/{verb}"),
+        &[("if-match", format!("\"{version}\""))],
+        Some(&json!({"note": format!("{verb} by {user}")})),
+    )
+    .await
+}
+
+/// A's buyer places a new cart (two hoses and a pump, 488.00 EUR); the order.
+async fn placed_order(app: &TestApp, user: &str, key: &str) -> Value {
+    let cart = cart_of(app, user).await;
+    let reply = place(app, user, &cart, key, &json!({"po_number": "PO-APPROVE"})).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.body["orders"][0].clone()
+}
+
+#[tokio::test]
+async fn an_order_above_the_threshold_waits_for_an_approver_who_releases_it_to_the_erp() {
+    let app = spawn_app().await;
+    set_rules(&app, json!({"approval_threshold": "100.00"})).await;
+    let order = placed_order(&app, A_BUYER, "big-1").await;
+    let id = order["id"].as_str().expect("id");
+    assert_eq!(order["status"], "pending-approval");
+    let approval = &order["placed"]["approval"];
+    assert!(
+        approval["reasons"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("above the account's approval threshold of 100.00 EUR"),
+        "{approval}"
+    );
+    assert_eq!(approval["approvers"], json!([A_APPROVER, A_APPROVER_2]));
+    assert!(
+        event_kinds(&app, id).await.is_empty(),
+        "nothing goes to the ERP yet"
+    );
+    let queue = app.get(A_APPROVER, "/approvals").await;
+    assert_eq!(queue.body["items"][0]["order_id"], id, "{}", queue.text);
+    assert_eq!(queue.body["items"][0]["placed_by"], A_BUYER);
+
+    // Nobody but an approver decides, and an approver never on their own order.
+    for user in [A_BUYER, A_VIEWER, A_ACCOUNT_ADMIN, MANAGER_A, ADMIN] {
+        decide(&app, user, id, "approve", 1)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    let own = placed_order(&app, A_APPROVER, "big-own").await;
+    let own_id = own["id"].as_str().expect("id");
+    assert_eq!(
+        own["placed"]["approval"]["approvers"],
+        json!([A_APPROVER_2])
+    );
+    decide(&app, A_APPROVER, own_id, "approve", 1)
+        .await
+        .assert_problem(403, "self-approval");
+
+    let approved = decide(&app, A_APPROVER, id, "approve", 1).await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["status"], "submitted");
+    assert_eq!(approved.body["placed"]["version"], 2);
+    assert_eq!(
+        approved.body["placed"]["approval"]["decision"]["by"],
+        A_APPROVER
+    );
+    assert_eq!(event_kinds(&app, id).await, vec!["2.approved"]);
+    let queue = app.get(A_APPROVER, "/approvals").await;
+    let waiting: Vec<&str> = queue.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["order_id"].as_str())
+        .collect();
+    assert_eq!(waiting, vec![own_id], "the decided order left the queue");
+    let detail = app.get(A_BUYER, &format!("/orders/{id}")).await;
+    assert_eq!(detail.body["status"], "submitted");
+    decide(&app, A_APPROVER_2, id, "reject", 2)
+        .await
+        .assert_problem(409, "not-pending");
+    // PO numbers, when the account requires them.
+    set_rules(
+        &app,
+        json!({"approval_threshold": null, "po_required": true}),
+    )
+    .await;
+    let cart = cart_of_a(&app).await;
+    place(&app, A_BUYER, &cart, "no-po", &json!({}))
+        .await
+        .assert_problem(422, "po-number-required");
+}
+
+#[tokio::test]
+async fn of_two_approvers_acting_on_one_version_one_wins_and_the_other_gets_a_conflict() {
+    let app = spawn_app().await;
+    set_rules(&app, json!({"approval_threshold": "0"})).await;
+    for round in 0..3 {
+        let order = placed_order(&app, A_BUYER, &format!("race-{round}")).await;
+        let id = order["id"].as_str().expect("id");
+        let (first, second) = tokio::join!(
+            decide(&app, A_APPROVER, id, "approve", 1),
+            decide(&app, A_APPROVER_2, id, "reject", 1)
+        );
+        let statuses = [first.status.as_u16(), second.status.as_u16()];
+        assert!(
+            statuses == [200, 409] || statuses == [409, 200],
+            "{statuses:?}: {} / {}",
+            first.text,
+            second.text
+        );
+        let loser = if first.status == 409 { &first } else { &second };
+        loser.assert_problem(409, "version-conflict");
+        assert_eq!(loser.body["current_version"], 2);
+        assert_eq!(
+            event_kinds(&app, id).await.len(),
+            1,
+            "one decision, one event"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_buyers_monthly_limit_holds_what_goes_beyond_it_and_a_rejected_order_never_counts() {
+    let app = spawn_app().await;
+    let limit = |user: &'static str, who: &'static str, amount: Value| {
+        let app = &app;
+        async move {
+            app.send(
+                reqwest::Method::PUT,
+                Some(who),
+                &format!("/accounts/{ACCOUNT_A}/spending-limits/{user}"),
+                &[],
+                Some(&json!({ "monthly_limit": amount })),
+            )
+            .await
+        }
+    };
+    limit(A_BUYER, A_BUYER, json!("500"))
+        .await
+        .assert_problem(403, "forbidden");
+    limit(A_VIEWER, A_ACCOUNT_ADMIN, json!("500"))
+        .await
+        .assert_problem(422, "not-a-buyer");
+    limit(B_BUYER, A_ACCOUNT_ADMIN, json!("500"))
+        .await
+        .assert_problem(404, "not-found");
+    let set = limit(A_BUYER, A_ACCOUNT_ADMIN, json!("500")).await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(set.body["items"][0]["spent"], "0");
+
+    let first = placed_order(&app, A_BUYER, "month-1").await;
+    assert_eq!(first["status"], "submitted", "488.00 of 500.00");
+    let second = placed_order(&app, A_BUYER, "month-2").await;
+    assert_eq!(second["status"], "pending-approval");
+    assert!(
+        second["placed"]["approval"]["reasons"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("976.00 EUR, above their monthly limit of 500"),
+        "{second}"
+    );
+    let id = second["id"].as_str().expect("id");
+    let rejected = decide(&app, A_APPROVER, id, "reject", 1).await;
+    assert_eq!(rejected.status, 200, "{}", rejected.text);
+    assert_eq!(rejected.body["status"], "rejected");
+    assert_eq!(event_kinds(&app, id).await, vec!["2.rejected"]);
+    let limits = app
+        .get(
+            A_ACCOUNT_ADMIN,
+            &format!("/accounts/{ACCOUNT_A}/spending-limits"),
+        )
+        .await;
+    assert_eq!(limits.body["items"][0]["spent"], "488", "{}", limits.text);
+    let cleared = limit(A_BUYER, A_ACCOUNT_ADMIN, Value::Null).await;
+    assert_eq!(cleared.body["items"], json!([]));
 }

@@ -68,6 +68,17 @@ impl Role {
         matches!(self, Role::Buyer | Role::Approver | Role::AccountAdmin)
     }
 
+    /// Whether the role approves or rejects its account's orders that wait for approval.
+    pub fn may_approve(self) -> bool {
+        self == Role::Approver
+    }
+
+    /// Whether the role sets an account's checkout rules and its buyers' spending limits (the
+    /// account's administrators, and the seller's admins).
+    pub fn may_set_checkout_rules(self) -> bool {
+        matches!(self, Role::AccountAdmin | Role::Admin)
+    }
+
     /// Whether the role may read portal data at all (every role but a machine's).
     pub fn reads_portal_data(self) -> bool {
         self != Role::Integration

@@ -7,6 +7,7 @@
 //! values are stored.
 
 pub mod access;
+pub mod approvals;
 pub mod carts;
 pub mod events;
 pub mod ids;

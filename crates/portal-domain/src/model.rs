@@ -344,6 +344,9 @@ pub struct Placed {
     pub cart_id: crate::CartId,
     /// The portal's version of the order: 1 when placed, one more with each decision on it.
     pub version: u64,
+    /// Why it waits (or waited) for an approver, who may decide, and the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::approvals::Approval>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

@@ -124,6 +124,16 @@ impl Store {
         })
     }
 
+    /// The account's own users (a customer's people), by id: a handful per account by design.
+    pub async fn account_users(&self, account: &ScopedAccount) -> Result<Vec<User>, StoreError> {
+        let spec = QuerySpec::new(
+            Some(keys::Index::Gsi1),
+            keys::account_users(account.id()),
+            SortKey::Any,
+        );
+        self.table.query_all_as(&spec).await
+    }
+
     /// The seller's divisions, in id order.
     pub async fn divisions(&self) -> Result<Vec<Division>, StoreError> {
         let spec = QuerySpec::new(

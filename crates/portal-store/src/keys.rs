@@ -30,6 +30,10 @@
 //! | pushed request (hash, state, answer; TTL `expires_at`) | `REQUEST#<machine user>#<idempotency key>` | `#META` | | |
 //! | the portal's order numbers of a year (`n`) | `SEQUENCE#ORDERS#<year>` | `#META` | | |
 //! | an order event for the ERP (outbox: the stream publishes it; TTL `expires_at`) | `EVENT#<order>.<version>.<what>` | `#META` | | |
+//! | an account's checkout rules | `CHECKOUT#<account>` | `SETTINGS` | | |
+//! | a buyer's monthly spending limit | `CHECKOUT#<account>` | `LIMIT#<user>` | | |
+//! | a buyer's spend in a month (TTL `expires_at`) | `CHECKOUT#<account>` | `SPEND#<user>#<YYYY-MM>` | | |
+//! | an order waiting for approval | `APPROVALS#<account>` | `<placed at>#<order>` | | |
 //! | cart (lines inside) | `CART#<id>` | `#META` | `ACCOUNT#<id>#CARTS` / `<updated at>#<cart>` | |
 //! | price list | `PRICELIST#<id>` | `#META` | | |
 //! | a SKU's price on a list (tiers inside) | `PRICE#<list>#<sku>` | `#META` | | |
@@ -92,6 +96,9 @@
 //! | a buyer's price data | `POST /prices`, `/prices/{sku}/explain`, `/products/{sku}` | GetItem of the account; Query GSI1 per assignee, BatchGetItem of products and rules, then of the lists, then of their prices | `PRICING#ACCOUNT#<id>`, `PRICING#GROUP#<g>` per group, `PRICING#DIVISION#<d>` per division; `PRODUCT#<sku>`, `QUANTITY#<sku>`; `PRICELIST#<id>`; `PRICE#<list>#<sku>` (only lists of the SKU's division in the account's currency) |
 //! | one cart | `/carts/{id}` and its writes | GetItem (owner or shared), then PutItem or DeleteItem if `version` is still the one read | `CART#<id>`, `#META` |
 //! | place a cart | `POST /carts/{id}/order` | UpdateItem ADD per order number; then TransactWriteItems: Put each order (`attribute_not_exists`: its number's guard), Put the cart (`version` still the one read), Put each event, Put the request's answer (`claim` still the call's) | `SEQUENCE#ORDERS#<year>`; `ORDER#<id>`, `CART#<id>`, `EVENT#<id>`, `REQUEST#<user>#<key>` |
+//! | checkout rules, spending limits | `/accounts/{id}/checkout-settings`, `/accounts/{id}/spending-limits` | GetItem, Query (begins_with `LIMIT#`), PutItem (rules at the version read), DeleteItem | `CHECKOUT#<account>` |
+//! | the approval queue | `/approvals` | Query | `APPROVALS#<account>` |
+//! | decide on an order | `POST /orders/{id}/approve`, `/reject` | TransactWriteItems: Put the order (`placed.version` still the one read), Delete its queue entry, Put its event, Put the placer's spend (still as read) | `ORDER#<id>`, `APPROVALS#<account>`, `EVENT#<id>`, `CHECKOUT#<account>` |
 //! | an account's carts | `/carts` | Query GSI1, newest change first | `ACCOUNT#<id>#CARTS` (owner = caller OR shared) |
 //! | claim an idempotency key | `POST /integration/{entity}` | PutItem if absent or expired; else consistent GetItem, then PutItem over a failed or lapsed claim of the same request (if still that claim) | `REQUEST#<user>#<key>`, `#META` |
 //! | store a push's answer / mark it failed | `POST /integration/{entity}` | PutItem if the call's claim token still holds | `REQUEST#<user>#<key>`, `#META` |
@@ -272,6 +279,30 @@ pub fn order_sequence(year: i32) -> String {
 /// An order event waiting in the outbox for its publisher.
 pub fn order_event(id: &str) -> String {
     format!("EVENT#{id}")
+}
+/// An account's checkout data: its rules (`SETTINGS`), its buyers' limits (`LIMIT#<user>`)
+/// and monthly spend (`SPEND#<user>#<month>`).
+pub fn checkout(account: &AccountId) -> String {
+    format!("CHECKOUT#{account}")
+}
+/// The sort key of an account's checkout rules.
+pub const SETTINGS: &str = "SETTINGS";
+/// The prefix of buyers' spending limits.
+pub const LIMITS: &str = "LIMIT#";
+pub fn limit(user: &UserId) -> String {
+    format!("{LIMITS}{user}")
+}
+/// A buyer's spend in a month (`YYYY-MM`).
+pub fn spend(user: &UserId, month: &str) -> String {
+    format!("SPEND#{user}#{month}")
+}
+/// An account's queue of orders waiting for approval.
+pub fn approvals(account: &AccountId) -> String {
+    format!("APPROVALS#{account}")
+}
+/// An order's place in its account's approval queue: oldest first.
+pub fn pending_approval(placed_at: &chrono::DateTime<chrono::Utc>, order: &OrderId) -> String {
+    format!("{}#{order}", placed_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
 }
 /// A cart.
 pub fn cart(id: &CartId) -> String {

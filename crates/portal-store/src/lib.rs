@@ -28,6 +28,8 @@
 //!   the lake bucket's layout.
 //! - `cursor`: page keys sealed into signed cursors bound to principal and query.
 //! - `schema`: creates the table and buckets locally.
+//! - `checkout`: an account's checkout rules, spending limits and spend, approval queue and
+//!   decisions.
 //! - `accounts`, `carts`, `catalog`, `orders`, `shipments`, `invoices`, `documents`, `insights`,
 //!   `pricing`: one module per entity, with its access patterns.
 //!
@@ -69,6 +71,7 @@
 mod accounts;
 mod carts;
 mod catalog;
+mod checkout;
 mod clients;
 pub mod cursor;
 mod documents;
@@ -90,6 +93,7 @@ pub mod upsert;
 
 pub use carts::CartWrite;
 pub use catalog::ProductQuery;
+pub use checkout::{Decided, DecisionWrite, PendingApproval, SpendChange};
 pub use clients::Clients;
 pub use cursor::{CursorBinding, CursorCodec, CursorError, PageKey};
 pub use documents::DownloadLink;

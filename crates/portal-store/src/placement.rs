@@ -2,6 +2,7 @@
 //! change of state, the events for the ERP (the outbox) and the answer of the request's
 //! idempotency key, so that no crash leaves an order without its answer or the reverse.
 
+use crate::checkout::{PendingApproval, SpendChange};
 use crate::error::dynamo;
 use crate::items::{Item, s, to_item};
 use crate::keys::{self, ItemKeys, META, PK, SK};
@@ -26,6 +27,10 @@ pub struct Placement<'a> {
     pub cart: &'a Cart,
     pub cart_read_version: u64,
     pub events: &'a [OrderEvent],
+    /// Orders that wait for approval, into their account's queue.
+    pub pending: &'a [PendingApproval],
+    /// The buyer's spend this month, with what the released orders add (if any are released).
+    pub spend: Option<SpendChange>,
     /// The idempotency key's answer ([`Store::answer_action`]).
     pub answer: WriteAction,
 }
@@ -38,8 +43,18 @@ pub enum Placed {
     NumberTaken,
     /// The cart changed since it was read.
     CartChanged,
+    /// The buyer's spend changed since it was read: decide again.
+    SpendChanged,
     /// The call no longer holds its idempotency key (its lease ran out and a retry took it).
     ClaimLost,
+}
+
+/// The put of a new event into the outbox.
+pub(crate) fn event_action(
+    table: &str,
+    event: &OrderEvent,
+) -> Result<TransactWriteItem, StoreError> {
+    put(table, event_item(event)?, "attribute_not_exists(PK)", None)
 }
 
 fn event_item(event: &OrderEvent) -> Result<Item, StoreError> {
@@ -141,12 +156,19 @@ impl Store {
             )),
         )?);
         for event in placement.events {
+            actions.push(event_action(table, event)?);
+        }
+        for pending in placement.pending {
             actions.push(put(
                 table,
-                event_item(event)?,
+                crate::checkout::pending_item(pending)?,
                 "attribute_not_exists(PK)",
                 None,
             )?);
+        }
+        let spend_at = actions.len();
+        if let Some(spend) = &placement.spend {
+            actions.push(crate::checkout::spend_action(table, spend)?);
         }
         let answer_at = actions.len();
         actions.push(placement.answer.0);
@@ -178,6 +200,9 @@ impl Store {
                 }
                 if failed.contains(&cart_at) {
                     return Ok(Placed::CartChanged);
+                }
+                if placement.spend.is_some() && failed.contains(&spend_at) {
+                    return Ok(Placed::SpendChanged);
                 }
                 if failed.iter().any(|i| *i < cart_at) {
                     return Ok(Placed::NumberTaken);

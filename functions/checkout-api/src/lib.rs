@@ -18,22 +18,70 @@
 //!
 //! Who: the account's buyers, approvers and account administrators; viewers and the seller's
 //! staff (who prepare carts) get 403.
+//!
+//! Approvals and spending limits:
+//! - `GET`/`PUT /accounts/{account_id}/checkout-settings`: the approval threshold (an order
+//!   total above it waits for approval) and whether orders need a PO number; set by the
+//!   account's administrators (or the seller's admins), at the version read.
+//! - `GET /accounts/{account_id}/spending-limits`, `PUT .../{user_id}` `{"monthly_limit"}`
+//!   (`null` removes it): a buyer whose spend this month would go above it waits for approval.
+//! - A placement that breaks a rule makes its orders `pending-approval`, with the reasons and
+//!   the account's approvers (never the buyer); they are queued (`GET /approvals`) and go to
+//!   the ERP only once approved. `POST /orders/{order_id}/approve` or `/reject` (an approver of
+//!   the account, not the buyer who placed it; at the order's `placed.version`: of two
+//!   approvers acting on one version one wins, the other gets a 409) writes the decision, the
+//!   event (`Order.Approved` releases it to the ERP, `Order.Rejected`) and, for an approval, the
+//!   buyer's spend, in one transaction.
 
+mod approvals;
 mod place;
+mod rules;
 
 use axum::Router;
-use portal_http::{AppState, Route};
+use portal_http::{ApiError, AppState, Route};
 
 /// The largest body `POST /carts/{cart_id}/order` takes (413 beyond).
 pub const MAX_BODY_BYTES: usize = 16 << 10;
 
 /// This function's routes.
 pub fn routes() -> Vec<Route> {
-    let mut place = Route::post("/carts/{cart_id}/order", place::place);
-    place.handler = place
-        .handler
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
-    vec![place]
+    let limited = |mut route: Route| {
+        route.handler = route
+            .handler
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
+        route
+    };
+    vec![
+        limited(Route::post("/carts/{cart_id}/order", place::place)),
+        Route::get("/approvals", approvals::queue),
+        limited(Route::post(
+            "/orders/{order_id}/approve",
+            approvals::approve,
+        )),
+        limited(Route::post("/orders/{order_id}/reject", approvals::reject)),
+        Route::get(
+            "/accounts/{account_id}/checkout-settings",
+            rules::get_settings,
+        ),
+        limited(Route::put(
+            "/accounts/{account_id}/checkout-settings",
+            rules::put_settings,
+        )),
+        Route::get("/accounts/{account_id}/spending-limits", rules::get_limits),
+        limited(Route::put(
+            "/accounts/{account_id}/spending-limits/{user_id}",
+            rules::put_limit,
+        )),
+    ]
+}
+
+/// An optional JSON body (empty: the defaults).
+fn optional_body<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid-body", format!("the body: {e}")))
 }
 
 /// The function's router, shared by its Lambda binary, the local server and the tests.

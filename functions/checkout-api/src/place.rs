@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate, Utc};
+use portal_domain::approvals::{self, Approval};
 use portal_domain::carts::{Cart, CartLine, CartStatus, Checkout};
 use portal_domain::events::{OrderEvent, OrderEventType};
 use portal_domain::model::{
@@ -13,7 +14,7 @@ use portal_domain::model::{
 use portal_domain::{CartId, DivisionId, OrderId, PoNumber, Principal};
 use portal_http::idempotency::Completion;
 use portal_http::{ApiError, AppState, Caller, Idempotent, Path, RawBody};
-use portal_store::{Placed, Placement};
+use portal_store::{PendingApproval, Placed, Placement, SpendChange};
 use pricing::Quote;
 use pricing::cart::{Wanted, price_lines, total};
 use rust_decimal::Decimal;
@@ -23,7 +24,8 @@ use std::collections::BTreeMap;
 
 /// The longest note, in characters.
 const MAX_NOTE: usize = 1_000;
-/// How many times a placement takes new order numbers when one was taken.
+/// How many times a placement decides again when an order number was taken or the buyer's
+/// spend changed under it.
 const NUMBER_ATTEMPTS: usize = 3;
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,12 +60,7 @@ pub(crate) async fn place(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let body: PlaceBody = if body.iter().all(u8::is_ascii_whitespace) {
-        PlaceBody::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("invalid-body", format!("the body: {e}")))?
-    };
+    let body: PlaceBody = crate::optional_body(&body)?;
     let version = portal_http::version_of(&headers, body.version)?;
     let cart_id = CartId::parse(&cart_id)?;
     // What makes the request what it is: the cart and the checkout details (not the version,
@@ -190,6 +187,17 @@ async fn place_cart(
         .await?
         .ok_or(ApiError::NotFound("account"))?;
     let checkout = checkout_of(&cart, body, &account)?;
+    let settings = store.checkout_settings(&scoped).await?;
+    if settings.po_required && checkout.po_number.is_none() {
+        return Err(ApiError::Unprocessable {
+            code: "po-number-required",
+            detail: format!(
+                "account {} orders with a PO number: set po_number on the cart or in the body",
+                cart.account_id
+            ),
+        });
+    }
+    let limit = store.spending_limit(&scoped, &principal.user_id).await?;
     let skus: Vec<_> = cart.lines.iter().map(|l| l.sku.clone()).collect();
     let data = store
         .price_data(&scoped, &skus)
@@ -202,10 +210,71 @@ async fn place_cart(
         return Err(repriced(state, principal, cart, lines, &quote).await?);
     }
     for attempt in 1..=NUMBER_ATTEMPTS {
-        let orders = orders_of(state, principal, &cart, &checkout, &quote).await?;
+        let mut orders = orders_of(state, principal, &cart, &checkout, &quote).await?;
         let now = Utc::now();
+        let month = now.format("%Y-%m").to_string();
+        let spent = store
+            .spend(&cart.account_id, &principal.user_id, &month)
+            .await?;
+        let placement_total = orders
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, o| {
+                sum.checked_add(o.summary.totals.gross)
+            })
+            .ok_or_else(|| ApiError::bad_request("too-large", "the orders' total is too large"))?;
+        let reasons = approvals::reasons(
+            &settings,
+            limit.as_ref(),
+            spent.unwrap_or_default(),
+            placement_total,
+            cart.currency,
+        );
+        let mut pending = Vec::new();
+        if !reasons.is_empty() {
+            let approvers: Vec<_> = store
+                .account_users(&scoped)
+                .await?
+                .into_iter()
+                .filter(|u| u.role.may_approve() && u.id != principal.user_id)
+                .map(|u| u.id)
+                .collect();
+            for order in &mut orders {
+                order.summary.status = OrderStatus::PendingApproval;
+                order.status_history = vec![StatusChange {
+                    status: OrderStatus::PendingApproval,
+                    at: now,
+                    note: None,
+                }];
+                if let Some(placed) = &mut order.placed {
+                    placed.approval = Some(Approval {
+                        reasons: reasons.clone(),
+                        approvers: approvers.clone(),
+                        decision: None,
+                    });
+                }
+                pending.push(PendingApproval {
+                    account_id: order.summary.account_id.clone(),
+                    order_id: order.summary.id.clone(),
+                    total: order.summary.totals.gross,
+                    currency: order.summary.currency,
+                    placed_by: principal.user_id.clone(),
+                    placed_at: order.placed.as_ref().map_or(now, |p| p.at),
+                    reasons: reasons.clone(),
+                });
+            }
+        }
+        // Released orders count towards the buyer's month, and go to the ERP.
+        let spend = pending.is_empty().then(|| SpendChange {
+            account_id: cart.account_id.clone(),
+            user: principal.user_id.clone(),
+            month: month.clone(),
+            add: placement_total,
+            // Only a limit makes the decision depend on the spend read.
+            read: limit.is_some().then_some(spent),
+        });
         let events: Vec<OrderEvent> = orders
             .iter()
+            .filter(|o| o.summary.status == OrderStatus::Submitted)
             .map(|o| OrderEvent {
                 id: OrderEvent::id_of(&o.summary.id, 1, OrderEventType::Submitted),
                 event_type: OrderEventType::Submitted,
@@ -242,6 +311,8 @@ async fn place_cart(
                 cart: &ordered,
                 cart_read_version: cart.version,
                 events: &events,
+                pending: &pending,
+                spend,
                 answer: completion.answer(&answer)?,
             })
             .await;
@@ -249,7 +320,15 @@ async fn place_cart(
             Ok(Placed::Written) => return Ok(answer),
             // The transaction went through and only its success was lost: it is placed.
             _ if completion.answered().await? => return Ok(answer),
-            Ok(Placed::NumberTaken) if attempt < NUMBER_ATTEMPTS => continue,
+            Ok(Placed::NumberTaken | Placed::SpendChanged) if attempt < NUMBER_ATTEMPTS => continue,
+            Ok(Placed::SpendChanged) => {
+                return Err(ApiError::Conflict {
+                    code: "request-in-progress",
+                    detail: "the buyer's other orders kept changing this month's spend: place \
+                             the cart again"
+                        .into(),
+                });
+            }
             Ok(Placed::NumberTaken) => {
                 return Err(ApiError::Internal(
                     "order numbers kept being taken: is the counter behind its orders?".into(),
@@ -361,6 +440,7 @@ async fn orders_of(
                 cart_id: cart.id.clone(),
                 version: 1,
                 note: checkout.note.clone(),
+                approval: None,
             }),
         });
     }
