@@ -2,8 +2,8 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use portal_local::demo::{
-    self, DEMO_ADMIN, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER,
-    DemoSpec,
+    self, DEMO_ADMIN, DEMO_APPROVER, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER,
+    DEMO_VIEWER, DemoSpec,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -374,6 +374,11 @@ async fn the_readmes_buying_walkthrough_works_on_the_demo_data() {
     portal_local::analytics::publish_demo_run(&app.local, lines, spec().today)
         .await
         .expect("the run is published");
+    demo::commerce::seed(&app.local)
+        .await
+        .expect("the demo's carts and approvals are made");
+    let carts = app.get(DEMO_BUYER, "/carts").await;
+    assert!(carts.items().len() >= 3, "{}", carts.text);
     let made = app
         .post_as(
             Some(DEMO_BUYER),
@@ -483,4 +488,23 @@ async fn the_readmes_buying_walkthrough_works_on_the_demo_data() {
         "{}",
         replenish.text
     );
+
+    // The demo approver's queue holds the demo buyer's big order; approving releases it.
+    let queue = app.get(DEMO_APPROVER, "/approvals").await;
+    assert_eq!(queue.items().len(), 1, "{}", queue.text);
+    let waiting = queue.items()[0]["order_id"]
+        .as_str()
+        .expect("order")
+        .to_owned();
+    let approved = app
+        .send(
+            reqwest::Method::POST,
+            Some(DEMO_APPROVER),
+            &format!("/orders/{waiting}/approve"),
+            &[("if-match", "\"1\"".to_owned())],
+            None,
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["status"], "submitted");
 }

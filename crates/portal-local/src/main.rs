@@ -373,6 +373,9 @@ async fn seed(data_dir: &Path, spec: &DemoSpec) -> anyhow::Result<()> {
         published.forecast_rows,
         analysed.as_secs_f64()
     );
+    demo::commerce::seed(&app)
+        .await
+        .context("cannot make the demo's carts and approvals")?;
     std::fs::write(data_dir.join(MARKER), serde_json::to_vec_pretty(spec)?)?;
     eprintln!(
         "Seeded {} in {:.1} s.",
@@ -398,6 +401,7 @@ async fn serve_with_banner(
             (demo::DEMO_BUYER, "buyer of ACC-10001"),
             (demo::DEMO_VIEWER, "viewer of ACC-10001"),
             (demo::DEMO_OTHER_BUYER, "buyer of ACC-10002"),
+            (demo::DEMO_APPROVER, "approver of ACC-10001"),
             (demo::DEMO_MANAGER, "account manager, assigned accounts"),
             (demo::DEMO_ADMIN, "seller admin, all accounts"),
             (

@@ -16,6 +16,8 @@ pub const DEMO_ADMIN: &str = "demo-admin";
 pub const DEMO_OTHER_BUYER: &str = "demo-other-buyer";
 /// The ERP's machine user, for trying the push API.
 pub const DEMO_INTEGRATION: &str = "demo-erp";
+/// The approver of the demo buyer's account.
+pub const DEMO_APPROVER: &str = "demo-approver";
 
 /// Country, currency, VAT rate in per mille, payment terms in days, cities.
 pub(super) const COUNTRIES: &[(&str, &str, i64, i64, &[&str])] = &[
@@ -288,6 +290,16 @@ pub(super) fn users(g: &mut Gen, customers: &mut [Customer]) -> Vec<User> {
         "seller.example",
     ));
     // Not drawn from the generator, so the rest of the demo stays as it was.
+    if let Some(first) = customers.first() {
+        users.push(User {
+            id: UserId::parse(DEMO_APPROVER).expect("valid user id"),
+            name: "Demo Approver".into(),
+            email: "approver@demo.example".into(),
+            role: Role::Approver,
+            account_id: Some(first.account.id.clone()),
+            assigned_accounts: Vec::new(),
+        });
+    }
     users.push(User {
         id: UserId::parse(DEMO_INTEGRATION).expect("valid user id"),
         name: "ERP integration".into(),

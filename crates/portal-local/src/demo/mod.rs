@@ -8,13 +8,15 @@
 //! price lists to buy from (module `pricing`).
 
 mod catalog;
+pub mod commerce;
 mod customers;
 mod history;
 pub mod pdf;
 mod pricing;
 
 pub use customers::{
-    DEMO_ADMIN, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER, DEMO_VIEWER,
+    DEMO_ADMIN, DEMO_APPROVER, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER,
+    DEMO_VIEWER,
 };
 
 use anyhow::Context;
