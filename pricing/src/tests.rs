@@ -4,7 +4,7 @@
 use super::*;
 use chrono::NaiveDate;
 use portal_domain::pricing::{
-    Assignee, Price, PriceList, PriceListAssignment, QuantityRule, Tier, Tiers,
+    Assignee, Price, PriceData, PriceList, PriceListAssignment, QuantityRule, Tier, Tiers,
 };
 use portal_domain::{AccountId, Currency, DivisionId, PriceGroupId, PriceListId, Sku};
 use proptest::prelude::*;
@@ -381,9 +381,35 @@ fn the_explain_view_lists_every_applicable_list_in_order_with_its_verdict() {
     );
 }
 
+/// The parts of a random book (lists, assignments, prices), the day, the SKU and its
+/// division, and the quantity.
+type Parts = (
+    Vec<PriceList>,
+    Vec<PriceListAssignment>,
+    Vec<Price>,
+    NaiveDate,
+    Sku,
+    DivisionId,
+    Decimal,
+);
+
 /// A random book over a few lists, SKUs, currencies and days.
 fn arbitrary_book() -> impl Strategy<Value = (PriceBook, Buyer, NaiveDate, Sku, DivisionId, Decimal)>
 {
+    arbitrary_parts().prop_map(|(lists, assignments, prices, on, of, div, quantity)| {
+        (
+            PriceBook::new(lists, assignments, prices, []),
+            buyer(),
+            on,
+            of,
+            div,
+            quantity,
+        )
+    })
+}
+
+/// The parts of [`arbitrary_book`].
+fn arbitrary_parts() -> impl Strategy<Value = Parts> {
     let names = ["L0", "L1", "L2", "L3", "L4", "L5"];
     let lists = proptest::collection::vec(
         (
@@ -457,8 +483,9 @@ fn arbitrary_book() -> impl Strategy<Value = (PriceBook, Buyer, NaiveDate, Sku, 
                 )
             });
             (
-                PriceBook::new(lists, assignments, prices, []),
-                buyer(),
+                lists.collect(),
+                assignments.collect(),
+                prices.collect(),
                 at(on),
                 sku(["A", "B", "C"][of]),
                 division(["D1", "D2"][div]),
@@ -488,6 +515,63 @@ proptest! {
                 prop_assert_eq!(chosen.len(), 1)
             }
             Err(_) => prop_assert!(chosen.is_empty()),
+        }
+    }
+}
+
+/// The quote of `parts` for the buyer of the tests (ACC-1, group WHOLESALE, EUR), with the SKU
+/// a product of its division.
+fn quote_of(parts: Parts) -> (Quote, Sku, DivisionId, Decimal) {
+    let (lists, assignments, prices, on, of, div, quantity) = parts;
+    let account = portal_domain::model::Account {
+        id: AccountId::parse("ACC-1").expect("account"),
+        name: "Account 1".into(),
+        divisions: vec![division("D1"), division("D2")],
+        currency: currency("EUR"),
+        ship_to: Vec::new(),
+        account_managers: Vec::new(),
+        price_groups: vec![PriceGroupId::parse("WHOLESALE").expect("group")],
+    };
+    let product = portal_domain::model::Product {
+        sku: of.clone(),
+        name: format!("Product {of}"),
+        description: String::new(),
+        division: div.clone(),
+        unit: "pcs".into(),
+        pack_size: Decimal::ONE,
+        attributes: Default::default(),
+    };
+    let data = PriceData {
+        account,
+        products: [(of.clone(), product)].into_iter().collect(),
+        assignments,
+        lists,
+        prices,
+        rules: Vec::new(),
+    };
+    (Quote::new(data, on), of, div, quantity)
+}
+
+proptest! {
+    #[test]
+    fn a_cart_line_is_priced_as_the_explain_view_says(parts in arbitrary_parts()) {
+        let (quote, of, div, quantity) = quote_of(parts);
+        let wanted = cart::Wanted { sku: of.clone(), quantity, reason: None };
+        let (lines, refused) = cart::price_lines(&quote, std::slice::from_ref(&wanted));
+        let explained = quote.prices().explain(&of, &div, quantity);
+        match explained.outcome {
+            Ok(line) => {
+                prop_assert!(refused.is_empty());
+                prop_assert_eq!(lines.len(), 1);
+                prop_assert_eq!(lines[0].unit_price, line.unit_price);
+                prop_assert_eq!(lines[0].line_total, line.line_total);
+                prop_assert_eq!(&lines[0].source, &line.source);
+            }
+            Err(error) => {
+                prop_assert!(lines.is_empty());
+                prop_assert_eq!(refused.len(), 1);
+                prop_assert_eq!(refused[0].1.code, quote.error(error).code);
+            }
         }
     }
 }

@@ -151,6 +151,7 @@ const AWS: &[&str] = &[
     "aws-config",
     "aws-sdk-dynamodb",
     "aws-sdk-s3",
+    "aws-sdk-eventbridge",
     "serde_dynamo",
 ];
 const LAMBDA: &[&str] = &["axum", "lambda_http", "lambda_runtime"];

@@ -75,6 +75,7 @@ fn code_reads() -> Vec<(&'static str, Vec<&'static str>)> {
         .collect();
     reads.push(("ingest-files", ingest_files::VARIABLES.to_vec()));
     reads.push(("analytics-job", analytics_job::VARIABLES.to_vec()));
+    reads.push(("order-events", order_events::VARIABLES.to_vec()));
     reads
 }
 
@@ -135,8 +136,9 @@ fn a_variable_missing_or_given_to_a_function_that_does_not_read_it_fails_the_var
     // The secret given to every function again, as it once was.
     let problems = variables_are_exactly(
         &damaged(
-            "        PORTAL_TABLE: !Ref Table\n",
-            "        PORTAL_TABLE: !Ref Table\n        PORTAL_CURSOR_SECRET: !Ref CursorSecret\n",
+            "    LoggingConfig:\n      LogFormat: JSON\n",
+            "    LoggingConfig:\n      LogFormat: JSON\n    Environment:\n      Variables:\n        \
+             PORTAL_CURSOR_SECRET: !Ref CursorSecret\n",
         ),
         &code_reads(),
     );

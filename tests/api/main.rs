@@ -9,6 +9,7 @@ mod demo;
 mod documents;
 mod drift;
 mod errors;
+mod events;
 mod faults;
 mod grants;
 mod ingest;

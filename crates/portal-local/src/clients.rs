@@ -34,3 +34,15 @@ pub fn s3(endpoint: &str) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
+
+/// An EventBridge client for `endpoint` (moto in CI: no emulator of it runs locally, where
+/// order events go to the event log instead).
+pub fn eventbridge(endpoint: &str) -> aws_sdk_eventbridge::Client {
+    let config = aws_sdk_eventbridge::Config::builder()
+        .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+        .region(aws_sdk_eventbridge::config::Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_eventbridge::Client::from_conf(config)
+}

@@ -15,6 +15,8 @@
 //!   lake, `generate`), and demo orders
 //!   turned into lake lines;
 //! - `ingest`: `portal ingest`; `drops`: the local stand-in for the ingest bucket's trigger;
+//! - `events`: the local stand-in for the table's stream and the order-events function: the
+//!   outbox's order events to an event log (`portal events`);
 //! - benchmarks (BENCHMARKS.md): `bench` (API overhead), `bench_ingest`, `bench_pricing`,
 //!   `bench_load` (the load test) and `cold_start`.
 
@@ -30,6 +32,7 @@ pub mod cold_start;
 pub mod demo;
 pub mod drops;
 pub mod emulators;
+pub mod events;
 pub mod gateway;
 pub mod ingest;
 pub mod invoke;

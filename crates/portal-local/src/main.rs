@@ -53,6 +53,15 @@ enum Command {
         #[command(flatten)]
         serve: ServeArgs,
     },
+    /// Print the order events published to the ERP (the event log of the data folder, which a
+    /// running `portal serve` or `portal demo` writes as EventBridge would carry them).
+    Events {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Keep printing events as they are published (Ctrl-C to stop).
+        #[arg(long)]
+        follow: bool,
+    },
     /// Print a dev token for a user of the data folder (local mode only).
     Token {
         #[command(flatten)]
@@ -250,6 +259,14 @@ async fn main() -> anyhow::Result<()> {
             let app = LocalApp::open(&data.data_dir).await?;
             serve_with_banner(&app, &serve, false).await
         }
+        Command::Events { data, follow } => {
+            if !follow {
+                // Whatever the outbox holds that no server has published yet.
+                let app = LocalApp::open(&data.data_dir).await?;
+                portal_local::events::publish_new(&app.state.store, &data.data_dir).await?;
+            }
+            portal_local::events::print(&data.data_dir, follow, std::io::stdout()).await
+        }
         Command::Token { data, user, hours } => {
             let app = LocalApp::open(&data.data_dir).await?;
             let token = app.auth.issue(&user, Duration::from_secs(hours * 3600))?;
@@ -426,6 +443,10 @@ async fn serve_with_banner(
         ));
     }
     banner.push_str(&format!(
+        "\nOrder events for the ERP go to {} (`portal events --follow` prints them).\n",
+        portal_local::events::log_path(&app.data_dir).display()
+    ));
+    banner.push_str(&format!(
         "\nExports copied into {} are ingested as they arrive.\n",
         app.data_dir
             .join("s3")
@@ -434,6 +455,10 @@ async fn serve_with_banner(
             .display()
     ));
     write_stdout(&banner)?;
+    tokio::spawn(portal_local::events::publish_continuously(
+        app.state.store.clone(),
+        app.data_dir.clone(),
+    ));
     tokio::spawn(portal_local::drops::watch(app.ingest_function(), |line| {
         let _ = write_stdout(&format!("ingest: {line}\n"));
     }));

@@ -76,6 +76,17 @@ where
     service("S3", operation)
 }
 
+/// Maps an SDK error of an EventBridge operation to a [`StoreError`].
+pub(crate) fn eventbridge<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    service("EventBridge", operation)
+}
+
 fn service<E, R>(
     service: &'static str,
     operation: &'static str,

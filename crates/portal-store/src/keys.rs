@@ -29,7 +29,7 @@
 //! | orphans: children waiting for their order or shipment (TTL `expires_at`: 90 days after their last write) | `ORDER#<id>` or `SHIPMENT#<id>` | `#ORPHANS` | | |
 //! | pushed request (hash, state, answer; TTL `expires_at`) | `REQUEST#<machine user>#<idempotency key>` | `#META` | | |
 //! | the portal's order numbers of a year (`n`) | `SEQUENCE#ORDERS#<year>` | `#META` | | |
-//! | an order event for the ERP (outbox: the stream publishes it; TTL `expires_at`) | `EVENT#<order>.<version>.<what>` | `#META` | | |
+//! | an order event for the ERP (outbox: the stream publishes it; TTL `expires_at`) | `EVENT#<order>.<version>.<what>` | `#META` | `OUTBOX#EVENTS#<day>` / `<time>#<event>` | |
 //! | an account's checkout rules | `CHECKOUT#<account>` | `SETTINGS` | | |
 //! | a buyer's monthly spending limit | `CHECKOUT#<account>` | `LIMIT#<user>` | | |
 //! | a buyer's spend in a month (TTL `expires_at`) | `CHECKOUT#<account>` | `SPEND#<user>#<YYYY-MM>` | | |
@@ -303,6 +303,14 @@ pub fn approvals(account: &AccountId) -> String {
 /// An order's place in its account's approval queue: oldest first.
 pub fn pending_approval(placed_at: &chrono::DateTime<chrono::Utc>, order: &OrderId) -> String {
     format!("{}#{order}", placed_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+}
+/// The outbox's events of a day, by when they happened (`GSI1`).
+pub fn outbox_events(day: chrono::NaiveDate) -> String {
+    format!("OUTBOX#EVENTS#{day}")
+}
+/// An event's place among its day's.
+pub fn outbox_event(at: &chrono::DateTime<chrono::Utc>, id: &str) -> String {
+    format!("{}#{id}", at.format("%H:%M:%S%.6f"))
 }
 /// A cart.
 pub fn cart(id: &CartId) -> String {

@@ -1,4 +1,4 @@
-//! The only crate that knows DynamoDB and S3.
+//! The only crate that knows DynamoDB, S3 and EventBridge.
 //!
 //! [`Store`] holds the SDK clients and offers one method per access pattern; the `keys` module
 //! doc lists them with their keys. Reads that return customer data take the
@@ -24,6 +24,7 @@
 //! - `requests`: requests under their idempotency keys (claim, answer, fail; or the answer as
 //!   an action of the caller's own transaction).
 //! - `placement`: order numbers, and the one transaction that places a cart.
+//! - `events`: the seller's event bus (EventBridge) the outbox's order events go to.
 //! - `lake`: `Bucket` (whole objects of the lake and ingest buckets: listed, streamed, moved) and
 //!   the lake bucket's layout.
 //! - `cursor`: page keys sealed into signed cursors bound to principal and query.
@@ -76,6 +77,7 @@ mod clients;
 pub mod cursor;
 mod documents;
 mod error;
+pub mod events;
 mod insights;
 mod invoices;
 mod items;
@@ -98,6 +100,7 @@ pub use clients::Clients;
 pub use cursor::{CursorBinding, CursorCodec, CursorError, PageKey};
 pub use documents::DownloadLink;
 pub use error::StoreError;
+pub use events::EventBus;
 pub use insights::{RUN_GRACE, RunItems, ServedRun};
 pub use invoices::{InvoiceFilter, InvoiceStatusFilter, MAX_UNPAID_SUMMED, OpenBalance};
 pub use items::{Item, MAX_EVALUATED, MAX_QUERIES, Page};

@@ -73,7 +73,10 @@ fn event_item(event: &OrderEvent) -> Result<Item, StoreError> {
             entity: "order-event",
             pk: keys::order_event(&event.id),
             sk: META.to_owned(),
-            gsi1: None,
+            gsi1: Some((
+                keys::outbox_events(event.occurred_at.date_naive()),
+                keys::outbox_event(&event.occurred_at, &event.id),
+            )),
             gsi2: None,
         },
     )
