@@ -18,6 +18,7 @@
 //! - `events`: the local stand-in for the table's stream and the order-events function: the
 //!   outbox's order events to an event log (`portal events`);
 //! - benchmarks (BENCHMARKS.md): `bench` (API overhead), `bench_ingest`, `bench_pricing`,
+//!   `bench_placement` (placing an order against its bare transaction),
 //!   `bench_load` (the load test) and `cold_start`.
 
 pub mod analytics;
@@ -26,6 +27,7 @@ pub mod auth;
 pub mod bench;
 pub mod bench_ingest;
 pub mod bench_load;
+pub mod bench_placement;
 pub mod bench_pricing;
 pub mod clients;
 pub mod cold_start;

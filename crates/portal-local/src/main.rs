@@ -112,6 +112,9 @@ enum Command {
     /// Price quick orders in-process on one core, against a map look-up per line measured in
     /// the same run.
     BenchPricing(portal_local::bench_pricing::BenchPricingArgs),
+    /// Placing an order through the API against the bare TransactWriteItems it needs (see
+    /// BENCHMARKS.md).
+    BenchPlacement(portal_local::bench_placement::BenchPlacementArgs),
 }
 
 #[derive(Subcommand)]
@@ -313,6 +316,9 @@ async fn main() -> anyhow::Result<()> {
             write_stdout(&text)
         }
         Command::BenchPricing(args) => write_stdout(&portal_local::bench_pricing::run(args)?),
+        Command::BenchPlacement(args) => {
+            write_stdout(&portal_local::bench_placement::run(args).await?)
+        }
     }
 }
 
