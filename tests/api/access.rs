@@ -436,6 +436,24 @@ fn write_probe(method: &Method, path: &str) -> Option<Probe> {
                 write: Some(Write::Decide),
             });
         }
+        ("POST", "/orders/{order_id}/cancel") => {
+            let cancel = |maker, account| {
+                Target::versioned(
+                    method.clone(),
+                    path.replace("{order_id}", "{fresh}"),
+                    None,
+                    Versioned::Order,
+                )
+                .on_pending_order(maker, account)
+            };
+            return Some(Probe {
+                foreign: vec![(cancel(B_BUYER, ACCOUNT_B), Expect::Hidden)],
+                own: cancel(A_BUYER, ACCOUNT_A),
+                staff_only: false,
+                push: None,
+                write: Some(Write::Place),
+            });
+        }
         ("POST", "/carts/{cart_id}/order") => {
             return Some(Probe {
                 foreign: vec![(

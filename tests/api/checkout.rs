@@ -65,6 +65,7 @@ async fn event_kinds(app: &TestApp, order: &str) -> Vec<String> {
         "2.submitted",
         "2.approved",
         "2.rejected",
+        "2.cancelled",
     ] {
         let item = store
             .dynamodb()
@@ -508,4 +509,83 @@ async fn a_buyers_monthly_limit_holds_what_goes_beyond_it_and_a_rejected_order_n
     assert_eq!(limits.body["items"][0]["spent"], "488", "{}", limits.text);
     let cleared = limit(A_BUYER, A_ACCOUNT_ADMIN, Value::Null).await;
     assert_eq!(cleared.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_buyer_cancels_an_order_the_erp_has_not_received_and_only_such_an_order() {
+    let app = spawn_app().await;
+    set_rules(&app, json!({"approval_threshold": "100.00"})).await;
+    let pending = placed_order(&app, A_BUYER, "cancel-1").await;
+    let pending_id = pending["id"].as_str().expect("id");
+    let cancel = |user: &'static str, id: String, version: u64| {
+        let app = &app;
+        async move {
+            app.send(
+                reqwest::Method::POST,
+                Some(user),
+                &format!("/orders/{id}/cancel"),
+                &[("if-match", format!("\"{version}\""))],
+                Some(&json!({"note": "ordered twice"})),
+            )
+            .await
+        }
+    };
+    cancel(A_VIEWER, pending_id.to_owned(), 1)
+        .await
+        .assert_problem(403, "forbidden");
+    let cancelled = cancel(A_BUYER, pending_id.to_owned(), 1).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(event_kinds(&app, pending_id).await, vec!["2.cancelled"]);
+    let queue = app.get(A_APPROVER, "/approvals").await;
+    assert_eq!(queue.body["items"], json!([]), "it left the approval queue");
+    cancel(A_BUYER, pending_id.to_owned(), 2)
+        .await
+        .assert_problem(409, "not-cancellable");
+
+    // A released order leaves its buyer's month when cancelled; one the ERP has is not cancelled here.
+    set_rules(&app, json!({"approval_threshold": null})).await;
+    let limit = app
+        .send(
+            reqwest::Method::PUT,
+            Some(A_ACCOUNT_ADMIN),
+            &format!("/accounts/{ACCOUNT_A}/spending-limits/{A_BUYER}"),
+            &[],
+            Some(&json!({"monthly_limit": "10000"})),
+        )
+        .await;
+    assert_eq!(limit.status, 200, "{}", limit.text);
+    let released = placed_order(&app, A_BUYER, "cancel-2").await;
+    let released_id = released["id"].as_str().expect("id").to_owned();
+    let confirmed = placed_order(&app, A_BUYER, "cancel-3").await;
+    let confirmed_id = confirmed["id"].as_str().expect("id").to_owned();
+    let spent = || {
+        let app = &app;
+        async move {
+            app.get(
+                A_ACCOUNT_ADMIN,
+                &format!("/accounts/{ACCOUNT_A}/spending-limits"),
+            )
+            .await
+            .body["items"][0]["spent"]
+                .clone()
+        }
+    };
+    assert_eq!(spent().await, "976");
+    let cancelled = cancel(A_APPROVER, released_id.clone(), 1).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    assert_eq!(spent().await, "488");
+    let pushed = app
+        .post(
+            INTEGRATION,
+            "/integration/order-status",
+            "cancel-confirm",
+            &json!({"rows": [{"order_id": confirmed_id, "status": "confirmed",
+                              "at": chrono::Utc::now().to_rfc3339()}]}),
+        )
+        .await;
+    assert_eq!(pushed.body["loaded"], 1, "{}", pushed.text);
+    cancel(A_BUYER, confirmed_id, 1)
+        .await
+        .assert_problem(409, "not-cancellable");
 }

@@ -154,3 +154,23 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for RawBody {
             })
     }
 }
+
+/// A JSON body that may be empty (then `T::default()`), for a POST whose body is optional; one
+/// that is not such JSON is a 400 `invalid-body`.
+pub fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid-body", format!("the body: {e}")))
+}
+
+/// A change's field that may be absent (`None`: unchanged), `null` (`Some(None)`: cleared) or
+/// a value: `#[serde(default, deserialize_with = "portal_http::present")]`.
+pub fn present<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -13,7 +13,7 @@ use portal_http::{ApiError, ApiResult, AppState, Body, Caller, List, ListRespons
 use portal_store::CartWrite;
 use pricing::Quote;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// The longest cart name and note, in characters.
 const MAX_NAME: usize = 100;
@@ -162,26 +162,19 @@ pub(crate) async fn create(
     create_priced::<()>(&state, &principal, &quote, draft, &wanted, refused, None).await
 }
 
-/// Deserialises a field that may be absent (unchanged), `null` (cleared) or a value.
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CartChange {
     version: Option<u64>,
     name: Option<String>,
     shared: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "portal_http::present")]
     po_number: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "portal_http::present")]
     requested_delivery: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "portal_http::present")]
     ship_to: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "portal_http::present")]
     note: Option<Option<String>>,
 }
 

@@ -23,15 +23,6 @@ struct FromBody {
     shared: Option<bool>,
 }
 
-/// An optional JSON body (empty: the defaults).
-fn optional_body(body: &[u8]) -> Result<FromBody, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(FromBody::default());
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("invalid-body", format!("the body: {e}")))
-}
-
 /// A reorder's answer beside its cart: what became of each of the order's SKUs.
 #[derive(Debug, Serialize)]
 struct Changes {
@@ -77,7 +68,7 @@ pub(crate) async fn reorder(
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let order_id = OrderId::parse(&order_id)?;
-    let body = optional_body(&body)?;
+    let body = portal_http::optional_json::<FromBody>(&body)?;
     if body.account.is_some() {
         return Err(ApiError::invalid_parameter(
             "account",
@@ -184,7 +175,7 @@ pub(crate) async fn replenishment(
     Caller(principal): Caller,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let body = optional_body(&body)?;
+    let body = portal_http::optional_json::<FromBody>(&body)?;
     let account = account_of(&principal, body.account.as_deref())?;
     may_fill(&principal)?;
     let run = state

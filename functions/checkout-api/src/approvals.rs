@@ -72,7 +72,7 @@ async fn decide(
     RawBody(body): RawBody,
     approved: bool,
 ) -> ApiResult<Order> {
-    let body: DecisionBody = crate::optional_body(&body)?;
+    let body: DecisionBody = portal_http::optional_json(&body)?;
     let version = portal_http::version_of(&headers, body.version)?;
     if body
         .note
@@ -193,6 +193,110 @@ async fn decide(
                     current,
                 })
             }
+        }
+    }
+}
+
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Order> {
+    let body: DecisionBody = portal_http::optional_json(&body)?;
+    let version = portal_http::version_of(&headers, body.version)?;
+    let id = OrderId::parse(&id)?;
+    let store = &state.store;
+    let order = store
+        .order(&principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?;
+    if !principal.role.may_place_orders() {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: format!(
+                "a {} does not cancel orders: the account's buyers do",
+                principal.role
+            ),
+        });
+    }
+    let was = order.summary.status;
+    let Some(placed) = order
+        .placed
+        .clone()
+        .filter(|_| matches!(was, OrderStatus::PendingApproval | OrderStatus::Submitted))
+    else {
+        return Err(ApiError::Conflict {
+            code: "not-cancellable",
+            detail: format!(
+                "order {id} is {}: only an order placed in the portal that the ERP has not \
+                 received yet is cancelled here (ask the seller for the others)",
+                was.as_str()
+            ),
+        });
+    };
+    if placed.version != version {
+        return Err(ApiError::VersionConflict {
+            what: "order",
+            current: placed.version,
+        });
+    }
+    let now = Utc::now();
+    let mut cancelled = order.clone();
+    cancelled.summary.status = OrderStatus::Cancelled;
+    cancelled.status_history.push(StatusChange {
+        status: OrderStatus::Cancelled,
+        at: now,
+        note: body.note.clone(),
+    });
+    let mut placed_now = placed.clone();
+    placed_now.version += 1;
+    cancelled.placed = Some(placed_now);
+    let event = OrderEvent {
+        id: OrderEvent::id_of(&id, placed.version + 1, OrderEventType::Cancelled),
+        event_type: OrderEventType::Cancelled,
+        order_id: id.clone(),
+        account_id: order.summary.account_id.clone(),
+        order_version: placed.version + 1,
+        status: OrderStatus::Cancelled,
+        total: order.summary.totals.gross,
+        currency: order.summary.currency,
+        correlation_id: format!(
+            "{}:{}",
+            principal.user_id,
+            OrderEventType::Cancelled.as_str()
+        ),
+        occurred_at: now,
+    };
+    // A released order counted towards its buyer's month; cancelled, it no longer does.
+    let spend = (was == OrderStatus::Submitted).then(|| SpendChange {
+        account_id: order.summary.account_id.clone(),
+        user: placed.by.clone(),
+        month: placed.at.format("%Y-%m").to_string(),
+        add: -order.summary.totals.gross,
+        read: None,
+    });
+    match store
+        .decide(DecisionWrite {
+            order: &cancelled,
+            read_version: placed.version,
+            event: &event,
+            spend,
+        })
+        .await?
+    {
+        Decided::Written => Ok(axum::Json(cancelled)),
+        Decided::OrderChanged => {
+            let current = store
+                .order(&principal, &id)
+                .await?
+                .and_then(|o| o.placed)
+                .map_or(version, |p| p.version);
+            Err(ApiError::VersionConflict {
+                what: "order",
+                current,
+            })
         }
     }
 }

@@ -32,13 +32,16 @@
 //!   approvers acting on one version one wins, the other gets a 409) writes the decision, the
 //!   event (`Order.Approved` releases it to the ERP, `Order.Rejected`) and, for an approval, the
 //!   buyer's spend, in one transaction.
+//! - `POST /orders/{order_id}/cancel`: the account's buyers cancel an order placed in the
+//!   portal that the ERP has not received yet (pending approval or submitted), at its version:
+//!   event `Order.Cancelled`; a released order's total leaves its buyer's month.
 
 mod approvals;
 mod place;
 mod rules;
 
 use axum::Router;
-use portal_http::{ApiError, AppState, Route};
+use portal_http::{AppState, Route};
 
 /// The largest body `POST /carts/{cart_id}/order` takes (413 beyond).
 pub const MAX_BODY_BYTES: usize = 16 << 10;
@@ -59,6 +62,7 @@ pub fn routes() -> Vec<Route> {
             approvals::approve,
         )),
         limited(Route::post("/orders/{order_id}/reject", approvals::reject)),
+        limited(Route::post("/orders/{order_id}/cancel", approvals::cancel)),
         Route::get(
             "/accounts/{account_id}/checkout-settings",
             rules::get_settings,
@@ -73,15 +77,6 @@ pub fn routes() -> Vec<Route> {
             rules::put_limit,
         )),
     ]
-}
-
-/// An optional JSON body (empty: the defaults).
-fn optional_body<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("invalid-body", format!("the body: {e}")))
 }
 
 /// The function's router, shared by its Lambda binary, the local server and the tests.

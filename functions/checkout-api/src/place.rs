@@ -60,7 +60,7 @@ pub(crate) async fn place(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let body: PlaceBody = crate::optional_body(&body)?;
+    let body: PlaceBody = portal_http::optional_json(&body)?;
     let version = portal_http::version_of(&headers, body.version)?;
     let cart_id = CartId::parse(&cart_id)?;
     // What makes the request what it is: the cart and the checkout details (not the version,

@@ -8,7 +8,7 @@ use portal_domain::approvals::{CheckoutSettings, SpendingLimit};
 use portal_domain::{AccountId, Currency, Principal, ScopedAccount, UserId};
 use portal_http::{ApiError, ApiResult, AppState, Body, Caller, Path};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 /// The account named by the path, scope-checked (404 outside the caller's scope).
 fn account_of(principal: &Principal, raw: &str) -> Result<ScopedAccount, ApiError> {
@@ -62,18 +62,11 @@ pub(crate) async fn get_settings(
     }))
 }
 
-/// Deserialises a field that may be absent (unchanged), `null` (cleared) or a value.
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SettingsChange {
     version: Option<u64>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "portal_http::present")]
     approval_threshold: Option<Option<Decimal>>,
     po_required: Option<bool>,
 }
