@@ -779,6 +779,39 @@ async fn assert_nothing_of_b_was_written(app: &tests::TestApp) {
         .expect("query")
         .items
         .unwrap_or_default();
+    // B's orders placed in the portal (by B's buyer, for the probes) were decided by no one.
+    let orders = store
+        .dynamodb()
+        .query()
+        .table_name(portal_local::server::TABLE)
+        .index_name("GSI1")
+        .key_condition_expression("GSI1PK = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{ACCOUNT_B}#ORDERS")),
+        )
+        .send()
+        .await
+        .expect("query")
+        .items
+        .unwrap_or_default();
+    let mut placed_in_portal = 0;
+    for item in orders {
+        let order: portal_domain::model::Order = serde_dynamo::from_item(item).expect("an order");
+        if let Some(placed) = order.placed {
+            placed_in_portal += 1;
+            assert_eq!(
+                (placed.by.as_str(), placed.version),
+                (B_BUYER, 1),
+                "an order of B was changed by someone of A: {}",
+                order.summary.id
+            );
+        }
+    }
+    assert!(
+        placed_in_portal > 0,
+        "the probes placed orders of B to aim at"
+    );
     for item in items {
         for attribute in ["owner", "updated_by"] {
             let who = item.get(attribute).and_then(|v| v.as_s().ok());
