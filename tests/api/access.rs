@@ -754,6 +754,30 @@ async fn every_route_hides_the_other_accounts_objects_from_every_role_of_account
     assert_nothing_of_b_was_written(&app).await;
 }
 
+/// The items of B's `ACCOUNT#ACC-B#<what>` partition of GSI1, read raw.
+async fn b_partition(
+    app: &tests::TestApp,
+    what: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    app.local
+        .state
+        .store
+        .dynamodb()
+        .query()
+        .table_name(portal_local::server::TABLE)
+        .index_name("GSI1")
+        .key_condition_expression("GSI1PK = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{ACCOUNT_B}#{what}")),
+        )
+        .send()
+        .await
+        .expect("query")
+        .items
+        .unwrap_or_default()
+}
+
 /// B's carts are as B's buyer left them: its fixture cart unchanged, and no cart of B made or
 /// changed by anyone else (the probes' own carts of B are made by B's buyer).
 async fn assert_nothing_of_b_was_written(app: &tests::TestApp) {
@@ -764,37 +788,9 @@ async fn assert_nothing_of_b_was_written(app: &tests::TestApp) {
         .expect("read")
         .expect("B's cart is still there");
     assert_eq!(cart_b, carts()[1], "B's cart changed");
-    let items = store
-        .dynamodb()
-        .query()
-        .table_name(portal_local::server::TABLE)
-        .index_name("GSI1")
-        .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(
-            ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{ACCOUNT_B}#CARTS")),
-        )
-        .send()
-        .await
-        .expect("query")
-        .items
-        .unwrap_or_default();
+    let items = b_partition(app, "CARTS").await;
     // B's orders placed in the portal (by B's buyer, for the probes) were decided by no one.
-    let orders = store
-        .dynamodb()
-        .query()
-        .table_name(portal_local::server::TABLE)
-        .index_name("GSI1")
-        .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(
-            ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{ACCOUNT_B}#ORDERS")),
-        )
-        .send()
-        .await
-        .expect("query")
-        .items
-        .unwrap_or_default();
+    let orders = b_partition(app, "ORDERS").await;
     let mut placed_in_portal = 0;
     for item in orders {
         let order: portal_domain::model::Order = serde_dynamo::from_item(item).expect("an order");

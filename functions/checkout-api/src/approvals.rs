@@ -74,16 +74,7 @@ async fn decide(
 ) -> ApiResult<Order> {
     let body: DecisionBody = portal_http::optional_json(&body)?;
     let version = portal_http::version_of(&headers, body.version)?;
-    if body
-        .note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE)
-    {
-        return Err(ApiError::invalid_parameter(
-            "note",
-            format!("at most {MAX_NOTE} characters"),
-        ));
-    }
+    check_note(&body)?;
     let id = OrderId::parse(&id)?;
     let store = &state.store;
     {
@@ -123,45 +114,16 @@ async fn decide(
             });
         }
         let now = Utc::now();
-        let status = if approved {
-            OrderStatus::Submitted
+        let (status, event_type) = if approved {
+            (OrderStatus::Submitted, OrderEventType::Approved)
         } else {
-            OrderStatus::Rejected
+            (OrderStatus::Rejected, OrderEventType::Rejected)
         };
-        let mut decided = order.clone();
-        decided.summary.status = status;
-        decided.status_history.push(StatusChange {
-            status,
+        let decision = Decision {
+            by: principal.user_id.clone(),
             at: now,
+            approved,
             note: body.note.clone(),
-        });
-        let mut placed_now = placed.clone();
-        placed_now.version += 1;
-        if let Some(approval) = &mut placed_now.approval {
-            approval.decision = Some(Decision {
-                by: principal.user_id.clone(),
-                at: now,
-                approved,
-                note: body.note.clone(),
-            });
-        }
-        decided.placed = Some(placed_now);
-        let event_type = if approved {
-            OrderEventType::Approved
-        } else {
-            OrderEventType::Rejected
-        };
-        let event = OrderEvent {
-            id: OrderEvent::id_of(&id, placed.version + 1, event_type),
-            event_type,
-            order_id: id.clone(),
-            account_id: order.summary.account_id.clone(),
-            order_version: placed.version + 1,
-            status,
-            total: order.summary.totals.gross,
-            currency: order.summary.currency,
-            correlation_id: format!("{}:{}", principal.user_id, event_type.as_str()),
-            occurred_at: now,
         };
         // An approved order counts towards its buyer's month (the approver decided knowing
         // the limit: the amount is added whatever the spend is now).
@@ -172,27 +134,99 @@ async fn decide(
             add: order.summary.totals.gross,
             read: None,
         });
-        let written = store
-            .decide(DecisionWrite {
-                order: &decided,
-                read_version: placed.version,
-                event: &event,
-                spend,
+        let change = Change {
+            status,
+            event_type,
+            note: body.note,
+            decision: Some(decision),
+            spend,
+        };
+        write(&state, &principal, &order, &placed, change).await
+    }
+}
+
+/// 400 for a note longer than [`MAX_NOTE`].
+fn check_note(body: &DecisionBody) -> Result<(), ApiError> {
+    if body
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE)
+    {
+        return Err(ApiError::invalid_parameter(
+            "note",
+            format!("at most {MAX_NOTE} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// What a decision or a cancellation does to an order placed in the portal.
+struct Change {
+    status: OrderStatus,
+    event_type: OrderEventType,
+    note: Option<String>,
+    decision: Option<Decision>,
+    spend: Option<SpendChange>,
+}
+
+/// Writes `change` to `order` (read at `placed.version`): its status and history, its next
+/// version, its event and the spend, in one transaction; 409 if it changed since it was read.
+async fn write(
+    state: &AppState,
+    principal: &portal_domain::Principal,
+    order: &Order,
+    placed: &portal_domain::model::Placed,
+    change: Change,
+) -> ApiResult<Order> {
+    let now = Utc::now();
+    let id = &order.summary.id;
+    let mut changed = order.clone();
+    changed.summary.status = change.status;
+    changed.status_history.push(StatusChange {
+        status: change.status,
+        at: now,
+        note: change.note,
+    });
+    let mut placed_now = placed.clone();
+    placed_now.version += 1;
+    if let (Some(approval), Some(decision)) = (&mut placed_now.approval, change.decision) {
+        approval.decision = Some(decision);
+    }
+    changed.placed = Some(placed_now);
+    let event = OrderEvent {
+        id: OrderEvent::id_of(id, placed.version + 1, change.event_type),
+        event_type: change.event_type,
+        order_id: id.clone(),
+        account_id: order.summary.account_id.clone(),
+        order_version: placed.version + 1,
+        status: change.status,
+        total: order.summary.totals.gross,
+        currency: order.summary.currency,
+        correlation_id: format!("{}:{}", principal.user_id, change.event_type.as_str()),
+        occurred_at: now,
+    };
+    let written = state
+        .store
+        .decide(DecisionWrite {
+            order: &changed,
+            read_version: placed.version,
+            event: &event,
+            spend: change.spend,
+        })
+        .await?;
+    match written {
+        Decided::Written => Ok(axum::Json(changed)),
+        Decided::OrderChanged => {
+            let current = state
+                .store
+                .order(principal, id)
+                .await?
+                .and_then(|o| o.placed)
+                .map_or(placed.version, |p| p.version);
+            Err(ApiError::VersionConflict {
+                what: "order",
+                current,
             })
-            .await?;
-        match written {
-            Decided::Written => Ok(axum::Json(decided)),
-            Decided::OrderChanged => {
-                let current = store
-                    .order(&principal, &id)
-                    .await?
-                    .and_then(|o| o.placed)
-                    .map_or(version, |p| p.version);
-                Err(ApiError::VersionConflict {
-                    what: "order",
-                    current,
-                })
-            }
         }
     }
 }
@@ -206,6 +240,7 @@ pub(crate) async fn cancel(
 ) -> ApiResult<Order> {
     let body: DecisionBody = portal_http::optional_json(&body)?;
     let version = portal_http::version_of(&headers, body.version)?;
+    check_note(&body)?;
     let id = OrderId::parse(&id)?;
     let store = &state.store;
     let order = store
@@ -242,33 +277,6 @@ pub(crate) async fn cancel(
             current: placed.version,
         });
     }
-    let now = Utc::now();
-    let mut cancelled = order.clone();
-    cancelled.summary.status = OrderStatus::Cancelled;
-    cancelled.status_history.push(StatusChange {
-        status: OrderStatus::Cancelled,
-        at: now,
-        note: body.note.clone(),
-    });
-    let mut placed_now = placed.clone();
-    placed_now.version += 1;
-    cancelled.placed = Some(placed_now);
-    let event = OrderEvent {
-        id: OrderEvent::id_of(&id, placed.version + 1, OrderEventType::Cancelled),
-        event_type: OrderEventType::Cancelled,
-        order_id: id.clone(),
-        account_id: order.summary.account_id.clone(),
-        order_version: placed.version + 1,
-        status: OrderStatus::Cancelled,
-        total: order.summary.totals.gross,
-        currency: order.summary.currency,
-        correlation_id: format!(
-            "{}:{}",
-            principal.user_id,
-            OrderEventType::Cancelled.as_str()
-        ),
-        occurred_at: now,
-    };
     // A released order counted towards its buyer's month; cancelled, it no longer does.
     let spend = (was == OrderStatus::Submitted).then(|| SpendChange {
         account_id: order.summary.account_id.clone(),
@@ -277,26 +285,12 @@ pub(crate) async fn cancel(
         add: -order.summary.totals.gross,
         read: None,
     });
-    match store
-        .decide(DecisionWrite {
-            order: &cancelled,
-            read_version: placed.version,
-            event: &event,
-            spend,
-        })
-        .await?
-    {
-        Decided::Written => Ok(axum::Json(cancelled)),
-        Decided::OrderChanged => {
-            let current = store
-                .order(&principal, &id)
-                .await?
-                .and_then(|o| o.placed)
-                .map_or(version, |p| p.version);
-            Err(ApiError::VersionConflict {
-                what: "order",
-                current,
-            })
-        }
-    }
+    let change = Change {
+        status: OrderStatus::Cancelled,
+        event_type: OrderEventType::Cancelled,
+        note: body.note,
+        decision: None,
+        spend,
+    };
+    write(&state, &principal, &order, &placed, change).await
 }
