@@ -174,3 +174,13 @@ where
 {
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
+
+/// The account an `account` parameter names (or the caller's only one), scope-checked: 404 for
+/// an account outside the caller's scope, 400 `account-required` for staff serving several.
+pub fn account_param(
+    principal: &portal_domain::Principal,
+    raw: Option<&str>,
+) -> Result<portal_domain::ScopedAccount, ApiError> {
+    let requested = parse_opt("account", raw, portal_domain::AccountId::parse)?;
+    Ok(principal.account_for(requested.as_ref())?)
+}

@@ -19,8 +19,8 @@ mod state;
 pub use config::{Config, ConfigError};
 pub use error::{ApiError, not_found_fallback};
 pub use extract::{
-    Body, Path, Query, RawBody, comma_list, date_range, optional_json, parse_opt, present,
-    version_of,
+    Body, Path, Query, RawBody, account_param, comma_list, date_range, optional_json, parse_opt,
+    present, version_of,
 };
 pub use idempotency::Idempotent;
 pub use paging::{DEFAULT_LIMIT, List, ListResponse, MAX_LIMIT, NoFilter, Paging};

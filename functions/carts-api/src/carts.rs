@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use portal_domain::carts::{ActingFor, Cart, CartOrigin, CartStatus, Checkout};
-use portal_domain::{AccountId, CartId, PoNumber, Principal, ScopedAccount, Sku};
+use portal_domain::{CartId, PoNumber, Principal, Sku};
 use portal_http::{ApiError, ApiResult, AppState, Body, Caller, List, ListResponse, Path, Query};
 use portal_store::CartWrite;
 use pricing::Quote;
@@ -33,7 +33,7 @@ pub(crate) async fn list(
         mut paging,
     }: List<CartsQuery>,
 ) -> ApiResult<ListResponse<Cart>> {
-    let account = account_of(&principal, q.account.as_deref())?;
+    let account = portal_http::account_param(&principal, q.account.as_deref())?;
     let page = state
         .store
         .carts(&principal, &account, paging.limit, paging.after.take())
@@ -53,15 +53,6 @@ pub(crate) async fn get(
         .await?
         .ok_or(ApiError::NotFound("cart"))?;
     Ok(respond::<()>(StatusCode::OK, cart, Vec::new(), None))
-}
-
-/// The account a request names (or the caller's only one), scope-checked.
-pub(crate) fn account_of(
-    principal: &Principal,
-    raw: Option<&str>,
-) -> Result<ScopedAccount, ApiError> {
-    let requested = portal_http::parse_opt("account", raw, AccountId::parse)?;
-    Ok(principal.account_for(requested.as_ref())?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,7 +135,7 @@ pub(crate) async fn create(
     Caller(principal): Caller,
     Body(body): Body<NewCart>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&principal, body.account.as_deref())?;
+    let account = portal_http::account_param(&principal, body.account.as_deref())?;
     may_fill(&principal)?;
     crate::lines::check_count(body.lines.len(), 0)?;
     let skus: Vec<Sku> = body

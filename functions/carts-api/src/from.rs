@@ -1,7 +1,7 @@
 //! Carts made from something the portal knows: a past order (reorder) and the account's
 //! reorder suggestions (the replenishment cart).
 
-use crate::carts::{Draft, account_of, create_priced};
+use crate::carts::{Draft, create_priced};
 use crate::price::Wanted;
 use crate::{may_fill, quote};
 use axum::extract::State;
@@ -176,7 +176,7 @@ pub(crate) async fn replenishment(
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let body = portal_http::optional_json::<FromBody>(&body)?;
-    let account = account_of(&principal, body.account.as_deref())?;
+    let account = portal_http::account_param(&principal, body.account.as_deref())?;
     may_fill(&principal)?;
     let run = state
         .store

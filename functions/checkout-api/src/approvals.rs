@@ -3,10 +3,10 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use chrono::Utc;
+use portal_domain::OrderId;
 use portal_domain::approvals::Decision;
 use portal_domain::events::{OrderEvent, OrderEventType};
 use portal_domain::model::{Order, OrderStatus, StatusChange};
-use portal_domain::{AccountId, OrderId};
 use portal_http::{ApiError, ApiResult, AppState, Caller, List, ListResponse, Path, RawBody};
 use portal_store::{Decided, DecisionWrite, PendingApproval, SpendChange};
 use serde::Deserialize;
@@ -28,8 +28,7 @@ pub(crate) async fn queue(
         mut paging,
     }: List<QueueQuery>,
 ) -> ApiResult<ListResponse<PendingApproval>> {
-    let requested = portal_http::parse_opt("account", q.account.as_deref(), AccountId::parse)?;
-    let account = principal.account_for(requested.as_ref())?;
+    let account = portal_http::account_param(&principal, q.account.as_deref())?;
     let page = state
         .store
         .pending_approvals(&account, paging.limit, paging.after.take())
@@ -64,89 +63,17 @@ pub(crate) async fn reject(
     decide(state, caller, id, headers, body, false).await
 }
 
-async fn decide(
-    State(state): State<AppState>,
-    Caller(principal): Caller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-    approved: bool,
-) -> ApiResult<Order> {
-    let body: DecisionBody = portal_http::optional_json(&body)?;
-    let version = portal_http::version_of(&headers, body.version)?;
-    check_note(&body)?;
-    let id = OrderId::parse(&id)?;
-    let store = &state.store;
-    {
-        let order = store
-            .order(&principal, &id)
-            .await?
-            .ok_or(ApiError::NotFound("order"))?;
-        if !principal.role.may_approve() {
-            return Err(ApiError::Forbidden {
-                code: "forbidden",
-                detail: format!(
-                    "a {} does not decide on orders: approvers do",
-                    principal.role
-                ),
-            });
-        }
-        let Some(placed) = order
-            .placed
-            .clone()
-            .filter(|_| order.summary.status == OrderStatus::PendingApproval)
-        else {
-            return Err(ApiError::Conflict {
-                code: "not-pending",
-                detail: format!("order {id} is not waiting for approval"),
-            });
-        };
-        if placed.version != version {
-            return Err(ApiError::VersionConflict {
-                what: "order",
-                current: placed.version,
-            });
-        }
-        if placed.by == principal.user_id {
-            return Err(ApiError::Forbidden {
-                code: "self-approval",
-                detail: format!("order {id} was placed by you: another approver decides on it"),
-            });
-        }
-        let now = Utc::now();
-        let (status, event_type) = if approved {
-            (OrderStatus::Submitted, OrderEventType::Approved)
-        } else {
-            (OrderStatus::Rejected, OrderEventType::Rejected)
-        };
-        let decision = Decision {
-            by: principal.user_id.clone(),
-            at: now,
-            approved,
-            note: body.note.clone(),
-        };
-        // An approved order counts towards its buyer's month (the approver decided knowing
-        // the limit: the amount is added whatever the spend is now).
-        let spend = approved.then(|| SpendChange {
-            account_id: order.summary.account_id.clone(),
-            user: placed.by.clone(),
-            month: now.format("%Y-%m").to_string(),
-            add: order.summary.totals.gross,
-            read: None,
-        });
-        let change = Change {
-            status,
-            event_type,
-            note: body.note,
-            decision: Some(decision),
-            spend,
-        };
-        write(&state, &principal, &order, &placed, change).await
-    }
-}
-
-/// 400 for a note longer than [`MAX_NOTE`].
-fn check_note(body: &DecisionBody) -> Result<(), ApiError> {
+/// A decision's or a cancellation's request: its body, the version it names and the order
+/// (404 when the caller does not see it).
+async fn read_request(
+    state: &AppState,
+    principal: &portal_domain::Principal,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(DecisionBody, u64, Order), ApiError> {
+    let body: DecisionBody = portal_http::optional_json(body)?;
+    let version = portal_http::version_of(headers, body.version)?;
     if body
         .note
         .as_ref()
@@ -157,7 +84,85 @@ fn check_note(body: &DecisionBody) -> Result<(), ApiError> {
             format!("at most {MAX_NOTE} characters"),
         ));
     }
-    Ok(())
+    let id = OrderId::parse(id)?;
+    let order = state
+        .store
+        .order(principal, &id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?;
+    Ok((body, version, order))
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+    approved: bool,
+) -> ApiResult<Order> {
+    let (body, version, order) = read_request(&state, &principal, &id, &headers, &body).await?;
+    let id = &order.summary.id;
+    if !principal.role.may_approve() {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: format!(
+                "a {} does not decide on orders: approvers do",
+                principal.role
+            ),
+        });
+    }
+    let Some(placed) = order
+        .placed
+        .clone()
+        .filter(|_| order.summary.status == OrderStatus::PendingApproval)
+    else {
+        return Err(ApiError::Conflict {
+            code: "not-pending",
+            detail: format!("order {id} is not waiting for approval"),
+        });
+    };
+    if placed.version != version {
+        return Err(ApiError::VersionConflict {
+            what: "order",
+            current: placed.version,
+        });
+    }
+    if placed.by == principal.user_id {
+        return Err(ApiError::Forbidden {
+            code: "self-approval",
+            detail: format!("order {id} was placed by you: another approver decides on it"),
+        });
+    }
+    let now = Utc::now();
+    let (status, event_type) = if approved {
+        (OrderStatus::Submitted, OrderEventType::Approved)
+    } else {
+        (OrderStatus::Rejected, OrderEventType::Rejected)
+    };
+    let decision = Decision {
+        by: principal.user_id.clone(),
+        at: now,
+        approved,
+        note: body.note.clone(),
+    };
+    // An approved order counts towards its buyer's month (the approver decided knowing
+    // the limit: the amount is added whatever the spend is now).
+    let spend = approved.then(|| SpendChange {
+        account_id: order.summary.account_id.clone(),
+        user: placed.by.clone(),
+        month: now.format("%Y-%m").to_string(),
+        add: order.summary.totals.gross,
+        read: None,
+    });
+    let change = Change {
+        status,
+        event_type,
+        note: body.note,
+        decision: Some(decision),
+        spend,
+    };
+    write(&state, &principal, &order, &placed, change).await
 }
 
 /// What a decision or a cancellation does to an order placed in the portal.
@@ -238,15 +243,8 @@ pub(crate) async fn cancel(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Order> {
-    let body: DecisionBody = portal_http::optional_json(&body)?;
-    let version = portal_http::version_of(&headers, body.version)?;
-    check_note(&body)?;
-    let id = OrderId::parse(&id)?;
-    let store = &state.store;
-    let order = store
-        .order(&principal, &id)
-        .await?
-        .ok_or(ApiError::NotFound("order"))?;
+    let (body, version, order) = read_request(&state, &principal, &id, &headers, &body).await?;
+    let id = &order.summary.id;
     if !principal.role.may_place_orders() {
         return Err(ApiError::Forbidden {
             code: "forbidden",

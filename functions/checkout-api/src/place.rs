@@ -182,11 +182,13 @@ async fn place_cart(
     let scoped = principal
         .scoped(&cart.account_id)
         .ok_or(ApiError::NotFound("cart"))?;
-    let account = store
-        .account(&scoped)
+    // The price data holds the account's record: read once, for the checkout details too.
+    let skus: Vec<_> = cart.lines.iter().map(|l| l.sku.clone()).collect();
+    let data = store
+        .price_data(&scoped, &skus)
         .await?
         .ok_or(ApiError::NotFound("account"))?;
-    let checkout = checkout_of(&cart, body, &account)?;
+    let checkout = checkout_of(&cart, body, &data.account)?;
     let settings = store.checkout_settings(&scoped).await?;
     if settings.po_required && checkout.po_number.is_none() {
         return Err(ApiError::Unprocessable {
@@ -198,11 +200,6 @@ async fn place_cart(
         });
     }
     let limit = store.spending_limit(&scoped, &principal.user_id).await?;
-    let skus: Vec<_> = cart.lines.iter().map(|l| l.sku.clone()).collect();
-    let data = store
-        .price_data(&scoped, &skus)
-        .await?
-        .ok_or(ApiError::NotFound("account"))?;
     let quote = Quote::new(data, Utc::now().date_naive());
     let wanted = Wanted::of(&cart.lines);
     let (lines, refused) = price_lines(&quote, &wanted);

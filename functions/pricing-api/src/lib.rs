@@ -69,15 +69,6 @@ struct PriceAnswer {
     refused: usize,
 }
 
-/// The account a request names (or the caller's only one), scope-checked.
-fn account_of(
-    principal: &portal_domain::Principal,
-    raw: Option<&str>,
-) -> Result<ScopedAccount, ApiError> {
-    let requested = portal_http::parse_opt("account", raw, AccountId::parse)?;
-    Ok(principal.account_for(requested.as_ref())?)
-}
-
 /// The account's quote for `skus` today; 404 for an account that does not exist.
 async fn quote(state: &AppState, account: &ScopedAccount, skus: &[Sku]) -> Result<Quote, ApiError> {
     let data = state
@@ -108,7 +99,7 @@ async fn price_lines(
         }
         _ => {}
     }
-    let account = account_of(&principal, request.account.as_deref())?;
+    let account = portal_http::account_param(&principal, request.account.as_deref())?;
     let parsed: Vec<Result<(Sku, Decimal), LineError>> = request
         .lines
         .iter()
@@ -208,7 +199,7 @@ async fn explain(
         Some(raw) => parse_quantity(&RawQuantity::Text(raw))
             .map_err(|e| ApiError::bad_request("invalid-parameter", e.detail))?,
     };
-    let account = account_of(&principal, q.account.as_deref())?;
+    let account = portal_http::account_param(&principal, q.account.as_deref())?;
     let quote = quote(&state, &account, std::slice::from_ref(&sku)).await?;
     let division = quote
         .product(&sku)
