@@ -482,7 +482,7 @@ fn write_probe(method: &Method, path: &str) -> Option<Probe> {
 }
 
 fn probe(method: &Method, path: &str) -> Option<Probe> {
-    if *method != Method::GET && !matches!(path, "/prices" | "/integration/{entity}") {
+    if *method != Method::GET && !matches!(path, "/prices" | "/integration/{entity}" | "/graphql") {
         return write_probe(method, path);
     }
     let hidden = |uri: String| vec![(uri, Expect::Hidden)];
@@ -646,6 +646,28 @@ fn probe(method: &Method, path: &str) -> Option<Probe> {
             hidden(format!("/prices/{SKU_HOSE}/explain?account={ACCOUNT_B}")),
             format!("/prices/{SKU_HOSE}/explain?account={ACCOUNT_A}&quantity=4"),
         ),
+        // Every field of the graph that takes an id or an account, at once (tests/api/graphql.rs
+        // asks them one by one and checks each error).
+        "/graphql" if *method == Method::POST => Some(Probe {
+            foreign: vec![(
+                Target::post(
+                    "/graphql",
+                    serde_json::json!({ "query": graph_query(ACCOUNT_B) }),
+                ),
+                Expect::NoLeak,
+            )],
+            own: Target::post(
+                "/graphql",
+                serde_json::json!({ "query": graph_query(ACCOUNT_A) }),
+            ),
+            staff_only: false,
+            push: None,
+            write: None,
+        }),
+        "/graphql" => p(
+            vec![(graph_get(ACCOUNT_B), Expect::NoLeak)],
+            graph_get(ACCOUNT_A),
+        ),
         "/integration/{entity}" => Some(Probe {
             // A back-end system writes for every account; its answers carry no stored data.
             foreign: Vec::new(),
@@ -661,6 +683,34 @@ fn probe(method: &Method, path: &str) -> Option<Probe> {
         }),
         _ => None,
     }
+}
+
+/// A GraphQL query of every field that takes an id or an account, at `account`'s objects.
+fn graph_query(account: &str) -> String {
+    let (order, shipment, invoice, document, batch) = if account == ACCOUNT_A {
+        (ORDER_A, SHIPMENT_A, INVOICE_A_OPEN, DOCUMENT_A, BATCH_A)
+    } else {
+        (ORDER_B, SHIPMENT_B, INVOICE_B, DOCUMENT_B, BATCH_B)
+    };
+    format!(
+        r#"{{ order(id: "{order}") {{ id lines {{ product {{ sku }} }} shipments {{ nodes {{ id }} }} }}
+        shipment(id: "{shipment}") {{ id order {{ id }} }}
+        invoice(id: "{invoice}") {{ id order {{ id }} }}
+        document(id: "{document}") {{ id }}
+        account(id: "{account}") {{ id orders(first: 1) {{ nodes {{ id }} }} }}
+        orders(account: "{account}", first: 1) {{ nodes {{ id }} }}
+        invoices(account: "{account}", first: 1) {{ nodes {{ id }} }}
+        openBalance(account: "{account}") {{ accountId }}
+        reorderSuggestions(account: "{account}", first: 1) {{ nodes {{ sku }} }}
+        certificates(batch: "{batch}") {{ id }} }}"#
+    )
+}
+
+/// [`graph_query`] as a GET.
+fn graph_get(account: &str) -> String {
+    let query: String =
+        url::form_urlencoded::byte_serialize(graph_query(account).as_bytes()).collect();
+    format!("/graphql?query={query}")
 }
 
 /// Every route of every function, as the routers are built.

@@ -55,7 +55,11 @@ fn pages(function: &str) -> bool {
     std::fs::read_dir(&src)
         .unwrap_or_else(|e| panic!("{}: {e}", src.display()))
         .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
-        .any(|text| text.contains("Paging::new") || text.contains("}: List<"))
+        .any(|text| {
+            text.contains("Paging::new")
+                || text.contains("Paging::bound_to")
+                || text.contains("}: List<")
+        })
 }
 
 /// Every function with the variables its code reads.
@@ -69,6 +73,9 @@ fn code_reads() -> Vec<(&'static str, Vec<&'static str>)> {
             }
             if name == "integration-api" {
                 read.extend(integration_api::VARIABLES);
+            }
+            if name == "graphql-api" {
+                read.extend(graphql_api::VARIABLES);
             }
             (name, read)
         })

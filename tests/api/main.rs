@@ -12,6 +12,7 @@ mod errors;
 mod events;
 mod faults;
 mod grants;
+mod graphql;
 mod ingest;
 mod insights;
 mod invoices;

@@ -18,6 +18,7 @@ use std::fmt;
 /// last a machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum Role {
     /// Reads the account's data.
     Viewer,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// An account's checkout rules, set by its account administrators (or the seller's admins).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct CheckoutSettings {
     /// An order whose total is above this (in the account's currency) waits for approval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22,6 +23,7 @@ pub struct CheckoutSettings {
 
 /// A buyer's monthly spending limit, in the account's currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct SpendingLimit {
     pub user_id: UserId,
     pub monthly_limit: Decimal,
@@ -31,6 +33,7 @@ pub struct SpendingLimit {
 
 /// Why an order waits, who may decide, and the decision once made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Approval {
     pub reasons: Vec<String>,
     /// The account's approvers (never the buyer who placed it).
@@ -41,6 +44,7 @@ pub struct Approval {
 
 /// An approver's decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Decision {
     pub by: UserId,
     pub at: DateTime<Utc>,

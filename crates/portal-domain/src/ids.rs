@@ -121,6 +121,9 @@ macro_rules! identifier {
             }
         }
 
+        #[cfg(feature = "graphql")]
+        async_graphql::scalar!($name);
+
         impl std::str::FromStr for $name {
             type Err = ParseError;
             fn from_str(raw: &str) -> Result<Self, ParseError> {
@@ -218,6 +221,13 @@ impl TryFrom<String> for Currency {
         Self::parse(&raw)
     }
 }
+
+#[cfg(feature = "graphql")]
+async_graphql::scalar!(
+    Currency,
+    "Currency",
+    "an ISO 4217 currency code such as EUR"
+);
 
 impl From<Currency> for String {
     fn from(c: Currency) -> String {

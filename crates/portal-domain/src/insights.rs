@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Where a pair stands as of the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum ReorderStatus {
     /// The next order is expected within the horizon.
     Due,
@@ -65,6 +66,7 @@ impl ReorderStatus {
 /// users see. The seller's staff see it through [`AccountOutlook::staff_view`], which adds the
 /// account-level judgement (every product of an account at risk is lapsing, and says why).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct ReorderSuggestion {
     pub account_id: AccountId,
     pub sku: Sku,
@@ -84,6 +86,7 @@ pub struct ReorderSuggestion {
 /// An account's reorder outlook: how many of its products are due, overdue or lapsing, and
 /// whether the account as a whole looks like it has stopped buying.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct AccountOutlook {
     pub account_id: AccountId,
     pub due: u32,
@@ -227,6 +230,7 @@ impl AccountOutlook {
 
 /// One period's demand forecast.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct PeriodForecast {
     pub period_start: NaiveDate,
     pub mean: f64,
@@ -237,6 +241,7 @@ pub struct PeriodForecast {
 
 /// A SKU's demand forecast, in total or in one division.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct SkuForecast {
     pub sku: Sku,
     /// Absent for the SKU's total demand.

@@ -31,6 +31,7 @@ pub struct Account {
 
 /// A ship-to address of an account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Address {
     pub id: String,
     pub name: String,
@@ -43,6 +44,7 @@ pub struct Address {
 
 /// A portal user, as the portal's own records know them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct User {
     pub id: UserId,
     pub name: String,
@@ -58,6 +60,7 @@ pub struct User {
 
 /// A division or sales channel of the seller.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Division {
     pub id: DivisionId,
     pub name: String,
@@ -65,6 +68,11 @@ pub struct Division {
 
 /// A product of the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "ProductFields")
+)]
 pub struct Product {
     pub sku: Sku,
     pub name: String,
@@ -80,6 +88,7 @@ pub struct Product {
 
 /// The fields of a product shown in lists and search results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct ProductSummary {
     pub sku: Sku,
     pub name: String,
@@ -103,6 +112,7 @@ impl From<&Product> for ProductSummary {
 /// The kinds of documents in the archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum DocumentKind {
     MaterialCertificate,
     DeclarationOfConformity,
@@ -139,6 +149,7 @@ pub enum DocumentAudience {
 
 /// What a document is about.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct DocumentLinks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<Sku>,
@@ -156,6 +167,11 @@ pub struct DocumentLinks {
 
 /// A document in the archive; its file lives in object storage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "DocumentFields")
+)]
 pub struct Document {
     pub id: DocumentId,
     pub kind: DocumentKind,
@@ -166,17 +182,20 @@ pub struct Document {
     pub issued_on: NaiveDate,
     pub links: DocumentLinks,
     /// Internal: who may see it. Never shown to clients.
+    #[cfg_attr(feature = "graphql", graphql(skip))]
     pub audience: DocumentAudience,
     /// Internal: which version of the file is stored (a digest of its bytes, then of the row
     /// that brought them), when ingest stored it; each version is its own object, so a file is
     /// never replaced under a live record, and ingest removes the one a record no longer names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "graphql", graphql(skip))]
     pub file_revision: Option<String>,
 }
 
 /// The status of an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum OrderStatus {
     /// Placed in the portal, waiting for an approver of the account.
     PendingApproval,
@@ -256,6 +275,7 @@ impl OrderStatus {
 
 /// One step of an order's status history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct StatusChange {
     pub status: OrderStatus,
     pub at: DateTime<Utc>,
@@ -266,6 +286,7 @@ pub struct StatusChange {
 /// The status of an order line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum LineStatus {
     Open,
     Confirmed,
@@ -276,6 +297,11 @@ pub enum LineStatus {
 
 /// A line of an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "OrderLineFields")
+)]
 pub struct OrderLine {
     pub line_no: u32,
     pub sku: Sku,
@@ -295,6 +321,7 @@ pub struct OrderLine {
 
 /// Money totals of an order or invoice, in its currency.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Totals {
     pub net: Decimal,
     pub tax: Decimal,
@@ -303,6 +330,11 @@ pub struct Totals {
 
 /// The fields of an order shown in lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "OrderSummaryFields")
+)]
 pub struct OrderSummary {
     pub id: OrderId,
     pub account_id: AccountId,
@@ -338,6 +370,7 @@ pub struct Order {
 
 /// An order placed in the portal: by whom, when, from which cart, with which note.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Placed {
     pub by: UserId,
     pub at: DateTime<Utc>,
@@ -354,6 +387,7 @@ pub struct Placed {
 /// The transport status of a shipment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum ShipmentStatus {
     Booked,
     PickedUp,
@@ -365,6 +399,7 @@ pub enum ShipmentStatus {
 
 /// One event reported by the carrier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct TrackingEvent {
     pub at: DateTime<Utc>,
     pub place: String,
@@ -374,6 +409,11 @@ pub struct TrackingEvent {
 
 /// A shipment of (part of) an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "ShipmentFields")
+)]
 pub struct Shipment {
     pub id: ShipmentId,
     pub account_id: AccountId,
@@ -394,6 +434,7 @@ pub struct Shipment {
 /// Invoice or credit note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum InvoiceKind {
     Invoice,
     CreditNote,
@@ -402,6 +443,7 @@ pub enum InvoiceKind {
 /// Whether an invoice is settled, as recorded (see [`Invoice::status_on`] for what clients see).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum PaymentState {
     Unpaid,
     Paid,
@@ -410,6 +452,7 @@ pub enum PaymentState {
 /// The status clients see: `overdue` is an unpaid invoice past its due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum InvoiceStatus {
     Open,
     Paid,
@@ -418,6 +461,11 @@ pub enum InvoiceStatus {
 
 /// An invoice or credit note.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "InvoiceFields")
+)]
 pub struct Invoice {
     pub id: InvoiceId,
     pub account_id: AccountId,

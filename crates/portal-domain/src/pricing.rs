@@ -31,6 +31,7 @@ pub struct PriceData {
 /// How close a list is to the buyer; earlier levels are tried first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum Level {
     /// The account's own list.
     Contract,
@@ -42,6 +43,7 @@ pub enum Level {
 
 /// Which list, level and tier gave a line its price, and the list's validity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct PriceSource {
     pub level: Level,
     pub price_list: PriceListId,

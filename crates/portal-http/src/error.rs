@@ -102,12 +102,14 @@ pub struct Problem {
     pub current_version: Option<u64>,
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The problem document a client sees, the server error's cause logged (once, here: every
+    /// answer to a client is made from this).
+    pub fn problem(&self) -> Problem {
         let (status, code) = self.status_and_code();
         if status.is_server_error() {
             let mut chain = String::new();
-            let mut source = std::error::Error::source(&self);
+            let mut source = std::error::Error::source(self);
             while let Some(cause) = source {
                 chain.push_str(": ");
                 chain.push_str(&cause.to_string());
@@ -115,18 +117,26 @@ impl IntoResponse for ApiError {
             }
             tracing::error!(code, cause = %chain, "request failed");
         }
-        let current_version = match &self {
+        let current_version = match self {
             ApiError::VersionConflict { current, .. } => Some(*current),
             _ => None,
         };
-        let problem = Problem {
+        Problem {
             current_version,
             kind: format!("urn:b2b-portal:problem:{code}"),
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: self.to_string(),
             code,
-        };
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(problem)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

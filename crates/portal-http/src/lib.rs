@@ -17,7 +17,7 @@ mod routes;
 mod state;
 
 pub use config::{Config, ConfigError};
-pub use error::{ApiError, not_found_fallback};
+pub use error::{ApiError, Problem, not_found_fallback};
 pub use extract::{
     Body, Path, Query, RawBody, account_param, comma_list, date_range, optional_json, parse_opt,
     present, version_of,

@@ -112,6 +112,19 @@ impl Paging {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<Self, ApiError> {
+        Self::bound_to(state, principal, binding_query(uri), limit, cursor)
+    }
+
+    /// Like [`Paging::new`], for a list that is not a route: `binding` names the list and every
+    /// argument that shapes it (the GraphQL API binds its connections as `graphql:<field>?...`,
+    /// which no route's path is, so neither API's cursor opens the other's lists).
+    pub fn bound_to(
+        state: &AppState,
+        principal: &Principal,
+        binding: String,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Self, ApiError> {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid_parameter(
                 "limit",
@@ -124,7 +137,6 @@ impl Paging {
                     .into(),
             )
         })?;
-        let binding = binding_query(uri);
         let principal = principal.user_id.as_str().to_owned();
         let after = cursor
             .map(|token| {
@@ -149,7 +161,16 @@ impl Paging {
 
     /// Turns a page into the response, sealing the next cursor.
     pub fn respond<T>(self, page: Page<T>) -> axum::Json<ListResponse<T>> {
-        let next_cursor = page.next.map(|key| {
+        let next_cursor = self.seal(page.next);
+        axum::Json(ListResponse {
+            items: page.items,
+            next_cursor,
+        })
+    }
+
+    /// The cursor of the page after the one that ended at `next`, bound like this request's.
+    pub fn seal(&self, next: Option<PageKey>) -> Option<String> {
+        next.map(|key| {
             self.cursors.seal(
                 &key,
                 CursorBinding {
@@ -157,10 +178,6 @@ impl Paging {
                     query: &self.binding,
                 },
             )
-        });
-        axum::Json(ListResponse {
-            items: page.items,
-            next_cursor,
         })
     }
 }

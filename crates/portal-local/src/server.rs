@@ -33,6 +33,7 @@ pub fn functions() -> Vec<(&'static str, Vec<Route>)> {
         ("pricing-api", pricing_api::routes()),
         ("carts-api", carts_api::routes()),
         ("checkout-api", checkout_api::routes()),
+        ("graphql-api", graphql_api::routes()),
         ("integration-api", integration_api::routes()),
     ]
 }

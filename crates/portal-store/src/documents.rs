@@ -65,6 +65,48 @@ fn visible_with_product(principal: &Principal, document: &Document) -> bool {
     }
 }
 
+/// The query of a product's certificates that `principal` may see (the product being visible):
+/// kind and audience are filters of the query, so that other accounts' certificates neither
+/// fill nor shape a page.
+pub(crate) fn product_certificates_spec(principal: &Principal, sku: &Sku) -> QuerySpec {
+    let mut spec = QuerySpec::new(
+        Some(Index::Gsi1),
+        keys::product(sku),
+        SortKey::BeginsWith("DOCUMENT#".to_owned()),
+    );
+    certificates_only(&mut spec);
+    let accounts: Option<Vec<&AccountId>> = match &principal.scope {
+        AccessScope::All => None,
+        AccessScope::Account(own) => Some(vec![own]),
+        AccessScope::Assigned(set) if set.len() <= MAX_ACCOUNTS_IN_FILTER => {
+            Some(set.iter().collect())
+        }
+        // Too many to name in an expression: picked after reading ([`certificates_visible`]).
+        AccessScope::Assigned(_) => None,
+    };
+    if let Some(accounts) = accounts {
+        let mut any_of = vec!["#audience.#type = :product".to_owned()];
+        for (i, account) in accounts.iter().enumerate() {
+            let placeholder = format!(":a{i}");
+            any_of.push(format!("contains(#audience.#delivered, {placeholder})"));
+            spec.filter.value(&placeholder, s(account.as_str()));
+        }
+        spec.filter
+            .and(format!("({})", any_of.join(" OR ")))
+            .name("#audience", "audience")
+            .name("#type", "type")
+            .name("#delivered", "delivered_to")
+            .value(":product", s("product"));
+    }
+    spec
+}
+
+/// Keeps the certificates of a visible product's page that `principal` may see.
+pub(crate) fn certificates_visible(principal: &Principal, page: &mut Page<Document>) {
+    page.items
+        .retain(|d| d.kind.is_certificate() && visible_with_product(principal, d));
+}
+
 impl Store {
     /// Whether `principal` may see `document`. Product documents need the product's division.
     async fn may_see(
@@ -134,39 +176,10 @@ impl Store {
         if self.product(principal, sku).await?.is_none() {
             return Ok(None);
         }
-        let mut spec = QuerySpec::new(
-            Some(Index::Gsi1),
-            keys::product(sku),
-            SortKey::BeginsWith("DOCUMENT#".to_owned()),
-        );
-        certificates_only(&mut spec);
-        let accounts: Option<Vec<&AccountId>> = match &principal.scope {
-            AccessScope::All => None,
-            AccessScope::Account(own) => Some(vec![own]),
-            AccessScope::Assigned(set) if set.len() <= MAX_ACCOUNTS_IN_FILTER => {
-                Some(set.iter().collect())
-            }
-            // Too many to name in an expression: picked after reading, below.
-            AccessScope::Assigned(_) => None,
-        };
-        if let Some(accounts) = accounts {
-            let mut any_of = vec!["#audience.#type = :product".to_owned()];
-            for (i, account) in accounts.iter().enumerate() {
-                let placeholder = format!(":a{i}");
-                any_of.push(format!("contains(#audience.#delivered, {placeholder})"));
-                spec.filter.value(&placeholder, s(account.as_str()));
-            }
-            spec.filter
-                .and(format!("({})", any_of.join(" OR ")))
-                .name("#audience", "audience")
-                .name("#type", "type")
-                .name("#delivered", "delivered_to")
-                .value(":product", s("product"));
-        }
+        let spec = product_certificates_spec(principal, sku);
         // The product is visible, so its product-level documents are too: no per-document look-up.
         let mut page: Page<Document> = self.table.query_page_as(&spec, limit, after).await?;
-        page.items
-            .retain(|d| d.kind.is_certificate() && visible_with_product(principal, d));
+        certificates_visible(principal, &mut page);
         Ok(Some(page))
     }
 
@@ -255,7 +268,7 @@ impl Store {
         }))
     }
 
-    async fn visible(
+    pub(crate) async fn visible(
         &self,
         principal: &Principal,
         documents: Vec<Document>,

@@ -29,6 +29,7 @@
 //!   the lake bucket's layout.
 //! - `cursor`: page keys sealed into signed cursors bound to principal and query.
 //! - `schema`: creates the table and buckets locally.
+//! - `graph`: batched reads for the GraphQL API (objects by id; children of many parents).
 //! - `checkout`: an account's checkout rules, spending limits and spend, approval queue and
 //!   decisions.
 //! - `accounts`, `carts`, `catalog`, `orders`, `shipments`, `invoices`, `documents`, `insights`,
@@ -78,6 +79,7 @@ pub mod cursor;
 mod documents;
 mod error;
 pub mod events;
+mod graph;
 mod insights;
 mod invoices;
 mod items;

@@ -165,11 +165,7 @@ impl Store {
         if self.visible_order_account(principal, id).await?.is_none() {
             return Ok(None);
         }
-        let spec = QuerySpec::new(
-            Some(Index::Gsi1),
-            keys::order(id),
-            SortKey::BeginsWith(prefix.to_owned()),
-        );
+        let spec = children_spec(id, prefix);
         Ok(Some(self.table.query_page_as(&spec, limit, after).await?))
     }
 
@@ -202,4 +198,14 @@ impl Store {
             .can_see(&owner.account_id)
             .then_some(owner.account_id))
     }
+}
+
+/// The items filed under an order in GSI1 whose sort key starts with `prefix` (`SHIPMENT#`,
+/// `DOCUMENT#`).
+pub(crate) fn children_spec(order: &OrderId, prefix: &str) -> QuerySpec {
+    QuerySpec::new(
+        Some(Index::Gsi1),
+        keys::order(order),
+        SortKey::BeginsWith(prefix.to_owned()),
+    )
 }

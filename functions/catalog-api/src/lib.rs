@@ -80,12 +80,36 @@ async fn search_products(
         mut paging,
     }: List<ProductsQuery>,
 ) -> ApiResult<ListResponse<Priced<ProductSummary>>> {
-    let sku_prefix = match q.sku_prefix.as_deref() {
+    let query = product_query(
+        q.sku_prefix.as_deref(),
+        q.name.as_deref(),
+        q.division.as_deref(),
+    )?;
+    let page = state
+        .store
+        .products(&principal, &query, paging.limit, paging.after.take())
+        .await?;
+    let skus: Vec<Sku> = page.items.iter().map(|p| p.sku.clone()).collect();
+    let mut prices = catalog_prices(&state, &principal, &skus).await?;
+    Ok(paging.respond(page.map(|product| Priced {
+        price: prices.as_mut().map(|p| p.remove(&product.sku).flatten()),
+        product,
+    })))
+}
+
+/// A catalog search from its parameters: a SKU prefix follows the SKU's rules; a name needs a
+/// word of two letters or digits and at most 100 characters.
+pub fn product_query(
+    sku_prefix: Option<&str>,
+    name: Option<&str>,
+    division: Option<&str>,
+) -> Result<ProductQuery, ApiError> {
+    let sku_prefix = match sku_prefix {
         // A prefix is an SKU's beginning, so it follows the SKU's rules.
         Some(prefix) => Some(Sku::parse(prefix)?.to_string()),
         None => None,
     };
-    let name = match q.name.as_deref().map(str::trim) {
+    let name = match name.map(str::trim) {
         Some(name)
             if !name
                 .split(|c: char| !c.is_alphanumeric())
@@ -104,21 +128,11 @@ async fn search_products(
         }
         name => name.map(str::to_owned),
     };
-    let query = ProductQuery {
+    Ok(ProductQuery {
         sku_prefix,
         name,
-        division: portal_http::parse_opt("division", q.division.as_deref(), DivisionId::parse)?,
-    };
-    let page = state
-        .store
-        .products(&principal, &query, paging.limit, paging.after.take())
-        .await?;
-    let skus: Vec<Sku> = page.items.iter().map(|p| p.sku.clone()).collect();
-    let mut prices = catalog_prices(&state, &principal, &skus).await?;
-    Ok(paging.respond(page.map(|product| Priced {
-        price: prices.as_mut().map(|p| p.remove(&product.sku).flatten()),
-        product,
-    })))
+        division: portal_http::parse_opt("division", division, DivisionId::parse)?,
+    })
 }
 
 async fn get_product(

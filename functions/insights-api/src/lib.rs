@@ -100,36 +100,50 @@ async fn reorder_suggestions(
     let account = principal.account_for(requested.as_ref())?;
     let statuses = portal_http::comma_list(q.status.as_deref(), ReorderStatus::parse)?;
     let run = run(&state).await?;
-    if !principal.role.is_staff() {
-        let page = state
-            .store
-            .reorder_suggestions(
-                &run.run_id,
-                &account,
-                &statuses,
-                paging.limit,
-                paging.after.take(),
-            )
-            .await?;
-        let page = page.map(ReorderSuggestion::customer_view);
-        return Ok(respond(&run, paging, page));
-    }
-    let outlook = state
-        .store
-        .account_outlooks(&run.run_id, std::slice::from_ref(&account))
-        .await?
-        .pop();
-    let page = staff_suggestions(
+    let page = account_suggestions(
         &state.store,
+        &principal,
         &run.run_id,
         &account,
-        outlook.as_ref(),
         &statuses,
         paging.limit,
         paging.after.take(),
     )
     .await?;
     Ok(respond(&run, paging, page))
+}
+
+/// A page of an account's suggestions as `principal` sees them: the account's own users each
+/// product's own status and reason, the seller's staff the account-level judgement too.
+pub async fn account_suggestions(
+    store: &portal_store::Store,
+    principal: &Principal,
+    run_id: &str,
+    account: &ScopedAccount,
+    statuses: &[ReorderStatus],
+    limit: usize,
+    after: Option<PageKey>,
+) -> Result<Page<ReorderSuggestion>, ApiError> {
+    if !principal.role.is_staff() {
+        let page = store
+            .reorder_suggestions(run_id, account, statuses, limit, after)
+            .await?;
+        return Ok(page.map(ReorderSuggestion::customer_view));
+    }
+    let outlook = store
+        .account_outlooks(run_id, std::slice::from_ref(account))
+        .await?
+        .pop();
+    staff_suggestions(
+        store,
+        run_id,
+        account,
+        outlook.as_ref(),
+        statuses,
+        limit,
+        after,
+    )
+    .await
 }
 
 /// An account's suggestions as the seller's staff see them: for an account at risk every product

@@ -1,0 +1,101 @@
+//! Lists as Relay-style connections: `nodes` and `pageInfo { hasNextPage endCursor }`, paged
+//! with `first` (1 to 100) and `after`. Cursors are the REST API's signed, principal-bound
+//! cursors, bound to `graphql:<list>?<arguments>`: a REST cursor opens no GraphQL list, nor the
+//! reverse, nor another caller's or another filter's list.
+
+use crate::context::Ctx;
+use crate::error::{Gql, error};
+use crate::nodes::{AccountNode, DocumentNode, InvoiceNode, OrderNode, ProductNode, ShipmentNode};
+use async_graphql::{OutputType, SimpleObject};
+use portal_domain::insights::ReorderSuggestion;
+use portal_http::{ApiError, MAX_LIMIT, Paging};
+use portal_store::{Page, PageKey};
+
+/// Where a page ends.
+#[derive(Debug, SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// A page of a list.
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "AccountConnection", params(AccountNode)))]
+#[graphql(concrete(name = "OrderConnection", params(OrderNode)))]
+#[graphql(concrete(name = "ShipmentConnection", params(ShipmentNode)))]
+#[graphql(concrete(name = "InvoiceConnection", params(InvoiceNode)))]
+#[graphql(concrete(name = "DocumentConnection", params(DocumentNode)))]
+#[graphql(concrete(name = "ProductConnection", params(ProductNode)))]
+#[graphql(concrete(name = "ReorderSuggestionConnection", params(ReorderSuggestion)))]
+pub struct Connection<T: OutputType> {
+    pub nodes: Vec<T>,
+    pub page_info: PageInfo,
+}
+
+/// The page size of a list without `first`.
+pub const DEFAULT_FIRST: i32 = 20;
+
+/// A list request's page: `first` checked (1 to 100), `after` opened for this caller and this
+/// list with these arguments (`binding`: every argument that shapes the list).
+pub struct Pager {
+    paging: Paging,
+}
+
+impl Pager {
+    pub fn new(
+        ctx: &Ctx,
+        list: &str,
+        arguments: &impl serde::Serialize,
+        first: Option<i32>,
+        after: Option<&str>,
+    ) -> async_graphql::Result<Self> {
+        let first = first.unwrap_or(DEFAULT_FIRST);
+        let limit = u32::try_from(first)
+            .ok()
+            .filter(|f| (1..=MAX_LIMIT).contains(f))
+            .ok_or_else(|| {
+                error(ApiError::invalid_parameter(
+                    "first",
+                    format!("must be between 1 and {MAX_LIMIT}, got {first}"),
+                ))
+            })?;
+        let binding = format!(
+            "graphql:{list}?{}",
+            serde_json::to_string(arguments).unwrap_or_default()
+        );
+        let paging = Paging::bound_to(&ctx.state, &ctx.principal, binding, limit, after).gql()?;
+        Ok(Self { paging })
+    }
+
+    pub fn limit(&self) -> usize {
+        self.paging.limit
+    }
+
+    /// Where the page starts (taken once).
+    pub fn after(&mut self) -> Option<PageKey> {
+        self.paging.after.take()
+    }
+
+    /// The connection of a page.
+    pub fn connection<T, U: OutputType>(
+        &self,
+        page: Page<T>,
+        node: impl FnMut(T) -> U,
+    ) -> Connection<U> {
+        let end_cursor = self.paging.seal(page.next);
+        Connection {
+            nodes: page.items.into_iter().map(node).collect(),
+            page_info: PageInfo {
+                has_next_page: end_cursor.is_some(),
+                end_cursor,
+            },
+        }
+    }
+}
+
+/// The complexity of a connection field: its children's, `first` times.
+pub fn times_first(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.unwrap_or(DEFAULT_FIRST).clamp(1, MAX_LIMIT as i32);
+    (first as usize).saturating_mul(child_complexity)
+}

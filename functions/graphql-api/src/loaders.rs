@@ -1,0 +1,96 @@
+//! The data loaders: nested fields ask for one object at a time, and each loader answers a
+//! whole batch with one store call, so a page of 20 orders with their lines' products is three
+//! reads, not sixty. Objects by id are one `BatchGetItem` per kind; an order's shipments or
+//! documents and a product's certificates are one `Query` per parent partition (DynamoDB
+//! cannot batch queries), run together (`portal_store`'s `graph` module).
+
+use crate::error::error;
+use async_graphql::dataloader::Loader;
+use portal_domain::model::{Account, Document, Invoice, Order, Product, Shipment};
+use portal_domain::{AccountId, InvoiceId, OrderId, Principal, Sku};
+use portal_store::{Page, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What every loader reads with: the store, as the request's principal.
+#[derive(Clone)]
+pub struct Reader {
+    pub store: Store,
+    pub principal: Principal,
+}
+
+/// An answer of a loader: shared, as a batch's answers go to many fields.
+type Loaded<K, V> = Result<HashMap<K, V>, Arc<async_graphql::Error>>;
+
+fn failed(e: portal_store::StoreError) -> Arc<async_graphql::Error> {
+    Arc::new(error(e))
+}
+
+macro_rules! by_id {
+    ($(#[$doc:meta])* $loader:ident, $key:ty, $value:ty, $read:ident) => {
+        $(#[$doc])*
+        pub struct $loader(pub Reader);
+
+        impl Loader<$key> for $loader {
+            type Value = Arc<$value>;
+            type Error = Arc<async_graphql::Error>;
+
+            async fn load(&self, keys: &[$key]) -> Loaded<$key, Arc<$value>> {
+                let Reader { store, principal } = &self.0;
+                let found = store.$read(principal, keys).await.map_err(failed)?;
+                Ok(found.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+            }
+        }
+    };
+}
+
+by_id!(
+    /// Orders by id (lines and history inside).
+    Orders, OrderId, Order, orders_by_id);
+by_id!(
+    /// Products by SKU.
+    Products, Sku, Product, products_by_sku);
+by_id!(
+    /// Invoices and credit notes by id.
+    Invoices, InvoiceId, Invoice, invoices_by_id);
+by_id!(
+    /// Accounts by id.
+    Accounts, AccountId, Account, accounts_by_id);
+
+/// The first page of `limit` children of each parent: keys are (parent, limit), so that fields
+/// asking for different page sizes are batched apart.
+macro_rules! children {
+    ($(#[$doc:meta])* $loader:ident, $key:ty, $value:ty, $read:ident) => {
+        $(#[$doc])*
+        pub struct $loader(pub Reader);
+
+        impl Loader<($key, usize)> for $loader {
+            type Value = Arc<Page<$value>>;
+            type Error = Arc<async_graphql::Error>;
+
+            async fn load(&self, keys: &[($key, usize)]) -> Loaded<($key, usize), Arc<Page<$value>>> {
+                let Reader { store, principal } = &self.0;
+                let mut by_limit: HashMap<usize, Vec<$key>> = HashMap::new();
+                for (parent, limit) in keys {
+                    by_limit.entry(*limit).or_default().push(parent.clone());
+                }
+                let mut answers = HashMap::new();
+                for (limit, parents) in by_limit {
+                    let pages = store.$read(principal, &parents, limit).await.map_err(failed)?;
+                    answers.extend(pages.into_iter().map(|(p, page)| ((p, limit), Arc::new(page))));
+                }
+                Ok(answers)
+            }
+        }
+    };
+}
+
+children!(
+    /// The first page of an order's shipments.
+    ShipmentsOf, OrderId, Shipment, shipments_of_orders);
+children!(
+    /// The first page of an order's documents.
+    DocumentsOf, OrderId, Document, documents_of_orders);
+children!(
+    /// The first page of a product's certificates.
+    CertificatesOf, Sku, Document, certificates_of_products);

@@ -1,0 +1,50 @@
+//! `Product`, with its certificates.
+
+use super::{DocumentNode, loaded};
+use crate::connection::{Connection, Pager, times_first};
+use crate::context::Ctx;
+use crate::error::{Gql, not_found};
+use async_graphql::{Context, Object, Result};
+use portal_domain::model::Product;
+
+/// A product of the catalog.
+pub struct ProductNode(pub Product);
+
+#[Object(name = "Product")]
+impl ProductNode {
+    #[graphql(flatten)]
+    async fn fields(&self) -> &Product {
+        &self.0
+    }
+
+    /// Its certificates: its own (declaration of conformity, safety data sheet) and those of its
+    /// batches delivered to the caller's accounts (first page batched across products).
+    #[graphql(complexity = "times_first(first, child_complexity)")]
+    async fn certificates(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<DocumentNode>> {
+        let c = Ctx::of(ctx);
+        let sku = &self.0.sku;
+        let mut pager = Pager::new(c, "Product.certificates", sku, first, after.as_deref())?;
+        let page = match pager.after() {
+            None => loaded(
+                c.certificates_of
+                    .load_one((sku.clone(), pager.limit()))
+                    .await,
+            )?
+            .map(|page| (*page).clone())
+            .ok_or_else(|| not_found("product"))?,
+            after => c
+                .state
+                .store
+                .product_certificates(&c.principal, sku, pager.limit(), after)
+                .await
+                .gql()?
+                .ok_or_else(|| not_found("product"))?,
+        };
+        Ok(pager.connection(page, DocumentNode::from))
+    }
+}

@@ -1,0 +1,400 @@
+//! The GraphQL API: the schema file, the order page in one request, the cross-account matrix
+//! over every field that takes an id or an account, round trips, cost limits and errors.
+
+use serde_json::{Value, json};
+use tests::fixture::*;
+use tests::{Reply, TestApp, spawn_app};
+
+/// POSTs `query` with `variables` to `/graphql` as `user`.
+async fn gql(app: &TestApp, user: &str, query: &str, variables: Value) -> Reply {
+    app.post_as(
+        Some(user),
+        "/graphql",
+        None,
+        &json!({ "query": query, "variables": variables }),
+    )
+    .await
+}
+
+/// The codes of an answer's errors, with their paths' first field.
+fn error_codes(reply: &Reply) -> Vec<(String, String)> {
+    reply.body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["path"][0].as_str().unwrap_or_default().to_owned(),
+                        e["extensions"]["code"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_no_foreign_data(reply: &Reply, context: &str) {
+    for marker in FOREIGN_MARKERS {
+        assert!(
+            !reply.text.contains(marker),
+            "{context}: the answer mentions {marker}: {}",
+            reply.text
+        );
+    }
+}
+
+/// The order page of the README: an order with its lines' products and certificates, its
+/// shipments with tracking, its documents and its invoices.
+pub const ORDER_PAGE: &str = "query OrderPage($id: OrderId!) {
+  order(id: $id) {
+    id poNumber status orderDate currency totals { net tax gross }
+    statusHistory { status at }
+    lines { lineNo sku quantity unitPrice lineTotal status batch
+      product { name unit packSize certificates(first: 5) { nodes { id kind title } } } }
+    shipments { nodes { id carrier trackingNumber status events { at place status description } } }
+    documents { nodes { id kind title download { url expiresAt } } }
+    invoices { id kind status dueDate totals { gross } }
+  }
+}";
+
+#[tokio::test]
+async fn the_schema_file_is_the_schema_the_code_builds() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
+    let built = graphql_api::sdl();
+    if std::env::var_os("PORTAL_WRITE_SCHEMA").is_some() {
+        std::fs::write(path, &built).expect("write schema.graphql");
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == built,
+        "schema.graphql differs from the schema the code builds; if the change is meant, \
+         regenerate it: PORTAL_WRITE_SCHEMA=1 cargo test -p tests --test api graphql::the_schema"
+    );
+}
+
+#[tokio::test]
+async fn an_order_page_is_one_request_with_lines_products_shipments_documents_and_invoices() {
+    let app = spawn_app().await;
+    let reply = gql(&app, A_BUYER, ORDER_PAGE, json!({ "id": ORDER_A })).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(reply.body.get("errors").is_none(), "{}", reply.text);
+    let order = &reply.body["data"]["order"];
+    assert_eq!(order["id"], ORDER_A);
+    let lines = order["lines"].as_array().expect("lines");
+    assert!(!lines.is_empty());
+    assert!(
+        lines.iter().all(|l| l["product"]["name"].is_string()),
+        "every line shows its product: {}",
+        reply.text
+    );
+    let shipments = order["shipments"]["nodes"].as_array().expect("shipments");
+    assert_eq!(shipments[0]["id"], SHIPMENT_A);
+    assert_eq!(shipments[0]["trackingNumber"], TRACKING_A);
+    let documents = order["documents"]["nodes"].as_array().expect("documents");
+    assert!(
+        documents.iter().any(|d| d["id"] == DOCUMENT_A),
+        "{}",
+        reply.text
+    );
+    assert!(
+        documents.iter().all(|d| d["download"]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http"))),
+        "each document has a download link: {}",
+        reply.text
+    );
+    let cost = &reply.body["extensions"]["cost"];
+    assert!(
+        cost["requestedQueryCost"].as_u64().is_some_and(|c| c > 0),
+        "{}",
+        reply.text
+    );
+    assert!(
+        cost["actualQueryCost"].as_u64().is_some_and(|c| c > 0),
+        "{}",
+        reply.text
+    );
+    assert_eq!(cost["maximumAvailable"], graphql_api::cost::MAX_COST as u64);
+    assert_no_foreign_data(&reply, "A's order page");
+}
+
+/// Every query field that takes an id or an account, aimed at B's objects.
+fn foreign_fields() -> Vec<(&'static str, String)> {
+    vec![
+        ("order", format!(r#"order(id: "{ORDER_B}") {{ id }}"#)),
+        (
+            "shipment",
+            format!(r#"shipment(id: "{SHIPMENT_B}") {{ id }}"#),
+        ),
+        ("invoice", format!(r#"invoice(id: "{INVOICE_B}") {{ id }}"#)),
+        (
+            "document",
+            format!(r#"document(id: "{DOCUMENT_B}") {{ id }}"#),
+        ),
+        (
+            "account",
+            format!(r#"account(id: "{ACCOUNT_B}") {{ id name }}"#),
+        ),
+        (
+            "orders",
+            format!(r#"orders(account: "{ACCOUNT_B}") {{ nodes {{ id }} }}"#),
+        ),
+        (
+            "invoices",
+            format!(r#"invoices(account: "{ACCOUNT_B}") {{ nodes {{ id }} }}"#),
+        ),
+        (
+            "openBalance",
+            format!(r#"openBalance(account: "{ACCOUNT_B}") {{ accountId }}"#),
+        ),
+        (
+            "reorderSuggestions",
+            format!(r#"reorderSuggestions(account: "{ACCOUNT_B}") {{ nodes {{ sku }} }}"#),
+        ),
+        (
+            "certificates",
+            format!(r#"certificates(batch: "{BATCH_B}") {{ id }}"#),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn another_accounts_objects_are_null_with_not_found_for_every_role_of_account_a() {
+    let app = spawn_app().await;
+    for user in A_SIDE {
+        for (field, selection) in foreign_fields() {
+            let reply = gql(&app, user, &format!("{{ {selection} }}"), json!({})).await;
+            let context = format!("{user} {selection}");
+            assert_eq!(reply.status, 200, "{context}: {}", reply.text);
+            assert!(
+                reply.body["data"].is_null() || reply.body["data"][field].is_null(),
+                "{context}: {}",
+                reply.text
+            );
+            assert_eq!(
+                error_codes(&reply),
+                vec![(field.to_owned(), "NOT_FOUND".to_owned())],
+                "{context}: {}",
+                reply.text
+            );
+            assert_no_foreign_data(&reply, &context);
+        }
+        // Lists by a value B's objects carry find none of them.
+        let reply = gql(
+            &app,
+            user,
+            &format!(r#"{{ shipments(trackingNumber: "{TRACKING_B}") {{ nodes {{ id }} }} }}"#),
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            reply.body["data"]["shipments"]["nodes"],
+            json!([]),
+            "{user}: {}",
+            reply.text
+        );
+        assert_no_foreign_data(&reply, &format!("{user} shipments by B's tracking number"));
+    }
+}
+
+#[tokio::test]
+async fn a_mixed_query_answers_what_the_caller_may_see_and_nulls_the_rest() {
+    let app = spawn_app().await;
+    let query = format!(
+        r#"{{ mine: order(id: "{ORDER_A}") {{ id }} theirs: order(id: "{ORDER_B}") {{ id }} }}"#
+    );
+    let reply = gql(&app, A_VIEWER, &query, json!({})).await;
+    assert_eq!(reply.body["data"]["mine"]["id"], ORDER_A, "{}", reply.text);
+    assert!(reply.body["data"]["theirs"].is_null());
+    assert_eq!(
+        error_codes(&reply),
+        vec![("theirs".to_owned(), "NOT_FOUND".to_owned())]
+    );
+    assert_no_foreign_data(&reply, "mixed query");
+}
+
+#[tokio::test]
+async fn a_page_of_twenty_orders_with_products_and_shipments_takes_a_fixed_number_of_reads() {
+    let app = spawn_app().await;
+    let query = "{ orders(first: 20) { nodes { id lines { sku product { name } }
+        shipments { nodes { id events { status } } } } } }";
+    // Once, so that the principal is cached, as it is for every request but a cold one.
+    let warm = gql(&app, A_BUYER, query, json!({})).await;
+    assert!(warm.body.get("errors").is_none(), "{}", warm.text);
+    let before = app.recorder.calls().len();
+    let reply = gql(&app, A_BUYER, query, json!({})).await;
+    let calls: Vec<String> = app.recorder.calls()[before..]
+        .iter()
+        .filter(|c| c.function == "graphql-api")
+        .filter_map(|c| c.target.clone())
+        .collect();
+    let orders = reply.body["data"]["orders"]["nodes"]
+        .as_array()
+        .expect("orders")
+        .len();
+    assert_eq!(orders, 20, "{}", reply.text);
+    let count = |op: &str| calls.iter().filter(|t| t.ends_with(op)).count();
+    // The page (one Query), the whole orders and the products (one BatchGetItem each), and one
+    // Query per order for its shipments: DynamoDB has no batch of queries.
+    assert_eq!(count(".BatchGetItem"), 2, "{calls:?}");
+    assert_eq!(count(".Query"), 1 + orders, "{calls:?}");
+    assert_eq!(calls.len(), 3 + orders, "no other reads: {calls:?}");
+}
+
+#[tokio::test]
+async fn a_query_over_the_cost_or_depth_limit_is_refused_before_any_read() {
+    let app = spawn_app().await;
+    let warm = gql(&app, A_BUYER, "{ me { role } }", json!({})).await;
+    assert!(warm.body.get("errors").is_none(), "{}", warm.text);
+    let before = app.recorder.calls().len();
+    let costly =
+        "{ orders(first: 100) { nodes { id shipments(first: 100) { nodes { id carrier } } } } }";
+    let reply = gql(&app, A_BUYER, costly, json!({})).await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.body["data"].is_null(), "{}", reply.text);
+    assert_eq!(
+        error_codes(&reply)[0].1,
+        "QUERY_TOO_COSTLY",
+        "{}",
+        reply.text
+    );
+    let cost = &reply.body["extensions"]["cost"];
+    assert!(
+        cost["requestedQueryCost"]
+            .as_u64()
+            .is_some_and(|c| c > graphql_api::cost::MAX_COST as u64),
+        "{}",
+        reply.text
+    );
+    let deep = "{ orders { nodes { shipments { nodes { order { shipments { nodes { order {
+        shipments { nodes { order { id } } } } } } } } } } } }";
+    let reply = gql(&app, A_BUYER, deep, json!({})).await;
+    assert_eq!(error_codes(&reply)[0].1, "QUERY_TOO_DEEP", "{}", reply.text);
+    let reads = app.recorder.calls()[before..]
+        .iter()
+        .filter(|c| c.function == "graphql-api")
+        .count();
+    assert_eq!(reads, 0, "refused queries read nothing");
+}
+
+#[tokio::test]
+async fn bad_arguments_are_errors_with_the_rest_apis_codes_and_cursors_do_not_cross_over() {
+    let app = spawn_app().await;
+    let reply = gql(
+        &app,
+        A_BUYER,
+        "{ orders(first: 500) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        error_codes(&reply),
+        vec![("orders".to_owned(), "INVALID_PARAMETER".to_owned())]
+    );
+    assert!(reply.text.contains("first"), "{}", reply.text);
+
+    let rest = app.get(A_BUYER, "/orders?limit=5").await;
+    let rest_cursor = rest.body["next_cursor"].as_str().expect("a REST cursor");
+    let reply = gql(
+        &app,
+        A_BUYER,
+        "query($after: String) { orders(first: 5, after: $after) { nodes { id } } }",
+        json!({ "after": rest_cursor }),
+    )
+    .await;
+    assert_eq!(error_codes(&reply)[0].1, "INVALID_CURSOR", "{}", reply.text);
+
+    let first = gql(
+        &app,
+        A_BUYER,
+        "{ orders(first: 5) { nodes { id } pageInfo { hasNextPage endCursor } } }",
+        json!({}),
+    )
+    .await;
+    let cursor = first.body["data"]["orders"]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("a cursor");
+    let next = gql(
+        &app,
+        A_BUYER,
+        "query($after: String) { orders(first: 5, after: $after) { nodes { id } } }",
+        json!({ "after": cursor }),
+    )
+    .await;
+    assert!(next.body.get("errors").is_none(), "{}", next.text);
+    assert_eq!(next.body["data"]["orders"]["nodes"][0]["id"], "SO-A20");
+    let other_user = gql(
+        &app,
+        A_VIEWER,
+        "query($after: String) { orders(first: 5, after: $after) { nodes { id } } }",
+        json!({ "after": cursor }),
+    )
+    .await;
+    assert_eq!(
+        error_codes(&other_user)[0].1,
+        "INVALID_CURSOR",
+        "{}",
+        other_user.text
+    );
+    let as_rest = app
+        .get(A_BUYER, &format!("/orders?limit=5&cursor={cursor}"))
+        .await;
+    as_rest.assert_problem(400, "invalid-cursor");
+}
+
+#[tokio::test]
+async fn a_get_answers_queries_and_refuses_mutations() {
+    let app = spawn_app().await;
+    let query = format!(r#"{{ order(id: "{ORDER_A}") {{ id }} }}"#);
+    let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    let reply = app.get(A_BUYER, &format!("/graphql?query={encoded}")).await;
+    assert_eq!(reply.body["data"]["order"]["id"], ORDER_A, "{}", reply.text);
+    let mutation: String = url::form_urlencoded::byte_serialize(b"mutation { anything }").collect();
+    let reply = app
+        .get(A_BUYER, &format!("/graphql?query={mutation}"))
+        .await;
+    reply.assert_problem(405, "method-not-allowed");
+    app.get(A_BUYER, "/graphql")
+        .await
+        .assert_problem(400, "invalid-parameter");
+}
+
+#[tokio::test]
+async fn a_server_failure_is_an_internal_error_without_its_cause() {
+    let faults = tests::inject::Faults::default();
+    let app = tests::spawn_faulty_app(&faults).await;
+    let warm = gql(&app, A_BUYER, "{ me { role } }", json!({})).await;
+    assert!(warm.body.get("errors").is_none(), "{}", warm.text);
+    faults.fail("BatchGetItem", 100, tests::inject::Fault::ServerError);
+    let reply = gql(&app, A_BUYER, ORDER_PAGE, json!({ "id": ORDER_A })).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.body["data"]["order"]["id"], ORDER_A,
+        "the order itself was read: {}",
+        reply.text
+    );
+    let errors = reply.body["errors"].as_array().expect("errors");
+    assert!(!errors.is_empty());
+    for error in errors {
+        assert!(
+            matches!(
+                error["extensions"]["code"].as_str(),
+                Some("INTERNAL" | "UNAVAILABLE")
+            ),
+            "{}",
+            reply.text
+        );
+        assert!(
+            !error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Injected"),
+            "no cause shown: {}",
+            reply.text
+        );
+    }
+}
