@@ -398,3 +398,243 @@ async fn a_server_failure_is_an_internal_error_without_its_cause() {
         );
     }
 }
+
+/// The fields of `type <name> { ... }` in the schema's SDL.
+fn fields_of(sdl: &str, type_name: &str) -> Vec<String> {
+    let start = format!("type {type_name} {{");
+    let Some(body) = sdl.split(&start).nth(1) else {
+        return Vec::new();
+    };
+    let body = body.split("\n}").next().unwrap_or_default();
+    let mut fields = Vec::new();
+    let mut in_description = false;
+    for line in body.lines().map(str::trim) {
+        if line.starts_with("\"\"\"") {
+            in_description = !(in_description || line.len() > 3 && line.ends_with("\"\"\""));
+            continue;
+        }
+        if in_description || line.is_empty() {
+            continue;
+        }
+        let name: String = line
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            fields.push(name);
+        }
+    }
+    fields
+}
+
+#[test]
+fn every_rest_route_has_a_graphql_counterpart_that_the_schema_has() {
+    let sdl = graphql_api::sdl();
+    let mut missing = Vec::new();
+    for (function, routes) in portal_local::server::functions() {
+        for route in routes {
+            let (method, path) = (route.method.as_str(), route.path);
+            let named = |list: &[(&str, &str, &str)]| {
+                list.iter()
+                    .find(|(m, p, _)| *m == method && *p == path)
+                    .map(|(_, _, what)| what.to_string())
+            };
+            match (
+                named(graphql_api::COUNTERPARTS),
+                named(graphql_api::NO_COUNTERPART),
+            ) {
+                (Some(field), None) => {
+                    let (type_name, name) = field.split_once('.').expect("Type.field");
+                    if !fields_of(&sdl, type_name).iter().any(|f| f == name) {
+                        missing.push(format!("{method} {path}: {field} is not in the schema"));
+                    }
+                }
+                (None, Some(_)) => {}
+                (Some(_), Some(_)) => missing.push(format!("{method} {path}: listed twice")),
+                (None, None) => missing.push(format!(
+                    "{function} {method} {path} has no GraphQL counterpart: add a field or a \
+                     mutation and list it in graphql_api::COUNTERPARTS"
+                )),
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+    // The check itself sees fields, so that it can fail.
+    assert!(fields_of(&sdl, "Mutation").contains(&"placeOrder".to_owned()));
+    assert!(!fields_of(&sdl, "Query").contains(&"placeOrder".to_owned()));
+}
+
+/// A shared cart of A with one hose line, made by `user` through the graph; its id and version.
+async fn new_cart(app: &TestApp, user: &str) -> (String, u64) {
+    let reply = gql(
+        app,
+        user,
+        "mutation($lines: [LineInput!]) { createCart(name: \"graph\", shared: true, lines: $lines) {
+            cart { id version lines { sku quantity } total } refused } }",
+        json!({ "lines": [{ "sku": SKU_HOSE, "quantity": "4" }] }),
+    )
+    .await;
+    assert!(reply.body.get("errors").is_none(), "{}", reply.text);
+    let cart = &reply.body["data"]["createCart"]["cart"];
+    (
+        cart["id"].as_str().expect("id").to_owned(),
+        cart["version"].as_u64().expect("version"),
+    )
+}
+
+#[tokio::test]
+async fn a_buyer_fills_a_cart_and_places_it_through_the_graph_with_the_rest_apis_rules() {
+    let app = spawn_app().await;
+    let (id, version) = new_cart(&app, A_BUYER).await;
+    let stale = gql(
+        &app,
+        A_BUYER,
+        "mutation($id: CartId!) { setCartLine(id: $id, sku: \"HYD-HOSE-10\", version: 0, quantity: \"6\") { cart { version } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let error = &stale.body["errors"][0];
+    assert_eq!(
+        error["extensions"]["code"], "VERSION_CONFLICT",
+        "{}",
+        stale.text
+    );
+    assert_eq!(error["extensions"]["currentVersion"], version);
+
+    let added = gql(
+        &app,
+        A_BUYER,
+        "mutation($id: CartId!, $v: Int!) { addCartLines(id: $id, version: $v, csv: \"HYD-PUMP-20;1\\nNOPE-1;2\") {
+            cart { version lines { sku } } refused } }",
+        json!({ "id": id, "v": version }),
+    )
+    .await;
+    assert!(added.body.get("errors").is_none(), "{}", added.text);
+    let payload = &added.body["data"]["addCartLines"];
+    assert_eq!(payload["refused"][0]["sku"], "NOPE-1", "{}", added.text);
+    let version = payload["cart"]["version"].as_u64().expect("version");
+
+    let viewer = gql(
+        &app,
+        A_VIEWER,
+        "mutation($id: CartId!, $v: Int!) { placeOrder(cartId: $id, version: $v, idempotencyKey: \"viewer-1\") { cartVersion } }",
+        json!({ "id": id, "v": version }),
+    )
+    .await;
+    assert_eq!(
+        viewer.body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{}",
+        viewer.text
+    );
+
+    let place = "mutation($id: CartId!, $v: Int!) { placeOrder(cartId: $id, version: $v,
+        idempotencyKey: \"graph-place-1\", details: { poNumber: \"PO-GRAPH\" }) {
+        orders { id status poNumber lines { sku } } cartVersion } }";
+    let placed = gql(&app, A_BUYER, place, json!({ "id": id, "v": version })).await;
+    assert!(placed.body.get("errors").is_none(), "{}", placed.text);
+    let orders = placed.body["data"]["placeOrder"]["orders"]
+        .as_array()
+        .expect("orders")
+        .clone();
+    assert!(!orders.is_empty());
+    assert_eq!(orders[0]["poNumber"], "PO-GRAPH");
+    let again = gql(&app, A_BUYER, place, json!({ "id": id, "v": version })).await;
+    assert_eq!(
+        again.body["data"]["placeOrder"]["orders"], placed.body["data"]["placeOrder"]["orders"],
+        "the same key answers the same orders: {}",
+        again.text
+    );
+    let rest = app
+        .get(
+            A_BUYER,
+            &format!("/orders/{}", orders[0]["id"].as_str().expect("id")),
+        )
+        .await;
+    assert_eq!(
+        rest.status, 200,
+        "the REST API sees the order: {}",
+        rest.text
+    );
+}
+
+#[tokio::test]
+async fn no_mutation_reaches_the_other_accounts_objects() {
+    let app = spawn_app().await;
+    let mutations = [
+        (
+            "updateCart",
+            format!(
+                r#"updateCart(id: "{CART_B}", version: 1, change: {{ name: "x" }}) {{ cart {{ id }} }}"#
+            ),
+        ),
+        (
+            "deleteCart",
+            format!(r#"deleteCart(id: "{CART_B}", version: 1) {{ id }}"#),
+        ),
+        (
+            "addCartLines",
+            format!(
+                r#"addCartLines(id: "{CART_B}", version: 1, lines: [{{ sku: "{SKU_HOSE}", quantity: "1" }}]) {{ cart {{ id }} }}"#
+            ),
+        ),
+        (
+            "removeCartLine",
+            format!(
+                r#"removeCartLine(id: "{CART_B}", sku: "{SKU_HOSE}", version: 1) {{ cart {{ id }} }}"#
+            ),
+        ),
+        (
+            "reorder",
+            format!(r#"reorder(orderId: "{ORDER_B}") {{ cart {{ id }} }}"#),
+        ),
+        (
+            "placeOrder",
+            format!(
+                r#"placeOrder(cartId: "{CART_B}", version: 1, idempotencyKey: "probe-b") {{ cartVersion }}"#
+            ),
+        ),
+        (
+            "approveOrder",
+            format!(r#"approveOrder(id: "{ORDER_B}", version: 1) {{ id }}"#),
+        ),
+        (
+            "cancelOrder",
+            format!(r#"cancelOrder(id: "{ORDER_B}", version: 1) {{ id }}"#),
+        ),
+        (
+            "setCheckoutSettings",
+            format!(
+                r#"setCheckoutSettings(account: "{ACCOUNT_B}", version: 0, settings: {{ poRequired: true }}) {{ version }}"#
+            ),
+        ),
+        (
+            "setSpendingLimit",
+            format!(
+                r#"setSpendingLimit(account: "{ACCOUNT_B}", userId: "{B_BUYER}", monthlyLimit: "1") {{ accountId }}"#
+            ),
+        ),
+    ];
+    for user in A_SIDE {
+        for (field, mutation) in &mutations {
+            let reply = gql(&app, user, &format!("mutation {{ {mutation} }}"), json!({})).await;
+            let context = format!("{user} {field}");
+            let code = reply.body["errors"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                code == "NOT_FOUND" || code == "FORBIDDEN",
+                "{context}: {}",
+                reply.text
+            );
+            assert!(reply.body["data"].is_null(), "{context}: {}", reply.text);
+            assert_no_foreign_data(&reply, &context);
+        }
+    }
+    let cart = app.get(B_BUYER, &format!("/carts/{CART_B}")).await;
+    assert_eq!(
+        cart.body["version"], 1,
+        "B's cart is unchanged: {}",
+        cart.text
+    );
+}

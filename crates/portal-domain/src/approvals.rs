@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 /// An account's checkout rules, set by its account administrators (or the seller's admins).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct CheckoutSettings {
     /// An order whose total is above this (in the account's currency) waits for approval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23,7 +22,6 @@ pub struct CheckoutSettings {
 
 /// A buyer's monthly spending limit, in the account's currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct SpendingLimit {
     pub user_id: UserId,
     pub monthly_limit: Decimal,

@@ -54,6 +54,7 @@ pub enum CartStatus {
 
 /// One line, priced when the cart last changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct CartLine {
     pub sku: Sku,
     /// The product's name when the line was priced.
@@ -69,6 +70,7 @@ pub struct CartLine {
 
 /// What an order needs besides its lines.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Checkout {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub po_number: Option<PoNumber>,
@@ -95,6 +97,7 @@ pub enum CartOrigin {
 
 /// Staff acting for a customer: who, in which role, when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct ActingFor {
     pub user: UserId,
     pub role: Role,

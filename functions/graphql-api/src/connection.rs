@@ -5,7 +5,10 @@
 
 use crate::context::Ctx;
 use crate::error::{Gql, error};
-use crate::nodes::{AccountNode, DocumentNode, InvoiceNode, OrderNode, ProductNode, ShipmentNode};
+use crate::nodes::{
+    AccountNode, CartNode, DocumentNode, InvoiceNode, OrderNode, ProductNode, ShipmentNode,
+};
+use crate::query::PendingApproval;
 use async_graphql::{OutputType, SimpleObject};
 use portal_domain::insights::ReorderSuggestion;
 use portal_http::{ApiError, MAX_LIMIT, Paging};
@@ -28,6 +31,8 @@ pub struct PageInfo {
 #[graphql(concrete(name = "DocumentConnection", params(DocumentNode)))]
 #[graphql(concrete(name = "ProductConnection", params(ProductNode)))]
 #[graphql(concrete(name = "ReorderSuggestionConnection", params(ReorderSuggestion)))]
+#[graphql(concrete(name = "CartConnection", params(CartNode)))]
+#[graphql(concrete(name = "PendingApprovalConnection", params(PendingApproval)))]
 pub struct Connection<T: OutputType> {
     pub nodes: Vec<T>,
     pub page_info: PageInfo,

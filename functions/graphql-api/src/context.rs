@@ -5,13 +5,19 @@ use crate::loaders::{
     Accounts, CertificatesOf, DocumentsOf, Invoices, Orders, Products, ShipmentsOf,
 };
 use async_graphql::dataloader::DataLoader;
+use lambda_http::request::RequestContext;
 use portal_domain::Principal;
 use portal_http::AppState;
+use std::sync::OnceLock;
 
 /// The per-request context of every resolver (`ctx.data::<Ctx>()`).
 pub struct Ctx {
     pub state: AppState,
     pub principal: Principal,
+    /// The authorizer's context of the request, passed on to the REST routes the graph runs.
+    pub request_context: Option<RequestContext>,
+    /// Those routes' router, made on first use.
+    pub rest: OnceLock<axum::Router>,
     pub orders: DataLoader<Orders>,
     pub products: DataLoader<Products>,
     pub invoices: DataLoader<Invoices>,
@@ -25,7 +31,11 @@ pub struct Ctx {
 const BATCH: usize = 100;
 
 impl Ctx {
-    pub fn new(state: AppState, principal: Principal) -> Self {
+    pub fn new(
+        state: AppState,
+        principal: Principal,
+        request_context: Option<RequestContext>,
+    ) -> Self {
         fn loader<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
             DataLoader::new(loader, tokio::spawn).max_batch_size(BATCH)
         }
@@ -43,6 +53,8 @@ impl Ctx {
             certificates_of: loader(CertificatesOf(reader)),
             state,
             principal,
+            request_context,
+            rest: OnceLock::new(),
         }
     }
 

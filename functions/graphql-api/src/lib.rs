@@ -21,20 +21,23 @@ pub mod cost;
 pub mod error;
 mod filters;
 mod loaders;
+mod mutation;
 mod nodes;
 mod query;
+mod rest;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use context::Ctx;
+use lambda_http::request::RequestContext;
 use portal_domain::Principal;
 use portal_http::{ApiError, AppState, Body, Caller, Route};
 use std::sync::OnceLock;
 
 /// The portal's GraphQL schema.
-pub type PortalSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+pub type PortalSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
 /// The path of the GraphQL endpoint.
 pub const PATH: &str = "/graphql";
@@ -58,8 +61,12 @@ pub fn schema(introspection: bool) -> &'static PortalSchema {
     static OPEN: OnceLock<PortalSchema> = OnceLock::new();
     static CLOSED: OnceLock<PortalSchema> = OnceLock::new();
     let build = || {
-        let builder = Schema::build(query::Query, EmptyMutation, EmptySubscription)
-            .extension(cost::CostLimit);
+        let builder = Schema::build(
+            query::Query::default(),
+            mutation::Mutation,
+            EmptySubscription,
+        )
+        .extension(cost::CostLimit);
         if introspection {
             builder.finish()
         } else {
@@ -78,6 +85,114 @@ pub fn sdl() -> String {
     schema(true).sdl()
 }
 
+/// Each REST route and the field of the graph that does the same (`Query.<field>` or
+/// `Mutation.<field>`): `tests/api/graphql.rs` fails when a route of the API has neither a
+/// counterpart here nor a reason in [`NO_COUNTERPART`], or a field named here is not in the
+/// schema, so the two APIs cannot drift apart.
+pub const COUNTERPARTS: &[(&str, &str, &str)] = &[
+    ("GET", "/me", "Query.me"),
+    ("GET", "/accounts", "Query.accounts"),
+    ("GET", "/accounts/{account_id}", "Query.account"),
+    ("GET", "/orders", "Query.orders"),
+    ("GET", "/orders/{order_id}", "Query.order"),
+    ("GET", "/orders/{order_id}/shipments", "Order.shipments"),
+    ("GET", "/shipments", "Query.shipments"),
+    ("GET", "/shipments/{shipment_id}", "Query.shipment"),
+    ("GET", "/invoices", "Query.invoices"),
+    ("GET", "/invoices/balance", "Query.openBalance"),
+    ("GET", "/invoices/{invoice_id}", "Query.invoice"),
+    ("GET", "/documents/{document_id}", "Query.document"),
+    (
+        "GET",
+        "/documents/{document_id}/download",
+        "Document.download",
+    ),
+    ("GET", "/orders/{order_id}/documents", "Order.documents"),
+    (
+        "GET",
+        "/orders/{order_id}/lines/{line_no}/certificates",
+        "Query.lineCertificates",
+    ),
+    (
+        "GET",
+        "/products/{sku}/certificates",
+        "Product.certificates",
+    ),
+    ("GET", "/certificates", "Query.certificates"),
+    ("GET", "/products", "Query.products"),
+    ("GET", "/products/{sku}", "Query.product"),
+    ("GET", "/reorder-suggestions", "Query.reorderSuggestions"),
+    ("GET", "/worklist", "Query.worklist"),
+    ("GET", "/forecasts", "Query.forecasts"),
+    ("GET", "/forecasts/{sku}", "Query.forecast"),
+    ("GET", "/analytics/run", "Query.analyticsRun"),
+    ("POST", "/prices", "Query.prices"),
+    ("GET", "/prices/{sku}/explain", "Query.priceExplanation"),
+    ("GET", "/carts", "Query.carts"),
+    ("POST", "/carts", "Mutation.createCart"),
+    (
+        "POST",
+        "/carts/replenishment",
+        "Mutation.createReplenishmentCart",
+    ),
+    ("GET", "/carts/{cart_id}", "Query.cart"),
+    ("PATCH", "/carts/{cart_id}", "Mutation.updateCart"),
+    ("DELETE", "/carts/{cart_id}", "Mutation.deleteCart"),
+    ("POST", "/carts/{cart_id}/lines", "Mutation.addCartLines"),
+    (
+        "PUT",
+        "/carts/{cart_id}/lines/{sku}",
+        "Mutation.setCartLine",
+    ),
+    (
+        "DELETE",
+        "/carts/{cart_id}/lines/{sku}",
+        "Mutation.removeCartLine",
+    ),
+    ("POST", "/orders/{order_id}/reorder", "Mutation.reorder"),
+    ("POST", "/carts/{cart_id}/order", "Mutation.placeOrder"),
+    ("GET", "/approvals", "Query.approvals"),
+    (
+        "POST",
+        "/orders/{order_id}/approve",
+        "Mutation.approveOrder",
+    ),
+    ("POST", "/orders/{order_id}/reject", "Mutation.rejectOrder"),
+    ("POST", "/orders/{order_id}/cancel", "Mutation.cancelOrder"),
+    (
+        "GET",
+        "/accounts/{account_id}/checkout-settings",
+        "Query.checkoutSettings",
+    ),
+    (
+        "PUT",
+        "/accounts/{account_id}/checkout-settings",
+        "Mutation.setCheckoutSettings",
+    ),
+    (
+        "GET",
+        "/accounts/{account_id}/spending-limits",
+        "Query.spendingLimits",
+    ),
+    (
+        "PUT",
+        "/accounts/{account_id}/spending-limits/{user_id}",
+        "Mutation.setSpendingLimit",
+    ),
+];
+
+/// The routes that have no counterpart in the graph, and why.
+pub const NO_COUNTERPART: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/integration/{entity}",
+        "back-end systems push rows; the graph serves people, and refuses machine users as \
+         every read route does",
+    ),
+    ("POST", "/graphql", "the graph itself"),
+    ("GET", "/graphql", "the graph itself"),
+];
+
 /// This function's routes.
 pub fn routes() -> Vec<Route> {
     vec![Route::post(PATH, post), Route::get(PATH, get)]
@@ -93,18 +208,21 @@ pub fn router(state: AppState) -> Router {
 async fn execute(
     state: AppState,
     principal: Principal,
+    context: Option<Extension<RequestContext>>,
     request: async_graphql::Request,
 ) -> Response {
-    let request = request.data(Ctx::new(state, principal));
+    let context = context.map(|Extension(c)| c);
+    let request = request.data(Ctx::new(state, principal, context));
     axum::Json(schema(introspection()).execute(request).await).into_response()
 }
 
 async fn post(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    context: Option<Extension<RequestContext>>,
     Body(request): Body<async_graphql::Request>,
 ) -> Response {
-    execute(state, principal, request).await
+    execute(state, principal, context, request).await
 }
 
 /// The parameters of `GET /graphql`.
@@ -119,6 +237,7 @@ struct GetParameters {
 async fn get(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    context: Option<Extension<RequestContext>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let parameters: GetParameters = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
@@ -147,5 +266,5 @@ async fn get(
     if let Some(name) = parameters.operation_name {
         request = request.operation_name(name);
     }
-    Ok(execute(state, principal, request).await)
+    Ok(execute(state, principal, context, request).await)
 }

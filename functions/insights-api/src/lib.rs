@@ -61,7 +61,9 @@ async fn run(state: &AppState) -> Result<ServedRun, ApiError> {
         .ok_or(ApiError::NotFound("analytics run"))
 }
 
-fn staff_only(principal: &Principal) -> Result<(), ApiError> {
+/// 403 unless `principal` is the seller's staff: outlooks, forecasts and run metrics are the
+/// seller's view of its customers.
+pub fn staff_only(principal: &Principal) -> Result<(), ApiError> {
     if !principal.role.is_staff() {
         return Err(ApiError::Forbidden {
             code: "forbidden",
@@ -235,23 +237,51 @@ async fn worklist(
         ));
     }
     let run = run(&state).await?;
-    let store = &state.store;
     let after = paging.after.take();
+    let page = worklist_page(
+        &state.store,
+        &principal,
+        &run.run_id,
+        requested.as_ref(),
+        &statuses,
+        at_risk,
+        per_account,
+        paging.limit,
+        after,
+    )
+    .await?;
+    Ok(respond(&run, paging, page))
+}
 
+/// A page of a worklist: one named account, the caller's own, or every account the caller
+/// sees (a manager's assigned accounts, an admin's all), each with its outlook and its most
+/// urgent `per_account` suggestions of `statuses`.
+#[allow(clippy::too_many_arguments)]
+pub async fn worklist_page(
+    store: &portal_store::Store,
+    principal: &Principal,
+    run_id: &str,
+    requested: Option<&AccountId>,
+    statuses: &[ReorderStatus],
+    at_risk: Option<bool>,
+    per_account: u32,
+    limit: usize,
+    after: Option<PageKey>,
+) -> Result<Page<WorklistAccount>, ApiError> {
     // The page of accounts: one named account, the caller's own, or every account the caller
     // sees (a manager's assigned accounts, an admin's all).
     let page: Page<AccountOutlook> = match (&requested, &principal.scope) {
         (Some(_), _) | (None, AccessScope::Account(_)) => {
-            let account = principal.account_for(requested.as_ref())?;
+            let account = principal.account_for(requested)?;
             let items = match after {
                 Some(_) => Vec::new(),
-                None => store.account_outlooks(&run.run_id, &[account]).await?,
+                None => store.account_outlooks(run_id, &[account]).await?,
             };
             Page { items, next: None }
         }
         (None, _) => {
             store
-                .visible_outlooks(&principal, &run.run_id, at_risk, paging.limit, after)
+                .visible_outlooks(principal, run_id, at_risk, limit, after)
                 .await?
         }
     };
@@ -269,8 +299,7 @@ async fn worklist(
             let Some(account) = principal.scoped(&outlook.account_id) else {
                 continue;
             };
-            let (store, run_id, statuses) =
-                (state.store.clone(), run.run_id.clone(), statuses.clone());
+            let (store, run_id, statuses) = (store.clone(), run_id.to_owned(), statuses.to_vec());
             let outlook = outlook.clone();
             tasks.spawn(async move {
                 let page = staff_suggestions(
@@ -301,11 +330,10 @@ async fn worklist(
                 }),
         );
     }
-    let page = Page {
+    Ok(Page {
         items: accounts,
         next: page.next,
-    };
-    Ok(respond(&run, paging, page))
+    })
 }
 
 #[derive(Debug, Deserialize)]

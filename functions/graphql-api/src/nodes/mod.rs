@@ -3,6 +3,7 @@
 //! APIs), and adds the edges to the objects around it, read through the request's loaders.
 
 mod accounts;
+mod carts;
 mod documents;
 mod invoices;
 mod orders;
@@ -12,6 +13,7 @@ mod shipments;
 pub use accounts::{
     AccountNode, BalanceNode, MeNode, invoices, open_balance, orders, reorder_suggestions,
 };
+pub use carts::CartNode;
 pub use documents::DocumentNode;
 pub use invoices::InvoiceNode;
 pub use orders::OrderNode;

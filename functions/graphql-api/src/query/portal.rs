@@ -1,9 +1,8 @@
-//! The query root: every read of the REST API, as a field (the REST route each answers is named
-//! in its doc; `tests/api/graphql.rs` fails when a route has no field here).
+//! Step 1's reads: accounts, orders, shipments, invoices, documents, the catalog.
 
 use crate::connection::{Connection, Pager, times_first};
 use crate::context::Ctx;
-use crate::error::{Gql, error, not_found};
+use crate::error::{Gql, not_found};
 use crate::filters::{InvoiceFilterInput, OrderFilterInput};
 use crate::nodes::{
     self, AccountNode, BalanceNode, DocumentNode, InvoiceNode, MeNode, OrderNode, ProductNode,
@@ -14,20 +13,23 @@ use portal_domain::insights::{ReorderStatus, ReorderSuggestion};
 use portal_domain::{
     AccountId, BatchId, DivisionId, DocumentId, InvoiceId, OrderId, ShipmentId, Sku, TrackingNumber,
 };
-use portal_http::ApiError;
 use serde::Serialize;
 use std::sync::Arc;
 
-/// What a portal reads.
-pub struct Query;
+/// What a portal shows.
+#[derive(Default)]
+pub struct PortalQuery;
 
 /// The account a field's `account` argument names (or the caller's only one), scope-checked.
-fn account_of(c: &Ctx, account: Option<&AccountId>) -> Result<portal_domain::ScopedAccount> {
+pub(super) fn account_of(
+    c: &Ctx,
+    account: Option<&AccountId>,
+) -> Result<portal_domain::ScopedAccount> {
     c.principal.account_for(account).gql()
 }
 
 #[Object]
-impl Query {
+impl PortalQuery {
     /// The caller (`GET /me`).
     async fn me(&self, ctx: &Context<'_>) -> Result<MeNode> {
         let c = Ctx::of(ctx);
@@ -211,6 +213,41 @@ impl Query {
         Ok(documents.into_iter().map(DocumentNode).collect())
     }
 
+    /// An order line's certificates: its batch's and its product's own
+    /// (`GET /orders/{id}/lines/{line_no}/certificates`).
+    #[graphql(complexity = "times_first(first, child_complexity)")]
+    async fn line_certificates(
+        &self,
+        ctx: &Context<'_>,
+        order_id: OrderId,
+        line_no: u32,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<DocumentNode>> {
+        let c = Ctx::of(ctx);
+        let mut pager = Pager::new(
+            c,
+            "lineCertificates",
+            &(&order_id, line_no),
+            first,
+            after.as_deref(),
+        )?;
+        let page = c
+            .state
+            .store
+            .line_certificates(
+                &c.principal,
+                &order_id,
+                line_no,
+                pager.limit(),
+                pager.after(),
+            )
+            .await
+            .gql()?
+            .ok_or_else(|| not_found("order line"))?;
+        Ok(pager.connection(page, DocumentNode))
+    }
+
     /// The catalog the caller sees, in SKU order (`GET /products`).
     #[graphql(complexity = "times_first(first, child_complexity)")]
     async fn products(
@@ -288,16 +325,4 @@ impl Query {
         let account = account_of(c, account.as_ref())?;
         nodes::reorder_suggestions(c, account, status.unwrap_or_default(), first, after).await
     }
-}
-
-/// Refuses a field for the seller's staff only, as the REST routes do.
-#[allow(dead_code)]
-fn staff_only(c: &Ctx) -> Result<()> {
-    if !c.principal.role.is_staff() {
-        return Err(error(ApiError::Forbidden {
-            code: "forbidden",
-            detail: "worklists, demand forecasts and run metrics are for the seller's staff".into(),
-        }));
-    }
-    Ok(())
 }
