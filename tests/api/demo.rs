@@ -508,3 +508,62 @@ async fn the_readmes_buying_walkthrough_works_on_the_demo_data() {
     assert_eq!(approved.status, 200, "{}", approved.text);
     assert_eq!(approved.body["status"], "submitted");
 }
+
+/// The README's GraphQL request, as its curl line sends it (the JSON after `-d`).
+fn readme_graphql_body() -> Value {
+    let readme = include_str!("../../README.md");
+    let line = readme
+        .lines()
+        .skip_while(|l| !l.contains("/graphql -H"))
+        .find_map(|l| l.trim().strip_prefix("-d '"))
+        .expect("the README has a GraphQL curl line");
+    serde_json::from_str(line.trim_end_matches('\'')).expect("its body is JSON")
+}
+
+/// The README's GraphQL curl: a whole order page of the demo buyer in one request, and it is
+/// registered, so that a deployment that runs only registered operations answers it too.
+#[tokio::test]
+async fn the_readmes_graphql_order_page_is_one_request_on_the_demo_data() {
+    let app = spawn_app_with(|store| async move {
+        demo::load(&store, demo::generate(&spec()))
+            .await
+            .expect("demo data loads");
+    })
+    .await;
+    let body = readme_graphql_body();
+    let query = body["query"].as_str().expect("query");
+    assert!(
+        graphql_api::persisted::registered().contains_key(&graphql_api::persisted::hash(query)),
+        "the README's query is in persisted-queries.json"
+    );
+    let reply = app.post_as(Some(DEMO_BUYER), "/graphql", None, &body).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(reply.body.get("errors").is_none(), "{}", reply.text);
+    let order = &reply.body["data"]["orders"]["nodes"][0];
+    assert_eq!(order["status"], "INVOICED", "{}", reply.text);
+    let lines = order["lines"].as_array().expect("lines");
+    assert!(!lines.is_empty() && lines.iter().all(|l| l["product"]["name"].is_string()));
+    assert!(
+        !order["shipments"]["nodes"]
+            .as_array()
+            .expect("shipments")
+            .is_empty()
+    );
+    assert!(
+        !order["shipments"]["nodes"][0]["events"]
+            .as_array()
+            .expect("events")
+            .is_empty()
+    );
+    assert!(
+        !order["documents"]["nodes"]
+            .as_array()
+            .expect("documents")
+            .is_empty()
+    );
+    assert!(
+        !order["invoices"].as_array().expect("invoices").is_empty(),
+        "{}",
+        reply.text
+    );
+}

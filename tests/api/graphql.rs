@@ -47,20 +47,6 @@ fn assert_no_foreign_data(reply: &Reply, context: &str) {
     }
 }
 
-/// The order page of the README: an order with its lines' products and certificates, its
-/// shipments with tracking, its documents and its invoices.
-pub const ORDER_PAGE: &str = "query OrderPage($id: OrderId!) {
-  order(id: $id) {
-    id poNumber status orderDate currency totals { net tax gross }
-    statusHistory { status at }
-    lines { lineNo sku quantity unitPrice lineTotal status batch
-      product { name unit packSize certificates(first: 5) { nodes { id kind title } } } }
-    shipments { nodes { id carrier trackingNumber status events { at place status description } } }
-    documents { nodes { id kind title download { url expiresAt } } }
-    invoices { id kind status dueDate totals { gross } }
-  }
-}";
-
 #[tokio::test]
 async fn the_schema_file_is_the_schema_the_code_builds() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
@@ -79,7 +65,13 @@ async fn the_schema_file_is_the_schema_the_code_builds() {
 #[tokio::test]
 async fn an_order_page_is_one_request_with_lines_products_shipments_documents_and_invoices() {
     let app = spawn_app().await;
-    let reply = gql(&app, A_BUYER, ORDER_PAGE, json!({ "id": ORDER_A })).await;
+    let reply = gql(
+        &app,
+        A_BUYER,
+        &operation("OrderPage"),
+        json!({ "id": ORDER_A }),
+    )
+    .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert!(reply.body.get("errors").is_none(), "{}", reply.text);
     let order = &reply.body["data"]["order"];
@@ -370,7 +362,13 @@ async fn a_server_failure_is_an_internal_error_without_its_cause() {
     let warm = gql(&app, A_BUYER, "{ me { role } }", json!({})).await;
     assert!(warm.body.get("errors").is_none(), "{}", warm.text);
     faults.fail("BatchGetItem", 100, tests::inject::Fault::ServerError);
-    let reply = gql(&app, A_BUYER, ORDER_PAGE, json!({ "id": ORDER_A })).await;
+    let reply = gql(
+        &app,
+        A_BUYER,
+        &operation("OrderPage"),
+        json!({ "id": ORDER_A }),
+    )
+    .await;
     assert_eq!(reply.status, 200);
     assert_eq!(
         reply.body["data"]["order"]["id"], ORDER_A,
@@ -637,4 +635,134 @@ async fn no_mutation_reaches_the_other_accounts_objects() {
         "B's cart is unchanged: {}",
         cart.text
     );
+}
+
+/// A registered operation's text (persisted-queries.json).
+fn operation(name: &str) -> String {
+    graphql_api::persisted::registered()
+        .values()
+        .find(|o| o.name == name)
+        .map(|o| o.body.clone())
+        .unwrap_or_else(|| panic!("{name} is registered in persisted-queries.json"))
+}
+
+#[tokio::test]
+async fn every_registered_operation_is_valid_against_the_schema() {
+    let app = spawn_app().await;
+    for operation in graphql_api::persisted::registered().values() {
+        let reply = gql(&app, A_BUYER, &operation.body, json!({ "id": ORDER_A })).await;
+        let invalid: Vec<&Value> = reply.body["errors"]
+            .as_array()
+            .map(|errors| errors.iter().filter(|e| e.get("path").is_none()).collect())
+            .unwrap_or_default();
+        assert!(invalid.is_empty(), "{}: {}", operation.name, reply.text);
+        assert!(
+            !reply.body["data"].is_null(),
+            "{}: {}",
+            operation.name,
+            reply.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_query_sent_by_hash_runs_once_its_text_was_seen_and_a_get_by_hash_is_a_short_url() {
+    let app = spawn_app().await;
+    let query = format!(r#"{{ order(id: "{ORDER_A}") {{ id status }} }}"#);
+    let hash = graphql_api::persisted::hash(&query);
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let unknown = app
+        .post_as(
+            Some(A_BUYER),
+            "/graphql",
+            None,
+            &json!({ "extensions": persisted }),
+        )
+        .await;
+    assert_eq!(
+        unknown.body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "{}",
+        unknown.text
+    );
+    assert_eq!(
+        unknown.body["errors"][0]["message"],
+        "PersistedQueryNotFound"
+    );
+    let with_text = app
+        .post_as(
+            Some(A_BUYER),
+            "/graphql",
+            None,
+            &json!({ "query": query, "extensions": persisted }),
+        )
+        .await;
+    assert_eq!(
+        with_text.body["data"]["order"]["id"], ORDER_A,
+        "{}",
+        with_text.text
+    );
+    let extensions: String =
+        url::form_urlencoded::byte_serialize(persisted.to_string().as_bytes()).collect();
+    let by_get = app
+        .get(A_BUYER, &format!("/graphql?extensions={extensions}"))
+        .await;
+    assert_eq!(
+        by_get.body["data"]["order"]["id"], ORDER_A,
+        "{}",
+        by_get.text
+    );
+
+    let registered = graphql_api::persisted::hash(&operation("OrderPage"));
+    let variables: String =
+        url::form_urlencoded::byte_serialize(json!({ "id": ORDER_A }).to_string().as_bytes())
+            .collect();
+    let extensions: String = url::form_urlencoded::byte_serialize(
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": registered } })
+            .to_string()
+            .as_bytes(),
+    )
+    .collect();
+    let page = app
+        .get(
+            A_BUYER,
+            &format!("/graphql?extensions={extensions}&variables={variables}"),
+        )
+        .await;
+    assert_eq!(
+        page.body["data"]["order"]["id"], ORDER_A,
+        "a registered operation runs by hash: {}",
+        page.text
+    );
+}
+
+#[tokio::test]
+async fn a_browser_visiting_the_local_endpoint_gets_graphiql_with_a_demo_token() {
+    let app = spawn_app().await;
+    let page = reqwest::Client::new()
+        .get(format!("{}/graphql", app.url))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("graphiql.min.js"), "{html}");
+    assert!(
+        html.contains("Bearer ey"),
+        "a dev token is filled in: {html}"
+    );
+    assert!(
+        html.contains("orders(first: 1"),
+        "the README's page query is the first query"
+    );
+    // A client's GET without a token is still refused.
+    let bare = reqwest::Client::new()
+        .get(format!(
+            "{}/graphql?query=%7B%20me%20%7B%20role%20%7D%20%7D",
+            app.url
+        ))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bare.status(), 401);
 }

@@ -7,6 +7,7 @@
 //! port (`server::functions()` is the one list of functions); [`demo`] generates a seller's worth
 //! of demo data. The `portal` command (`src/main.rs`) drives them, and the other modules:
 //!
+//! - `graphiql`: the GraphiQL page the local server shows a browser at `/graphql`;
 //! - `gateway`: API Gateway (v2) events as the gateway sends them, for tests and benchmarks;
 //! - `invoke`: a function's Lambda handler on an event file; `runtime_api`: a Lambda Runtime API
 //!   on loopback, under which built function binaries run (in
@@ -36,6 +37,7 @@ pub mod drops;
 pub mod emulators;
 pub mod events;
 pub mod gateway;
+pub mod graphiql;
 pub mod ingest;
 pub mod invoke;
 pub mod runtime_api;

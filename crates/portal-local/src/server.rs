@@ -66,7 +66,14 @@ pub fn app_router_with(state_of: impl Fn(&'static str) -> AppState, auth: DevAut
             }),
         )
         .fallback(portal_http::not_found_fallback)
-        .layer(axum::middleware::from_fn_with_state(auth, auth::authorize))
+        .layer(axum::middleware::from_fn_with_state(
+            auth.clone(),
+            auth::authorize,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            auth,
+            crate::graphiql::serve,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

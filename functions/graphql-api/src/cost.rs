@@ -47,6 +47,31 @@ fn refusal(code: &str, message: String) -> ServerError {
     error
 }
 
+/// Adds `extensions.cost` to an answer: `requested` as validated (`null` for a request refused
+/// before), the objects it holds, and the limits.
+pub fn report(response: &mut Response, requested: Option<usize>) {
+    let mut cost = async_graphql::indexmap::IndexMap::new();
+    cost.insert(
+        async_graphql::Name::new("requestedQueryCost"),
+        requested.map_or(Value::Null, |r| Value::from(r as u64)),
+    );
+    cost.insert(
+        async_graphql::Name::new("actualQueryCost"),
+        Value::from(objects_in_node(&response.data).saturating_sub(1) as u64),
+    );
+    cost.insert(
+        async_graphql::Name::new("maximumAvailable"),
+        Value::from(MAX_COST as u64),
+    );
+    cost.insert(
+        async_graphql::Name::new("maximumDepth"),
+        Value::from(MAX_DEPTH as u64),
+    );
+    response
+        .extensions
+        .insert("cost".to_owned(), Value::Object(cost));
+}
+
 /// How many objects a value holds, itself included.
 fn objects_in_node(value: &Value) -> usize {
     match value {
@@ -61,26 +86,7 @@ impl Extension for Cost {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
         let requested = self.requested.lock().map(|r| *r).unwrap_or(None);
-        let mut cost = async_graphql::indexmap::IndexMap::new();
-        cost.insert(
-            async_graphql::Name::new("requestedQueryCost"),
-            requested.map_or(Value::Null, |r| Value::from(r as u64)),
-        );
-        cost.insert(
-            async_graphql::Name::new("actualQueryCost"),
-            Value::from(objects_in_node(&response.data).saturating_sub(1) as u64),
-        );
-        cost.insert(
-            async_graphql::Name::new("maximumAvailable"),
-            Value::from(MAX_COST as u64),
-        );
-        cost.insert(
-            async_graphql::Name::new("maximumDepth"),
-            Value::from(MAX_DEPTH as u64),
-        );
-        response
-            .extensions
-            .insert("cost".to_owned(), Value::Object(cost));
+        report(&mut response, requested);
         response
     }
 

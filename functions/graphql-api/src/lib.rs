@@ -1,19 +1,26 @@
-//! The GraphQL API: the REST API's reads as one graph, so that a portal page is one request.
+//! The GraphQL API: the REST API as one graph, so that a portal page is one request.
 //!
-//! - `POST /graphql`: a GraphQL request (`query`, `variables`, `operationName`) as JSON.
-//! - `GET /graphql`: the same as query parameters (`query`, `variables` as JSON,
-//!   `operationName`), for queries only.
+//! - `POST /graphql`: a GraphQL request (`query`, `variables`, `operationName`, `extensions`)
+//!   as JSON.
+//! - `GET /graphql`: the same as query parameters (`variables` and `extensions` as JSON), for
+//!   queries only: a persisted query's hash makes a short, cacheable URL.
 //!
 //! The caller is the REST API's (`Caller`: the JWT authorizer's `sub`, resolved to the same
-//! principal), and every field reads through the store methods the REST routes use, with the
-//! same scoping: another account's object is `null` with a `NOT_FOUND` error, exactly like a
-//! missing one. Nested fields load through per-request data loaders (`loaders`): objects by id
-//! in one `BatchGetItem`, an order's shipments or documents one `Query` per order, together.
-//! Errors carry the REST problem's code in `extensions.code` (`error`); queries over the cost
-//! or depth limit are refused before they run, and every answer reports its cost (`cost`).
-//! Lists are connections with the REST API's signed cursors, bound to the GraphQL list
-//! (`connection`). `schema.graphql` at the repository's root is this schema's SDL
-//! ([`sdl`]); a test fails when they differ.
+//! principal). Reads go through the store methods the REST routes use, with the same scoping:
+//! another account's object is `null` with a `NOT_FOUND` error, exactly like a missing one.
+//! Nested fields load through per-request data loaders (`loaders`): objects by id in one
+//! `BatchGetItem` per kind, an order's shipments or documents one `Query` per order, together.
+//! Writes, and reads whose answers the REST routes compute (prices), run those routes
+//! in-process (`rest`), so their semantics are the REST API's by construction; [`COUNTERPARTS`]
+//! pairs every route with its field. Errors carry the REST problem's code in `extensions.code`
+//! (`error`); queries over the cost or depth limit are refused before they run, and every
+//! answer reports its cost ([`cost`]). Lists are connections with the REST API's signed
+//! cursors, bound to the GraphQL list (`connection`). Persisted queries: automatic, or an
+//! allow-list of registered operations ([`persisted`]). `schema.graphql` at the repository's
+//! root is this schema's SDL ([`sdl`]); a test fails when they differ.
+//!
+//! Modules: `query` (the reads, by step), `mutation`, `nodes` (the graph's objects and their
+//! edges), `connection`, `filters`, `loaders`, `context`, `rest`, `error`, `cost`, `persisted`.
 
 mod connection;
 mod context;
@@ -23,12 +30,14 @@ mod filters;
 mod loaders;
 mod mutation;
 mod nodes;
+pub mod persisted;
 mod query;
 mod rest;
 
 use async_graphql::{EmptySubscription, Schema};
 use axum::Router;
 use axum::extract::{Extension, RawQuery, State};
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use context::Ctx;
 use lambda_http::request::RequestContext;
@@ -45,7 +54,14 @@ pub const PATH: &str = "/graphql";
 /// Variables this function reads beyond [`portal_http::Config::VARIABLES`]:
 /// `PORTAL_GRAPHQL_INTROSPECTION` is `off` to refuse introspection queries (the template's
 /// `GraphqlIntrospection`), anything else (or unset) to answer them.
-pub const VARIABLES: [&str; 1] = ["PORTAL_GRAPHQL_INTROSPECTION"];
+///
+/// `PORTAL_GRAPHQL_PERSISTED_QUERIES` is `allow-list` to run only the registered operations
+/// (the template's `GraphqlPersistedQueries`), anything else (or unset) for automatic
+/// persisted queries ([`persisted`]).
+pub const VARIABLES: [&str; 2] = [
+    "PORTAL_GRAPHQL_INTROSPECTION",
+    "PORTAL_GRAPHQL_PERSISTED_QUERIES",
+];
 
 /// Whether this process answers introspection queries (read once).
 fn introspection() -> bool {
@@ -53,6 +69,12 @@ fn introspection() -> bool {
     *ON.get_or_init(|| {
         std::env::var(VARIABLES[0]).map_or(true, |v| !v.trim().eq_ignore_ascii_case("off"))
     })
+}
+
+/// Which queries this process runs (read once).
+fn persisted_mode() -> persisted::Mode {
+    static MODE: OnceLock<persisted::Mode> = OnceLock::new();
+    *MODE.get_or_init(|| persisted::Mode::named(std::env::var(VARIABLES[1]).ok().as_deref()))
 }
 
 /// The schema, with or without introspection (each built once per process: a schema holds no
@@ -210,8 +232,30 @@ async fn execute(
     principal: Principal,
     context: Option<Extension<RequestContext>>,
     request: async_graphql::Request,
+    method: Method,
 ) -> Response {
     let context = context.map(|Extension(c)| c);
+    let mut request = match persisted::resolve(request, persisted_mode()) {
+        Ok(request) => request,
+        Err(refusal) => {
+            let mut refused = refusal.into_response();
+            cost::report(&mut refused, None);
+            return axum::Json(refused).into_response();
+        }
+    };
+    // A GET is cacheable and may be replayed by anything on the way: it never writes, whether
+    // its query came as text or by hash. (A document that does not parse is answered by the
+    // schema, as GraphQL answers it.)
+    if method == Method::GET
+        && let Ok(document) = request.parsed_query()
+        && document
+            .operations
+            .iter()
+            .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
+    {
+        return ApiError::MethodNotAllowed("GET for a mutation: send mutations as POST".into())
+            .into_response();
+    }
     let request = request.data(Ctx::new(state, principal, context));
     axum::Json(schema(introspection()).execute(request).await).into_response()
 }
@@ -222,7 +266,7 @@ async fn post(
     context: Option<Extension<RequestContext>>,
     Body(request): Body<async_graphql::Request>,
 ) -> Response {
-    execute(state, principal, context, request).await
+    execute(state, principal, context, request, Method::POST).await
 }
 
 /// The parameters of `GET /graphql`.
@@ -232,6 +276,7 @@ struct GetParameters {
     query: Option<String>,
     variables: Option<String>,
     operation_name: Option<String>,
+    extensions: Option<String>,
 }
 
 async fn get(
@@ -242,21 +287,20 @@ async fn get(
 ) -> Result<Response, ApiError> {
     let parameters: GetParameters = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::bad_request("invalid-parameter", e.to_string()))?;
-    let query = parameters
-        .query
-        .ok_or_else(|| ApiError::invalid_parameter("query", "is required"))?;
-    let mut request = async_graphql::Request::new(query);
-    // A GET is cacheable and may be replayed by anything on the way: it never writes. (A
-    // document that does not parse is answered by `execute`, as GraphQL answers it.)
-    if let Ok(document) = request.parsed_query()
-        && document
-            .operations
-            .iter()
-            .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
-    {
-        return Err(ApiError::MethodNotAllowed(
-            "GET for a mutation: send mutations as POST".into(),
+    let extensions = parameters
+        .extensions
+        .map(|raw| serde_json::from_str::<async_graphql::Extensions>(&raw))
+        .transpose()
+        .map_err(|e| ApiError::invalid_parameter("extensions", e))?;
+    if parameters.query.is_none() && extensions.is_none() {
+        return Err(ApiError::invalid_parameter(
+            "query",
+            "is required (or extensions with a persisted query's hash)",
         ));
+    }
+    let mut request = async_graphql::Request::new(parameters.query.unwrap_or_default());
+    if let Some(extensions) = extensions {
+        request.extensions = extensions;
     }
     if let Some(variables) = parameters.variables {
         let variables: serde_json::Value = serde_json::from_str(&variables)
@@ -266,5 +310,5 @@ async fn get(
     if let Some(name) = parameters.operation_name {
         request = request.operation_name(name);
     }
-    Ok(execute(state, principal, context, request).await)
+    Ok(execute(state, principal, context, request, Method::GET).await)
 }
