@@ -766,3 +766,61 @@ async fn a_browser_visiting_the_local_endpoint_gets_graphiql_with_a_demo_token()
         .expect("sent");
     assert_eq!(bare.status(), 401);
 }
+
+#[tokio::test]
+async fn a_visible_orders_shipment_filed_for_another_account_is_not_revealed() {
+    // An ERP files a shipment of B's under A's order number (a typo, a merged delivery).
+    let app = tests::spawn_app_with(|store| async move {
+        tests::fixture::load(&store).await;
+        let mut stray = tests::fixture::records()
+            .into_iter()
+            .find_map(|r| match r {
+                portal_domain::records::Record::Shipment(s) if s.id.as_str() == SHIPMENT_B => {
+                    Some(s)
+                }
+                _ => None,
+            })
+            .expect("B's shipment");
+        stray.id = "SH-B-STRAY".parse().expect("id");
+        stray.order_id = ORDER_A.parse().expect("id");
+        store
+            .put_records(&[portal_domain::records::Record::Shipment(stray)])
+            .await
+            .expect("stored");
+    })
+    .await;
+    let query = format!(
+        r#"{{ order(id: "{ORDER_A}") {{ id shipments {{ nodes {{ id trackingNumber }} }} }}
+            orders(first: 25) {{ nodes {{ id shipments {{ nodes {{ id trackingNumber }} }} }} }} }}"#
+    );
+    for user in A_SIDE {
+        let reply = gql(&app, user, &query, json!({})).await;
+        assert!(reply.body.get("errors").is_none(), "{user}: {}", reply.text);
+        let shipments = &reply.body["data"]["order"]["shipments"]["nodes"];
+        assert_eq!(
+            shipments,
+            &json!([{ "id": SHIPMENT_A, "trackingNumber": TRACKING_A }]),
+            "{user}"
+        );
+        assert!(!reply.text.contains("SH-B-STRAY"), "{user}: {}", reply.text);
+        assert_no_foreign_data(&reply, user);
+    }
+    // B's own see it, under the order they cannot see.
+    let reply = gql(
+        &app,
+        B_BUYER,
+        r#"{ shipment(id: "SH-B-STRAY") { id order { id } } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        reply.body["data"]["shipment"]["id"], "SH-B-STRAY",
+        "{}",
+        reply.text
+    );
+    assert!(reply.body["data"]["shipment"]["order"].is_null());
+    assert_eq!(
+        error_codes(&reply),
+        vec![("shipment".to_owned(), "NOT_FOUND".to_owned())]
+    );
+}

@@ -62,6 +62,20 @@ enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// Print the GraphQL schema the code builds (what schema.graphql holds).
+    GraphqlSchema,
+    /// Compare two versions of the GraphQL schema and list what would break a client of the
+    /// old one; exit 1 if a change is not accepted in the `--accepted` file (one line each, as
+    /// listed). `scripts/graphql-breaking.sh` runs it against the previous committed schema.
+    GraphqlBreaking {
+        /// The old schema (SDL).
+        old: PathBuf,
+        /// The new schema (SDL).
+        new: PathBuf,
+        /// Breaking changes made on purpose, one per line as this command lists them.
+        #[arg(long)]
+        accepted: Option<PathBuf>,
+    },
     /// Print a dev token for a user of the data folder (local mode only).
     Token {
         #[command(flatten)]
@@ -269,6 +283,40 @@ async fn main() -> anyhow::Result<()> {
                 portal_local::events::publish_new(&app.state.store, &data.data_dir).await?;
             }
             portal_local::events::print(&data.data_dir, follow, std::io::stdout()).await
+        }
+        Command::GraphqlSchema => write_stdout(&graphql_api::sdl()),
+        Command::GraphqlBreaking { old, new, accepted } => {
+            let read = |path: &PathBuf| {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+            };
+            let changes = graphql_api::breaking::breaking_changes(&read(&old)?, &read(&new)?)
+                .map_err(anyhow::Error::msg)?;
+            let accepted: Vec<String> = match &accepted {
+                Some(path) if path.exists() => read(path)?
+                    .lines()
+                    .map(|l| l.trim().to_owned())
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let refused: Vec<&String> = changes.iter().filter(|c| !accepted.contains(c)).collect();
+            for change in &changes {
+                let mark = if accepted.contains(change) {
+                    "accepted"
+                } else {
+                    "BREAKING"
+                };
+                write_stdout(&format!("{mark}: {change}\n"))?;
+            }
+            if !refused.is_empty() {
+                anyhow::bail!(
+                    "{} breaking change(s) to the GraphQL schema: deprecate (@deprecated) before \
+                     removing, or, if it is meant, list each line in the accepted file",
+                    refused.len()
+                );
+            }
+            Ok(())
         }
         Command::Token { data, user, hours } => {
             let app = LocalApp::open(&data.data_dir).await?;

@@ -20,8 +20,10 @@
 //! root is this schema's SDL ([`sdl`]); a test fails when they differ.
 //!
 //! Modules: `query` (the reads, by step), `mutation`, `nodes` (the graph's objects and their
-//! edges), `connection`, `filters`, `loaders`, `context`, `rest`, `error`, `cost`, `persisted`.
+//! edges), `connection`, `filters`, `loaders`, `context`, `rest`, `error`, `cost`, `persisted`,
+//! `breaking` (what a schema change breaks).
 
+pub mod breaking;
 mod connection;
 mod context;
 pub mod cost;

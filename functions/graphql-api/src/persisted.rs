@@ -227,7 +227,10 @@ mod tests {
     }
 
     fn code(answer: Result<async_graphql::Request, Refusal>) -> String {
-        answer.err().map(|r| graphql_code(r.code)).unwrap_or_default()
+        answer
+            .err()
+            .map(|r| graphql_code(r.code))
+            .unwrap_or_default()
     }
 
     #[test]
