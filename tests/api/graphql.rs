@@ -824,3 +824,19 @@ async fn a_visible_orders_shipment_filed_for_another_account_is_not_revealed() {
         vec![("shipment".to_owned(), "NOT_FOUND".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn the_registered_operations_cost_well_within_the_limit() {
+    let app = spawn_app().await;
+    for operation in graphql_api::persisted::registered().values() {
+        let reply = gql(&app, A_BUYER, &operation.body, json!({ "id": ORDER_A })).await;
+        let cost = reply.body["extensions"]["cost"]["requestedQueryCost"]
+            .as_u64()
+            .expect("a cost");
+        assert!(
+            cost <= graphql_api::cost::MAX_COST as u64 / 2,
+            "{} costs {cost}: the reference operations must leave room",
+            operation.name
+        );
+    }
+}

@@ -18,7 +18,8 @@
 //! - `ingest`: `portal ingest`; `drops`: the local stand-in for the ingest bucket's trigger;
 //! - `events`: the local stand-in for the table's stream and the order-events function: the
 //!   outbox's order events to an event log (`portal events`);
-//! - benchmarks (BENCHMARKS.md): `bench` (API overhead), `bench_ingest`, `bench_pricing`,
+//! - benchmarks (BENCHMARKS.md): `bench` (API overhead), `bench_graphql` (an order page as one
+//!   GraphQL query against its REST calls), `bench_ingest`, `bench_pricing`,
 //!   `bench_placement` (placing an order against its bare transaction),
 //!   `bench_load` (the load test) and `cold_start`.
 
@@ -26,6 +27,7 @@ pub mod analytics;
 pub mod analytics_cli;
 pub mod auth;
 pub mod bench;
+pub mod bench_graphql;
 pub mod bench_ingest;
 pub mod bench_load;
 pub mod bench_placement;

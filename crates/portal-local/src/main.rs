@@ -129,6 +129,8 @@ enum Command {
     /// Placing an order through the API against the bare TransactWriteItems it needs (see
     /// BENCHMARKS.md).
     BenchPlacement(portal_local::bench_placement::BenchPlacementArgs),
+    /// An order page as one GraphQL query against the REST calls it replaces (BENCHMARKS.md).
+    BenchGraphql(portal_local::bench_graphql::BenchGraphqlArgs),
 }
 
 #[derive(Subcommand)]
@@ -364,6 +366,7 @@ async fn main() -> anyhow::Result<()> {
             write_stdout(&text)
         }
         Command::BenchPricing(args) => write_stdout(&portal_local::bench_pricing::run(args)?),
+        Command::BenchGraphql(args) => write_stdout(&portal_local::bench_graphql::run(args).await?),
         Command::BenchPlacement(args) => {
             write_stdout(&portal_local::bench_placement::run(args).await?)
         }

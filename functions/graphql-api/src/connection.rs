@@ -40,6 +40,10 @@ pub struct Connection<T: OutputType> {
 
 /// The page size of a list without `first`.
 pub const DEFAULT_FIRST: i32 = 20;
+/// The page size of an object's children without `first` (an order's shipments and documents,
+/// a product's or a line's certificates, shipments by tracking number): 100, as in the REST API,
+/// where these lists were whole before they were paged.
+pub const DEFAULT_CHILDREN: i32 = 100;
 
 /// A list request's page: `first` checked (1 to 100), `after` opened for this caller and this
 /// list with these arguments (`binding`: every argument that shapes the list).
@@ -55,7 +59,33 @@ impl Pager {
         first: Option<i32>,
         after: Option<&str>,
     ) -> async_graphql::Result<Self> {
-        let first = first.unwrap_or(DEFAULT_FIRST);
+        Self::sized(ctx, list, arguments, first.unwrap_or(DEFAULT_FIRST), after)
+    }
+
+    /// [`Pager::new`] for an object's children ([`DEFAULT_CHILDREN`] without `first`).
+    pub fn children(
+        ctx: &Ctx,
+        list: &str,
+        arguments: &impl serde::Serialize,
+        first: Option<i32>,
+        after: Option<&str>,
+    ) -> async_graphql::Result<Self> {
+        Self::sized(
+            ctx,
+            list,
+            arguments,
+            first.unwrap_or(DEFAULT_CHILDREN),
+            after,
+        )
+    }
+
+    fn sized(
+        ctx: &Ctx,
+        list: &str,
+        arguments: &impl serde::Serialize,
+        first: i32,
+        after: Option<&str>,
+    ) -> async_graphql::Result<Self> {
         let limit = u32::try_from(first)
             .ok()
             .filter(|f| (1..=MAX_LIMIT).contains(f))
@@ -103,4 +133,9 @@ impl Pager {
 pub fn times_first(first: Option<i32>, child_complexity: usize) -> usize {
     let first = first.unwrap_or(DEFAULT_FIRST).clamp(1, MAX_LIMIT as i32);
     (first as usize).saturating_mul(child_complexity)
+}
+
+/// [`times_first`] of an object's children ([`DEFAULT_CHILDREN`] without `first`).
+pub fn children_times_first(first: Option<i32>, child_complexity: usize) -> usize {
+    times_first(Some(first.unwrap_or(DEFAULT_CHILDREN)), child_complexity)
 }

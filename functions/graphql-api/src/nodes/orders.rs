@@ -1,7 +1,7 @@
 //! `Order` and its lines: the edges of an order page.
 
 use super::{AccountNode, DocumentNode, InvoiceNode, ProductNode, ShipmentNode, loaded};
-use crate::connection::{Connection, Pager, times_first};
+use crate::connection::{Connection, Pager, children_times_first};
 use crate::context::Ctx;
 use crate::error::{Gql, not_found};
 use async_graphql::{Context, Object, Result};
@@ -52,6 +52,8 @@ impl OrderNode {
         Ok(self.whole(ctx).await?.ship_to.clone())
     }
 
+    /// The order's lines (its cost counts them as `cost::LINES_COUNTED`).
+    #[graphql(complexity = "crate::cost::LINES_COUNTED * child_complexity")]
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLineNode>> {
         let order = self.whole(ctx).await?;
         Ok(order.lines.iter().cloned().map(OrderLineNode).collect())
@@ -83,7 +85,7 @@ impl OrderNode {
     }
 
     /// The order's shipments (first page batched with the other orders' of the query).
-    #[graphql(complexity = "times_first(first, child_complexity)")]
+    #[graphql(complexity = "children_times_first(first, child_complexity)")]
     async fn shipments(
         &self,
         ctx: &Context<'_>,
@@ -92,7 +94,7 @@ impl OrderNode {
     ) -> Result<Connection<ShipmentNode>> {
         let c = Ctx::of(ctx);
         let id = &self.summary.id;
-        let mut pager = Pager::new(c, "Order.shipments", id, first, after.as_deref())?;
+        let mut pager = Pager::children(c, "Order.shipments", id, first, after.as_deref())?;
         let page = match pager.after() {
             None => loaded(c.shipments_of.load_one((id.clone(), pager.limit())).await)?
                 .map(|page| (*page).clone())
@@ -109,7 +111,7 @@ impl OrderNode {
     }
 
     /// The order's documents: confirmation, delivery notes, invoices.
-    #[graphql(complexity = "times_first(first, child_complexity)")]
+    #[graphql(complexity = "children_times_first(first, child_complexity)")]
     async fn documents(
         &self,
         ctx: &Context<'_>,
@@ -118,7 +120,7 @@ impl OrderNode {
     ) -> Result<Connection<DocumentNode>> {
         let c = Ctx::of(ctx);
         let id = &self.summary.id;
-        let mut pager = Pager::new(c, "Order.documents", id, first, after.as_deref())?;
+        let mut pager = Pager::children(c, "Order.documents", id, first, after.as_deref())?;
         let page = match pager.after() {
             None => loaded(c.documents_of.load_one((id.clone(), pager.limit())).await)?
                 .map(|page| (*page).clone())

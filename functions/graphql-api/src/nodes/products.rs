@@ -1,7 +1,7 @@
 //! `Product`, with its certificates.
 
 use super::{DocumentNode, loaded};
-use crate::connection::{Connection, Pager, times_first};
+use crate::connection::{Connection, Pager, children_times_first};
 use crate::context::Ctx;
 use crate::error::{Gql, not_found};
 use async_graphql::{Context, Object, Result};
@@ -19,7 +19,7 @@ impl ProductNode {
 
     /// Its certificates: its own (declaration of conformity, safety data sheet) and those of its
     /// batches delivered to the caller's accounts (first page batched across products).
-    #[graphql(complexity = "times_first(first, child_complexity)")]
+    #[graphql(complexity = "children_times_first(first, child_complexity)")]
     async fn certificates(
         &self,
         ctx: &Context<'_>,
@@ -28,7 +28,7 @@ impl ProductNode {
     ) -> Result<Connection<DocumentNode>> {
         let c = Ctx::of(ctx);
         let sku = &self.0.sku;
-        let mut pager = Pager::new(c, "Product.certificates", sku, first, after.as_deref())?;
+        let mut pager = Pager::children(c, "Product.certificates", sku, first, after.as_deref())?;
         let page = match pager.after() {
             None => loaded(
                 c.certificates_of

@@ -1,6 +1,6 @@
 //! Step 1's reads: accounts, orders, shipments, invoices, documents, the catalog.
 
-use crate::connection::{Connection, Pager, times_first};
+use crate::connection::{Connection, Pager, children_times_first, times_first};
 use crate::context::Ctx;
 use crate::error::{Gql, not_found};
 use crate::filters::{InvoiceFilterInput, OrderFilterInput};
@@ -128,7 +128,7 @@ impl PortalQuery {
     }
 
     /// The caller's shipments with a tracking number (`GET /shipments?tracking_number=`).
-    #[graphql(complexity = "times_first(first, child_complexity)")]
+    #[graphql(complexity = "children_times_first(first, child_complexity)")]
     async fn shipments(
         &self,
         ctx: &Context<'_>,
@@ -137,7 +137,7 @@ impl PortalQuery {
         after: Option<String>,
     ) -> Result<Connection<ShipmentNode>> {
         let c = Ctx::of(ctx);
-        let mut pager = Pager::new(c, "shipments", &tracking_number, first, after.as_deref())?;
+        let mut pager = Pager::children(c, "shipments", &tracking_number, first, after.as_deref())?;
         let page = c
             .state
             .store
@@ -215,7 +215,7 @@ impl PortalQuery {
 
     /// An order line's certificates: its batch's and its product's own
     /// (`GET /orders/{id}/lines/{line_no}/certificates`).
-    #[graphql(complexity = "times_first(first, child_complexity)")]
+    #[graphql(complexity = "children_times_first(first, child_complexity)")]
     async fn line_certificates(
         &self,
         ctx: &Context<'_>,
@@ -225,7 +225,7 @@ impl PortalQuery {
         after: Option<String>,
     ) -> Result<Connection<DocumentNode>> {
         let c = Ctx::of(ctx);
-        let mut pager = Pager::new(
+        let mut pager = Pager::children(
             c,
             "lineCertificates",
             &(&order_id, line_no),
