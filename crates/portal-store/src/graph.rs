@@ -140,18 +140,19 @@ impl Store {
         .await
     }
 
-    /// The first page (`limit`) of each visible product's certificates that `principal` may
-    /// see (as `/products/{sku}/certificates`); products it may not see are left out.
+    /// The first page (`limit`) of the certificates of each of `products` (read through the
+    /// store, so visible to `principal`; checked again) that `principal` may see, as
+    /// `/products/{sku}/certificates` pages them.
     pub async fn certificates_of_products(
         &self,
         principal: &Principal,
-        skus: &[Sku],
+        products: &[Product],
         limit: usize,
     ) -> Result<HashMap<Sku, Page<Document>>, StoreError> {
-        let visible: Vec<Sku> = self
-            .products_by_sku(principal, skus)
-            .await?
-            .into_keys()
+        let visible: Vec<Sku> = products
+            .iter()
+            .filter(|p| principal.can_see_division(&p.division))
+            .map(|p| p.sku.clone())
             .collect();
         per_partition(&visible, |sku| async move {
             let spec = product_certificates_spec(principal, &sku);

@@ -245,6 +245,7 @@ async fn execute(
             return axum::Json(refused).into_response();
         }
     };
+    persisted::parse_once(&mut request);
     // A GET is cacheable and may be replayed by anything on the way: it never writes, whether
     // its query came as text or by hash. (A document that does not parse is answered by the
     // schema, as GraphQL answers it.)

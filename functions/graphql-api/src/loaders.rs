@@ -2,10 +2,11 @@
 //! whole batch with one store call, so a page of 20 orders with their lines' products is three
 //! reads, not sixty. Objects by id are one `BatchGetItem` per kind; an order's shipments or
 //! documents and a product's certificates are one `Query` per parent partition (DynamoDB
-//! cannot batch queries), run together (`portal_store`'s `graph` module).
+//! cannot batch queries), run together (`portal_store`'s `graph` module). Each loader caches its
+//! answers for the request, so an object asked for twice is read once.
 
 use crate::error::error;
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use portal_domain::model::{Account, Document, Invoice, Order, Product, Shipment};
 use portal_domain::{AccountId, InvoiceId, OrderId, Principal, Sku};
 use portal_store::{Page, Store};
@@ -91,6 +92,39 @@ children!(
 children!(
     /// The first page of an order's documents.
     DocumentsOf, OrderId, Document, documents_of_orders);
-children!(
-    /// The first page of a product's certificates.
-    CertificatesOf, Sku, Document, certificates_of_products);
+/// The first page of a product's certificates: the products come from the request's product
+/// loader (read once, scoped), so only the certificates' queries are new reads.
+pub struct CertificatesOf(pub Reader, pub Arc<DataLoader<Products, HashMapCache>>);
+
+impl Loader<(Sku, usize)> for CertificatesOf {
+    type Value = Arc<Page<Document>>;
+    type Error = Arc<async_graphql::Error>;
+
+    async fn load(&self, keys: &[(Sku, usize)]) -> Loaded<(Sku, usize), Arc<Page<Document>>> {
+        let Reader { store, principal } = &self.0;
+        let mut answers = HashMap::new();
+        let mut by_limit: HashMap<usize, Vec<Sku>> = HashMap::new();
+        for (sku, limit) in keys {
+            by_limit.entry(*limit).or_default().push(sku.clone());
+        }
+        for (limit, skus) in by_limit {
+            let products: Vec<Product> = self
+                .1
+                .load_many(skus)
+                .await?
+                .into_values()
+                .map(|p| (*p).clone())
+                .collect();
+            let pages = store
+                .certificates_of_products(principal, &products, limit)
+                .await
+                .map_err(failed)?;
+            answers.extend(
+                pages
+                    .into_iter()
+                    .map(|(s, page)| ((s, limit), Arc::new(page))),
+            );
+        }
+        Ok(answers)
+    }
+}

@@ -96,6 +96,42 @@ fn seen() -> &'static Seen {
     })
 }
 
+/// The parsed documents of the queries this process ran most recently, by hash: a portal sends
+/// the same few operations over and over, and parsing is most of a small query's cost.
+struct Parsed(Mutex<lru::LruCache<String, async_graphql::parser::types::ExecutableDocument>>);
+
+fn parsed() -> &'static Parsed {
+    static PARSED: OnceLock<Parsed> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        Parsed(Mutex::new(lru::LruCache::new(
+            NonZeroUsize::new(CACHED).unwrap_or(NonZeroUsize::MIN),
+        )))
+    })
+}
+
+/// Gives `request` the parsed document of its query if this process parsed it before, and
+/// keeps the document of a query it parses now (one that does not parse is left to the
+/// schema, which answers its syntax error).
+pub fn parse_once(request: &mut async_graphql::Request) {
+    let key = hash(&request.query);
+    let known = parsed()
+        .0
+        .lock()
+        .ok()
+        .and_then(|mut p| p.get(&key).cloned());
+    match known {
+        Some(document) => request.set_parsed_query(document),
+        None => {
+            if let Ok(document) = request.parsed_query() {
+                let document = document.clone();
+                if let Ok(mut parsed) = parsed().0.lock() {
+                    parsed.put(key, document);
+                }
+            }
+        }
+    }
+}
+
 /// Why a request is not run: its problem code and message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
