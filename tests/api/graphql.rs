@@ -840,3 +840,25 @@ async fn the_registered_operations_cost_well_within_the_limit() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_post_without_a_query_or_a_hash_is_a_bad_request() {
+    let app = spawn_app().await;
+    for body in [
+        json!({}),
+        json!({ "query": "  ", "variables": {} }),
+        json!({ "operationName": "" }),
+    ] {
+        app.post_as(Some(A_BUYER), "/graphql", None, &body)
+            .await
+            .assert_problem(400, "invalid-body");
+    }
+    app.post_as(
+        Some(A_BUYER),
+        "/graphql",
+        None,
+        &json!(["not", "a", "request"]),
+    )
+    .await
+    .assert_problem(400, "invalid-body");
+}

@@ -269,6 +269,14 @@ async fn post(
     context: Option<Extension<RequestContext>>,
     Body(request): Body<async_graphql::Request>,
 ) -> Response {
+    if request.query.trim().is_empty() && !request.extensions.0.contains_key("persistedQuery") {
+        return ApiError::bad_request(
+            "invalid-body",
+            "a GraphQL request needs a `query`, or a persisted query's hash in \
+             `extensions.persistedQuery`",
+        )
+        .into_response();
+    }
     execute(state, principal, context, request, Method::POST).await
 }
 
