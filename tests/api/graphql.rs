@@ -862,3 +862,36 @@ async fn a_post_without_a_query_or_a_hash_is_a_bad_request() {
     .await
     .assert_problem(400, "invalid-body");
 }
+
+#[tokio::test]
+async fn a_products_forecast_is_for_the_sellers_staff() {
+    let app = spawn_app().await;
+    let query = format!(
+        r#"{{ product(sku: "{SKU_HOSE}") {{ sku forecast {{ runId sku forecasts {{ bucket periods {{ mean }} }} }} }} }}"#
+    );
+    let staff = gql(&app, MANAGER_A, &query, json!({})).await;
+    assert!(staff.body.get("errors").is_none(), "{}", staff.text);
+    assert_eq!(
+        staff.body["data"]["product"]["forecast"]["runId"], RUN_ID,
+        "{}",
+        staff.text
+    );
+    assert!(
+        !staff.body["data"]["product"]["forecast"]["forecasts"]
+            .as_array()
+            .expect("forecasts")
+            .is_empty()
+    );
+    let buyer = gql(&app, A_BUYER, &query, json!({})).await;
+    assert_eq!(
+        buyer.body["data"]["product"]["sku"], SKU_HOSE,
+        "the product itself answers: {}",
+        buyer.text
+    );
+    assert!(buyer.body["data"]["product"]["forecast"].is_null());
+    assert_eq!(
+        buyer.body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{}",
+        buyer.text
+    );
+}

@@ -22,6 +22,9 @@ pub struct ColdStartArgs {
     /// Starts per function (the median is reported).
     #[arg(long, default_value_t = 21)]
     runs: usize,
+    /// Only these functions (repeat the flag); all API functions by default.
+    #[arg(long = "function")]
+    only: Vec<String>,
 }
 
 /// The cold-start budget per function.
@@ -79,6 +82,9 @@ pub async fn run(args: ColdStartArgs) -> anyhow::Result<()> {
         ms(base)
     );
     for (function, _) in crate::server::functions() {
+        if !args.only.is_empty() && !args.only.iter().any(|f| f == function) {
+            continue;
+        }
         let binary = args.bin_dir.join(function);
         let size = std::fs::metadata(&binary)
             .with_context(|| format!("no binary {}: build the functions first", binary.display()))?

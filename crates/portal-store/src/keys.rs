@@ -100,6 +100,8 @@
 //! | the approval queue | `/approvals` | Query | `APPROVALS#<account>` |
 //! | decide on an order | `POST /orders/{id}/approve`, `/reject` | TransactWriteItems: Put the order (`placed.version` still the one read), Delete its queue entry, Put its event, Put the placer's spend (still as read) | `ORDER#<id>`, `APPROVALS#<account>`, `EVENT#<id>`, `CHECKOUT#<account>` |
 //! | an account's carts | `/carts` | Query GSI1, newest change first | `ACCOUNT#<id>#CARTS` (owner = caller OR shared) |
+//! | objects by id for the graph (orders, products, invoices, accounts) | `/graphql` nested fields | BatchGetItem, 100 keys a call, per kind and request | their `#META` items (scoped after reading) |
+//! | many orders' shipments or documents, many products' certificates | `/graphql` nested lists | Query GSI1 per parent, 16 in flight, first page each | as the one-parent patterns above (no owner look-up: the parents were read, each child is still scoped) |
 //! | claim an idempotency key | `POST /integration/{entity}` | PutItem if absent or expired; else consistent GetItem, then PutItem over a failed or lapsed claim of the same request (if still that claim) | `REQUEST#<user>#<key>`, `#META` |
 //! | store a push's answer / mark it failed | `POST /integration/{entity}` | PutItem if the call's claim token still holds | `REQUEST#<user>#<key>`, `#META` |
 //! | clear a push's lake-outbox markers | `POST /integration/{entity}` | DeleteItem if the marker's revision is not newer | `OUTBOX#LAKE#<n>`, `ORDER#<id>` |

@@ -2,7 +2,7 @@
 //! that batch the reads of one request (made per request, so nothing is shared between callers).
 
 use crate::loaders::{
-    Accounts, CertificatesOf, DocumentsOf, Invoices, Orders, Products, ShipmentsOf,
+    Accounts, CertificatesOf, DocumentsOf, ForecastsOf, Invoices, Orders, Products, ShipmentsOf,
 };
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use lambda_http::request::RequestContext;
@@ -25,6 +25,7 @@ pub struct Ctx {
     pub shipments_of: Loader<ShipmentsOf>,
     pub documents_of: Loader<DocumentsOf>,
     pub certificates_of: Loader<CertificatesOf>,
+    pub forecasts_of: Loader<ForecastsOf>,
 }
 
 /// A request's loader: answers cached for the request.
@@ -60,6 +61,7 @@ impl Ctx {
             invoices: loader(Invoices(reader.clone())),
             accounts: loader(Accounts(reader.clone())),
             shipments_of: loader(ShipmentsOf(reader.clone())),
+            forecasts_of: loader(ForecastsOf(reader.clone())),
             documents_of: loader(DocumentsOf(reader)),
             state,
             principal,

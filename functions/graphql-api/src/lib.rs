@@ -79,6 +79,42 @@ fn persisted_mode() -> persisted::Mode {
     *MODE.get_or_init(|| persisted::Mode::named(std::env::var(VARIABLES[1]).ok().as_deref()))
 }
 
+/// The refusal of an introspection query (`__schema`, `__type`; `__typename` is not one) when
+/// introspection is off: an error saying so, rather than GraphQL's silent `null`.
+fn introspection_refused(
+    request: &mut async_graphql::Request,
+    enabled: bool,
+) -> Option<persisted::Refusal> {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn asks(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(field) => {
+                matches!(field.node.name.node.as_str(), "__schema" | "__type")
+                    || asks(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(inline) => asks(&inline.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    if enabled {
+        return None;
+    }
+    let document = request.parsed_query().ok()?;
+    let introspects = document
+        .operations
+        .iter()
+        .any(|(_, op)| asks(&op.node.selection_set.node))
+        || document
+            .fragments
+            .values()
+            .any(|f| asks(&f.node.selection_set.node));
+    introspects.then_some(persisted::Refusal {
+        code: "introspection-disabled",
+        message: "introspection is switched off in this deployment: the schema is published \
+                  as schema.graphql",
+    })
+}
+
 /// The schema, with or without introspection (each built once per process: a schema holds no
 /// state; each request brings its own).
 pub fn schema(introspection: bool) -> &'static PortalSchema {
@@ -246,6 +282,11 @@ async fn execute(
         }
     };
     persisted::parse_once(&mut request);
+    if let Some(refusal) = introspection_refused(&mut request, introspection()) {
+        let mut refused = refusal.into_response();
+        cost::report(&mut refused, None);
+        return axum::Json(refused).into_response();
+    }
     // A GET is cacheable and may be replayed by anything on the way: it never writes, whether
     // its query came as text or by hash. (A document that does not parse is answered by the
     // schema, as GraphQL answers it.)
@@ -322,4 +363,34 @@ async fn get(
         request = request.operation_name(name);
     }
     Ok(execute(state, principal, context, request, Method::GET).await)
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn introspection_is_refused_when_switched_off_and_answered_otherwise() {
+        let query = "{ __schema { queryType { name } } }";
+        let refused = |query: &str, enabled: bool| {
+            super::introspection_refused(&mut async_graphql::Request::new(query), enabled)
+                .map(|r| r.code)
+        };
+        assert_eq!(refused(query, false), Some("introspection-disabled"));
+        assert_eq!(
+            refused(
+                "query { ...F } fragment F on Query { __type(name: \"Order\") { name } }",
+                false
+            ),
+            Some("introspection-disabled")
+        );
+        assert_eq!(refused("{ me { __typename role } }", false), None);
+        assert_eq!(refused(query, true), None);
+        let closed = super::schema(false).execute(query).await;
+        assert!(closed.data.to_string().contains("null"), "{closed:?}");
+        let open = super::schema(true).execute(query).await;
+        assert!(open.errors.is_empty(), "{:?}", open.errors);
+        assert_eq!(
+            open.data.to_string(),
+            r#"{__schema: {queryType: {name: "Query"}}}"#
+        );
+    }
 }

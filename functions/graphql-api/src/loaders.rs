@@ -128,3 +128,40 @@ impl Loader<(Sku, usize)> for CertificatesOf {
         Ok(answers)
     }
 }
+
+/// A SKU's forecasts of the served run (its total, then per division): one `Query` per SKU, 16
+/// at once, after one read of the served run for the batch.
+pub struct ForecastsOf(pub Reader);
+
+impl Loader<Sku> for ForecastsOf {
+    type Value = Arc<crate::query::SkuForecasts>;
+    type Error = Arc<async_graphql::Error>;
+
+    async fn load(&self, keys: &[Sku]) -> Loaded<Sku, Arc<crate::query::SkuForecasts>> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let store = &self.0.store;
+        let Some(run) = store.served_run().await.map_err(failed)? else {
+            return Ok(HashMap::new());
+        };
+        let run = &run;
+        futures_util::stream::iter(keys.iter().cloned())
+            .map(|sku| async move {
+                let forecasts = store.sku_forecast(&run.run_id, &sku).await?;
+                Ok::<_, portal_store::StoreError>((sku, forecasts))
+            })
+            .buffer_unordered(portal_store::PARTITIONS_IN_FLIGHT)
+            .try_filter(|(_, forecasts)| std::future::ready(!forecasts.is_empty()))
+            .map_ok(|(sku, forecasts)| {
+                let value = crate::query::SkuForecasts {
+                    run_id: run.run_id.clone(),
+                    as_of: run.as_of,
+                    sku: sku.clone(),
+                    forecasts,
+                };
+                (sku, Arc::new(value))
+            })
+            .try_collect()
+            .await
+            .map_err(failed)
+    }
+}

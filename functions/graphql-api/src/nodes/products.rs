@@ -47,4 +47,14 @@ impl ProductNode {
         };
         Ok(pager.connection(page, DocumentNode::from))
     }
+
+    /// The SKU's demand forecasts in the served analytics run: its total, then per division
+    /// (as `GET /forecasts/{sku}`). For the seller's staff (`FORBIDDEN` for others); `null`
+    /// when the run has none for it.
+    async fn forecast(&self, ctx: &Context<'_>) -> Result<Option<crate::query::SkuForecasts>> {
+        let c = Ctx::of(ctx);
+        insights_api::staff_only(&c.principal).gql()?;
+        let forecasts = loaded(c.forecasts_of.load_one(self.0.sku.clone()).await)?;
+        Ok(forecasts.map(|f| (*f).clone()))
+    }
 }

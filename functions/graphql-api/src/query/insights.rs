@@ -36,7 +36,7 @@ pub struct RunPage<T: async_graphql::OutputType> {
 }
 
 /// A SKU's forecasts: its total first, then one per division.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct SkuForecasts {
     pub run_id: String,
     pub as_of: NaiveDate,
