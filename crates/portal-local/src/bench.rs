@@ -38,14 +38,14 @@ pub struct BenchArgs {
 
 /// One measurement round.
 #[derive(Debug, Clone)]
-struct Round {
+pub(crate) struct Round {
     requests: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
 }
 
 impl Round {
-    fn throughput(&self) -> f64 {
+    pub(crate) fn throughput(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
 
@@ -58,7 +58,11 @@ impl Round {
 }
 
 /// Runs `call` from `concurrency` tasks for `duration` and records every latency.
-async fn measure<F, Fut>(concurrency: usize, duration: Duration, call: F) -> anyhow::Result<Round>
+pub(crate) async fn measure<F, Fut>(
+    concurrency: usize,
+    duration: Duration,
+    call: F,
+) -> anyhow::Result<Round>
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
@@ -95,15 +99,20 @@ fn median(mut rounds: Vec<Round>) -> Round {
     rounds.swap_remove(rounds.len() / 2)
 }
 
+/// The local app over a data folder `portal seed` filled (an error saying so otherwise).
+pub(crate) async fn open_seeded(data_dir: &std::path::Path) -> anyhow::Result<LocalApp> {
+    anyhow::ensure!(
+        data_dir.join("demo.json").exists(),
+        "{} holds no demo data: run `portal seed --data-dir {}` first",
+        data_dir.display(),
+        data_dir.display()
+    );
+    LocalApp::open(data_dir).await
+}
+
 /// Runs the benchmark and prints a Markdown table.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        args.data_dir.join("demo.json").exists(),
-        "{} holds no demo data: run `portal seed --data-dir {}` first",
-        args.data_dir.display(),
-        args.data_dir.display()
-    );
-    let app = LocalApp::open(&args.data_dir).await?;
+    let app = open_seeded(&args.data_dir).await?;
     let user = portal_domain::UserId::parse(&args.user)?;
     let record = app
         .state

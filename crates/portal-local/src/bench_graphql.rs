@@ -15,7 +15,7 @@
 //! presigned links), issued directly, against the whole GraphQL request, both at the same
 //! concurrency (as `portal bench` does for REST).
 
-use crate::LocalApp;
+use crate::bench::measure;
 use crate::server::app_router;
 use anyhow::Context;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
@@ -298,43 +298,9 @@ async fn bare_page(
     Ok(())
 }
 
-/// Runs `call` from `concurrency` tasks for `duration`; calls per second.
-async fn throughput<F, Fut>(concurrency: usize, duration: Duration, call: F) -> anyhow::Result<f64>
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
-{
-    let call = Arc::new(call);
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let call = Arc::clone(&call);
-        tasks.spawn(async move {
-            let mut done = 0usize;
-            while Instant::now() < deadline {
-                call().await?;
-                done += 1;
-            }
-            anyhow::Ok(done)
-        });
-    }
-    let mut done = 0;
-    while let Some(result) = tasks.join_next().await {
-        done += result??;
-    }
-    Ok(done as f64 / started.elapsed().as_secs_f64())
-}
-
 /// Runs the benchmark; a Markdown report.
 pub async fn run(args: BenchGraphqlArgs) -> anyhow::Result<String> {
-    anyhow::ensure!(
-        args.data_dir.join("demo.json").exists(),
-        "{} holds no demo data: run `portal seed --data-dir {}` first",
-        args.data_dir.display(),
-        args.data_dir.display()
-    );
-    let app = LocalApp::open(&args.data_dir).await?;
+    let app = crate::bench::open_seeded(&args.data_dir).await?;
     let counter = Counter::default();
     let dynamodb = crate::clients::dynamodb(&app.emulators.dynamodb_endpoint);
     let counted = aws_sdk_dynamodb::Client::from_conf(
@@ -443,19 +409,21 @@ pub async fn run(args: BenchGraphqlArgs) -> anyhow::Result<String> {
     for _ in 0..args.rounds.max(1) {
         let (store, principal, id) = (app.state.store.clone(), principal.clone(), id.clone());
         bare_rounds.push(
-            throughput(args.concurrency, duration, move || {
+            measure(args.concurrency, duration, move || {
                 let (store, principal, id) = (store.clone(), principal.clone(), id.clone());
                 async move { bare_page(&store, &principal, &id).await }
             })
-            .await?,
+            .await?
+            .throughput(),
         );
         let (api, query, order_id) = (api.clone(), query.clone(), order_id.clone());
         api_rounds.push(
-            throughput(args.concurrency, duration, move || {
+            measure(args.concurrency, duration, move || {
                 let (api, query, order_id) = (api.clone(), query.clone(), order_id.clone());
                 async move { graphql_page(&api, &query, &order_id).await.map(|_| ()) }
             })
-            .await?,
+            .await?
+            .throughput(),
         );
     }
     let mid = |mut v: Vec<f64>| {

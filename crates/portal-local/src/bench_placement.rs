@@ -13,7 +13,6 @@
 //!   the price data and a new price of every line, the order number, the key's claim, the same
 //!   transaction, JSON.
 
-use crate::LocalApp;
 use anyhow::Context;
 use chrono::Utc;
 use portal_domain::carts::{Cart, CartStatus};
@@ -150,13 +149,7 @@ where
 
 /// Runs the benchmark; the Markdown report.
 pub async fn run(args: BenchPlacementArgs) -> anyhow::Result<String> {
-    anyhow::ensure!(
-        args.data_dir.join("demo.json").exists(),
-        "{} holds no demo data: run `portal seed --data-dir {}` first",
-        args.data_dir.display(),
-        args.data_dir.display()
-    );
-    let app = LocalApp::open(&args.data_dir).await?;
+    let app = crate::bench::open_seeded(&args.data_dir).await?;
     let store = app.state.store.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

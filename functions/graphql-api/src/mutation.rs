@@ -129,8 +129,19 @@ async fn cart(c: &Ctx, call: Call) -> Result<CartPayload> {
     CartPayload::of(rest::send(c, call).await?)
 }
 
-async fn order(c: &Ctx, call: Call) -> Result<OrderNode> {
-    let order: Order = answer_as(rest::send(c, call).await?)?;
+/// `POST /orders/{id}/<action>` at the order's `version`, with a note: a decision or a
+/// cancellation; the order as it is now.
+async fn act_on_order(
+    ctx: &Context<'_>,
+    id: &OrderId,
+    action: &str,
+    version: u64,
+    note: Option<String>,
+) -> Result<OrderNode> {
+    let call = Call::new(Method::POST, format!("/orders/{id}/{action}"))
+        .version(Some(version))
+        .body(Note { note });
+    let order: Order = answer_as(rest::send(Ctx::of(ctx), call).await?)?;
     Ok(OrderNode::of(Arc::new(order)))
 }
 
@@ -315,10 +326,7 @@ impl Mutation {
         version: u64,
         note: Option<String>,
     ) -> Result<OrderNode> {
-        let call = Call::new(Method::POST, format!("/orders/{id}/approve"))
-            .version(Some(version))
-            .body(Note { note });
-        order(Ctx::of(ctx), call).await
+        act_on_order(ctx, &id, "approve", version, note).await
     }
 
     /// Rejects an order waiting for approval (`POST /orders/{id}/reject`).
@@ -329,10 +337,7 @@ impl Mutation {
         version: u64,
         note: Option<String>,
     ) -> Result<OrderNode> {
-        let call = Call::new(Method::POST, format!("/orders/{id}/reject"))
-            .version(Some(version))
-            .body(Note { note });
-        order(Ctx::of(ctx), call).await
+        act_on_order(ctx, &id, "reject", version, note).await
     }
 
     /// Cancels a portal order the ERP has not received (`POST /orders/{id}/cancel`).
@@ -343,10 +348,7 @@ impl Mutation {
         version: u64,
         note: Option<String>,
     ) -> Result<OrderNode> {
-        let call = Call::new(Method::POST, format!("/orders/{id}/cancel"))
-            .version(Some(version))
-            .body(Note { note });
-        order(Ctx::of(ctx), call).await
+        act_on_order(ctx, &id, "cancel", version, note).await
     }
 
     /// An account's checkout rules (`PUT /accounts/{id}/checkout-settings`).
