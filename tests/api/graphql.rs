@@ -895,3 +895,29 @@ async fn a_products_forecast_is_for_the_sellers_staff() {
         buyer.text
     );
 }
+
+#[tokio::test]
+async fn an_argument_that_is_not_a_valid_id_is_refused_naming_it_and_why() {
+    let app = spawn_app().await;
+    let reply = gql(&app, A_BUYER, r#"{ order(id: "SO#1") { id } }"#, json!({})).await;
+    assert!(reply.body["data"].is_null(), "{}", reply.text);
+    let message = reply.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("OrderId") && message.contains('#'),
+        "{}",
+        reply.text
+    );
+    let reply = gql(
+        &app,
+        A_BUYER,
+        "query($id: OrderId!) { order(id: $id) { id } }",
+        json!({ "id": "x".repeat(65) }),
+    )
+    .await;
+    let message = reply.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("at most 64"), "{}", reply.text);
+}
