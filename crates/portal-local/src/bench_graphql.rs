@@ -143,6 +143,16 @@ async fn get_all(api: &Api, paths: Vec<String>, parallel: bool) -> anyhow::Resul
     Ok(answers)
 }
 
+/// How many tracking events a list of shipments holds.
+fn events_of(shipments: &Value) -> usize {
+    shipments
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["events"].as_array().map_or(0, Vec::len))
+        .sum()
+}
+
 /// The page over REST: the order, then its shipments, documents, products and certificates,
 /// then the documents' links and the invoices; each wave's requests at once (`parallel`) or one
 /// after the other.
@@ -186,12 +196,7 @@ async fn rest_page(api: &Api, order_id: &str, parallel: bool) -> anyhow::Result<
         products: skus,
         certificates,
         shipments: ids(shipments, "id"),
-        events: shipments
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| s["events"].as_array().map_or(0, Vec::len))
-            .sum(),
+        events: events_of(shipments),
         documents: ids(documents, "id"),
         links: third.iter().filter(|a| a["url"].is_string()).count(),
         invoices: third
@@ -227,12 +232,7 @@ async fn graphql_page(api: &Api, query: &str, order_id: &str) -> anyhow::Result<
         products,
         certificates,
         shipments: ids(shipments, "id"),
-        events: shipments
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| s["events"].as_array().map_or(0, Vec::len))
-            .sum(),
+        events: events_of(shipments),
         documents: ids(documents, "id"),
         links: documents
             .as_array()

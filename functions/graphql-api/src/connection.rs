@@ -13,6 +13,8 @@ use async_graphql::{OutputType, SimpleObject};
 use portal_domain::insights::ReorderSuggestion;
 use portal_http::{ApiError, MAX_LIMIT, Paging};
 use portal_store::{Page, PageKey};
+use std::future::Future;
+use std::sync::Arc;
 
 /// Where a page ends.
 #[derive(Debug, SimpleObject)]
@@ -110,6 +112,28 @@ impl Pager {
     /// Where the page starts (taken once).
     pub fn after(&mut self) -> Option<PageKey> {
         self.paging.after.take()
+    }
+
+    /// The page of an object's children: the first from the request's batch (`batched`, with
+    /// the other parents'), a later one from its own store read (`paged`); `None` from either
+    /// is the parent's `NOT_FOUND`.
+    pub async fn children_page<T, B, P>(
+        &mut self,
+        parent: &'static str,
+        batched: impl FnOnce(usize) -> B,
+        paged: impl FnOnce(usize, PageKey) -> P,
+    ) -> async_graphql::Result<Page<T>>
+    where
+        T: Clone,
+        B: Future<Output = Result<Option<Arc<Page<T>>>, Arc<async_graphql::Error>>>,
+        P: Future<Output = Result<Option<Page<T>>, portal_store::StoreError>>,
+    {
+        let limit = self.limit();
+        let page = match self.after() {
+            None => crate::nodes::loaded(batched(limit).await)?.map(|page| (*page).clone()),
+            Some(after) => paged(limit, after).await.gql()?,
+        };
+        page.ok_or_else(|| crate::error::not_found(parent))
     }
 
     /// The connection of a page.

@@ -3,7 +3,7 @@
 use super::{AccountNode, DocumentNode, InvoiceNode, ProductNode, ShipmentNode, loaded};
 use crate::connection::{Connection, Pager, children_times_first};
 use crate::context::Ctx;
-use crate::error::{Gql, not_found};
+use crate::error::not_found;
 use async_graphql::{Context, Object, Result};
 use portal_domain::InvoiceId;
 use portal_domain::model::{DocumentKind, Order, OrderLine, OrderSummary, Placed, StatusChange};
@@ -95,18 +95,17 @@ impl OrderNode {
         let c = Ctx::of(ctx);
         let id = &self.summary.id;
         let mut pager = Pager::children(c, "Order.shipments", id, first, after.as_deref())?;
-        let page = match pager.after() {
-            None => loaded(c.shipments_of.load_one((id.clone(), pager.limit())).await)?
-                .map(|page| (*page).clone())
-                .ok_or_else(|| not_found("order"))?,
-            after => c
-                .state
-                .store
-                .order_shipments(&c.principal, id, pager.limit(), after)
-                .await
-                .gql()?
-                .ok_or_else(|| not_found("order"))?,
-        };
+        let page = pager
+            .children_page(
+                "order",
+                |limit| c.shipments_of.load_one((id.clone(), limit)),
+                |limit, after| {
+                    c.state
+                        .store
+                        .order_shipments(&c.principal, id, limit, Some(after))
+                },
+            )
+            .await?;
         Ok(pager.connection(page, ShipmentNode::from))
     }
 
@@ -121,18 +120,17 @@ impl OrderNode {
         let c = Ctx::of(ctx);
         let id = &self.summary.id;
         let mut pager = Pager::children(c, "Order.documents", id, first, after.as_deref())?;
-        let page = match pager.after() {
-            None => loaded(c.documents_of.load_one((id.clone(), pager.limit())).await)?
-                .map(|page| (*page).clone())
-                .ok_or_else(|| not_found("order"))?,
-            after => c
-                .state
-                .store
-                .order_documents(&c.principal, id, pager.limit(), after)
-                .await
-                .gql()?
-                .ok_or_else(|| not_found("order"))?,
-        };
+        let page = pager
+            .children_page(
+                "order",
+                |limit| c.documents_of.load_one((id.clone(), limit)),
+                |limit, after| {
+                    c.state
+                        .store
+                        .order_documents(&c.principal, id, limit, Some(after))
+                },
+            )
+            .await?;
         Ok(pager.connection(page, DocumentNode::from))
     }
 

@@ -3,7 +3,7 @@
 use super::{DocumentNode, loaded};
 use crate::connection::{Connection, Pager, children_times_first};
 use crate::context::Ctx;
-use crate::error::{Gql, not_found};
+use crate::error::Gql;
 use async_graphql::{Context, Object, Result};
 use portal_domain::model::Product;
 
@@ -29,22 +29,17 @@ impl ProductNode {
         let c = Ctx::of(ctx);
         let sku = &self.0.sku;
         let mut pager = Pager::children(c, "Product.certificates", sku, first, after.as_deref())?;
-        let page = match pager.after() {
-            None => loaded(
-                c.certificates_of
-                    .load_one((sku.clone(), pager.limit()))
-                    .await,
-            )?
-            .map(|page| (*page).clone())
-            .ok_or_else(|| not_found("product"))?,
-            after => c
-                .state
-                .store
-                .product_certificates(&c.principal, sku, pager.limit(), after)
-                .await
-                .gql()?
-                .ok_or_else(|| not_found("product"))?,
-        };
+        let page = pager
+            .children_page(
+                "product",
+                |limit| c.certificates_of.load_one((sku.clone(), limit)),
+                |limit, after| {
+                    c.state
+                        .store
+                        .product_certificates(&c.principal, sku, limit, Some(after))
+                },
+            )
+            .await?;
         Ok(pager.connection(page, DocumentNode::from))
     }
 
