@@ -921,3 +921,117 @@ async fn an_argument_that_is_not_a_valid_id_is_refused_naming_it_and_why() {
         .unwrap_or_default();
     assert!(message.contains("at most 64"), "{}", reply.text);
 }
+
+/// Reads `field(args)` whole as `user`, then resumes it from each edge's cursor and checks
+/// that the page continues right after that edge's node.
+async fn assert_each_edge_resumes_after_its_node(
+    app: &TestApp,
+    user: &str,
+    field: &str,
+    args: &str,
+    id: &str,
+) -> usize {
+    let ids = |list: &Value, path: &[&str]| -> Vec<Value> {
+        list.as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| path.iter().fold(item, |v, p| &v[*p])[id].clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let whole = gql(
+        app,
+        user,
+        &format!(
+            "{{ {field}({args} first: 100) {{ nodes {{ {id} }} edges {{ cursor node {{ {id} }} }} }} }}"
+        ),
+        json!({}),
+    )
+    .await;
+    assert!(
+        whole.body.get("errors").is_none(),
+        "{field}: {}",
+        whole.text
+    );
+    let list = &whole.body["data"][field];
+    let nodes = ids(&list["nodes"], &[]);
+    assert!(
+        !nodes.is_empty(),
+        "{user} sees some of {field}: {}",
+        whole.text
+    );
+    assert_eq!(
+        ids(&list["edges"], &["node"]),
+        nodes,
+        "{field}: the edges hold the nodes, in order"
+    );
+    for (i, edge) in list["edges"].as_array().expect("edges").iter().enumerate() {
+        let cursor = edge["cursor"].as_str().expect("every edge has a cursor");
+        let next = gql(
+            app,
+            user,
+            &format!(
+                "query($after: String) {{ {field}({args} first: 2, after: $after) {{ nodes {{ {id} }} }} }}"
+            ),
+            json!({ "after": cursor }),
+        )
+        .await;
+        assert!(next.body.get("errors").is_none(), "{field}: {}", next.text);
+        let expected = &nodes[(i + 1).min(nodes.len())..(i + 3).min(nodes.len())];
+        assert_eq!(
+            ids(&next.body["data"][field]["nodes"], &[]),
+            expected,
+            "{user}: {field} after edge {i} ({}) continues right after it",
+            nodes[i]
+        );
+    }
+    nodes.len()
+}
+
+#[tokio::test]
+async fn each_edges_cursor_resumes_its_list_right_after_its_node() {
+    // A's line 10 gets a second certificate of its batch and one of its product's own.
+    let app = tests::spawn_app_with(|store| async move {
+        tests::fixture::load(&store).await;
+        let copy = |of: &str, id: &str, sku: &str| {
+            let mut document = tests::fixture::documents()
+                .into_iter()
+                .find(|d| d.id.as_str() == of)
+                .expect("a fixture document");
+            document.id = id.parse().expect("id");
+            document.links.sku = Some(sku.parse().expect("sku"));
+            portal_domain::records::Record::Document(document)
+        };
+        store
+            .put_records(&[
+                copy(CERTIFICATE_A, "MC-LOT-A-2", SKU_HOSE),
+                copy(CONFORMITY_PUMP, "DC-HYD-HOSE-10", SKU_HOSE),
+            ])
+            .await
+            .expect("stored");
+    })
+    .await;
+    // A table's list, read in pages.
+    let orders = assert_each_edge_resumes_after_its_node(&app, A_BUYER, "orders", "", "id").await;
+    assert!(orders > 20, "more orders than a default page: {orders}");
+    // Search across divisions, one after another.
+    assert_each_edge_resumes_after_its_node(&app, ADMIN, "products", "", "sku").await;
+    // Every account (a query), and a manager's assigned accounts (computed, not queried).
+    assert_each_edge_resumes_after_its_node(&app, ADMIN, "accounts", "", "id").await;
+    assert_each_edge_resumes_after_its_node(&app, MANAGER_A, "accounts", "", "id").await;
+    // A line's certificates: its batch's, then its product's own.
+    let certificates = assert_each_edge_resumes_after_its_node(
+        &app,
+        A_BUYER,
+        "lineCertificates",
+        &format!(r#"orderId: "{ORDER_A}", lineNo: 10,"#),
+        "id",
+    )
+    .await;
+    assert_eq!(
+        certificates, 3,
+        "two of the batch's and one of the product's"
+    );
+}

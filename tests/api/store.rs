@@ -233,8 +233,8 @@ async fn order_pages_follow_each_other_to_the_end() {
                 .orders(&account_a(), &OrderFilter::default(), 10, after)
                 .await
                 .expect("page");
-            assert!(page.items.len() <= 10);
-            seen.extend(page.items.into_iter().map(|o| o.id.to_string()));
+            assert!(page.items().len() <= 10);
+            seen.extend(page.items().iter().map(|o| o.id.to_string()));
             match page.next {
                 Some(next) => after = Some(next),
                 None => break,
@@ -251,7 +251,7 @@ async fn order_filters_are_key_conditions_and_filters_on_the_accounts_partition(
         let store = &backend.store;
         fixture::load(store).await;
         let ids = |page: portal_store::Page<portal_domain::model::OrderSummary>| {
-            page.items
+            page.into_items()
                 .into_iter()
                 .map(|o| o.id.to_string())
                 .collect::<Vec<_>>()
@@ -314,7 +314,7 @@ async fn unpaid_invoices_live_in_a_sparse_partition_by_due_date() {
                     .invoices(&account_a(), &filter, today, 20, None)
                     .await
                     .expect("page")
-                    .items
+                    .into_items()
                     .into_iter()
                     .map(|i| i.id.to_string())
                     .collect::<Vec<_>>()
@@ -378,7 +378,8 @@ async fn batch_reads_and_writes_go_past_the_services_per_call_limits() {
             .await
             .expect("batch get of 130 keys");
         assert_eq!(
-            page.items, accounts,
+            page.into_items(),
+            accounts,
             "{}: every assigned account, in id order",
             backend.name
         );
@@ -625,19 +626,19 @@ async fn publishing_retires_runs_no_one_serves_keeping_the_previous_and_any_stil
                 .reorder_suggestions(run_id, &account_a(), &[], 100, None)
                 .await
                 .expect("read")
-                .items
+                .items()
                 .len();
             let outlooks = store
                 .visible_outlooks(&admin(), run_id, None, 100, None)
                 .await
                 .expect("read")
-                .items
+                .items()
                 .len();
             let forecasts = store
                 .sku_forecasts(run_id, None, None, 100, None)
                 .await
                 .expect("read")
-                .items
+                .items()
                 .len();
             suggestions + outlooks + forecasts
         };

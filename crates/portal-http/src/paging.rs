@@ -161,9 +161,9 @@ impl Paging {
 
     /// Turns a page into the response, sealing the next cursor.
     pub fn respond<T>(self, page: Page<T>) -> axum::Json<ListResponse<T>> {
-        let next_cursor = self.seal(page.next);
+        let next_cursor = self.seal(page.next.clone());
         axum::Json(ListResponse {
-            items: page.items,
+            items: page.into_items(),
             next_cursor,
         })
     }

@@ -280,7 +280,7 @@ async fn bare_page(
     let documents = documents
         .into_values()
         .next()
-        .map(|p| p.items)
+        .map(|p| p.into_items())
         .unwrap_or_default();
     let invoices: Vec<portal_domain::InvoiceId> = documents
         .iter()

@@ -112,16 +112,21 @@ impl Store {
             AccessScope::Account(own) => vec![own.clone()],
             AccessScope::Assigned(set) => set.iter().cloned().collect(),
         };
+        let start = after.as_ref().map(PageKey::account_after).transpose()?;
         let keys = ids
             .iter()
+            .filter(|id| start.is_none_or(|start| id.as_str() > start))
             .map(|id| (keys::account(id), META.to_owned()))
             .collect();
         let mut accounts: Vec<Account> = self.table.batch_get_as(keys).await?;
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Page {
-            items: accounts,
-            next: None,
-        })
+        Ok(Page::new(
+            accounts.into_iter().map(|a| {
+                let after = PageKey::after_account(&a.id);
+                (a, after)
+            }),
+            None,
+        ))
     }
 
     /// The account's own users (a customer's people), by id: a handful per account by design.

@@ -149,34 +149,29 @@ impl Store {
             }
         }
         let name_words = query.name.as_deref().map(words).unwrap_or_default();
-        let mut items: Vec<ProductSummary> = Vec::new();
+        let mut items: Vec<(ProductSummary, PageKey)> = Vec::new();
         for division in &divisions[start.min(divisions.len())..] {
             let spec = search_spec(division, query.sku_prefix.as_deref(), &name_words);
             let page = self
                 .table
                 .query_page(&spec, limit - items.len(), after.take())
                 .await?;
-            for item in page.items {
+            let next = page.next.clone();
+            for (item, after) in page.into_edges() {
                 let product: ProductSummary = from_item(item)?;
-                if !items.iter().any(|p| p.sku == product.sku) {
-                    items.push(product);
+                if !items.iter().any(|(p, _)| p.sku == product.sku) {
+                    items.push((product, after));
                 }
             }
-            if page.next.is_some() {
-                return Ok(Page {
-                    items,
-                    next: page.next,
-                });
+            if next.is_some() {
+                return Ok(Page::new(items, next));
             }
             if items.len() >= limit {
                 // This division is done; the next page starts at the next division.
-                return Ok(Page {
-                    items,
-                    next: next_division_start(&divisions, division),
-                });
+                return Ok(Page::new(items, next_division_start(&divisions, division)));
             }
         }
-        Ok(Page { items, next: None })
+        Ok(Page::new(items, None))
     }
 }
 

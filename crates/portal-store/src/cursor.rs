@@ -19,6 +19,29 @@ type HmacSha256 = Hmac<Sha256>;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageKey(pub BTreeMap<String, String>);
 
+/// The page-key attribute of a list of accounts that is computed rather than queried (a
+/// manager's assigned accounts, their outlooks): the last account listed.
+const AFTER_ACCOUNT: &str = "after_account";
+
+impl PageKey {
+    /// The key that resumes a computed list of accounts after `account`.
+    pub fn after_account(account: &portal_domain::AccountId) -> Self {
+        Self(BTreeMap::from([(
+            AFTER_ACCOUNT.to_owned(),
+            account.to_string(),
+        )]))
+    }
+
+    /// The account a computed list of accounts resumes after, or `WrongQuery` for the key of
+    /// another list.
+    pub fn account_after(&self) -> Result<&str, CursorError> {
+        self.0
+            .get(AFTER_ACCOUNT)
+            .map(String::as_str)
+            .ok_or(CursorError::WrongQuery)
+    }
+}
+
 /// Why a cursor is refused. Every variant is the client's fault: a 400.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CursorError {

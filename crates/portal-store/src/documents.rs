@@ -103,8 +103,7 @@ pub(crate) fn product_certificates_spec(principal: &Principal, sku: &Sku) -> Que
 
 /// Keeps the certificates of a visible product's page that `principal` may see.
 pub(crate) fn certificates_visible(principal: &Principal, page: &mut Page<Document>) {
-    page.items
-        .retain(|d| d.kind.is_certificate() && visible_with_product(principal, d));
+    page.retain(|d| d.kind.is_certificate() && visible_with_product(principal, d));
 }
 
 impl Store {
@@ -153,10 +152,7 @@ impl Store {
             .order_children(principal, order, "DOCUMENT#", limit, after)
             .await?
         {
-            Some(Page { items, next }) => Ok(Some(Page {
-                items: self.visible(principal, items).await?,
-                next,
-            })),
+            Some(page) => Ok(Some(self.visible(principal, page).await?)),
             None => Ok(None),
         }
     }
@@ -194,8 +190,13 @@ impl Store {
             keys::batch(batch),
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
-        self.visible(principal, self.table.query_all_as(&spec).await?)
-            .await
+        let mut visible = Vec::new();
+        for document in self.table.query_all_as::<Document>(&spec).await? {
+            if self.may_see(principal, &document).await? {
+                visible.push(document);
+            }
+        }
+        Ok(visible)
     }
 
     /// A page of the certificates of one order line: its batch's (all on the first page: a
@@ -217,27 +218,37 @@ impl Store {
         let Some(line) = order.lines.iter().find(|l| l.line_no == line_no) else {
             return Ok(None);
         };
-        // The line is the principal's, so its product and its batch are visible to it.
+        // The line is the principal's, so its product and its batch are visible to it. The
+        // page starts in the batch's certificates (the first page, or after one of them) or in
+        // the product's own: a key of the batch's query names the batch.
         let mut items = Vec::new();
         let mut evaluate = MAX_EVALUATED;
-        if let (None, Some(batch)) = (&after, &line.batch) {
-            let spec = QuerySpec::new(
-                Some(Index::Gsi2),
-                keys::batch(batch),
-                SortKey::BeginsWith("DOCUMENT#".to_owned()),
-            );
-            // A batch has a handful of certificates; more than this many show under
-            // `/certificates?batch=` only.
-            let batch_documents: Page<Document> = self
-                .table
-                .query_page_as(&spec, MAX_BATCH_CERTIFICATES, None)
-                .await?;
-            evaluate -= MAX_BATCH_CERTIFICATES;
-            items.extend(batch_documents.items.into_iter().filter(|d| {
-                d.kind.is_certificate()
-                    && matches!(d.audience, DocumentAudience::Batch { .. })
-                    && d.links.sku.as_ref() == Some(&line.sku)
-            }));
+        let mut after = after;
+        if let Some(batch) = &line.batch {
+            let batch_key = keys::batch(batch);
+            let in_batch = after
+                .as_ref()
+                .is_none_or(|key| key.0.get(keys::GSI2PK) == Some(&batch_key));
+            if in_batch {
+                let spec = QuerySpec::new(
+                    Some(Index::Gsi2),
+                    batch_key,
+                    SortKey::BeginsWith("DOCUMENT#".to_owned()),
+                );
+                // A batch has a handful of certificates; more than this many show under
+                // `/certificates?batch=` only.
+                let mut batch_documents: Page<Document> = self
+                    .table
+                    .query_page_as(&spec, MAX_BATCH_CERTIFICATES, after.take())
+                    .await?;
+                evaluate -= MAX_BATCH_CERTIFICATES;
+                batch_documents.retain(|d| {
+                    d.kind.is_certificate()
+                        && matches!(d.audience, DocumentAudience::Batch { .. })
+                        && d.links.sku.as_ref() == Some(&line.sku)
+                });
+                items.extend(batch_documents.into_edges());
+            }
         }
         let mut spec = QuerySpec::new(
             Some(Index::Gsi1),
@@ -250,7 +261,7 @@ impl Store {
             .name("#audience", "audience")
             .name("#type", "type")
             .value(":product", s("product"));
-        let page: Page<Document> = self
+        let mut page: Page<Document> = self
             .table
             .query_page_within_as(
                 &spec,
@@ -259,27 +270,25 @@ impl Store {
                 evaluate,
             )
             .await?;
-        items.extend(page.items.into_iter().filter(|d| {
-            d.kind.is_certificate() && matches!(d.audience, DocumentAudience::Product)
-        }));
-        Ok(Some(Page {
-            items,
-            next: page.next,
-        }))
+        page.retain(|d| d.kind.is_certificate() && matches!(d.audience, DocumentAudience::Product));
+        let next = page.next.clone();
+        items.extend(page.into_edges());
+        Ok(Some(Page::new(items, next)))
     }
 
+    /// The documents of `page` that `principal` may see.
     pub(crate) async fn visible(
         &self,
         principal: &Principal,
-        documents: Vec<Document>,
-    ) -> Result<Vec<Document>, StoreError> {
-        let mut visible = Vec::with_capacity(documents.len());
-        for document in documents {
-            if self.may_see(principal, &document).await? {
-                visible.push(document);
-            }
+        mut page: Page<Document>,
+    ) -> Result<Page<Document>, StoreError> {
+        let mut seen = Vec::with_capacity(page.items().len());
+        for document in page.items() {
+            seen.push(self.may_see(principal, document).await?);
         }
-        Ok(visible)
+        let mut seen = seen.into_iter();
+        page.retain(|_| seen.next().unwrap_or(false));
+        Ok(page)
     }
 
     /// A presigned GET URL for a document's file, valid for the configured time.

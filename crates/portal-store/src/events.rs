@@ -111,7 +111,7 @@ impl Store {
         };
         let spec = QuerySpec::new(Some(Index::Gsi1), keys::outbox_events(day), sk);
         let page = self.table.query_page(&spec, 1000, None).await?;
-        page.items
+        page.into_items()
             .into_iter()
             .map(|item| {
                 let sk = item

@@ -109,7 +109,7 @@ impl Store {
                 .table
                 .query_page_as(&children_spec(&order, "SHIPMENT#"), limit, None)
                 .await?;
-            page.items.retain(|s| principal.can_see(&s.account_id));
+            page.retain(|s| principal.can_see(&s.account_id));
             Ok((order, page))
         })
         .await
@@ -128,14 +128,7 @@ impl Store {
                 .table
                 .query_page_as(&children_spec(&order, "DOCUMENT#"), limit, None)
                 .await?;
-            let items = self.visible(principal, page.items).await?;
-            Ok((
-                order,
-                Page {
-                    items,
-                    next: page.next,
-                },
-            ))
+            Ok((order, self.visible(principal, page).await?))
         })
         .await
     }

@@ -9,7 +9,6 @@
 //! before its first item is written, so that [`Store::retire_runs`] finds the runs no one serves
 //! any more, even one whose publish crashed, and removes their items; the list entry goes last.
 
-use crate::cursor::CursorError;
 use crate::items::{Item, QuerySpec, SortKey, s, to_item};
 use crate::keys::{self, ItemKeys, META};
 use crate::{Page, PageKey, Store, StoreError};
@@ -20,7 +19,6 @@ use portal_domain::insights::{
 };
 use portal_domain::{AccountId, DivisionId, Principal, ScopedAccount, Sku};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The run item: the report is kept as JSON text, exactly as the job wrote it.
 #[derive(Serialize, Deserialize)]
@@ -30,9 +28,6 @@ struct RunItem {
     published_at: DateTime<Utc>,
     report: String,
 }
-
-/// The page-key attribute of a page of a manager's outlooks: the last account listed.
-const AFTER_ACCOUNT: &str = "after_account";
 
 /// A staged run's entry in the list of runs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -251,10 +246,10 @@ impl Store {
         loop {
             // Each round deletes what it read, so the next one starts from the top again.
             let page = self.table.query_page(&outlooks, 100, None).await?;
-            if page.items.is_empty() {
+            if page.is_empty() {
                 break;
             }
-            for outlook in &page.items {
+            for outlook in page.items() {
                 let Some(AttributeValue::S(account)) = outlook.get("account_id") else {
                     continue;
                 };
@@ -270,7 +265,7 @@ impl Store {
                     .await?;
             }
             self.table
-                .batch_delete(page.items.iter().filter_map(key_of).collect())
+                .batch_delete(page.items().iter().filter_map(key_of).collect())
                 .await?;
         }
         let mut forecasts = QuerySpec::new(None, keys::run_forecasts(run_id), SortKey::Any);
@@ -386,18 +381,10 @@ impl Store {
         let Some(accounts) = principal.visible_accounts() else {
             return self.all_outlooks(run_id, at_risk, limit, after).await;
         };
-        let start = match &after {
-            None => None,
-            Some(key) => Some(
-                key.0
-                    .get(AFTER_ACCOUNT)
-                    .ok_or(CursorError::WrongQuery)?
-                    .clone(),
-            ),
-        };
+        let start = after.as_ref().map(PageKey::account_after).transpose()?;
         let accounts: Vec<ScopedAccount> = accounts
             .into_iter()
-            .filter(|a| start.as_deref().is_none_or(|s| a.id().as_str() > s))
+            .filter(|a| start.is_none_or(|s| a.id().as_str() > s))
             .collect();
         let matching: Vec<AccountOutlook> = self
             .account_outlooks(run_id, &accounts)
@@ -406,14 +393,19 @@ impl Store {
             .filter(|o| at_risk.is_none_or(|r| o.at_risk == r))
             .collect();
         let more = matching.len() > limit;
-        let items: Vec<AccountOutlook> = matching.into_iter().take(limit).collect();
-        let next = items.last().filter(|_| more).map(|last| {
-            PageKey(BTreeMap::from([(
-                AFTER_ACCOUNT.to_owned(),
-                last.account_id.to_string(),
-            )]))
-        });
-        Ok(Page { items, next })
+        let items: Vec<(AccountOutlook, PageKey)> = matching
+            .into_iter()
+            .take(limit)
+            .map(|o| {
+                let after = PageKey::after_account(&o.account_id);
+                (o, after)
+            })
+            .collect();
+        let next = items
+            .last()
+            .filter(|_| more)
+            .map(|(_, after)| after.clone());
+        Ok(Page::new(items, next))
     }
 
     /// Every account's outlook in a run, by account id; only those at risk (or not) when

@@ -132,19 +132,65 @@ impl QuerySpec {
     }
 }
 
-/// A page of results and where the next one starts.
+/// A page of a list: its items, each with the key of the page that starts right after it (a
+/// Relay edge's cursor), and where the next page starts. The items and their keys change only
+/// together, so a page filtered after its read still resumes after each item it kept.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
-    pub items: Vec<T>,
+    items: Vec<T>,
+    after: Vec<PageKey>,
     pub next: Option<PageKey>,
 }
 
 impl<T> Page<T> {
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next: self.next,
-        }
+    /// A page of `edges` (each item with the key that resumes the list after it).
+    pub fn new(edges: impl IntoIterator<Item = (T, PageKey)>, next: Option<PageKey>) -> Self {
+        let (items, after) = edges.into_iter().unzip();
+        Self { items, after, next }
+    }
+
+    /// The page of an empty list.
+    pub fn empty() -> Self {
+        Self::new([], None)
+    }
+
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn into_items(self) -> Vec<T> {
+        self.items
+    }
+
+    /// Each item with the key that resumes the list after it.
+    pub fn into_edges(self) -> impl Iterator<Item = (T, PageKey)> {
+        self.items.into_iter().zip(self.after)
+    }
+
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
+        self.filter_map(|item| Some(f(item)))
+    }
+
+    pub fn filter_map<U>(self, mut f: impl FnMut(T) -> Option<U>) -> Page<U> {
+        let next = self.next.clone();
+        Page::new(
+            self.into_edges()
+                .filter_map(|(item, after)| f(item).map(|item| (item, after))),
+            next,
+        )
+    }
+
+    /// Keeps the items for which `keep` holds (with their keys).
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let next = self.next.take();
+        let edges = std::mem::take(&mut self.items)
+            .into_iter()
+            .zip(std::mem::take(&mut self.after));
+        *self = Page::new(edges.filter(|(item, _)| keep(item)), next);
     }
 }
 

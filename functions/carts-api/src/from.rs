@@ -193,7 +193,7 @@ pub(crate) async fn replenishment(
             None,
         )
         .await?
-        .items
+        .into_items()
         .into_iter()
         .map(ReorderSuggestion::customer_view)
         .collect();

@@ -89,7 +89,7 @@ async fn search_products(
         .store
         .products(&principal, &query, paging.limit, paging.after.take())
         .await?;
-    let skus: Vec<Sku> = page.items.iter().map(|p| p.sku.clone()).collect();
+    let skus: Vec<Sku> = page.items().iter().map(|p| p.sku.clone()).collect();
     let mut prices = catalog_prices(&state, &principal, &skus).await?;
     Ok(paging.respond(page.map(|product| Priced {
         price: prices.as_mut().map(|p| p.remove(&product.sku).flatten()),

@@ -1,5 +1,6 @@
-//! Lists as Relay-style connections: `nodes` and `pageInfo { hasNextPage endCursor }`, paged
-//! with `first` (1 to 100) and `after`. Cursors are the REST API's signed, principal-bound
+//! Lists as Relay-style connections: `edges { cursor node }`, `nodes` (the same list without
+//! cursors) and `pageInfo { hasNextPage endCursor }`, paged with `first` (1 to 100) and `after`;
+//! an edge's cursor, as `after`, continues right after its node. Cursors are the REST API's signed, principal-bound
 //! cursors, bound to `graphql:<list>?<arguments>`: a REST cursor opens no GraphQL list, nor the
 //! reverse, nor another caller's or another filter's list.
 
@@ -8,9 +9,9 @@ use crate::error::{Gql, error};
 use crate::nodes::{
     AccountNode, CartNode, DocumentNode, InvoiceNode, OrderNode, ProductNode, ShipmentNode,
 };
-use crate::query::PendingApproval;
-use async_graphql::{OutputType, SimpleObject};
-use portal_domain::insights::ReorderSuggestion;
+use crate::query::{PendingApproval, WorklistAccount};
+use async_graphql::{ComplexObject, OutputType, SimpleObject};
+use portal_domain::insights::{ReorderSuggestion, SkuForecast};
 use portal_http::{ApiError, MAX_LIMIT, Paging};
 use portal_store::{Page, PageKey};
 use std::future::Future;
@@ -24,8 +25,28 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// A node of a list with its cursor.
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "AccountEdge", params(AccountNode)))]
+#[graphql(concrete(name = "OrderEdge", params(OrderNode)))]
+#[graphql(concrete(name = "ShipmentEdge", params(ShipmentNode)))]
+#[graphql(concrete(name = "InvoiceEdge", params(InvoiceNode)))]
+#[graphql(concrete(name = "DocumentEdge", params(DocumentNode)))]
+#[graphql(concrete(name = "ProductEdge", params(ProductNode)))]
+#[graphql(concrete(name = "ReorderSuggestionEdge", params(ReorderSuggestion)))]
+#[graphql(concrete(name = "CartEdge", params(CartNode)))]
+#[graphql(concrete(name = "PendingApprovalEdge", params(PendingApproval)))]
+#[graphql(concrete(name = "WorklistAccountEdge", params(WorklistAccount)))]
+#[graphql(concrete(name = "SkuForecastEdge", params(SkuForecast)))]
+pub struct Edge<T: OutputType> {
+    /// Pass as `after` for the nodes after this one.
+    pub cursor: String,
+    pub node: T,
+}
+
 /// A page of a list.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 #[graphql(concrete(name = "AccountConnection", params(AccountNode)))]
 #[graphql(concrete(name = "OrderConnection", params(OrderNode)))]
 #[graphql(concrete(name = "ShipmentConnection", params(ShipmentNode)))]
@@ -35,9 +56,40 @@ pub struct PageInfo {
 #[graphql(concrete(name = "ReorderSuggestionConnection", params(ReorderSuggestion)))]
 #[graphql(concrete(name = "CartConnection", params(CartNode)))]
 #[graphql(concrete(name = "PendingApprovalConnection", params(PendingApproval)))]
-pub struct Connection<T: OutputType> {
+#[graphql(concrete(name = "WorklistConnection", params(WorklistAccount)))]
+#[graphql(concrete(name = "SkuForecastConnection", params(SkuForecast)))]
+pub struct Connection<T: OutputType + Clone> {
+    /// The nodes without their cursors.
     pub nodes: Vec<T>,
     pub page_info: PageInfo,
+    /// In step with `nodes`: where the list resumes after each.
+    #[graphql(skip)]
+    after: Vec<PageKey>,
+    /// Seals the edges' cursors, bound as `endCursor` is (only when `edges` are asked for).
+    #[graphql(skip)]
+    pager: Arc<Pager>,
+}
+
+#[ComplexObject]
+impl<T: OutputType + Clone> Connection<T>
+where
+    Edge<T>: OutputType,
+{
+    /// The nodes, each with the cursor that continues the list right after it (Relay's shape).
+    async fn edges(&self) -> Vec<Edge<T>> {
+        self.nodes
+            .iter()
+            .zip(&self.after)
+            .map(|(node, after)| Edge {
+                cursor: self
+                    .pager
+                    .paging
+                    .seal(Some(after.clone()))
+                    .unwrap_or_default(),
+                node: node.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The page size of a list without `first`.
@@ -137,18 +189,24 @@ impl Pager {
     }
 
     /// The connection of a page.
-    pub fn connection<T, U: OutputType>(
-        &self,
+    pub fn connection<T, U: OutputType + Clone>(
+        self,
         page: Page<T>,
-        node: impl FnMut(T) -> U,
+        mut node: impl FnMut(T) -> U,
     ) -> Connection<U> {
-        let end_cursor = self.paging.seal(page.next);
+        let end_cursor = self.paging.seal(page.next.clone());
+        let (nodes, after) = page
+            .into_edges()
+            .map(|(item, after)| (node(item), after))
+            .unzip();
         Connection {
-            nodes: page.items.into_iter().map(node).collect(),
+            nodes,
             page_info: PageInfo {
                 has_next_page: end_cursor.is_some(),
                 end_cursor,
             },
+            after,
+            pager: Arc::new(self),
         }
     }
 }

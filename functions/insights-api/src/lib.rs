@@ -165,10 +165,7 @@ async fn staff_suggestions(
             .await?);
     };
     if !outlook.staff_sees(statuses) {
-        return Ok(Page {
-            items: Vec::new(),
-            next: None,
-        });
+        return Ok(Page::empty());
     }
     let page = store
         .reorder_suggestions(run_id, account, &[], limit, after)
@@ -270,14 +267,20 @@ pub async fn worklist_page(
 ) -> Result<Page<WorklistAccount>, ApiError> {
     // The page of accounts: one named account, the caller's own, or every account the caller
     // sees (a manager's assigned accounts, an admin's all).
-    let page: Page<AccountOutlook> = match (&requested, &principal.scope) {
+    let mut page: Page<AccountOutlook> = match (&requested, &principal.scope) {
         (Some(_), _) | (None, AccessScope::Account(_)) => {
             let account = principal.account_for(requested)?;
             let items = match after {
                 Some(_) => Vec::new(),
                 None => store.account_outlooks(run_id, &[account]).await?,
             };
-            Page { items, next: None }
+            Page::new(
+                items.into_iter().map(|o| {
+                    let after = PageKey::after_account(&o.account_id);
+                    (o, after)
+                }),
+                None,
+            )
         }
         (None, _) => {
             store
@@ -285,15 +288,11 @@ pub async fn worklist_page(
                 .await?
         }
     };
+    page.retain(|o| at_risk.is_none_or(|r| o.at_risk == r));
 
     // Each account's suggestions, a few accounts at a time.
-    let outlooks: Vec<AccountOutlook> = page
-        .items
-        .into_iter()
-        .filter(|o| at_risk.is_none_or(|r| o.at_risk == r))
-        .collect();
-    let mut accounts = Vec::with_capacity(outlooks.len());
-    for chunk in outlooks.chunks(CONCURRENT_ACCOUNTS) {
+    let mut suggestions: Vec<Vec<ReorderSuggestion>> = Vec::with_capacity(page.items().len());
+    for chunk in page.items().chunks(CONCURRENT_ACCOUNTS) {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, outlook) in chunk.iter().enumerate() {
             let Some(account) = principal.scoped(&outlook.account_id) else {
@@ -318,22 +317,15 @@ pub async fn worklist_page(
         let mut found: Vec<Vec<ReorderSuggestion>> = vec![Vec::new(); chunk.len()];
         while let Some(joined) = tasks.join_next().await {
             let (i, page) = joined.map_err(|e| ApiError::Internal(Box::new(e)))?;
-            found[i] = page?.items;
+            found[i] = page?.into_items();
         }
-        accounts.extend(
-            chunk
-                .iter()
-                .zip(found)
-                .map(|(outlook, suggestions)| WorklistAccount {
-                    outlook: outlook.clone(),
-                    suggestions,
-                }),
-        );
+        suggestions.extend(found);
     }
-    Ok(Page {
-        items: accounts,
-        next: page.next,
-    })
+    let mut suggestions = suggestions.into_iter();
+    Ok(page.map(|outlook| WorklistAccount {
+        outlook,
+        suggestions: suggestions.next().unwrap_or_default(),
+    }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -75,7 +75,7 @@ async fn find_shipments(
         .shipments_by_tracking(&principal, &number, paging.limit, paging.after.take())
         .await?;
     // A look-up by number: none of the caller's is "not found". A later page may be empty.
-    if first && page.items.is_empty() && page.next.is_none() {
+    if first && page.is_empty() && page.next.is_none() {
         return Err(ApiError::NotFound("shipment"));
     }
     Ok(paging.respond(page))

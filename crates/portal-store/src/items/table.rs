@@ -240,15 +240,16 @@ impl Table {
             evaluated += usize::try_from(out.scanned_count).map_or(read, |n| n.min(read));
             let fetched = out.items.unwrap_or_default();
             let service_next = out.last_evaluated_key;
-            if fetched.len() > want {
-                // The filter kept more than fits: cut, and continue after the last item kept.
-                let mut fetched = fetched;
-                fetched.truncate(want);
-                let next = fetched.last().map(|last| self.page_key_of(spec, last));
-                items.extend(fetched);
-                return Ok(Page { items, next });
+            let cut = fetched.len() > want;
+            items.extend(fetched.into_iter().take(want).map(|item| {
+                let after = self.page_key_of(spec, &item);
+                (item, after)
+            }));
+            if cut {
+                // The filter kept more than fits: continue after the last item kept.
+                let next = items.last().map(|(_, after)| after.clone());
+                return Ok(Page::new(items, next));
             }
-            items.extend(fetched);
             match service_next {
                 Some(key)
                     if items.len() < limit && evaluated < evaluate && queries < MAX_QUERIES =>
@@ -256,13 +257,8 @@ impl Table {
                     start = Some(key);
                 }
                 // Full, or the bound is reached: the client continues from here.
-                Some(key) => {
-                    return Ok(Page {
-                        items,
-                        next: Some(to_page_key(key)),
-                    });
-                }
-                None => return Ok(Page { items, next: None }),
+                Some(key) => return Ok(Page::new(items, Some(to_page_key(key)))),
+                None => return Ok(Page::new(items, None)),
             }
         }
     }
@@ -313,15 +309,12 @@ impl Table {
         evaluate: usize,
     ) -> Result<Page<T>, StoreError> {
         let page = self.query_page_within(spec, limit, after, evaluate).await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            next: page.next,
-        })
+        let next = page.next.clone();
+        let edges = page
+            .into_edges()
+            .map(|(item, after)| Ok((from_item(item)?, after)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page::new(edges, next))
     }
 
     /// [`Table::query_all`], parsing each item into `T`.

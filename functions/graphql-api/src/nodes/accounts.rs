@@ -62,6 +62,7 @@ impl MeNode {
 }
 
 /// A customer account, as its caller sees it.
+#[derive(Clone)]
 pub struct AccountNode {
     account: Arc<Account>,
     /// Whether the caller is the seller's staff (who see the account's managers).

@@ -7,6 +7,7 @@ use portal_domain::{AccountId, CartId, Currency, OrderId, UserId};
 use rust_decimal::Decimal;
 
 /// A cart, priced at its last change.
+#[derive(Clone)]
 pub struct CartNode(pub Cart);
 
 /// What a cart was made from.

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use portal_domain::model::Document;
 
 /// A document of the archive (who else may see it is not shown).
+#[derive(Clone)]
 pub struct DocumentNode(pub Document);
 
 impl From<Document> for DocumentNode {

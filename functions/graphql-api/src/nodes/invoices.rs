@@ -7,6 +7,7 @@ use async_graphql::{Context, Object, Result};
 use portal_domain::model::{Invoice, InvoiceStatus};
 
 /// An invoice or credit note.
+#[derive(Clone)]
 pub struct InvoiceNode(pub Invoice);
 
 impl From<Invoice> for InvoiceNode {

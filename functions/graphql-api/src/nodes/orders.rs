@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 /// An order: its summary fields at once, the rest (lines, history) read when asked for (a list
 /// of orders holds summaries; the whole orders of a page are one `BatchGetItem`).
+#[derive(Clone)]
 pub struct OrderNode {
     summary: OrderSummary,
     whole: Option<Arc<Order>>,
@@ -146,7 +147,7 @@ impl OrderNode {
         )?;
         let mut ids: Vec<InvoiceId> = documents
             .iter()
-            .flat_map(|page| page.items.iter())
+            .flat_map(|page| page.items().iter())
             .filter(|d| matches!(d.kind, DocumentKind::Invoice | DocumentKind::CreditNote))
             .filter_map(|d| d.links.invoice_id.clone())
             .collect();

@@ -8,6 +8,7 @@ use async_graphql::{Context, Object, Result};
 use portal_domain::model::Product;
 
 /// A product of the catalog.
+#[derive(Clone)]
 pub struct ProductNode(pub Product);
 
 #[Object(name = "Product")]

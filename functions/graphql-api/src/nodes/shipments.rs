@@ -7,6 +7,7 @@ use async_graphql::{Context, Object, Result};
 use portal_domain::model::Shipment;
 
 /// A shipment of (part of) an order, with its tracking events.
+#[derive(Clone)]
 pub struct ShipmentNode(pub Shipment);
 
 impl From<Shipment> for ShipmentNode {

@@ -27,7 +27,7 @@ pub struct LineInput {
 }
 
 /// An order waiting for an approver of its account.
-#[derive(SimpleObject, Deserialize)]
+#[derive(SimpleObject, Deserialize, Clone)]
 #[graphql(complex)]
 pub struct PendingApproval {
     pub account_id: AccountId,

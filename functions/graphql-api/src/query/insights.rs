@@ -1,7 +1,7 @@
 //! Step 3's reads for the seller's staff: the worklist, demand forecasts, the served run.
 //! (An account's reorder suggestions are `reorderSuggestions` and `Account.reorderSuggestions`.)
 
-use crate::connection::{PageInfo, Pager, times_first};
+use crate::connection::{Connection, Pager, times_first};
 use crate::context::Ctx;
 use crate::error::{Gql, error, not_found};
 use async_graphql::{Context, Json, Object, Result, SimpleObject};
@@ -17,7 +17,7 @@ use serde::Serialize;
 pub struct InsightsQuery;
 
 /// One account on a worklist: its outlook and its most urgent suggestions.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct WorklistAccount {
     pub outlook: AccountOutlook,
     pub suggestions: Vec<ReorderSuggestion>,
@@ -27,12 +27,15 @@ pub struct WorklistAccount {
 #[derive(SimpleObject)]
 #[graphql(concrete(name = "WorklistPage", params(WorklistAccount)))]
 #[graphql(concrete(name = "ForecastPage", params(SkuForecast)))]
-pub struct RunPage<T: async_graphql::OutputType> {
+pub struct RunPage<T: async_graphql::OutputType + Clone>
+where
+    Connection<T>: async_graphql::ContainerType,
+{
     pub run_id: String,
     /// Only history before this day was used.
     pub as_of: NaiveDate,
-    pub nodes: Vec<T>,
-    pub page_info: PageInfo,
+    #[graphql(flatten)]
+    pub connection: Connection<T>,
 }
 
 /// A SKU's forecasts: its total first, then one per division.
@@ -135,8 +138,7 @@ impl InsightsQuery {
         Ok(RunPage {
             run_id: run.run_id,
             as_of: run.as_of,
-            nodes: connection.nodes,
-            page_info: connection.page_info,
+            connection,
         })
     }
 
@@ -180,8 +182,7 @@ impl InsightsQuery {
         Ok(RunPage {
             run_id: run.run_id,
             as_of: run.as_of,
-            nodes: connection.nodes,
-            page_info: connection.page_info,
+            connection,
         })
     }
 

@@ -8,7 +8,7 @@ mod portal;
 use async_graphql::MergedObject;
 pub use commerce::PendingApproval;
 pub(crate) use commerce::{CheckoutSettings, LineInput, SpendingLimits, answer_as};
-pub use insights::SkuForecasts;
+pub use insights::{SkuForecasts, WorklistAccount};
 
 /// What a portal reads.
 #[derive(MergedObject, Default)]

@@ -285,16 +285,9 @@ impl PortalQuery {
             .await
             .gql()?;
         // A search answers summaries; the products' other fields are one batch read.
-        let skus: Vec<Sku> = page.items.iter().map(|p| p.sku.clone()).collect();
+        let skus: Vec<Sku> = page.items().iter().map(|p| p.sku.clone()).collect();
         let found = nodes::loaded(c.products.load_many(skus).await)?;
-        let page = portal_store::Page {
-            items: page
-                .items
-                .into_iter()
-                .filter_map(|p| found.get(&p.sku).map(|p| ProductNode((**p).clone())))
-                .collect(),
-            next: page.next,
-        };
+        let page = page.filter_map(|p| found.get(&p.sku).map(|p| ProductNode((**p).clone())));
         Ok(pager.connection(page, |p| p))
     }
 
