@@ -29,40 +29,21 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
 fi
 
+# shellcheck source=scripts/demo-server.sh
+. "$scripts/demo-server.sh"
 work=$(mktemp -d)
-server=
 cleanup() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
+  stop_demo_server
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-# A small folder: it seeds in seconds in a debug build and still has every kind of object.
-today=$(date -u +%F)
-sizes=(--accounts 6 --skus 60 --order-lines 2000 --years 2 --today "$today")
-"$portal" seed --data-dir "$work/data" "${sizes[@]}" 2>"$work/seed.log" || { cat "$work/seed.log"; exit 1; }
-tail -n 1 "$work/seed.log"
+start_demo_server "$portal" "$work"
 
 users=(demo-buyer demo-viewer demo-manager demo-admin demo-erp demo-other-buyer)
 declare -A token
 for user in "${users[@]}"; do
   token[$user]=$("$portal" token --data-dir "$work/data" --user "$user")
 done
-
-"$portal" serve --data-dir "$work/data" --port 0 >"$work/server.log" 2>&1 &
-server=$!
-url=
-for _ in $(seq 1 150); do
-  url=$(sed -n 's|^b2b-portal is serving on \(http://[^ ]*\)$|\1|p' "$work/server.log")
-  if [ -n "$url" ] && python3 -c "import urllib.request as u; u.urlopen('$url/openapi.yaml', timeout=1)" 2>/dev/null; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then cat "$work/server.log"; echo "portal serve did not start" >&2; exit 1; fi
-  url=
-  sleep 0.2
-done
-[ -n "$url" ] || { cat "$work/server.log"; echo "portal serve did not answer" >&2; exit 1; }
 
 echo "Real ids for the fuzzer: $("$venv/bin/python" "$scripts/fuzz-ids.py" "$url" "$work/schemathesis.toml" \
   "demo-buyer=${token[demo-buyer]}" "demo-other-buyer=${token[demo-other-buyer]}")"

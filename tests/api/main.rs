@@ -27,3 +27,4 @@ mod push;
 mod quarantine;
 mod shipments;
 mod store;
+mod web;

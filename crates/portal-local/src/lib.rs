@@ -44,5 +44,6 @@ pub mod ingest;
 pub mod invoke;
 pub mod runtime_api;
 pub mod server;
+pub mod web;
 
 pub use server::LocalApp;

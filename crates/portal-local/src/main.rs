@@ -469,20 +469,14 @@ async fn serve_with_banner(
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let url = format!("http://{}", listener.local_addr()?);
     let mut banner = format!("\nb2b-portal is serving on {url}\n");
+    if portal_local::web::is_built() {
+        banner.push_str(&format!(
+            "\nThe portal web app: {url}/ (sign in as one of the demo users)\n"
+        ));
+    }
     if demo_users {
         banner.push_str("\nDev tokens (valid 12 hours):\n");
-        for (user, what) in [
-            (demo::DEMO_BUYER, "buyer of ACC-10001"),
-            (demo::DEMO_VIEWER, "viewer of ACC-10001"),
-            (demo::DEMO_OTHER_BUYER, "buyer of ACC-10002"),
-            (demo::DEMO_APPROVER, "approver of ACC-10001"),
-            (demo::DEMO_MANAGER, "account manager, assigned accounts"),
-            (demo::DEMO_ADMIN, "seller admin, all accounts"),
-            (
-                demo::DEMO_INTEGRATION,
-                "the ERP's machine user, for POST /integration/...",
-            ),
-        ] {
+        for (user, what) in demo::DEMO_USERS {
             let token = app.auth.issue(user, Duration::from_secs(12 * 3600))?;
             banner.push_str(&format!("\n  {user} ({what}):\n  {token}\n"));
         }

@@ -65,6 +65,7 @@ pub fn app_router_with(state_of: impl Fn(&'static str) -> AppState, auth: DevAut
                 )
             }),
         )
+        .merge(crate::web::router(auth.clone()))
         .fallback(portal_http::not_found_fallback)
         .layer(axum::middleware::from_fn_with_state(
             auth.clone(),

@@ -19,6 +19,20 @@ pub const DEMO_INTEGRATION: &str = "demo-erp";
 /// The approver of the demo buyer's account.
 pub const DEMO_APPROVER: &str = "demo-approver";
 
+/// The demo's users with what each is, in the order `portal demo` prints their tokens.
+pub const DEMO_USERS: [(&str, &str); 7] = [
+    (DEMO_BUYER, "buyer of ACC-10001"),
+    (DEMO_VIEWER, "viewer of ACC-10001"),
+    (DEMO_OTHER_BUYER, "buyer of ACC-10002"),
+    (DEMO_APPROVER, "approver of ACC-10001"),
+    (DEMO_MANAGER, "account manager, assigned accounts"),
+    (DEMO_ADMIN, "seller admin, all accounts"),
+    (
+        DEMO_INTEGRATION,
+        "the ERP's machine user, for POST /integration/...",
+    ),
+];
+
 /// Country, currency, VAT rate in per mille, payment terms in days, cities.
 pub(super) const COUNTRIES: &[(&str, &str, i64, i64, &[&str])] = &[
     (

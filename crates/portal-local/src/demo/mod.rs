@@ -16,7 +16,7 @@ mod pricing;
 
 pub use customers::{
     DEMO_ADMIN, DEMO_APPROVER, DEMO_BUYER, DEMO_INTEGRATION, DEMO_MANAGER, DEMO_OTHER_BUYER,
-    DEMO_VIEWER,
+    DEMO_USERS, DEMO_VIEWER,
 };
 
 use anyhow::Context;

@@ -1,0 +1,90 @@
+// The paths people take through the app, in a real browser against the local demo.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { graphql, launch, open, screenshot, signedIn } from "./browser.mjs";
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test("a buyer goes from the dashboard to an order, downloads its document and sees what is due", async () => {
+  const page = await signedIn(browser, "demo-buyer");
+  await page.waitForSelector('[data-loaded="dashboard"]');
+  await screenshot(page, "buyer-dashboard");
+  const headings = await page.locator("main h2").allTextContents();
+  assert.deepEqual(headings.slice(0, 4), ["Open orders", "Shipments on their way", "Open balance", "Due for reorder"]);
+
+  // An order with documents: the newest invoiced one.
+  await open(page, "#/orders?status=INVOICED", "orders");
+  await screenshot(page, "buyer-orders");
+  await page.locator("table tbody a").first().click();
+  await page.waitForSelector('[data-loaded="order"]');
+  await screenshot(page, "buyer-order");
+  assert.ok((await page.locator(".timeline li").count()) >= 2, "the timeline has the order's history");
+  const link = page.locator("a[data-document]").first();
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  const file = await download.path();
+  const { readFile } = await import("node:fs/promises");
+  const bytes = await readFile(file);
+  assert.equal(bytes.subarray(0, 5).toString(), "%PDF-", "the download is the document's PDF");
+
+  await open(page, "#/reorder", "reorder");
+  await screenshot(page, "buyer-reorder");
+  assert.ok((await page.locator("td.reason").count()) > 0, "suggestions come with their reasons");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a manager goes from the worklist to an account's order rhythm and a SKU's forecast fan", async () => {
+  const page = await signedIn(browser, "demo-manager");
+  await page.waitForSelector('[data-loaded="worklist"]');
+  await screenshot(page, "manager-worklist");
+  await page.locator("article.account h3 a").first().click();
+  await page.waitForSelector('[data-loaded="account"]');
+  const rhythm = page.locator(".chart-box[data-drawn]");
+  await rhythm.first().waitFor();
+  assert.ok(Number(await rhythm.first().getAttribute("data-drawn")) >= 2, "past orders and the expected next one are drawn");
+  assert.equal(await page.locator(".chart-box canvas").count(), 1);
+  await screenshot(page, "manager-account");
+
+  await open(page, "#/forecasts", "forecasts");
+  await page.locator("table tbody a").first().click();
+  await page.waitForSelector('[data-loaded="forecast"]');
+  const fan = page.locator(".chart-box[data-drawn]");
+  await fan.waitFor();
+  assert.ok(Number(await fan.getAttribute("data-drawn")) > 0, "the fan has periods");
+  assert.match(await page.locator(".facts").textContent(), /Demand class.*Method/s);
+  await screenshot(page, "manager-forecast");
+
+  await open(page, "#/analytics", "analytics");
+  assert.ok((await page.locator("tbody tr").count()) >= 2, "accuracy per demand class");
+  await screenshot(page, "manager-analytics");
+  assert.deepEqual(page.errors, []);
+});
+
+test("another account's order by deep link is not found, like an order that does not exist", async () => {
+  const theirs = await graphql("demo-other-buyer", "{ orders(first: 1) { nodes { id } } }");
+  const foreign = theirs.data.orders.nodes[0].id;
+  const page = await signedIn(browser, "demo-buyer");
+  for (const id of [foreign, "SO-NO-SUCH-ORDER"]) {
+    await open(page, `#/orders/${id}`, "order");
+    assert.equal(await page.locator(".failure").getAttribute("data-code"), "NOT_FOUND", id);
+    assert.match(await page.locator(".failure h2").textContent(), /Not found/);
+    assert.equal(await page.locator('[data-loaded="order"]').count(), 0);
+  }
+  await screenshot(page, "buyer-foreign-order");
+});
+
+test("a customer's user sent to the worklist is refused, by the page and by the API", async () => {
+  const page = await signedIn(browser, "demo-buyer");
+  await open(page, "#/worklist");
+  assert.equal(await page.locator(".failure").getAttribute("data-code"), "FORBIDDEN");
+  assert.equal(await page.locator('[data-loaded="worklist"]').count(), 0);
+  assert.ok(!(await page.locator("nav[aria-label=Main]").textContent()).includes("Worklist"), "no worklist in the menu");
+  const direct = await graphql("demo-buyer", "{ worklist { runId } }");
+  assert.equal(direct.errors[0].extensions.code, "FORBIDDEN");
+});

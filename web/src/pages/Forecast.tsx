@@ -1,0 +1,235 @@
+import { useMemo } from "preact/hooks";
+import type uPlot from "uplot";
+import { type Connection, graphql, required, useLoad } from "../api";
+import { Chart, seconds } from "../charts/chart";
+import { day, number, words } from "../format";
+import { href, type Location, navigate, type PageProps } from "../router";
+import { Empty, Page, Pager, Show } from "../ui/page";
+
+interface Period {
+  periodStart: string;
+  mean: number;
+  q50: number;
+  q90: number;
+  q95: number;
+}
+
+interface SkuForecast {
+  sku: string;
+  division: string | null;
+  bucket: string;
+  method: string;
+  demandClass: string;
+  periods: Period[];
+}
+
+const LIST = `query Forecasts($skuPrefix: String, $after: String) {
+  forecasts(skuPrefix: $skuPrefix, first: 30, after: $after) {
+    runId asOf
+    nodes { sku division bucket method demandClass periods { mean } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export function Forecasts(props: { location: Location }) {
+  const q = props.location.query;
+  const prefix = q.get("sku") ?? "";
+  const loaded = useLoad(
+    () =>
+      graphql<{ forecasts: Connection<SkuForecast> & { runId: string; asOf: string } }>(LIST, {
+        skuPrefix: prefix || undefined,
+        after: q.get("after") || undefined,
+      }).then((r) => r.data.forecasts),
+    [q.toString()],
+  );
+  return (
+    <Page title="Forecasts">
+      <form
+        class="filters"
+        role="search"
+        aria-label="Find a SKU's forecast"
+        onSubmit={(e) => {
+          e.preventDefault();
+          navigate("/forecasts", { sku: new FormData(e.currentTarget as HTMLFormElement).get("sku") as string });
+        }}
+      >
+        <label>
+          SKU starts with <input name="sku" value={prefix} autoComplete="off" />
+        </label>
+        <button type="submit">Find</button>
+      </form>
+      <Show loaded={loaded} what="forecasts">
+        {(page) =>
+          page.nodes.length === 0 ? (
+            <Empty>No forecasts match.</Empty>
+          ) : (
+            <>
+              <div class="table-wrap">
+                <table data-loaded="forecasts">
+                  <thead>
+                    <tr>
+                      <th scope="col">SKU</th>
+                      <th scope="col">Division</th>
+                      <th scope="col">Demand</th>
+                      <th scope="col">Method</th>
+                      <th scope="col" class="num">
+                        Next period (mean)
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {page.nodes.map((f) => (
+                      <tr key={`${f.sku}-${f.division ?? ""}`}>
+                        <th scope="row">
+                          <a href={href(`/forecasts/${f.sku}`, { division: f.division })}>{f.sku}</a>
+                        </th>
+                        <td>{f.division ?? "all"}</td>
+                        <td>{words(f.demandClass)}</td>
+                        <td>{f.method}</td>
+                        <td class="num">{number(f.periods[0]?.mean)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <Pager
+                hasNext={page.pageInfo.hasNextPage}
+                next={() => navigate("/forecasts", { sku: prefix, after: page.pageInfo.endCursor })}
+                first={q.get("after") ? () => navigate("/forecasts", { sku: prefix }) : undefined}
+              />
+            </>
+          )
+        }
+      </Show>
+    </Page>
+  );
+}
+
+const ONE = `query Forecast($sku: Sku!) {
+  forecast(sku: $sku) {
+    runId asOf sku
+    forecasts { sku division bucket method demandClass periods { periodStart mean q50 q90 q95 } }
+  }
+}`;
+
+/** The fan: q50 as the line, bands up to q90 and q95, the mean dashed. */
+function FanChart(props: { forecast: SkuForecast }) {
+  const f = props.forecast;
+  const { data, options } = useMemo(() => {
+    const data: uPlot.AlignedData = [
+      f.periods.map((p) => seconds(p.periodStart)),
+      f.periods.map((p) => p.q95),
+      f.periods.map((p) => p.q90),
+      f.periods.map((p) => p.q50),
+      f.periods.map((p) => p.mean),
+    ];
+    const options: Omit<uPlot.Options, "width" | "height"> = {
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+      series: [
+        {},
+        { label: "q95", stroke: "rgba(31,95,168,0.35)", width: 1 },
+        { label: "q90", stroke: "rgba(31,95,168,0.6)", width: 1 },
+        { label: "q50", stroke: "#1f5fa8", width: 2 },
+        { label: "Mean", stroke: "#c2410c", width: 2, dash: [6, 4] },
+      ],
+      bands: [
+        { series: [1, 2], fill: "rgba(31,95,168,0.12)" },
+        { series: [2, 3], fill: "rgba(31,95,168,0.25)" },
+      ],
+      axes: [{}, { label: `Demand per ${f.bucket}` }],
+    };
+    return { data, options };
+  }, [f]);
+  return (
+    <Chart
+      label={`Forecast of ${f.sku}${f.division ? ` in ${f.division}` : ""}: ${f.periods.length} periods of median, 90 % and 95 % quantiles and mean`}
+      options={options}
+      data={data}
+    >
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Period</th>
+            <th scope="col" class="num">
+              Mean
+            </th>
+            <th scope="col" class="num">
+              q50
+            </th>
+            <th scope="col" class="num">
+              q90
+            </th>
+            <th scope="col" class="num">
+              q95
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {f.periods.map((p) => (
+            <tr key={p.periodStart}>
+              <td>{day(p.periodStart)}</td>
+              <td class="num">{number(p.mean)}</td>
+              <td class="num">{number(p.q50)}</td>
+              <td class="num">{number(p.q90)}</td>
+              <td class="num">{number(p.q95)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Chart>
+  );
+}
+
+export function ForecastPage(props: PageProps) {
+  const sku = props.params.sku;
+  const division = props.location.query.get("division");
+  const loaded = useLoad(
+    () =>
+      graphql<{ forecast: { runId: string; asOf: string; forecasts: SkuForecast[] } | null }>(ONE, { sku }).then((r) =>
+        required(r, "forecast"),
+      ),
+    [sku],
+  );
+  return (
+    <Page title={`Forecast of ${sku}`}>
+      <Show loaded={loaded} what="the forecast">
+        {(run) => {
+          const chosen = run.forecasts.find((f) => f.division === division) ?? run.forecasts[0];
+          if (!chosen) return <Empty>No forecast for this SKU in run {run.runId}.</Empty>;
+          return (
+            <div class="detail" data-loaded="forecast">
+              <dl class="facts">
+                <div>
+                  <dt>Demand class</dt>
+                  <dd>{words(chosen.demandClass)}</dd>
+                </div>
+                <div>
+                  <dt>Method</dt>
+                  <dd>{chosen.method}</dd>
+                </div>
+                <div>
+                  <dt>Run</dt>
+                  <dd>
+                    {run.runId}, history before {day(run.asOf)}
+                  </dd>
+                </div>
+              </dl>
+              <nav aria-label="Division" class="tabs">
+                {run.forecasts.map((f) => (
+                  <a
+                    key={f.division ?? "all"}
+                    href={href(`/forecasts/${sku}`, { division: f.division })}
+                    aria-current={f === chosen ? "page" : undefined}
+                  >
+                    {f.division ?? "All divisions"}
+                  </a>
+                ))}
+              </nav>
+              <FanChart forecast={chosen} />
+            </div>
+          );
+        }}
+      </Show>
+    </Page>
+  );
+}

@@ -1,0 +1,57 @@
+import { type Connection, graphql, useLoad } from "../api";
+import { words } from "../format";
+import { type Location, navigate } from "../router";
+import type { Suggestion } from "../types";
+import { Page, Pager, Show } from "../ui/page";
+import { Suggestions } from "../ui/suggestions";
+
+const QUERY = `query Reorder($status: [ReorderStatus!], $after: String) {
+  reorderSuggestions(status: $status, first: 50, after: $after) {
+    nodes { accountId sku status pReorder ordersSeen lastOrderDate expectedNextDate expectedQuantity suggestedQuantity reason }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const STATUSES = ["OVERDUE", "DUE", "NOT_YET_DUE", "LAPSING"];
+
+export function Reorder(props: { location: Location }) {
+  const q = props.location.query;
+  const status = q.get("status") ?? "OVERDUE,DUE";
+  const loaded = useLoad(
+    () =>
+      graphql<{ reorderSuggestions: Connection<Suggestion> }>(QUERY, {
+        status: status ? status.split(",") : undefined,
+        after: q.get("after") || undefined,
+      }).then((r) => r.data.reorderSuggestions),
+    [q.toString()],
+  );
+  return (
+    <Page title="Reorder suggestions">
+      <p class="muted">What your order history says you will need next, and why.</p>
+      <form class="filters" aria-label="Filter suggestions" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Show
+          <select value={status} onChange={(e) => navigate("/reorder", { status: (e.currentTarget as HTMLSelectElement).value })}>
+            <option value="OVERDUE,DUE">Due and overdue</option>
+            {STATUSES.map((s) => (
+              <option value={s}>{words(s)}</option>
+            ))}
+            <option value="">Everything</option>
+          </select>
+        </label>
+      </form>
+      <Show loaded={loaded} what="suggestions">
+        {(page) => (
+          <div data-loaded="reorder">
+            <Suggestions suggestions={page.nodes} />
+            <Pager
+              hasNext={page.pageInfo.hasNextPage}
+              next={() => navigate("/reorder", { status, after: page.pageInfo.endCursor })}
+              first={q.get("after") ? () => navigate("/reorder", { status }) : undefined}
+            />
+          </div>
+        )}
+      </Show>
+    </Page>
+  );
+}
