@@ -41,6 +41,7 @@ async function pages() {
     `{ orders(filter: { status: [INVOICED] }, first: 1) { nodes { id lines { sku } } } }`,
   );
   const order = buyer.data.orders.nodes[0];
+  const carts = await graphql("demo-buyer", `{ carts(first: 1) { nodes { id } } }`);
   const manager = await graphql(
     "demo-manager",
     `{ me { accountIds } forecasts(first: 1) { nodes { sku } } }`,
@@ -53,6 +54,9 @@ async function pages() {
     ["/catalog", "demo-buyer", "#/catalog", "catalog"],
     ["/catalog/:sku", "demo-buyer", `#/catalog/${order.lines[0].sku}`, "product"],
     ["/reorder", "demo-buyer", "#/reorder", "reorder"],
+    ["/carts", "demo-buyer", "#/carts", "carts"],
+    ["/carts/:id", "demo-buyer", `#/carts/${carts.data.carts.nodes[0].id}`, "cart"],
+    ["/approvals", "demo-approver", "#/approvals", "approvals"],
     ["/worklist", "demo-manager", "#/worklist", "worklist"],
     ["/accounts/:id", "demo-manager", `#/accounts/${manager.data.me.accountIds[0]}`, "account"],
     ["/forecasts", "demo-manager", "#/forecasts", "forecasts"],

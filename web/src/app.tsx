@@ -4,6 +4,7 @@ import { signOut } from "./auth";
 import type { Config } from "./config";
 import { ROUTES } from "./routes";
 import { match, navigate, useLocation } from "./router";
+import { MeContext } from "./session";
 import { isStaff, type Me } from "./types";
 import { Failure, Page } from "./ui/page";
 
@@ -52,7 +53,7 @@ export function App(props: { config: Config; me: Me }) {
   }
 
   return (
-    <>
+    <MeContext.Provider value={me}>
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
         Skip to the content
       </a>
@@ -83,6 +84,6 @@ export function App(props: { config: Config; me: Me }) {
       <main id="main" tabIndex={-1}>
         {content}
       </main>
-    </>
+    </MeContext.Provider>
   );
 }

@@ -4,6 +4,8 @@
 import type { ComponentType } from "preact";
 import { AccountView } from "./pages/Account";
 import { Analytics } from "./pages/Analytics";
+import { Approvals } from "./pages/Approvals";
+import { CartPage, Carts } from "./pages/Carts";
 import { Catalog, ProductPage } from "./pages/Catalog";
 import { Dashboard } from "./pages/Dashboard";
 import { ForecastPage, Forecasts } from "./pages/Forecast";
@@ -33,6 +35,9 @@ export const ROUTES: Route[] = [
   { path: "/catalog", page: Catalog, who: "anyone", menu: "Catalog" },
   { path: "/catalog/:sku", page: ProductPage, who: "anyone" },
   { path: "/reorder", page: Reorder, who: "customer", menu: "Reorder" },
+  { path: "/carts", page: Carts, who: "customer", menu: "Carts" },
+  { path: "/carts/:id", page: CartPage, who: "customer" },
+  { path: "/approvals", page: Approvals, who: "customer", menu: "Approvals" },
   { path: "/worklist", page: Worklist, who: "staff", menu: "Worklist" },
   { path: "/accounts/:id", page: AccountView, who: "staff" },
   { path: "/forecasts", page: Forecasts, who: "staff", menu: "Forecasts" },

@@ -1,8 +1,9 @@
 import { useState } from "preact/hooks";
-import { type Connection, graphql, required, useLoad } from "../api";
+import { type ApiError, type Connection, graphql, required, useLoad } from "../api";
 import { dateTime, day, money, number, words } from "../format";
-import { href, type PageProps } from "../router";
-import type { DocumentRef, Invoice, Shipment, Totals } from "../types";
+import { href, navigate, type PageProps } from "../router";
+import { canBuy, useMe } from "../session";
+import { type DocumentRef, type Invoice, isStaff, type Shipment, type Totals } from "../types";
 import { Documents } from "../ui/documents";
 import { Badge, Empty, Failure, Loading, Page, Show } from "../ui/page";
 
@@ -107,8 +108,33 @@ export function OrderDetail(props: PageProps) {
   const id = props.params.id;
   const loaded = useLoad(() => graphql<{ order: Order | null }>(QUERY, { id }).then((r) => required(r, "order")), [id]);
   const [open, setOpen] = useState<number | null>(null);
+  const [reorderError, setReorderError] = useState<ApiError | null>(null);
+  const me = useMe();
+  const reorder = async () => {
+    setReorderError(null);
+    try {
+      const reply = await graphql<{ reorder: { cart: { id: string } } }>(
+        `mutation Reorder($id: OrderId!) { reorder(orderId: $id) { cart { id } } }`,
+        { id },
+      );
+      navigate(`/carts/${required(reply, "reorder").cart.id}`);
+    } catch (e) {
+      setReorderError(e as ApiError);
+    }
+  };
   return (
-    <Page title={`Order ${id}`}>
+    <Page
+      title={`Order ${id}`}
+      actions={
+        canBuy(me) &&
+        !isStaff(me.role) && (
+          <button type="button" onClick={reorder}>
+            Order again
+          </button>
+        )
+      }
+    >
+      {reorderError && <Failure error={reorderError} />}
       <Show loaded={loaded} what="the order">
         {(order) => (
           <div class="detail" data-loaded="order">

@@ -1,8 +1,10 @@
-import { type Connection, graphql, useLoad } from "../api";
+import { useState } from "preact/hooks";
+import { type ApiError, type Connection, graphql, required, useLoad } from "../api";
 import { words } from "../format";
 import { type Location, navigate } from "../router";
+import { canBuy, useMe } from "../session";
 import type { Suggestion } from "../types";
-import { Page, Pager, Show } from "../ui/page";
+import { Failure, Page, Pager, Show } from "../ui/page";
 import { Suggestions } from "../ui/suggestions";
 
 const QUERY = `query Reorder($status: [ReorderStatus!], $after: String) {
@@ -25,8 +27,30 @@ export function Reorder(props: { location: Location }) {
       }).then((r) => r.data.reorderSuggestions),
     [q.toString()],
   );
+  const me = useMe();
+  const [error, setError] = useState<ApiError | null>(null);
+  const replenish = async () => {
+    try {
+      const reply = await graphql<{ createReplenishmentCart: { cart: { id: string } } }>(
+        `mutation Replenish { createReplenishmentCart(name: "Due for reorder") { cart { id } } }`,
+      );
+      navigate(`/carts/${required(reply, "createReplenishmentCart").cart.id}`);
+    } catch (e) {
+      setError(e as ApiError);
+    }
+  };
   return (
-    <Page title="Reorder suggestions">
+    <Page
+      title="Reorder suggestions"
+      actions={
+        canBuy(me) && (
+          <button type="button" onClick={replenish}>
+            Put what is due in a cart
+          </button>
+        )
+      }
+    >
+      {error && <Failure error={error} />}
       <p class="muted">What your order history says you will need next, and why.</p>
       <form class="filters" aria-label="Filter suggestions" onSubmit={(e) => e.preventDefault()}>
         <label>

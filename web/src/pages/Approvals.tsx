@@ -1,0 +1,101 @@
+import { useState } from "preact/hooks";
+import { ApiError, type Connection, graphql, required, useLoad } from "../api";
+import { dateTime, money } from "../format";
+import { href } from "../router";
+import { canApprove, useMe } from "../session";
+import { Empty, Failure, Page, Show } from "../ui/page";
+
+interface Pending {
+  orderId: string;
+  total: string;
+  currency: string;
+  placedBy: string;
+  placedAt: string;
+  reasons: string[];
+  order: { poNumber: string; lineCount: number; placed: { version: number } | null } | null;
+}
+
+const QUERY = `query Approvals {
+  approvals(first: 50) {
+    nodes { orderId total currency placedBy placedAt reasons order { poNumber lineCount placed { version } } }
+  }
+}`;
+
+export function Approvals() {
+  const me = useMe();
+  const loaded = useLoad(() => graphql<{ approvals: Connection<Pending> }>(QUERY).then((r) => r.data.approvals.nodes), []);
+  const [decided, setDecided] = useState<Record<string, string>>({});
+  const [error, setError] = useState<ApiError | null>(null);
+  const decide = async (p: Pending, decision: "approveOrder" | "rejectOrder") => {
+    setError(null);
+    try {
+      const reply = await graphql<Record<string, { status: string }>>(
+        `mutation Decide($id: OrderId!, $version: Int!) { ${decision}(id: $id, version: $version) { status } }`,
+        { id: p.orderId, version: p.order?.placed?.version ?? 1 },
+      );
+      const order = required(reply, decision);
+      setDecided((d) => ({ ...d, [p.orderId]: order.status }));
+    } catch (e) {
+      setError(e as ApiError);
+    }
+  };
+  return (
+    <Page title="Approvals">
+      {error && <Failure error={error} />}
+      <Show loaded={loaded} what="orders waiting for approval">
+        {(pending) =>
+          pending.length === 0 ? (
+            <Empty>No order waits for approval.</Empty>
+          ) : (
+            <div class="table-wrap">
+              <table data-loaded="approvals">
+                <thead>
+                  <tr>
+                    <th scope="col">Order</th>
+                    <th scope="col">Placed</th>
+                    <th scope="col" class="num">
+                      Total
+                    </th>
+                    <th scope="col">Why it waits</th>
+                    <th scope="col">Decision</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {pending.map((p) => (
+                    <tr key={p.orderId}>
+                      <th scope="row">
+                        <a href={href(`/orders/${p.orderId}`)}>{p.orderId}</a>
+                        {p.order && <div class="muted">PO {p.order.poNumber}</div>}
+                      </th>
+                      <td>
+                        {dateTime(p.placedAt)} <span class="muted">by {p.placedBy}</span>
+                      </td>
+                      <td class="num">{money(p.total, p.currency)}</td>
+                      <td>{p.reasons.join("; ")}</td>
+                      <td>
+                        {decided[p.orderId] ? (
+                          <span role="status">{decided[p.orderId].toLowerCase().replace(/_/g, " ")}</span>
+                        ) : canApprove(me) ? (
+                          <span class="actions">
+                            <button type="button" onClick={() => decide(p, "approveOrder")}>
+                              Approve<span class="visually-hidden"> {p.orderId}</span>
+                            </button>{" "}
+                            <button type="button" class="secondary" onClick={() => decide(p, "rejectOrder")}>
+                              Reject<span class="visually-hidden"> {p.orderId}</span>
+                            </button>
+                          </span>
+                        ) : (
+                          <span class="muted">waits for an approver</span>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Show>
+    </Page>
+  );
+}
