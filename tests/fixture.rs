@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use portal_domain::carts::{Cart, CartLine, CartOrigin, CartStatus, Checkout};
 use portal_domain::insights::{
-    AccountOutlook, AccountSilence, AnalyticsRun, PeriodForecast, ReorderStatus, ReorderSuggestion,
-    SkuForecast,
+    AccountOutlook, AccountSilence, AnalyticsRun, PeriodActual, PeriodForecast, ReorderStatus,
+    ReorderSuggestion, SkuForecast,
 };
 use portal_domain::model::{
     Account, Address, Division, Document, DocumentAudience, DocumentKind, DocumentLinks, Invoice,
@@ -669,6 +669,12 @@ pub fn analytics_run() -> (AnalyticsRun, RunItems) {
                 q50: mean.round(),
                 q90: mean * 2.0,
                 q95: mean * 3.0,
+            })
+            .collect(),
+        history: (0..3)
+            .map(|m| PeriodActual {
+                period_start: NaiveDate::from_ymd_opt(2024, 3 + m, 1).expect("date"),
+                demand: mean * f64::from(m),
             })
             .collect(),
     };

@@ -88,6 +88,34 @@ async fn a_run_over_the_lake_is_published_and_served_from_history_before_its_as_
     assert!(!suggestions.items().is_empty());
     let forecasts = app.get(ADMIN, "/forecasts?limit=5").await;
     assert_eq!(forecasts.items().len(), 5, "{}", forecasts.text);
+    // Each forecast comes with the demand it continues: whole periods before as-of, in order,
+    // the last one right before the forecast's first.
+    for forecast in forecasts.items() {
+        let days = |list: &str| -> Vec<String> {
+            forecast[list]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|p| p["period_start"].as_str().expect("a day").to_owned())
+                .collect()
+        };
+        let (history, periods) = (days("history"), days("periods"));
+        assert!(!history.is_empty(), "{forecast}");
+        assert!(history.windows(2).all(|w| w[0] < w[1]), "{forecast}");
+        assert!(history.last() < periods.first(), "{forecast}");
+        assert!(
+            history.last().is_some_and(|d| d.as_str() < "2024-07-01"),
+            "{forecast}"
+        );
+        assert!(
+            forecast["history"]
+                .as_array()
+                .expect("history")
+                .iter()
+                .all(|p| p["demand"].as_f64().is_some_and(|d| d >= 0.0)),
+            "{forecast}"
+        );
+    }
     // The reports are in the lake under the run's id.
     let lake = Lake::new(
         portal_local::clients::s3(&app.local.emulators.s3_endpoint),

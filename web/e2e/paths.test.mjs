@@ -56,7 +56,10 @@ test("a manager goes from the worklist to an account's order rhythm and a SKU's 
   await page.waitForSelector('[data-loaded="forecast"]');
   const fan = page.locator(".chart-box[data-drawn]");
   await fan.waitFor();
-  assert.ok(Number(await fan.getAttribute("data-drawn")) > 0, "the fan has periods");
+  const forecast = await graphql("demo-manager", `query($sku: Sku!) { forecast(sku: $sku) { forecasts { history { demand } periods { mean } } } }`, { sku: decodeURIComponent(page.url().split("/forecasts/")[1].split("?")[0]) });
+  const drawn = forecast.data.forecast.forecasts[0];
+  assert.ok(drawn.history.length > 0, "the forecast has its history");
+  assert.equal(Number(await fan.getAttribute("data-drawn")), drawn.history.length + drawn.periods.length, "history and forecast are drawn");
   assert.match(await page.locator(".facts").textContent(), /Demand class.*Method/s);
   await screenshot(page, "manager-forecast");
 

@@ -12,7 +12,9 @@ use super::metrics::{
     AccountBacktest, CalibrationSummary, Metrics, ProbabilityScores, ReorderBacktest,
     class_backtests, class_name, level_corrections, round,
 };
-use super::shard::{ForecastRow, InputSummary, ReorderRow, Shard, ShardResult, Snapshot, hex};
+use super::shard::{
+    ForecastRow, HistoryRow, InputSummary, ReorderRow, Shard, ShardResult, Snapshot, hex,
+};
 use crate::calibrate::Calibrator;
 use crate::reorder::ReorderStatus;
 use portal_domain::insights::stopped_clause;
@@ -47,6 +49,9 @@ pub struct RunResult {
     pub reorders: Vec<ReorderRow>,
     pub accounts: Vec<AccountRow>,
     pub forecasts: Vec<ForecastRow>,
+    /// The last periods of each forecast series, in the forecasts' order.
+    #[serde(default)]
+    pub history: Vec<HistoryRow>,
     pub calibration: CalibrationSummary,
     pub metrics: Metrics,
     /// Per stage, summed over shards.
@@ -86,6 +91,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     let mut account_snapshots = Vec::new();
     let mut snapshots = Vec::new();
     let mut forecasts = Vec::new();
+    let mut history = Vec::new();
     let mut scores = Vec::new();
     for p in parts {
         for (stage, ms) in p.timings_ms {
@@ -96,6 +102,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         account_snapshots.extend(p.account_snapshots);
         snapshots.extend(p.snapshots);
         forecasts.extend(p.forecasts);
+        history.extend(p.history);
         scores.extend(p.scores);
     }
     reorders.sort_by(|a, b| (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku)));
@@ -104,6 +111,9 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     mark_stopped_accounts(&mut reorders, &accounts);
     snapshots.sort_by(|a, b| (a.k, &a.account_id, &a.sku).cmp(&(b.k, &b.account_id, &b.sku)));
     forecasts.sort_by(|a, b| {
+        (&a.sku, &a.division, a.period_start).cmp(&(&b.sku, &b.division, b.period_start))
+    });
+    history.sort_by(|a, b| {
         (&a.sku, &a.division, a.period_start).cmp(&(&b.sku, &b.division, b.period_start))
     });
     scores.sort_by(|a, b| (&a.sku, &a.division).cmp(&(&b.sku, &b.division)));
@@ -202,6 +212,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         reorders,
         accounts,
         forecasts,
+        history,
         calibration,
         metrics,
         timings_ms: timings,

@@ -24,8 +24,8 @@ pub use metrics::{
     ReorderBacktest, level_corrections,
 };
 pub use shard::{
-    ForecastRow, InputSummary, ReorderRow, SeriesScore, Shard, ShardResult, Snapshot, run_shard,
-    summarise,
+    ForecastRow, HISTORY_PERIODS, HistoryRow, InputSummary, ReorderRow, SeriesScore, Shard,
+    ShardResult, Snapshot, run_shard, summarise,
 };
 
 use crate::history::Period;

@@ -111,6 +111,20 @@ pub struct ForecastRow {
     pub division: Option<String>,
 }
 
+/// One past period's demand of a forecast series, published beside its forecast so that a
+/// chart shows where the forecast comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub sku: String,
+    /// Empty for the SKU's total.
+    pub division: Option<String>,
+    pub period_start: NaiveDate,
+    pub demand: f64,
+}
+
+/// How many of a series' last periods are published as its history.
+pub const HISTORY_PERIODS: usize = 24;
+
 /// A snapshot at an earlier origin: the features then, and what happened in the horizon after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -166,6 +180,9 @@ pub struct ShardResult {
     pub account_snapshots: Vec<AccountSnapshot>,
     pub snapshots: Vec<Snapshot>,
     pub forecasts: Vec<ForecastRow>,
+    /// The last [`HISTORY_PERIODS`] of each forecast series.
+    #[serde(default)]
+    pub history: Vec<HistoryRow>,
     pub scores: Vec<SeriesScore>,
     pub timings_ms: BTreeMap<String, f64>,
 }
@@ -301,7 +318,8 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         horizon: params.periods,
     };
     // Each series on its own, in parallel; `collect` keeps the series' order.
-    let per_series: Vec<(Vec<ForecastRow>, Option<SeriesScore>)> = demand
+    type Rows = (Vec<ForecastRow>, Vec<HistoryRow>, Option<SeriesScore>);
+    let per_series: Vec<Rows> = demand
         .par_iter()
         .map(|s| {
             let sku = orders.skus[s.sku as usize].clone();
@@ -324,13 +342,27 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
                     }
                 })
                 .collect();
-            (rows, score_series(s, sku, division, params.periods, config))
+            let shown = s.values.len().saturating_sub(HISTORY_PERIODS);
+            let history = s.values[shown..]
+                .iter()
+                .enumerate()
+                .map(|(i, demand)| HistoryRow {
+                    sku: sku.clone(),
+                    division: division.clone(),
+                    period_start: params.bucket.start(s.first + (shown + i) as i64),
+                    demand: *demand,
+                })
+                .collect();
+            let score = score_series(s, sku, division, params.periods, config);
+            (rows, history, score)
         })
         .collect();
     let mut forecasts = Vec::with_capacity(per_series.len() * params.periods);
+    let mut history = Vec::with_capacity(per_series.len() * HISTORY_PERIODS);
     let mut scores = Vec::with_capacity(per_series.len());
-    for (rows, score) in per_series {
+    for (rows, past, score) in per_series {
         forecasts.extend(rows);
+        history.extend(past);
         scores.extend(score);
     }
     lap("forecast", &mut timings);
@@ -344,6 +376,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         account_snapshots,
         snapshots,
         forecasts,
+        history,
         scores,
         timings_ms: timings,
     }

@@ -239,6 +239,14 @@ pub struct PeriodForecast {
     pub q95: f64,
 }
 
+/// One past period's demand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct PeriodActual {
+    pub period_start: NaiveDate,
+    pub demand: f64,
+}
+
 /// A SKU's demand forecast, in total or in one division.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
@@ -253,6 +261,10 @@ pub struct SkuForecast {
     /// smooth, erratic, intermittent, lumpy or no-demand (Syntetos–Boylan).
     pub demand_class: String,
     pub periods: Vec<PeriodForecast>,
+    /// The demand of the periods before the forecast's (up to 24), oldest first: what it
+    /// continues. Empty in runs published before it was kept.
+    #[serde(default)]
+    pub history: Vec<PeriodActual>,
 }
 
 /// A published analytics run: what it was computed from and how well it backtested.

@@ -2,13 +2,14 @@
 //! forecasts, with the portal's ids checked.
 
 use crate::JobError;
-use analytics::pipeline::{ForecastRow, ReorderRow, RunResult};
+use analytics::pipeline::{ForecastRow, HistoryRow, ReorderRow, RunResult};
 use portal_domain::insights::{
-    AccountOutlook, AccountSilence, PeriodForecast, ReorderStatus, ReorderSuggestion, SkuForecast,
+    AccountOutlook, AccountSilence, PeriodActual, PeriodForecast, ReorderStatus, ReorderSuggestion,
+    SkuForecast,
 };
 use portal_domain::{AccountId, DivisionId, Sku};
 use portal_store::RunItems;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 fn data_error(what: String) -> impl FnOnce(portal_domain::ParseError) -> JobError {
     move |e| JobError::Data {
@@ -40,7 +41,20 @@ fn suggestion(r: &ReorderRow) -> Result<ReorderSuggestion, JobError> {
     })
 }
 
-fn forecasts(rows: &[ForecastRow], bucket: &str) -> Result<Vec<SkuForecast>, JobError> {
+fn forecasts(
+    rows: &[ForecastRow],
+    history: &[HistoryRow],
+    bucket: &str,
+) -> Result<Vec<SkuForecast>, JobError> {
+    let mut past: HashMap<(&str, Option<&str>), Vec<PeriodActual>> = HashMap::new();
+    for h in history {
+        past.entry((h.sku.as_str(), h.division.as_deref()))
+            .or_default()
+            .push(PeriodActual {
+                period_start: h.period_start,
+                demand: h.demand,
+            });
+    }
     let mut out: Vec<SkuForecast> = Vec::new();
     for r in rows {
         let same = out.last().is_some_and(|f: &SkuForecast| {
@@ -64,6 +78,9 @@ fn forecasts(rows: &[ForecastRow], bucket: &str) -> Result<Vec<SkuForecast>, Job
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
                 periods: Vec::new(),
+                history: past
+                    .remove(&(r.sku.as_str(), r.division.as_deref()))
+                    .unwrap_or_default(),
             });
         }
         if let Some(f) = out.last_mut() {
@@ -110,6 +127,6 @@ pub fn run_items(run: &RunResult) -> Result<RunItems, JobError> {
     Ok(RunItems {
         suggestions,
         outlooks,
-        forecasts: forecasts(&run.forecasts, &bucket)?,
+        forecasts: forecasts(&run.forecasts, &run.history, &bucket)?,
     })
 }

@@ -21,6 +21,7 @@ interface SkuForecast {
   method: string;
   demandClass: string;
   periods: Period[];
+  history: { periodStart: string; demand: number }[];
 }
 
 const LIST = `query Forecasts($skuPrefix: String, $after: String) {
@@ -108,33 +109,45 @@ export function Forecasts(props: { location: Location }) {
 const ONE = `query Forecast($sku: Sku!) {
   forecast(sku: $sku) {
     runId asOf sku
-    forecasts { sku division bucket method demandClass periods { periodStart mean q50 q90 q95 } }
+    forecasts {
+      sku division bucket method demandClass
+      history { periodStart demand }
+      periods { periodStart mean q50 q90 q95 }
+    }
   }
 }`;
 
-/** The fan: q50 as the line, bands up to q90 and q95, the mean dashed. */
+/** The fan: the past demand, then q50 as the line with bands up to q90 and q95, the mean
+ * dashed. The forecast starts at the last past period, so the two lines meet. */
 function FanChart(props: { forecast: SkuForecast }) {
   const f = props.forecast;
   const { data, options } = useMemo(() => {
+    const past = f.history;
+    const last = past[past.length - 1];
+    const none = past.map(() => null);
+    // The fan starts from the last known period, so the two parts join.
+    const join = (value: (p: Period) => number) => [...none.slice(1), last ? last.demand : null, ...f.periods.map(value)];
     const data: uPlot.AlignedData = [
-      f.periods.map((p) => seconds(p.periodStart)),
-      f.periods.map((p) => p.q95),
-      f.periods.map((p) => p.q90),
-      f.periods.map((p) => p.q50),
-      f.periods.map((p) => p.mean),
+      [...past.map((p) => seconds(p.periodStart)), ...f.periods.map((p) => seconds(p.periodStart))],
+      [...past.map((p) => p.demand), ...f.periods.map(() => null)],
+      past.length ? join((p) => p.q95) : f.periods.map((p) => p.q95),
+      past.length ? join((p) => p.q90) : f.periods.map((p) => p.q90),
+      past.length ? join((p) => p.q50) : f.periods.map((p) => p.q50),
+      past.length ? join((p) => p.mean) : f.periods.map((p) => p.mean),
     ];
     const options: Omit<uPlot.Options, "width" | "height"> = {
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
       series: [
         {},
+        { label: "Demand", stroke: "#1b1f24", width: 2 },
         { label: "q95", stroke: "rgba(31,95,168,0.35)", width: 1 },
         { label: "q90", stroke: "rgba(31,95,168,0.6)", width: 1 },
         { label: "q50", stroke: "#1f5fa8", width: 2 },
         { label: "Mean", stroke: "#c2410c", width: 2, dash: [6, 4] },
       ],
       bands: [
-        { series: [1, 2], fill: "rgba(31,95,168,0.12)" },
-        { series: [2, 3], fill: "rgba(31,95,168,0.25)" },
+        { series: [2, 3], fill: "rgba(31,95,168,0.12)" },
+        { series: [3, 4], fill: "rgba(31,95,168,0.25)" },
       ],
       axes: [{}, { label: `Demand per ${f.bucket}` }],
     };
@@ -142,7 +155,7 @@ function FanChart(props: { forecast: SkuForecast }) {
   }, [f]);
   return (
     <Chart
-      label={`Forecast of ${f.sku}${f.division ? ` in ${f.division}` : ""}: ${f.periods.length} periods of median, 90 % and 95 % quantiles and mean`}
+      label={`Demand of ${f.sku}${f.division ? ` in ${f.division}` : ""} over the last ${f.history.length} periods, and its forecast for the next ${f.periods.length}: median, 90 % and 95 % quantiles and mean`}
       options={options}
       data={data}
     >
@@ -165,6 +178,14 @@ function FanChart(props: { forecast: SkuForecast }) {
           </tr>
         </thead>
         <tbody>
+          {f.history.map((p) => (
+            <tr key={p.periodStart}>
+              <td>{day(p.periodStart)}</td>
+              <td class="num" colSpan={4}>
+                {number(p.demand)} ordered
+              </td>
+            </tr>
+          ))}
           {f.periods.map((p) => (
             <tr key={p.periodStart}>
               <td>{day(p.periodStart)}</td>
