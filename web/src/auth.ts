@@ -126,8 +126,8 @@ export async function finishHostedSignIn(config: Config): Promise<Session | null
     }),
   });
   if (!response.ok) throw new Error(`The sign-in service answered ${response.status}.`);
-  // The API's authorizer accepts the pool client's ID token (its audience is the client).
-  const tokens = (await response.json()) as { id_token: string };
+  // The API's authorizer accepts the pool client's access token (its client_id is the client).
+  const tokens = (await response.json()) as { access_token: string };
   history.replaceState(null, "", "/" + (saved.back ?? ""));
-  return keep(tokens.id_token);
+  return keep(tokens.access_token);
 }
