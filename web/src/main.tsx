@@ -7,8 +7,8 @@ import { type Config, loadConfig } from "./config";
 import type { Me } from "./types";
 import { Failure, Loading } from "./ui/page";
 import "./styles.css";
+import ME from "./operations/Me.graphql?raw";
 
-const ME = `query Me { me { user { id name email } role accountIds } }`;
 
 function SignIn(props: { config: Config; signedIn: (s: Session) => void }) {
   const [error, setError] = useState<string | null>(null);

@@ -7,16 +7,9 @@ import { href, type PageProps } from "../router";
 import type { Balance, Suggestion } from "../types";
 import { Empty, Page, Show } from "../ui/page";
 import { Suggestions } from "../ui/suggestions";
+import HISTORY from "../operations/Rhythm.graphql?raw";
+import QUERY from "../operations/AccountView.graphql?raw";
 
-const QUERY = `query AccountView($id: AccountId!) {
-  account(id: $id) {
-    id name currency divisions
-    openBalance { balances { currency openAmount overdueAmount openCount overdueCount } }
-    reorderSuggestions(first: 100) {
-      nodes { accountId sku status pReorder ordersSeen lastOrderDate expectedNextDate expectedQuantity suggestedQuantity reason }
-    }
-  }
-}`;
 
 interface Account {
   id: string;
@@ -27,11 +20,6 @@ interface Account {
   reorderSuggestions: Connection<Suggestion>;
 }
 
-const HISTORY = `query Rhythm($account: AccountId!, $sku: Sku!) {
-  orders(account: $account, filter: { sku: $sku }, first: 100) {
-    nodes { id orderDate lines { sku quantity } }
-  }
-}`;
 
 interface Past {
   id: string;

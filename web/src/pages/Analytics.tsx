@@ -1,8 +1,8 @@
 import { graphql, required, useLoad } from "../api";
 import { dateTime, day, number, percent, words } from "../format";
 import { Page, Show } from "../ui/page";
+import QUERY from "../operations/AnalyticsRun.graphql?raw";
 
-const QUERY = `query AnalyticsRun { analyticsRun { runId asOf publishedAt report } }`;
 
 interface ClassMetrics {
   series: number;

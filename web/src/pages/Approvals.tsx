@@ -4,6 +4,9 @@ import { dateTime, money } from "../format";
 import { href } from "../router";
 import { canApprove, useMe } from "../session";
 import { Empty, Failure, Page, Show } from "../ui/page";
+import QUERY from "../operations/Approvals.graphql?raw";
+import APPROVE from "../operations/ApproveOrder.graphql?raw";
+import REJECT from "../operations/RejectOrder.graphql?raw";
 
 interface Pending {
   orderId: string;
@@ -15,11 +18,6 @@ interface Pending {
   order: { poNumber: string; lineCount: number; placed: { version: number } | null } | null;
 }
 
-const QUERY = `query Approvals {
-  approvals(first: 50) {
-    nodes { orderId total currency placedBy placedAt reasons order { poNumber lineCount placed { version } } }
-  }
-}`;
 
 export function Approvals() {
   const me = useMe();
@@ -29,10 +27,10 @@ export function Approvals() {
   const decide = async (p: Pending, decision: "approveOrder" | "rejectOrder") => {
     setError(null);
     try {
-      const reply = await graphql<Record<string, { status: string }>>(
-        `mutation Decide($id: OrderId!, $version: Int!) { ${decision}(id: $id, version: $version) { status } }`,
-        { id: p.orderId, version: p.order?.placed?.version ?? 1 },
-      );
+      const reply = await graphql<Record<string, { status: string }>>(decision === "approveOrder" ? APPROVE : REJECT, {
+        id: p.orderId,
+        version: p.order?.placed?.version ?? 1,
+      });
       const order = required(reply, decision);
       setDecided((d) => ({ ...d, [p.orderId]: order.status }));
     } catch (e) {

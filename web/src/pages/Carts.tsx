@@ -4,6 +4,13 @@ import { dateTime, money, number, words } from "../format";
 import { href, navigate, type PageProps } from "../router";
 import { canBuy, useMe } from "../session";
 import { Badge, Empty, Failure, Page, Show } from "../ui/page";
+import LIST from "../operations/Carts.graphql?raw";
+import NEW_CART from "../operations/NewCart.graphql?raw";
+import ONE from "../operations/Cart.graphql?raw";
+import PLACE from "../operations/Place.graphql?raw";
+import QUICK_ORDER from "../operations/QuickOrder.graphql?raw";
+import REMOVE_LINE from "../operations/RemoveLine.graphql?raw";
+import SET_LINE from "../operations/SetLine.graphql?raw";
 
 interface CartLine {
   sku: string;
@@ -35,11 +42,6 @@ interface Refused {
   error: { code: string; detail: string };
 }
 
-const CART_FIELDS = `id name shared version state orders currency total updatedAt
-  lines { sku name quantity unitPrice lineTotal reason }
-  checkout { poNumber requestedDelivery shipTo note }`;
-
-const LIST = `query Carts { carts(first: 50) { nodes { ${CART_FIELDS} } } }`;
 
 export function Carts() {
   const me = useMe();
@@ -50,7 +52,7 @@ export function Carts() {
     const name = (new FormData(event.currentTarget as HTMLFormElement).get("name") as string) || "New cart";
     try {
       const reply = await graphql<{ createCart: { cart: Cart } }>(
-        `mutation NewCart($name: String) { createCart(name: $name) { cart { id } } }`,
+        NEW_CART,
         { name },
       );
       navigate(`/carts/${reply.data.createCart.cart.id}`);
@@ -114,7 +116,6 @@ export function Carts() {
   );
 }
 
-const ONE = `query Cart($id: CartId!) { cart(id: $id) { ${CART_FIELDS} } }`;
 
 function RefusedLines(props: { refused: Refused[] }) {
   if (props.refused.length === 0) return null;
@@ -173,8 +174,7 @@ export function CartPage(props: PageProps) {
     const csv = (new FormData(form).get("csv") as string).trim();
     if (!csv || !cart) return;
     const ok = await change(
-      `mutation QuickOrder($id: CartId!, $version: Int!, $csv: String) {
-        addCartLines(id: $id, version: $version, csv: $csv) { cart { ${CART_FIELDS} } refused } }`,
+      QUICK_ORDER,
       { id, version: cart.version, csv },
       "addCartLines",
     );
@@ -184,8 +184,7 @@ export function CartPage(props: PageProps) {
   const setQuantity = (sku: string, quantity: string) =>
     cart &&
     change(
-      `mutation SetLine($id: CartId!, $sku: Sku!, $version: Int!, $quantity: String!) {
-        setCartLine(id: $id, sku: $sku, version: $version, quantity: $quantity) { cart { ${CART_FIELDS} } refused } }`,
+      SET_LINE,
       { id, sku, version: cart.version, quantity },
       "setCartLine",
     );
@@ -193,8 +192,7 @@ export function CartPage(props: PageProps) {
   const remove = (sku: string) =>
     cart &&
     change(
-      `mutation RemoveLine($id: CartId!, $sku: Sku!, $version: Int!) {
-        removeCartLine(id: $id, sku: $sku, version: $version) { cart { ${CART_FIELDS} } refused } }`,
+      REMOVE_LINE,
       { id, sku, version: cart.version },
       "removeCartLine",
     );
@@ -211,8 +209,7 @@ export function CartPage(props: PageProps) {
     setError(null);
     try {
       const reply = await graphql<{ placeOrder: { orders: { id: string; status: string }[] } }>(
-        `mutation Place($id: CartId!, $version: Int!, $key: String!, $details: PlaceInput) {
-          placeOrder(cartId: $id, version: $version, idempotencyKey: $key, details: $details) { orders { id status } } }`,
+        PLACE,
         { id, version: cart.version, key: `${placeKey}-${cart.version}`, details },
       );
       setPlaced(required(reply, "placeOrder").orders);

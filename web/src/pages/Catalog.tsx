@@ -4,6 +4,8 @@ import { href, type Location, navigate, type PageProps } from "../router";
 import type { DocumentRef } from "../types";
 import { Documents } from "../ui/documents";
 import { Empty, Page, Pager, Show } from "../ui/page";
+import PRODUCT from "../operations/Product.graphql?raw";
+import SEARCH from "../operations/Catalog.graphql?raw";
 
 interface ProductSummary {
   sku: string;
@@ -13,12 +15,6 @@ interface ProductSummary {
   packSize: string;
 }
 
-const SEARCH = `query Catalog($name: String, $skuPrefix: String, $after: String) {
-  products(name: $name, skuPrefix: $skuPrefix, first: 25, after: $after) {
-    nodes { sku name division unit packSize }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
 
 export function Catalog(props: { location: Location }) {
   const q = props.location.query;
@@ -95,12 +91,6 @@ export function Catalog(props: { location: Location }) {
   );
 }
 
-const PRODUCT = `query Product($sku: Sku!) {
-  product(sku: $sku) {
-    sku name description division unit packSize attributes
-    certificates(first: 50) { nodes { id kind title fileName issuedOn sizeBytes download { url } } }
-  }
-}`;
 
 interface Product extends ProductSummary {
   description: string;

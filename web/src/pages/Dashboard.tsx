@@ -3,25 +3,10 @@ import { day, money, number, percent } from "../format";
 import { href } from "../router";
 import type { Balance, Invoice, OrderSummary, Shipment, Suggestion } from "../types";
 import { Badge, Empty, Page, Show } from "../ui/page";
+import QUERY from "../operations/Dashboard.graphql?raw";
 
 const OPEN = ["PENDING_APPROVAL", "SUBMITTED", "RECEIVED", "CONFIRMED", "IN_PRODUCTION", "PARTIALLY_SHIPPED", "SHIPPED"];
 
-const QUERY = `query Dashboard($open: [OrderStatus!]) {
-  openOrders: orders(filter: { status: $open }, first: 5) {
-    nodes { id poNumber orderDate status currency totals { gross } }
-    pageInfo { hasNextPage }
-  }
-  shipped: orders(filter: { status: [PARTIALLY_SHIPPED, SHIPPED] }, first: 10) {
-    nodes { id poNumber shipments(first: 5) { nodes { id carrier trackingNumber status eta events { at place status description } } } }
-  }
-  openBalance { asOf balances { currency openAmount overdueAmount openCount overdueCount } }
-  overdue: invoices(filter: { status: OVERDUE }, first: 5) {
-    nodes { id dueDate currency totals { gross } }
-  }
-  due: reorderSuggestions(status: [OVERDUE, DUE], first: 5) {
-    nodes { sku status pReorder expectedNextDate suggestedQuantity reason }
-  }
-}`;
 
 interface Data {
   openOrders: Connection<OrderSummary>;

@@ -5,6 +5,8 @@ import { Chart, seconds } from "../charts/chart";
 import { day, number, words } from "../format";
 import { href, type Location, navigate, type PageProps } from "../router";
 import { Empty, Page, Pager, Show } from "../ui/page";
+import LIST from "../operations/Forecasts.graphql?raw";
+import ONE from "../operations/Forecast.graphql?raw";
 
 interface Period {
   periodStart: string;
@@ -24,13 +26,6 @@ interface SkuForecast {
   history: { periodStart: string; demand: number }[];
 }
 
-const LIST = `query Forecasts($skuPrefix: String, $after: String) {
-  forecasts(skuPrefix: $skuPrefix, first: 30, after: $after) {
-    runId asOf
-    nodes { sku division bucket method demandClass periods { mean } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
 
 export function Forecasts(props: { location: Location }) {
   const q = props.location.query;
@@ -106,16 +101,6 @@ export function Forecasts(props: { location: Location }) {
   );
 }
 
-const ONE = `query Forecast($sku: Sku!) {
-  forecast(sku: $sku) {
-    runId asOf sku
-    forecasts {
-      sku division bucket method demandClass
-      history { periodStart demand }
-      periods { periodStart mean q50 q90 q95 }
-    }
-  }
-}`;
 
 /** The fan: the past demand, then q50 as the line with bands up to q90 and q95, the mean
  * dashed. The forecast starts at the last past period, so the two lines meet. */

@@ -3,15 +3,8 @@ import { day, money, words } from "../format";
 import { type Location, navigate } from "../router";
 import type { Balance, Invoice } from "../types";
 import { Badge, Empty, Page, Pager, Show } from "../ui/page";
+import QUERY from "../operations/Invoices.graphql?raw";
 
-const QUERY = `query Invoices($account: AccountId, $filter: InvoiceFilterInput, $after: String) {
-  openBalance(account: $account) { asOf balances { currency openAmount overdueAmount openCount overdueCount } }
-  invoices(account: $account, filter: $filter, first: 20, after: $after) {
-    nodes { id kind orderId issueDate dueDate currency status paidOn totals { gross }
-            document { id kind title fileName issuedOn sizeBytes download { url } } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
 
 const STATUSES = ["UNPAID", "OPEN", "OVERDUE", "PAID"];
 

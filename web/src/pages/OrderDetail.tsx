@@ -6,18 +6,10 @@ import { canBuy, useMe } from "../session";
 import { type DocumentRef, type Invoice, isStaff, type Shipment, type Totals } from "../types";
 import { Documents } from "../ui/documents";
 import { Badge, Empty, Failure, Loading, Page, Show } from "../ui/page";
+import CERTIFICATES from "../operations/LineCertificates.graphql?raw";
+import ORDER_AGAIN from "../operations/OrderAgain.graphql?raw";
+import QUERY from "../operations/OrderDetail.graphql?raw";
 
-const QUERY = `query OrderDetail($id: OrderId!) {
-  order(id: $id) {
-    id accountId poNumber division orderDate requestedDelivery confirmedDelivery status currency
-    shipTo erpOrderNumber totals { net tax gross }
-    lines { lineNo sku description quantity unit unitPrice lineTotal status batch product { name } }
-    statusHistory { status at note }
-    shipments { nodes { id carrier trackingNumber status shippedOn eta deliveredAt events { at place status description } } }
-    documents { nodes { id kind title fileName issuedOn sizeBytes download { url } } }
-    invoices { id kind issueDate dueDate status currency totals { gross } document { id } }
-  }
-}`;
 
 interface Line {
   lineNo: number;
@@ -85,11 +77,6 @@ function timeline(order: Order): Moment[] {
   return moments.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-const CERTIFICATES = `query LineCertificates($order: OrderId!, $line: Int!) {
-  lineCertificates(orderId: $order, lineNo: $line, first: 20) {
-    nodes { id kind title fileName issuedOn sizeBytes download { url } }
-  }
-}`;
 
 function LineCertificates(props: { order: string; line: number }) {
   const loaded = useLoad(
@@ -114,7 +101,7 @@ export function OrderDetail(props: PageProps) {
     setReorderError(null);
     try {
       const reply = await graphql<{ reorder: { cart: { id: string } } }>(
-        `mutation Reorder($id: OrderId!) { reorder(orderId: $id) { cart { id } } }`,
+        ORDER_AGAIN,
         { id },
       );
       navigate(`/carts/${required(reply, "reorder").cart.id}`);

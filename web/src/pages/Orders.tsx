@@ -3,6 +3,7 @@ import { day, money, words } from "../format";
 import { href, type Location, navigate } from "../router";
 import type { OrderSummary } from "../types";
 import { Badge, Empty, Page, Pager, Show } from "../ui/page";
+import QUERY from "../operations/Orders.graphql?raw";
 
 export const ORDER_STATUSES = [
   "PENDING_APPROVAL",
@@ -19,12 +20,6 @@ export const ORDER_STATUSES = [
 ];
 const OPEN = ORDER_STATUSES.slice(0, 7);
 
-const QUERY = `query Orders($account: AccountId, $filter: OrderFilterInput, $after: String) {
-  orders(account: $account, filter: $filter, first: 20, after: $after) {
-    nodes { id accountId poNumber orderDate status currency lineCount totals { gross } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
 
 const FILTERS = ["status", "from", "to", "po", "sku", "account"] as const;
 

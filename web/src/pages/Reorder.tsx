@@ -6,13 +6,9 @@ import { canBuy, useMe } from "../session";
 import type { Suggestion } from "../types";
 import { Failure, Page, Pager, Show } from "../ui/page";
 import { Suggestions } from "../ui/suggestions";
+import QUERY from "../operations/Reorder.graphql?raw";
+import REPLENISH from "../operations/Replenish.graphql?raw";
 
-const QUERY = `query Reorder($status: [ReorderStatus!], $after: String) {
-  reorderSuggestions(status: $status, first: 50, after: $after) {
-    nodes { accountId sku status pReorder ordersSeen lastOrderDate expectedNextDate expectedQuantity suggestedQuantity reason }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
 
 const STATUSES = ["OVERDUE", "DUE", "NOT_YET_DUE", "LAPSING"];
 
@@ -32,7 +28,7 @@ export function Reorder(props: { location: Location }) {
   const replenish = async () => {
     try {
       const reply = await graphql<{ createReplenishmentCart: { cart: { id: string } } }>(
-        `mutation Replenish { createReplenishmentCart(name: "Due for reorder") { cart { id } } }`,
+        REPLENISH,
       );
       navigate(`/carts/${required(reply, "createReplenishmentCart").cart.id}`);
     } catch (e) {

@@ -1,9 +1,10 @@
 import { graphql, useLoad } from "../api";
-import { percent } from "../format";
+import { day, percent } from "../format";
 import { href, type Location, navigate } from "../router";
 import type { Suggestion } from "../types";
 import { Badge, Empty, Page, Pager, Show } from "../ui/page";
 import { Suggestions } from "../ui/suggestions";
+import QUERY from "../operations/Worklist.graphql?raw";
 
 export interface Outlook {
   accountId: string;
@@ -24,16 +25,6 @@ interface WorklistPage {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-const ENTRY = `nodes {
-  outlook { accountId due overdue lapsing notYetDue atRisk risk silentDays silenceChance }
-  suggestions { accountId sku status pReorder ordersSeen lastOrderDate expectedNextDate expectedQuantity suggestedQuantity reason }
-}
-pageInfo { hasNextPage endCursor }`;
-
-const QUERY = `query Worklist($status: [ReorderStatus!], $after: String) {
-  atRisk: worklist(atRisk: true, perAccount: 5, first: 20) { runId asOf ${ENTRY} }
-  others: worklist(atRisk: false, status: $status, perAccount: 5, first: 10, after: $after) { runId asOf ${ENTRY} }
-}`;
 
 function Entry(props: { entry: WorklistPage["nodes"][number] }) {
   const { outlook, suggestions } = props.entry;
@@ -86,7 +77,7 @@ export function Worklist(props: { location: Location }) {
         {({ atRisk, others }) => (
           <div data-loaded="worklist">
             <p class="muted">
-              Run {others.runId}, from order history before {others.asOf}.
+              Run {others.runId}, from order history before {day(others.asOf)}.
             </p>
             <h2>Accounts at risk</h2>
             {atRisk.nodes.length === 0 ? <Empty>No account is at risk.</Empty> : atRisk.nodes.map((e) => <Entry entry={e} />)}
