@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { after, before, test } from "node:test";
-import { URL, graphql, launch, open, screenshot, signedIn } from "./browser.mjs";
+import { test } from "node:test";
+import { URL, graphql, browserForThisFile, open, screenshot, signedIn } from "./browser.mjs";
 
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
@@ -15,13 +15,7 @@ const ROUTES = [...readFileSync(new globalThis.URL("../src/routes.tsx", import.m
   (m) => m[1],
 );
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = browserForThisFile();
 
 async function scan(page, name) {
   await page.addScriptTag({ path: AXE });
@@ -75,7 +69,7 @@ test("every page of the route table passes the accessibility scan, with its scre
   // axe is injected as a script: this context lets it past the page's Content-Security-Policy.
   const tabs = {};
   for (const [route, user, hash, loaded] of visits) {
-    tabs[user] ??= await signedIn(browser, user, { bypassCSP: true });
+    tabs[user] ??= await signedIn(browser(), user, { bypassCSP: true });
     const page = tabs[user];
     await page.setViewportSize({ width: 1280, height: 800 });
     await open(page, hash, loaded);
@@ -91,13 +85,13 @@ test("every page of the route table passes the accessibility scan, with its scre
 });
 
 test("the sign-in page and a failure page pass the accessibility scan", async () => {
-  const context = await browser.newContext({ bypassCSP: true });
+  const context = await browser().newContext({ bypassCSP: true });
   const page = await context.newPage();
   await page.goto(URL + "/");
   await page.waitForSelector("button[data-user]");
   await scan(page, "sign-in");
   await screenshot(page, "sign-in");
-  const buyer = await signedIn(browser, "demo-buyer", { bypassCSP: true });
+  const buyer = await signedIn(browser(), "demo-buyer", { bypassCSP: true });
   await open(buyer, "#/orders/SO-NO-SUCH-ORDER", "order");
   await scan(buyer, "not found");
   await open(buyer, "#/no/such/page");

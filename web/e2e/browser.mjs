@@ -1,6 +1,7 @@
 // The browser the tests drive: Debian's Chromium through playwright-core (which downloads no
 // browser of its own), against the portal that scripts/web-e2e.sh serves (PORTAL_URL).
 
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +25,18 @@ export async function launch() {
       "--disable-sync",
     ],
   });
+}
+
+/** The browser of a test file: launched before its tests, closed after them. */
+export function browserForThisFile() {
+  let browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => browser;
 }
 
 /** A new tab signed in as `user` (the sign-in page's button), on the page it lands on. */

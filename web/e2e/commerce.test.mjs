@@ -2,19 +2,13 @@
 // and the approver's decision when the order waits for one.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { graphql, launch, open, screenshot, signedIn } from "./browser.mjs";
+import { test } from "node:test";
+import { graphql, browserForThisFile, open, screenshot, signedIn } from "./browser.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = browserForThisFile();
 
 test("a buyer orders a past order again, adds by quick order, places it, and an approver decides", async () => {
-  const buyer = await signedIn(browser, "demo-buyer");
+  const buyer = await signedIn(browser(), "demo-buyer");
   const past = await graphql("demo-buyer", `{ orders(filter: { status: [DELIVERED, INVOICED] }, first: 1) { nodes { id lines { sku } } } }`);
   const order = past.data.orders.nodes[0];
   await open(buyer, `#/orders/${order.id}`, "order");
@@ -43,7 +37,7 @@ test("a buyer orders a past order again, adds by quick order, places it, and an 
   assert.deepEqual(buyer.errors, []);
 
   const waiting = placedIds.filter((_, i) => statuses[i] === "pending approval");
-  const approver = await signedIn(browser, "demo-approver");
+  const approver = await signedIn(browser(), "demo-approver");
   await open(approver, "#/approvals", "approvals");
   for (const id of waiting) {
     const row = approver.locator("tr", { has: approver.locator(`a:text-is("${id}")`) });

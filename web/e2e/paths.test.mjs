@@ -1,19 +1,13 @@
 // The paths people take through the app, in a real browser against the local demo.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { graphql, launch, open, screenshot, signedIn } from "./browser.mjs";
+import { test } from "node:test";
+import { graphql, browserForThisFile, open, screenshot, signedIn } from "./browser.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = browserForThisFile();
 
 test("a buyer goes from the dashboard to an order, downloads its document and sees what is due", async () => {
-  const page = await signedIn(browser, "demo-buyer");
+  const page = await signedIn(browser(), "demo-buyer");
   await page.waitForSelector('[data-loaded="dashboard"]');
   await screenshot(page, "buyer-dashboard");
   const headings = await page.locator("main h2").allTextContents();
@@ -40,7 +34,7 @@ test("a buyer goes from the dashboard to an order, downloads its document and se
 });
 
 test("a manager goes from the worklist to an account's order rhythm and a SKU's forecast fan", async () => {
-  const page = await signedIn(browser, "demo-manager");
+  const page = await signedIn(browser(), "demo-manager");
   await page.waitForSelector('[data-loaded="worklist"]');
   await screenshot(page, "manager-worklist");
   await page.locator("article.account h3 a").first().click();
@@ -72,7 +66,7 @@ test("a manager goes from the worklist to an account's order rhythm and a SKU's 
 test("another account's order by deep link is not found, like an order that does not exist", async () => {
   const theirs = await graphql("demo-other-buyer", "{ orders(first: 1) { nodes { id } } }");
   const foreign = theirs.data.orders.nodes[0].id;
-  const page = await signedIn(browser, "demo-buyer");
+  const page = await signedIn(browser(), "demo-buyer");
   for (const id of [foreign, "SO-NO-SUCH-ORDER"]) {
     await open(page, `#/orders/${id}`, "order");
     assert.equal(await page.locator(".failure").getAttribute("data-code"), "NOT_FOUND", id);
@@ -83,7 +77,7 @@ test("another account's order by deep link is not found, like an order that does
 });
 
 test("a customer's user sent to the worklist is refused, by the page and by the API", async () => {
-  const page = await signedIn(browser, "demo-buyer");
+  const page = await signedIn(browser(), "demo-buyer");
   await open(page, "#/worklist");
   assert.equal(await page.locator(".failure").getAttribute("data-code"), "FORBIDDEN");
   assert.equal(await page.locator('[data-loaded="worklist"]').count(), 0);

@@ -5,7 +5,7 @@ import { Chart, seconds } from "../charts/chart";
 import { day, money, number, percent } from "../format";
 import { href, type PageProps } from "../router";
 import type { Balance, Suggestion } from "../types";
-import { Empty, Page, Show } from "../ui/page";
+import { Empty, Head, Page, Show } from "../ui/page";
 import { Suggestions } from "../ui/suggestions";
 import HISTORY from "../operations/Rhythm.graphql?raw";
 import QUERY from "../operations/AccountView.graphql?raw";
@@ -89,15 +89,7 @@ function RhythmChart(props: { past: Past[]; suggestion: Suggestion }) {
       data={data}
     >
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            <th scope="col">Order</th>
-            <th scope="col" class="num">
-              Quantity
-            </th>
-          </tr>
-        </thead>
+        <Head columns={["Date", "Order", { num: "Quantity" }]} />
         <tbody>
           {past.map((p) => (
             <tr key={p.id}>

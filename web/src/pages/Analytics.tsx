@@ -1,6 +1,6 @@
 import { graphql, required, useLoad } from "../api";
 import { dateTime, day, number, percent, words } from "../format";
-import { Page, Show } from "../ui/page";
+import { Head, Page, Show } from "../ui/page";
 import QUERY from "../operations/AnalyticsRun.graphql?raw";
 
 
@@ -55,23 +55,7 @@ export function Analytics() {
               </p>
               <div class="table-wrap">
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Demand class</th>
-                      <th scope="col" class="num">
-                        Series
-                      </th>
-                      <th scope="col" class="num">
-                        RMSSE
-                      </th>
-                      <th scope="col" class="num">
-                        Scaled pinball
-                      </th>
-                      <th scope="col" class="num">
-                        Bias
-                      </th>
-                    </tr>
-                  </thead>
+                  <Head columns={["Demand class", { num: "Series" }, { num: "RMSSE" }, { num: "Scaled pinball" }, { num: "Bias" }]} />
                   <tbody>
                     {forecast.map(([name, m]) => (
                       <tr key={name}>

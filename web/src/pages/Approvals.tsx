@@ -3,7 +3,7 @@ import { ApiError, type Connection, graphql, required, useLoad } from "../api";
 import { dateTime, money } from "../format";
 import { href } from "../router";
 import { canApprove, useMe } from "../session";
-import { Empty, Failure, Page, Show } from "../ui/page";
+import { Empty, Failure, Head, Page, Show } from "../ui/page";
 import QUERY from "../operations/Approvals.graphql?raw";
 import APPROVE from "../operations/ApproveOrder.graphql?raw";
 import REJECT from "../operations/RejectOrder.graphql?raw";
@@ -47,17 +47,7 @@ export function Approvals() {
           ) : (
             <div class="table-wrap">
               <table data-loaded="approvals">
-                <thead>
-                  <tr>
-                    <th scope="col">Order</th>
-                    <th scope="col">Placed</th>
-                    <th scope="col" class="num">
-                      Total
-                    </th>
-                    <th scope="col">Why it waits</th>
-                    <th scope="col">Decision</th>
-                  </tr>
-                </thead>
+                <Head columns={["Order", "Placed", { num: "Total" }, "Why it waits", "Decision"]} />
                 <tbody>
                   {pending.map((p) => (
                     <tr key={p.orderId}>

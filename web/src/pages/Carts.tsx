@@ -3,7 +3,7 @@ import { ApiError, type Connection, graphql, required, useLoad } from "../api";
 import { dateTime, money, number, words } from "../format";
 import { href, navigate, type PageProps } from "../router";
 import { canBuy, useMe } from "../session";
-import { Badge, Empty, Failure, Page, Show } from "../ui/page";
+import { Badge, Empty, Failure, Head, Page, Show } from "../ui/page";
 import LIST from "../operations/Carts.graphql?raw";
 import NEW_CART from "../operations/NewCart.graphql?raw";
 import ONE from "../operations/Cart.graphql?raw";
@@ -78,19 +78,7 @@ export function Carts() {
           ) : (
             <div class="table-wrap">
               <table data-loaded="carts">
-                <thead>
-                  <tr>
-                    <th scope="col">Cart</th>
-                    <th scope="col">State</th>
-                    <th scope="col" class="num">
-                      Lines
-                    </th>
-                    <th scope="col" class="num">
-                      Total
-                    </th>
-                    <th scope="col">Changed</th>
-                  </tr>
-                </thead>
+                <Head columns={["Cart", "State", { num: "Lines" }, { num: "Total" }, "Changed"]} />
                 <tbody>
                   {carts.map((c) => (
                     <tr key={c.id}>
@@ -248,21 +236,7 @@ export function CartPage(props: PageProps) {
               ) : (
                 <div class="table-wrap">
                   <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Product</th>
-                        <th scope="col" class="num">
-                          Quantity
-                        </th>
-                        <th scope="col" class="num">
-                          Price
-                        </th>
-                        <th scope="col" class="num">
-                          Total
-                        </th>
-                        {writable && <th scope="col">Change</th>}
-                      </tr>
-                    </thead>
+                    <Head columns={["Product", { num: "Quantity" }, { num: "Price" }, { num: "Total" }, ...(writable ? ["Change"] : [])]} />
                     <tbody>
                       {cart.lines.map((l) => (
                         <tr key={l.sku}>

@@ -3,7 +3,7 @@ import { number } from "../format";
 import { href, type Location, navigate, type PageProps } from "../router";
 import type { DocumentRef } from "../types";
 import { Documents } from "../ui/documents";
-import { Empty, Page, Pager, Show } from "../ui/page";
+import { Empty, Head, Page, Pager, Show } from "../ui/page";
 import PRODUCT from "../operations/Product.graphql?raw";
 import SEARCH from "../operations/Catalog.graphql?raw";
 
@@ -52,16 +52,7 @@ export function Catalog(props: { location: Location }) {
             <>
               <div class="table-wrap">
                 <table data-loaded="catalog">
-                  <thead>
-                    <tr>
-                      <th scope="col">SKU</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">Division</th>
-                      <th scope="col" class="num">
-                        Pack
-                      </th>
-                    </tr>
-                  </thead>
+                  <Head columns={["SKU", "Name", "Division", { num: "Pack" }]} />
                   <tbody>
                     {products.nodes.map((p) => (
                       <tr key={p.sku}>

@@ -4,7 +4,7 @@ import { type Connection, graphql, required, useLoad } from "../api";
 import { Chart, seconds } from "../charts/chart";
 import { day, number, words } from "../format";
 import { href, type Location, navigate, type PageProps } from "../router";
-import { Empty, Page, Pager, Show } from "../ui/page";
+import { Empty, Head, Page, Pager, Show } from "../ui/page";
 import LIST from "../operations/Forecasts.graphql?raw";
 import ONE from "../operations/Forecast.graphql?raw";
 
@@ -62,17 +62,7 @@ export function Forecasts(props: { location: Location }) {
             <>
               <div class="table-wrap">
                 <table data-loaded="forecasts">
-                  <thead>
-                    <tr>
-                      <th scope="col">SKU</th>
-                      <th scope="col">Division</th>
-                      <th scope="col">Demand</th>
-                      <th scope="col">Method</th>
-                      <th scope="col" class="num">
-                        Next period (mean)
-                      </th>
-                    </tr>
-                  </thead>
+                  <Head columns={["SKU", "Division", "Demand", "Method", { num: "Next period (mean)" }]} />
                   <tbody>
                     {page.nodes.map((f) => (
                       <tr key={`${f.sku}-${f.division ?? ""}`}>
@@ -145,23 +135,7 @@ function FanChart(props: { forecast: SkuForecast }) {
       data={data}
     >
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Period</th>
-            <th scope="col" class="num">
-              Mean
-            </th>
-            <th scope="col" class="num">
-              q50
-            </th>
-            <th scope="col" class="num">
-              q90
-            </th>
-            <th scope="col" class="num">
-              q95
-            </th>
-          </tr>
-        </thead>
+        <Head columns={["Period", { num: "Mean" }, { num: "q50" }, { num: "q90" }, { num: "q95" }]} />
         <tbody>
           {f.history.map((p) => (
             <tr key={p.periodStart}>

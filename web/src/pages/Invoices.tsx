@@ -2,7 +2,7 @@ import { type Connection, graphql, useLoad } from "../api";
 import { day, money, words } from "../format";
 import { type Location, navigate } from "../router";
 import type { Balance, Invoice } from "../types";
-import { Badge, Empty, Page, Pager, Show } from "../ui/page";
+import { Badge, Empty, Head, Page, Pager, Show } from "../ui/page";
 import QUERY from "../operations/Invoices.graphql?raw";
 
 
@@ -67,19 +67,7 @@ export function Invoices(props: { location: Location }) {
             ) : (
               <div class="table-wrap">
                 <table data-loaded="invoices">
-                  <thead>
-                    <tr>
-                      <th scope="col">Invoice</th>
-                      <th scope="col">Order</th>
-                      <th scope="col">Issued</th>
-                      <th scope="col">Due</th>
-                      <th scope="col">Status</th>
-                      <th scope="col" class="num">
-                        Amount
-                      </th>
-                      <th scope="col">Document</th>
-                    </tr>
-                  </thead>
+                  <Head columns={["Invoice", "Order", "Issued", "Due", "Status", { num: "Amount" }, "Document"]} />
                   <tbody>
                     {invoices.nodes.map((i) => (
                       <tr key={i.id}>

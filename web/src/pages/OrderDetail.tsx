@@ -5,7 +5,7 @@ import { href, navigate, type PageProps } from "../router";
 import { canBuy, useMe } from "../session";
 import { type DocumentRef, type Invoice, isStaff, type Shipment, type Totals } from "../types";
 import { Documents } from "../ui/documents";
-import { Badge, Empty, Failure, Loading, Page, Show } from "../ui/page";
+import { Badge, Empty, Failure, Head, Loading, Page, Show } from "../ui/page";
 import CERTIFICATES from "../operations/LineCertificates.graphql?raw";
 import ORDER_AGAIN from "../operations/OrderAgain.graphql?raw";
 import QUERY from "../operations/OrderDetail.graphql?raw";
@@ -161,23 +161,7 @@ export function OrderDetail(props: PageProps) {
             <h2>Lines</h2>
             <div class="table-wrap">
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Product</th>
-                    <th scope="col" class="num">
-                      Quantity
-                    </th>
-                    <th scope="col" class="num">
-                      Price
-                    </th>
-                    <th scope="col" class="num">
-                      Total
-                    </th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Certificates</th>
-                  </tr>
-                </thead>
+                <Head columns={["#", "Product", { num: "Quantity" }, { num: "Price" }, { num: "Total" }, "Status", "Certificates"]} />
                 <tbody>
                   {order.lines.map((l) => (
                     <>

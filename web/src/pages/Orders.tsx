@@ -2,7 +2,7 @@ import { type Connection, graphql, useLoad } from "../api";
 import { day, money, words } from "../format";
 import { href, type Location, navigate } from "../router";
 import type { OrderSummary } from "../types";
-import { Badge, Empty, Page, Pager, Show } from "../ui/page";
+import { Badge, Empty, Head, Page, Pager, Show } from "../ui/page";
 import QUERY from "../operations/Orders.graphql?raw";
 
 export const ORDER_STATUSES = [
@@ -81,20 +81,7 @@ export function Orders(props: { location: Location }) {
               <div class="table-wrap">
                 <table data-loaded="orders">
                   <caption class="visually-hidden">Orders, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Order</th>
-                      <th scope="col">PO number</th>
-                      <th scope="col">Date</th>
-                      <th scope="col">Status</th>
-                      <th scope="col" class="num">
-                        Lines
-                      </th>
-                      <th scope="col" class="num">
-                        Total
-                      </th>
-                    </tr>
-                  </thead>
+                  <Head columns={["Order", "PO number", "Date", "Status", { num: "Lines" }, { num: "Total" }]} />
                   <tbody>
                     {orders.nodes.map((o) => (
                       <tr key={o.id}>

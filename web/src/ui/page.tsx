@@ -119,3 +119,27 @@ export function Pager(props: { hasNext: boolean; next: () => void; first?: () =>
     </nav>
   );
 }
+
+/** A column of a table: its label; `{ num }` for numbers, aligned right. */
+export type Column = string | { num: string };
+
+/** A table's header row. */
+export function Head(props: { columns: Column[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((c) =>
+          typeof c === "string" ? (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ) : (
+            <th scope="col" class="num" key={c.num}>
+              {c.num}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}

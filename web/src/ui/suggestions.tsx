@@ -1,7 +1,7 @@
 import { day, number, percent } from "../format";
 import { href } from "../router";
 import type { Suggestion } from "../types";
-import { Badge, Empty } from "./page";
+import { Badge, Empty, Head } from "./page";
 
 /** Reorder suggestions with their reasons; `chart` links each to its order-rhythm chart. */
 export function Suggestions(props: { suggestions: Suggestion[]; chart?: (s: Suggestion) => string }) {
@@ -9,21 +9,7 @@ export function Suggestions(props: { suggestions: Suggestion[]; chart?: (s: Sugg
   return (
     <div class="table-wrap">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last ordered</th>
-            <th scope="col">Expected next</th>
-            <th scope="col" class="num">
-              Suggested
-            </th>
-            <th scope="col" class="num">
-              Likelihood
-            </th>
-            <th scope="col">Why</th>
-          </tr>
-        </thead>
+        <Head columns={["Product", "Status", "Last ordered", "Expected next", { num: "Suggested" }, { num: "Likelihood" }, "Why"]} />
         <tbody>
           {props.suggestions.map((s) => (
             <tr key={`${s.accountId}-${s.sku}`}>
