@@ -765,5 +765,11 @@ pub async fn load(store: &Store) {
     }
     let (run, items) = analytics_run();
     store.put_run(&run, &items).await.expect("run stored");
-    assert!(store.flip_current_run(&run).await.expect("run served"));
+    assert!(
+        store
+            .flip_current_run(&run)
+            .await
+            .expect("run served")
+            .served()
+    );
 }

@@ -235,7 +235,7 @@ async fn a_run_published_with_the_risk_in_its_reasons_does_not_show_it_to_custom
             }
         }
         store.put_run(&run, &items).await.expect("run stored");
-        assert!(store.flip_current_run(&run).await.expect("served"));
+        assert!(store.flip_current_run(&run).await.expect("served").served());
     })
     .await;
     let own = app.get(B_BUYER, "/reorder-suggestions").await;

@@ -163,6 +163,28 @@ async fn a_rerun_of_the_same_inputs_publishes_identical_results() {
     let second = job.run("two", params(), 1).await.expect("second");
     assert_eq!(first.run_id, second.run_id);
     assert_eq!(before, app.get(ADMIN, &uri).await.text);
+    // The same run again replaces nothing.
+    assert!(second.served);
+    assert_eq!(second.replaced_run, None);
+}
+
+#[tokio::test]
+async fn a_run_of_the_served_as_of_replaces_the_served_run_and_says_which() {
+    let (app, job) = app_with_lake().await;
+    let first = job.run("first", params(), 1).await.expect("first");
+    assert!(first.served);
+    // Run again for the same day with other parameters (or more of that day's orders).
+    let again = Params {
+        periods: params().periods + 2,
+        ..params()
+    };
+    let second = job.run("again", again, 1).await.expect("second");
+    assert_ne!(first.run_id, second.run_id);
+    assert!(second.served, "a rerun for the served day is not blocked");
+    let replaced = second.replaced_run.expect("the replaced run is named");
+    assert_eq!(replaced.run_id, first.run_id);
+    assert_eq!(replaced.as_of, first.as_of);
+    assert_eq!(served_run(&app).await, second.run_id);
 }
 
 #[tokio::test]
@@ -202,7 +224,7 @@ async fn a_run_staged_but_not_flipped_leaves_the_served_run_untouched() {
     assert_eq!(served_run(&app).await, RUN_ID);
     assert_eq!(app.get(A_BUYER, "/reorder-suggestions").await.text, before);
     // Finishing the flip serves the new run.
-    assert!(job.flip(&staged).await.expect("flipped"));
+    assert!(job.flip(&staged).await.expect("flipped").served());
     assert_eq!(served_run(&app).await, run.run_id);
 }
 

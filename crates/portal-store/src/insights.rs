@@ -54,6 +54,22 @@ fn suggestion_sk(s: &ReorderSuggestion) -> String {
     format!("REORDER#{}#{unlikely:05}#{}", s.status.rank(), s.sku)
 }
 
+/// What flipping the pointer to a run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flip {
+    /// The run is served; `replaced` is the run served before it, if another (of an earlier
+    /// or the same as-of date).
+    Served { replaced: Option<ServedRun> },
+    /// A run of a later as-of date is served and stays so.
+    Kept { served: ServedRun },
+}
+
+impl Flip {
+    pub fn served(&self) -> bool {
+        matches!(self, Flip::Served { .. })
+    }
+}
+
 /// Everything a run publishes.
 #[derive(Debug, Clone, Default)]
 pub struct RunItems {
@@ -144,9 +160,12 @@ impl Store {
         self.table.batch_put(vec![item]).await
     }
 
-    /// Makes `run` the served run, unless a run of a later as-of date is served already (then
-    /// `Ok(false)`). The run's items must have been written with [`Store::put_run`].
-    pub async fn flip_current_run(&self, run: &AnalyticsRun) -> Result<bool, StoreError> {
+    /// Makes `run` the served run, unless a run of a later as-of date is served already. A run
+    /// of the same as-of date as the served one replaces it (it was computed later, so from
+    /// more of that day's data: late orders, corrections), and the answer names the run it
+    /// replaced, so that a replacement is never silent and a rerun is never blocked. The run's
+    /// items must have been written with [`Store::put_run`].
+    pub async fn flip_current_run(&self, run: &AnalyticsRun) -> Result<Flip, StoreError> {
         let (pk, sk) = keys::analytics_pointer();
         let item = to_item(
             &ServedRun {
@@ -169,15 +188,34 @@ impl Store {
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK) OR as_of <= :as_of")
             .expression_attribute_values(":as_of", s(run.as_of.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
         match put {
-            Ok(_) => Ok(true),
+            Ok(out) => {
+                let before: Option<ServedRun> = out
+                    .attributes
+                    .filter(|old| !old.is_empty())
+                    .map(crate::items::from_item)
+                    .transpose()?;
+                Ok(Flip::Served {
+                    replaced: before.filter(|old| old.run_id != run.run_id),
+                })
+            }
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                Ok(false)
+                let served = self
+                    .served_run()
+                    .await?
+                    .ok_or_else(|| StoreError::Service {
+                        service: "DynamoDB",
+                        operation: "PutItem",
+                        code: None,
+                        message: "the served run's pointer refused the flip, then was gone".into(),
+                    })?;
+                Ok(Flip::Kept { served })
             }
             Err(e) => Err(crate::error::dynamo("PutItem")(e)),
         }

@@ -8,6 +8,7 @@ use analytics::report::{self, RunReport};
 use chrono::{NaiveDate, Utc};
 use portal_domain::insights::AnalyticsRun;
 use portal_store::lake::{job_input_key, job_prefix, job_published_key, run_file_key};
+use portal_store::{Flip, ServedRun};
 use serde::{Deserialize, Serialize};
 
 impl Job {
@@ -38,8 +39,9 @@ impl Job {
         Ok(published)
     }
 
-    /// Serves a staged run. `false` when a run of a later as-of date is served already.
-    pub async fn flip(&self, run: &AnalyticsRun) -> Result<bool, JobError> {
+    /// Serves a staged run, unless a run of a later as-of date is served already; a run of the
+    /// same as-of date replaces the served one (see `Store::flip_current_run`).
+    pub async fn flip(&self, run: &AnalyticsRun) -> Result<Flip, JobError> {
         Ok(self.store.flip_current_run(run).await?)
     }
 
@@ -55,12 +57,29 @@ impl Job {
         }
         let run = self.finish(job_id).await?;
         let staged = self.stage(&run).await?;
-        let served = self.flip(&staged).await?;
+        let flip = self.flip(&staged).await?;
+        let replaced_run = match &flip {
+            Flip::Served {
+                replaced: Some(replaced),
+            } => {
+                if replaced.as_of == staged.as_of {
+                    tracing::warn!(
+                        run_id = %staged.run_id,
+                        replaced = %replaced.run_id,
+                        as_of = %staged.as_of,
+                        "a run of the same as-of date replaced the served run"
+                    );
+                }
+                Some(replaced.clone())
+            }
+            _ => None,
+        };
         // Before the record, so that a retirement that fails is retried with the publish.
         let retired_runs = self.store.retire_runs(Utc::now()).await?;
         let published = Published {
             retired_runs,
-            ..Published::of(&run, served)
+            replaced_run,
+            ..Published::of(&run, flip.served())
         };
         let bytes = serde_json::to_vec(&published).map_err(|e| JobError::Data {
             what: record.clone(),
@@ -86,6 +105,10 @@ pub struct Published {
     /// The runs whose items this publish removed (see `Store::retire_runs`).
     #[serde(default)]
     pub retired_runs: Vec<String>,
+    /// The run the API served before this one, when this one replaced it; of the same as-of
+    /// date when the job ran again for a day already served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_run: Option<ServedRun>,
 }
 
 impl Published {
@@ -98,6 +121,7 @@ impl Published {
             forecast_rows: run.forecasts.len(),
             lines_used: run.input.lines_used,
             retired_runs: Vec::new(),
+            replaced_run: None,
         }
     }
 }
