@@ -344,3 +344,84 @@ async fn before_any_run_is_published_the_routes_say_so() {
         .await
         .assert_problem(404, "not-found");
 }
+
+#[tokio::test]
+async fn a_cursor_of_a_run_that_was_replaced_asks_the_client_to_start_the_list_again() {
+    let app = spawn_app().await;
+    let lists = [
+        (ADMIN, "/worklist?limit=1".to_owned()),
+        (
+            MANAGER_A,
+            format!("/reorder-suggestions?account={ACCOUNT_A}&limit=1"),
+        ),
+        (ADMIN, "/forecasts?limit=1".to_owned()),
+    ];
+    let mut cursors = Vec::new();
+    for (user, list) in &lists {
+        let first = app.get(user, list).await;
+        assert_eq!(first.status, 200, "{list}: {}", first.text);
+        let cursor = first.body["next_cursor"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{list} has a second page: {}", first.text))
+            .to_owned();
+        // The cursor pages on while the run is served.
+        let next = app.get(user, &format!("{list}&cursor={cursor}")).await;
+        assert_eq!(next.status, 200, "{list}: {}", next.text);
+        cursors.push(cursor);
+    }
+    let graphql_cursor = {
+        let reply = app
+            .post_as(
+                Some(ADMIN),
+                "/graphql",
+                None,
+                &serde_json::json!({ "query": "{ forecasts(first: 1) { edges { cursor } } }" }),
+            )
+            .await;
+        reply.body["data"]["forecasts"]["edges"][0]["cursor"]
+            .as_str()
+            .expect("an edge's cursor")
+            .to_owned()
+    };
+
+    // A newer run is published and served while the clients page.
+    let (mut run, items) = analytics_run();
+    run.run_id = format!("{RUN_ID}-next");
+    run.as_of = run.as_of.succ_opt().expect("date");
+    let store = &app.local.state.store;
+    store.put_run(&run, &items).await.expect("staged");
+    assert!(
+        store
+            .flip_current_run(&run)
+            .await
+            .expect("flipped")
+            .served()
+    );
+
+    for ((user, list), cursor) in lists.iter().zip(&cursors) {
+        let stale = app.get(user, &format!("{list}&cursor={cursor}")).await;
+        stale.assert_problem(409, "run-replaced");
+        let detail = stale.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains(RUN_ID) && detail.contains(&run.run_id) && detail.contains("again"),
+            "{list}: {detail}"
+        );
+        assert_eq!(app.get(user, list).await.status, 200, "{list} starts again");
+    }
+    let reply = app
+        .post_as(
+            Some(ADMIN),
+            "/graphql",
+            None,
+            &serde_json::json!({
+                "query": "query($after: String) { forecasts(first: 1, after: $after) { runId } }",
+                "variables": { "after": graphql_cursor },
+            }),
+        )
+        .await;
+    assert_eq!(
+        reply.body["errors"][0]["extensions"]["code"], "RUN_REPLACED",
+        "{}",
+        reply.text
+    );
+}

@@ -149,6 +149,14 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
+            // A list of analytics results whose run was replaced: not the client's mistake,
+            // and it must start the list again.
+            StoreError::Cursor(cursor @ portal_store::CursorError::RunReplaced { .. }) => {
+                ApiError::Conflict {
+                    code: "run-replaced",
+                    detail: cursor.to_string(),
+                }
+            }
             StoreError::Cursor(cursor) => {
                 ApiError::bad_request("invalid-cursor", cursor.to_string())
             }

@@ -23,7 +23,29 @@ pub struct PageKey(pub BTreeMap<String, String>);
 /// manager's assigned accounts, their outlooks): the last account listed.
 const AFTER_ACCOUNT: &str = "after_account";
 
+/// The page-key attribute that names the analytics run a list's page is of.
+const RUN: &str = "run";
+
 impl PageKey {
+    /// This key, naming the analytics run `run_id` its list is of.
+    pub fn of_run(mut self, run_id: &str) -> Self {
+        self.0.insert(RUN.to_owned(), run_id.to_owned());
+        self
+    }
+
+    /// The key without its run, when it is of `run_id`; `RunReplaced` when it is of another
+    /// run (the served run changed while the client paged).
+    pub fn in_run(mut self, run_id: &str) -> Result<Self, CursorError> {
+        match self.0.remove(RUN) {
+            Some(run) if run == run_id => Ok(self),
+            Some(run) => Err(CursorError::RunReplaced {
+                was: run,
+                now: run_id.to_owned(),
+            }),
+            None => Err(CursorError::WrongQuery),
+        }
+    }
+
     /// The key that resumes a computed list of accounts after `account`.
     pub fn after_account(account: &portal_domain::AccountId) -> Self {
         Self(BTreeMap::from([(
@@ -53,6 +75,12 @@ pub enum CursorError {
     WrongQuery,
     #[error("cursor has expired (cursors last 24 hours): start again from the first page")]
     Expired,
+    /// A page of an analytics run's results, after the served run was replaced.
+    #[error(
+        "this list was of analytics run {was}, which a newer run ({now}) has replaced: start \
+         the list again without a cursor"
+    )]
+    RunReplaced { was: String, now: String },
 }
 
 /// How long a cursor stays valid.

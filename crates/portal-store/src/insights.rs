@@ -359,6 +359,23 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<ReorderSuggestion>, StoreError> {
+        // Every cursor of a run's lists names the run: a page of a replaced run is refused.
+        let after = after.map(|k| k.in_run(run_id)).transpose()?;
+        Ok(self
+            .reorder_suggestions_of_run(run_id, account, statuses, limit, after)
+            .await?
+            .of_run(run_id))
+    }
+
+    /// [`Store::reorder_suggestions`], its keys without their run.
+    async fn reorder_suggestions_of_run(
+        &self,
+        run_id: &str,
+        account: &ScopedAccount,
+        statuses: &[ReorderStatus],
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<ReorderSuggestion>, StoreError> {
         let account = account.id();
         // The sort key starts with the status rank: the statuses asked for bound the key range,
         // so a query reads only their items (plus, for a set with a gap, the gap's, filtered).
@@ -409,6 +426,23 @@ impl Store {
     /// a manager's assigned accounts (few) read whole, filtered, then paged, so that a filtered
     /// page is never empty while later accounts match.
     pub async fn visible_outlooks(
+        &self,
+        principal: &Principal,
+        run_id: &str,
+        at_risk: Option<bool>,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<AccountOutlook>, StoreError> {
+        // Every cursor of a run's lists names the run: a page of a replaced run is refused.
+        let after = after.map(|k| k.in_run(run_id)).transpose()?;
+        Ok(self
+            .visible_outlooks_of_run(principal, run_id, at_risk, limit, after)
+            .await?
+            .of_run(run_id))
+    }
+
+    /// [`Store::visible_outlooks`], its keys without their run.
+    async fn visible_outlooks_of_run(
         &self,
         principal: &Principal,
         run_id: &str,
@@ -468,6 +502,23 @@ impl Store {
     /// SKU forecasts in a run, by SKU (total first, then per division), optionally by SKU
     /// prefix and division (`Some(None)`: totals only).
     pub async fn sku_forecasts(
+        &self,
+        run_id: &str,
+        sku_prefix: Option<&str>,
+        division: Option<Option<&DivisionId>>,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<SkuForecast>, StoreError> {
+        // Every cursor of a run's lists names the run: a page of a replaced run is refused.
+        let after = after.map(|k| k.in_run(run_id)).transpose()?;
+        Ok(self
+            .sku_forecasts_of_run(run_id, sku_prefix, division, limit, after)
+            .await?
+            .of_run(run_id))
+    }
+
+    /// [`Store::sku_forecasts`], its keys without their run.
+    async fn sku_forecasts_of_run(
         &self,
         run_id: &str,
         sku_prefix: Option<&str>,

@@ -184,6 +184,17 @@ impl<T> Page<T> {
         )
     }
 
+    /// The page of analytics run `run_id`'s results: every key names the run (see
+    /// [`PageKey::of_run`]).
+    pub fn of_run(self, run_id: &str) -> Self {
+        let next = self.next.clone().map(|k| k.of_run(run_id));
+        Page::new(
+            self.into_edges()
+                .map(|(item, after)| (item, after.of_run(run_id))),
+            next,
+        )
+    }
+
     /// Keeps the items for which `keep` holds (with their keys).
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let next = self.next.take();

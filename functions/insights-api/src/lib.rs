@@ -270,8 +270,14 @@ pub async fn worklist_page(
     let mut page: Page<AccountOutlook> = match (&requested, &principal.scope) {
         (Some(_), _) | (None, AccessScope::Account(_)) => {
             let account = principal.account_for(requested)?;
+            // One account: there is no page after its own, of this run.
             let items = match after {
-                Some(_) => Vec::new(),
+                Some(after) => {
+                    after
+                        .in_run(run_id)
+                        .map_err(portal_store::StoreError::from)?;
+                    Vec::new()
+                }
                 None => store.account_outlooks(run_id, &[account]).await?,
             };
             Page::new(
@@ -281,6 +287,7 @@ pub async fn worklist_page(
                 }),
                 None,
             )
+            .of_run(run_id)
         }
         (None, _) => {
             store
