@@ -188,6 +188,42 @@ async fn a_run_of_the_served_as_of_replaces_the_served_run_and_says_which() {
 }
 
 #[tokio::test]
+async fn reports_older_than_the_retention_are_removed_but_the_served_runs() {
+    let (_app, job) = app_with_lake().await;
+    let old = job.run("old", params(), 1).await.expect("first");
+    let again = Params {
+        periods: params().periods + 2,
+        ..params()
+    };
+    let served = job.run("served", again, 1).await.expect("second");
+    assert!(served.removed_reports.is_empty(), "nothing is that old yet");
+    let reports = |run: String| {
+        let lake = job.lake.clone();
+        async move {
+            lake.list(&format!("{}{run}/", portal_store::lake::RUNS_PREFIX))
+                .await
+                .expect("listed")
+                .len()
+        }
+    };
+    assert!(reports(old.run_id.clone()).await > 0);
+    assert!(reports(served.run_id.clone()).await > 0);
+
+    let now = chrono::Utc::now();
+    assert!(job.retire_reports(now).await.expect("retired").is_empty());
+    let later = now + job.retention + chrono::TimeDelta::hours(1);
+    assert_eq!(
+        job.retire_reports(later).await.expect("retired"),
+        vec![old.run_id.clone()]
+    );
+    assert_eq!(reports(old.run_id).await, 0, "the old run's reports are gone");
+    assert!(
+        reports(served.run_id).await > 0,
+        "the served run's stay, whatever their age"
+    );
+}
+
+#[tokio::test]
 async fn n_shards_over_the_lake_finish_into_exactly_the_single_run() {
     let (_app, job) = app_with_lake().await;
     job.plan("single").await.expect("planned");

@@ -49,9 +49,12 @@ pub fn job_published_key(job_id: &str) -> String {
     format!("{JOBS_PREFIX}{job_id}.published.json")
 }
 
+/// Where the runs' reports are, one folder per run.
+pub const RUNS_PREFIX: &str = "analytics/runs/";
+
 /// A published run's report file.
 pub fn run_file_key(run_id: &str, file: &str) -> String {
-    format!("analytics/runs/{run_id}/{file}")
+    format!("{RUNS_PREFIX}{run_id}/{file}")
 }
 
 /// An object of ingest's order lines: one per month, source file and chunk of that file, so a
@@ -177,6 +180,44 @@ impl Bucket {
     /// Every key under `prefix` with a tag that changes whenever the object is written again
     /// (its ETag, size and time), in key order.
     pub async fn list_tagged(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(self
+            .list_objects(prefix)
+            .await?
+            .into_iter()
+            .map(|o| {
+                let tag = format!(
+                    "{}|{}|{}",
+                    o.e_tag().unwrap_or_default(),
+                    o.size().unwrap_or_default(),
+                    o.last_modified().map(|t| t.to_string()).unwrap_or_default()
+                );
+                (o.key().unwrap_or_default().to_owned(), tag)
+            })
+            .collect())
+    }
+
+    /// Every key under `prefix` with when its object was last written, in key order.
+    pub async fn list_modified(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, StoreError> {
+        Ok(self
+            .list_objects(prefix)
+            .await?
+            .into_iter()
+            .filter_map(|o| {
+                let at = o.last_modified()?;
+                let at = chrono::DateTime::from_timestamp(at.secs(), at.subsec_nanos())?;
+                Some((o.key()?.to_owned(), at))
+            })
+            .collect())
+    }
+
+    /// Every object under `prefix`, in key order.
+    async fn list_objects(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<aws_sdk_s3::types::Object>, StoreError> {
         let mut keys = Vec::new();
         let mut token = None;
         loop {
@@ -189,21 +230,13 @@ impl Bucket {
                 .send()
                 .await
                 .map_err(crate::error::s3("ListObjectsV2"))?;
-            keys.extend(out.contents().iter().filter_map(|o| {
-                let tag = format!(
-                    "{}|{}|{}",
-                    o.e_tag().unwrap_or_default(),
-                    o.size().unwrap_or_default(),
-                    o.last_modified().map(|t| t.to_string()).unwrap_or_default()
-                );
-                o.key().map(|k| (k.to_owned(), tag))
-            }));
+            keys.extend(out.contents().iter().filter(|o| o.key().is_some()).cloned());
             match out.next_continuation_token() {
                 Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
                 _ => break,
             }
         }
-        keys.sort();
+        keys.sort_by(|a, b| a.key().cmp(&b.key()));
         Ok(keys)
     }
 

@@ -78,13 +78,23 @@ pub enum JobError {
 }
 
 /// The environment the job's function reads.
-pub const VARIABLES: [&str; 2] = ["PORTAL_TABLE", "PORTAL_LAKE_BUCKET"];
+pub const VARIABLES: [&str; 3] = [
+    "PORTAL_TABLE",
+    "PORTAL_LAKE_BUCKET",
+    "PORTAL_RUN_RETENTION_DAYS",
+];
+
+/// How long a run's reports are kept after it was staged, unless `PORTAL_RUN_RETENTION_DAYS`
+/// says otherwise (the served run's stay whatever their age).
+pub const RUN_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(14);
 
 /// The job: the table it publishes to and the lake it reads.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub store: Store,
     pub lake: Lake,
+    /// How long a run's reports are kept after it was staged.
+    pub retention: chrono::TimeDelta,
 }
 
 impl Job {
@@ -92,7 +102,16 @@ impl Job {
     pub async fn from_env() -> Result<Job, JobError> {
         let var = |name: &'static str| std::env::var(name).map_err(|_| JobError::Config(name));
         let (table, bucket) = (var("PORTAL_TABLE")?, var("PORTAL_LAKE_BUCKET")?);
-        Ok(Job::new(&Clients::from_env().await, &table, &bucket))
+        let mut job = Job::new(&Clients::from_env().await, &table, &bucket);
+        if let Ok(days) = std::env::var("PORTAL_RUN_RETENTION_DAYS") {
+            let days: i64 = days
+                .parse()
+                .ok()
+                .filter(|d| *d >= 1)
+                .ok_or(JobError::Config("PORTAL_RUN_RETENTION_DAYS"))?;
+            job.retention = chrono::TimeDelta::days(days);
+        }
+        Ok(job)
     }
 
     pub fn new(clients: &Clients, table: &str, lake_bucket: &str) -> Job {
@@ -105,6 +124,7 @@ impl Job {
         Job {
             store,
             lake: clients.lake(lake_bucket),
+            retention: RUN_RETENTION,
         }
     }
 }

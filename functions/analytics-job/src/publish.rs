@@ -5,11 +5,12 @@ use crate::items::run_items;
 use crate::{Job, JobError};
 use analytics::pipeline::RunResult;
 use analytics::report::{self, RunReport};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use portal_domain::insights::AnalyticsRun;
-use portal_store::lake::{job_input_key, job_prefix, job_published_key, run_file_key};
+use portal_store::lake::{RUNS_PREFIX, job_input_key, job_prefix, job_published_key, run_file_key};
 use portal_store::{Flip, ServedRun};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 impl Job {
     /// Writes a run's reports and items without serving it yet.
@@ -76,8 +77,10 @@ impl Job {
         };
         // Before the record, so that a retirement that fails is retried with the publish.
         let retired_runs = self.store.retire_runs(Utc::now()).await?;
+        let removed_reports = self.retire_reports(Utc::now()).await?;
         let published = Published {
             retired_runs,
+            removed_reports,
             replaced_run,
             ..Published::of(&run, flip.served())
         };
@@ -89,6 +92,36 @@ impl Job {
         self.lake.delete_prefix(&job_prefix(job_id)).await?;
         self.lake.delete(&job_input_key(job_id)).await?;
         Ok(published)
+    }
+}
+
+impl Job {
+    /// Removes the reports of every run staged more than [`Job::retention`] before `now`
+    /// (its newest file's time), but the served run's. Answers the runs whose reports went.
+    pub async fn retire_reports(&self, now: DateTime<Utc>) -> Result<Vec<String>, JobError> {
+        let served = self.store.served_run().await?.map(|s| s.run_id);
+        let mut staged: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+        for (key, at) in self.lake.list_modified(RUNS_PREFIX).await? {
+            let Some((run, _)) = key
+                .strip_prefix(RUNS_PREFIX)
+                .and_then(|rest| rest.split_once('/'))
+            else {
+                continue;
+            };
+            let newest = staged.entry(run.to_owned()).or_insert(at);
+            *newest = (*newest).max(at);
+        }
+        let mut removed = Vec::new();
+        for (run, at) in staged {
+            if Some(&run) == served.as_ref() || at + self.retention > now {
+                continue;
+            }
+            self.lake
+                .delete_prefix(&format!("{RUNS_PREFIX}{run}/"))
+                .await?;
+            removed.push(run);
+        }
+        Ok(removed)
     }
 }
 
@@ -105,6 +138,10 @@ pub struct Published {
     /// The runs whose items this publish removed (see `Store::retire_runs`).
     #[serde(default)]
     pub retired_runs: Vec<String>,
+    /// The runs whose reports this publish removed, older than the retention (see
+    /// `Job::retire_reports`).
+    #[serde(default)]
+    pub removed_reports: Vec<String>,
     /// The run the API served before this one, when this one replaced it; of the same as-of
     /// date when the job ran again for a day already served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,6 +158,7 @@ impl Published {
             forecast_rows: run.forecasts.len(),
             lines_used: run.input.lines_used,
             retired_runs: Vec::new(),
+            removed_reports: Vec::new(),
             replaced_run: None,
         }
     }
