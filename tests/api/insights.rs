@@ -425,3 +425,77 @@ async fn a_cursor_of_a_run_that_was_replaced_asks_the_client_to_start_the_list_a
         reply.text
     );
 }
+
+#[tokio::test]
+async fn one_divisions_forecasts_are_read_from_that_divisions_partition_alone() {
+    let app = spawn_app().await;
+    let before = app.recorder.calls().len();
+    let hyd = app.get(MANAGER_A, "/forecasts?division=HYD").await;
+    assert_eq!(hyd.status, 200, "{}", hyd.text);
+    assert!(!hyd.items().is_empty());
+    assert!(
+        hyd.items().iter().all(|f| f["division"] == "HYD"),
+        "{}",
+        hyd.text
+    );
+    let queries: Vec<serde_json::Value> = app.recorder.calls()[before..]
+        .iter()
+        .filter(|c| c.function == "insights-api")
+        .filter(|c| c.target.as_deref().is_some_and(|t| t.ends_with(".Query")))
+        .filter_map(|c| serde_json::from_slice::<serde_json::Value>(c.body.as_deref()?).ok())
+        .filter(|q| q.to_string().contains("#FORECASTS"))
+        .collect();
+    assert!(!queries.is_empty());
+    for query in &queries {
+        assert_eq!(query["IndexName"], "GSI1", "{query}");
+        assert!(
+            query.get("FilterExpression").is_none(),
+            "no filter: {query}"
+        );
+    }
+    assert!(
+        queries.iter().any(|q| q
+            .to_string()
+            .contains(&format!("RUN#{RUN_ID}#FORECASTS#DIVISION#HYD"))),
+        "{queries:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_published_before_forecasts_were_indexed_by_division_is_filtered_as_before() {
+    let app = spawn_app().await;
+    // Take the index entries off the served run's forecasts, as a run published before had.
+    let client = portal_local::clients::dynamodb(&app.local.emulators.dynamodb_endpoint);
+    let table = portal_local::server::TABLE;
+    let forecasts = client
+        .query()
+        .table_name(table)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("RUN#{RUN_ID}#FORECASTS")),
+        )
+        .send()
+        .await
+        .expect("queried");
+    assert!(!forecasts.items().is_empty());
+    for item in forecasts.items() {
+        client
+            .update_item()
+            .table_name(table)
+            .key("PK", item["PK"].clone())
+            .key("SK", item["SK"].clone())
+            .update_expression("REMOVE GSI1PK, GSI1SK")
+            .send()
+            .await
+            .expect("updated");
+    }
+    let hyd = app.get(MANAGER_A, "/forecasts?division=HYD").await;
+    assert_eq!(hyd.status, 200, "{}", hyd.text);
+    assert!(!hyd.items().is_empty());
+    assert!(
+        hyd.items().iter().all(|f| f["division"] == "HYD"),
+        "{}",
+        hyd.text
+    );
+}

@@ -216,7 +216,11 @@ async fn reports_older_than_the_retention_are_removed_but_the_served_runs() {
         job.retire_reports(later).await.expect("retired"),
         vec![old.run_id.clone()]
     );
-    assert_eq!(reports(old.run_id).await, 0, "the old run's reports are gone");
+    assert_eq!(
+        reports(old.run_id).await,
+        0,
+        "the old run's reports are gone"
+    );
     assert!(
         reports(served.run_id).await > 0,
         "the served run's stay, whatever their age"

@@ -10,7 +10,7 @@
 //! any more, even one whose publish crashed, and removes their items; the list entry goes last.
 
 use crate::items::{Item, QuerySpec, SortKey, s, to_item};
-use crate::keys::{self, ItemKeys, META};
+use crate::keys::{self, Index, ItemKeys, META};
 use crate::{Page, PageKey, Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -113,7 +113,10 @@ impl RunItems {
                     entity: "sku-forecast",
                     pk: keys::run_forecasts(run_id),
                     sk: keys::forecast(&f.sku, f.division.as_ref()),
-                    gsi1: None,
+                    gsi1: Some((
+                        keys::run_division_forecasts(run_id, f.division.as_ref()),
+                        format!("SKU#{}", f.sku),
+                    )),
                     gsi2: None,
                 },
             )?);
@@ -530,14 +533,31 @@ impl Store {
             Some(prefix) => SortKey::BeginsWith(format!("SKU#{prefix}")),
             None => SortKey::Any,
         };
+        let Some(division) = division else {
+            let spec = QuerySpec::new(None, keys::run_forecasts(run_id), sk);
+            return self.table.query_page_as(&spec, limit, after).await;
+        };
+        // One division's (or the totals') forecasts: their own partition of GSI1.
+        let by_division = QuerySpec::new(
+            Some(Index::Gsi1),
+            keys::run_division_forecasts(run_id, division),
+            sk.clone(),
+        );
+        let indexed = match &after {
+            Some(key) => key.0.contains_key(keys::GSI1PK),
+            None => self.run_has_division_index(run_id).await?,
+        };
+        if indexed {
+            return self.table.query_page_as(&by_division, limit, after).await;
+        }
+        // A run published before the index: its forecasts, filtered.
         let mut spec = QuerySpec::new(None, keys::run_forecasts(run_id), sk);
         match division {
-            None => {}
-            Some(None) => {
+            None => {
                 spec.filter.and("attribute_not_exists(#division)");
                 spec.filter.name("#division", "division");
             }
-            Some(Some(d)) => {
+            Some(d) => {
                 spec.filter
                     .and("#division = :division")
                     .name("#division", "division")
@@ -545,6 +565,21 @@ impl Store {
             }
         }
         self.table.query_page_as(&spec, limit, after).await
+    }
+
+    /// Whether a run's forecasts are indexed by division: every run with forecasts has totals,
+    /// so one item of the totals' partition tells.
+    async fn run_has_division_index(&self, run_id: &str) -> Result<bool, StoreError> {
+        let totals = QuerySpec::new(
+            Some(Index::Gsi1),
+            keys::run_division_forecasts(run_id, None),
+            SortKey::Any,
+        );
+        Ok(!self
+            .table
+            .query_page_as::<SkuForecast>(&totals, 1, None)
+            .await?
+            .is_empty())
     }
 
     /// One SKU's forecasts in a run: its total first, then per division.

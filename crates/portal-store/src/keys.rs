@@ -25,7 +25,7 @@
 //! | analytics run (report inside) | `RUN#<run>` | `#META` | | |
 //! | reorder suggestion | `RUN#<run>#ACCOUNT#<id>` | `REORDER#<status rank>#<10000·(1-p), 5 digits>#<sku>` | | |
 //! | account outlook | `RUN#<run>#OUTLOOKS` | `ACCOUNT#<id>` | | |
-//! | SKU forecast (periods inside) | `RUN#<run>#FORECASTS` | `SKU#<sku>#-` (total) or `SKU#<sku>#<division>` | | |
+//! | SKU forecast (periods inside) | `RUN#<run>#FORECASTS` | `SKU#<sku>#-` (total) or `SKU#<sku>#<division>` | `RUN#<run>#FORECASTS#DIVISION#<division or ->` / `SKU#<sku>` | |
 //! | orphans: children waiting for their order or shipment (TTL `expires_at`: 90 days after their last write) | `ORDER#<id>` or `SHIPMENT#<id>` | `#ORPHANS` | | |
 //! | pushed request (hash, state, answer; TTL `expires_at`) | `REQUEST#<machine user>#<idempotency key>` | `#META` | | |
 //! | the portal's order numbers of a year (`n`) | `SEQUENCE#ORDERS#<year>` | `#META` | | |
@@ -91,7 +91,7 @@
 //! | an account's suggestions | `/reorder-suggestions`, `/worklist` | Query | `RUN#<run>#ACCOUNT#<id>`, begins_with `REORDER#` (status IN) |
 //! | outlooks of some accounts | `/worklist` (customer, manager), `/reorder-suggestions` (staff: whether the account is at risk) | BatchGetItem | `RUN#<run>#OUTLOOKS`, `ACCOUNT#<id>` |
 //! | every account's outlook | `/worklist` (admin) | Query | `RUN#<run>#OUTLOOKS` |
-//! | SKU forecasts | `/forecasts` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<prefix>` (division =) |
+//! | SKU forecasts | `/forecasts` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<prefix>`; with `division`: Query GSI1 `RUN#<run>#FORECASTS#DIVISION#<d>` (runs published before it: the base query, filtered) |
 //! | one SKU's forecasts | `/forecasts/{sku}` | Query | `RUN#<run>#FORECASTS`, begins_with `SKU#<sku>#` |
 //! | a buyer's price data | `POST /prices`, `/prices/{sku}/explain`, `/products/{sku}` | GetItem of the account; Query GSI1 per assignee, BatchGetItem of products and rules, then of the lists, then of their prices | `PRICING#ACCOUNT#<id>`, `PRICING#GROUP#<g>` per group, `PRICING#DIVISION#<d>` per division; `PRODUCT#<sku>`, `QUANTITY#<sku>`; `PRICELIST#<id>`; `PRICE#<list>#<sku>` (only lists of the SKU's division in the account's currency) |
 //! | one cart | `/carts/{id}` and its writes | GetItem (owner or shared), then PutItem or DeleteItem if `version` is still the one read | `CART#<id>`, `#META` |
@@ -203,6 +203,13 @@ pub fn run_outlooks(run_id: &str) -> String {
 /// Every SKU forecast in a run.
 pub fn run_forecasts(run_id: &str) -> String {
     format!("RUN#{run_id}#FORECASTS")
+}
+/// The forecasts of one division in a run (GSI1), `-` for the SKUs' totals.
+pub fn run_division_forecasts(run_id: &str, division: Option<&DivisionId>) -> String {
+    format!(
+        "RUN#{run_id}#FORECASTS#DIVISION#{}",
+        division.map_or("-", DivisionId::as_str)
+    )
 }
 /// A SKU forecast's sort key: `-` (before any division id) for the SKU's total.
 pub fn forecast(sku: &Sku, division: Option<&DivisionId>) -> String {
