@@ -499,3 +499,80 @@ async fn a_run_published_before_forecasts_were_indexed_by_division_is_filtered_a
         hyd.text
     );
 }
+
+#[tokio::test]
+async fn an_account_silent_longer_than_usual_is_on_watch_before_it_is_at_risk() {
+    // A has been silent 20 days, a 1-in-50 silence at its pace: on watch; B is at risk.
+    let app = spawn_app_with(|store| async move {
+        load(&store).await;
+        let (mut run, mut items) = analytics_run();
+        run.run_id = format!("{RUN_ID}-watch");
+        run.as_of = run.as_of.succ_opt().expect("date");
+        for o in &mut items.outlooks {
+            if o.account_id.as_str() == ACCOUNT_A {
+                let silence = portal_domain::insights::AccountSilence {
+                    days: 20,
+                    chance: 0.02,
+                };
+                *o = portal_domain::insights::AccountOutlook::from_suggestions(
+                    o.account_id.clone(),
+                    items
+                        .suggestions
+                        .iter()
+                        .filter(|s| s.account_id == o.account_id)
+                        .map(|s| s.status),
+                    Some(silence),
+                );
+            }
+        }
+        store.put_run(&run, &items).await.expect("run stored");
+        assert!(store.flip_current_run(&run).await.expect("served").served());
+    })
+    .await;
+    let watched = app.get(ADMIN, "/worklist?watch=true").await;
+    assert_eq!(watched.status, 200, "{}", watched.text);
+    let ids: Vec<&str> = watched
+        .items()
+        .iter()
+        .filter_map(|a| a["account_id"].as_str())
+        .collect();
+    assert_eq!(ids, [ACCOUNT_A]);
+    let a = &watched.items()[0];
+    assert_eq!(
+        (a["watch"].as_bool(), a["at_risk"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(
+        a["risk"].as_str().is_some_and(|r| r.contains("once in 50")),
+        "{a}"
+    );
+    let others = app.get(ADMIN, "/worklist?watch=false").await;
+    let ids: Vec<&str> = others
+        .items()
+        .iter()
+        .filter_map(|a| a["account_id"].as_str())
+        .collect();
+    assert_eq!(ids, [ACCOUNT_B], "B is at risk, not on watch");
+    // A manager sees it too, and the graph filters alike.
+    let mine = app.get(MANAGER_A, "/worklist?watch=true").await;
+    assert_eq!(mine.items().len(), 1, "{}", mine.text);
+    app.get(ADMIN, "/worklist?watch=maybe")
+        .await
+        .assert_problem(400, "invalid-parameter");
+    let graph = app
+        .post_as(
+            Some(ADMIN),
+            "/graphql",
+            None,
+            &serde_json::json!({
+                "query": "{ worklist(watch: true) { nodes { outlook { accountId watch atRisk } } } }"
+            }),
+        )
+        .await;
+    assert_eq!(
+        graph.body["data"]["worklist"]["nodes"],
+        serde_json::json!([{ "outlook": { "accountId": ACCOUNT_A, "watch": true, "atRisk": false } }]),
+        "{}",
+        graph.text
+    );
+}

@@ -629,7 +629,7 @@ async fn publishing_retires_runs_no_one_serves_keeping_the_previous_and_any_stil
                 .items()
                 .len();
             let outlooks = store
-                .visible_outlooks(&admin(), run_id, None, 100, None)
+                .visible_outlooks(&admin(), run_id, Default::default(), 100, None)
                 .await
                 .expect("read")
                 .items()

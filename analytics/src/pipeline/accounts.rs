@@ -45,18 +45,25 @@ impl AccountRow {
     pub fn at_risk(&self) -> bool {
         self.silence().is_some_and(|s| s.at_risk())
     }
+
+    /// Whether its silence puts it on watch ([`AccountSilence::watch`]).
+    pub fn watch(&self) -> bool {
+        self.silence().is_some_and(|s| s.watch())
+    }
 }
 
 /// Ordering weeks an account needs before its silence is judged: a new customer's one or two
 /// orders say nothing about its pace.
 pub const MIN_ORDERING_WEEKS: usize = 3;
 
-/// An account at an earlier origin: whether its silence then put it at risk, and whether it
-/// ordered anything in the horizon after (the at-risk flag's backtest).
+/// An account at an earlier origin: whether its silence then put it at risk or on watch, and
+/// whether it ordered anything in the horizon after (the flags' backtest).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountSnapshot {
     pub account_id: String,
     pub at_risk: bool,
+    #[serde(default)]
+    pub watch: bool,
     pub ordered: bool,
 }
 
@@ -153,6 +160,7 @@ pub(super) fn account_snapshots(
                 .binary_search(&row.account_id)
                 .is_ok_and(|i| ordered[i]),
             at_risk: row.at_risk(),
+            watch: row.watch(),
             account_id: row.account_id,
         })
         .collect()

@@ -95,13 +95,26 @@ pub struct AccountBacktest {
     pub ordered_nothing: usize,
     pub precision: Option<f64>,
     pub recall: Option<f64>,
+    /// Accounts on watch at the origin (unusually silent, short of at risk).
+    #[serde(default)]
+    pub watch: usize,
+    /// Of those, the share that then ordered nothing in the horizon.
+    #[serde(default)]
+    pub watch_precision: Option<f64>,
+    /// Of the accounts that ordered nothing, the share flagged at risk or on watch.
+    #[serde(default)]
+    pub early_recall: Option<f64>,
 }
 
 impl AccountBacktest {
     pub(super) fn of(origin: NaiveDate, snapshots: &[AccountSnapshot]) -> AccountBacktest {
-        let flagged = snapshots.iter().filter(|s| s.at_risk).count();
-        let silent = snapshots.iter().filter(|s| !s.ordered).count();
-        let hits = snapshots.iter().filter(|s| s.at_risk && !s.ordered).count();
+        let count =
+            |keep: fn(&AccountSnapshot) -> bool| snapshots.iter().filter(|s| keep(s)).count();
+        let flagged = count(|s| s.at_risk);
+        let watched = count(|s| s.watch);
+        let silent = count(|s| !s.ordered);
+        let hits = count(|s| s.at_risk && !s.ordered);
+        let watch_hits = count(|s| s.watch && !s.ordered);
         let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
         AccountBacktest {
             origin: Some(origin),
@@ -110,6 +123,9 @@ impl AccountBacktest {
             ordered_nothing: silent,
             precision: share(hits, flagged),
             recall: share(hits, silent),
+            watch: watched,
+            watch_precision: share(watch_hits, watched),
+            early_recall: share(hits + watch_hits, silent),
         }
     }
 }
@@ -189,4 +205,41 @@ pub(super) fn class_backtests(scores: &[SeriesScore]) -> BTreeMap<String, ClassB
             (class, backtest)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod account_backtest_tests {
+    use super::*;
+
+    fn snapshot(at_risk: bool, watch: bool, ordered: bool) -> AccountSnapshot {
+        AccountSnapshot {
+            account_id: "ACC-1".into(),
+            at_risk,
+            watch,
+            ordered,
+        }
+    }
+
+    #[test]
+    fn the_watch_tier_is_scored_on_its_own_and_with_the_at_risk_flag() {
+        let origin = NaiveDate::from_ymd_opt(2024, 6, 1).expect("date");
+        let snapshots = [
+            snapshot(true, false, false),  // at risk, and it stopped
+            snapshot(true, false, true),   // at risk, but it ordered
+            snapshot(false, true, false),  // on watch, and it stopped
+            snapshot(false, true, true),   // on watch, but it ordered
+            snapshot(false, true, true),   // on watch, but it ordered
+            snapshot(false, false, false), // stopped unflagged
+            snapshot(false, false, true),
+        ];
+        let b = AccountBacktest::of(origin, &snapshots);
+        assert_eq!(
+            (b.accounts, b.at_risk, b.watch, b.ordered_nothing),
+            (7, 2, 3, 3)
+        );
+        assert_eq!(b.precision, Some(0.5));
+        assert_eq!(b.recall, Some(1.0 / 3.0));
+        assert_eq!(b.watch_precision, Some(1.0 / 3.0));
+        assert_eq!(b.early_recall, Some(2.0 / 3.0));
+    }
 }

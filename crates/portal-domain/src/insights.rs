@@ -94,7 +94,12 @@ pub struct AccountOutlook {
     pub lapsing: u32,
     pub not_yet_due: u32,
     pub at_risk: bool,
-    /// Why the account is at risk, when it is.
+    /// Whether its silence is unusual, short of putting it at risk
+    /// ([`AccountSilence::watch`]): a slowing account to look at early. False in runs published
+    /// before the tier.
+    #[serde(default)]
+    pub watch: bool,
+    /// Why the account is at risk or on watch, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub risk: Option<String>,
     /// Days since the account's last order of anything, as of the run.
@@ -122,8 +127,17 @@ impl AccountSilence {
     /// a hundred accounts that all still buy sees a false alarm about once in ten runs.
     pub const AT_RISK_CHANCE: f64 = 0.001;
 
+    /// A silence less likely than this, short of [`Self::AT_RISK_CHANCE`], puts the account on
+    /// watch: one in twenty, a slowing account a manager may call before it is lost.
+    pub const WATCH_CHANCE: f64 = 0.05;
+
     pub fn at_risk(&self) -> bool {
         self.chance < Self::AT_RISK_CHANCE
+    }
+
+    /// Whether the silence is unusual enough to watch the account, but not to call it at risk.
+    pub fn watch(&self) -> bool {
+        !self.at_risk() && self.chance < Self::WATCH_CHANCE
     }
 
     /// The silence in words, for an account manager.
@@ -208,6 +222,7 @@ impl AccountOutlook {
             lapsing: 0,
             not_yet_due: 0,
             at_risk: false,
+            watch: false,
             risk: None,
             silent_days: silence.map(|s| s.days),
             silence_chance: silence.map(|s| s.chance),
@@ -220,8 +235,9 @@ impl AccountOutlook {
                 ReorderStatus::NotYetDue => o.not_yet_due += 1,
             }
         }
-        if let Some(silence) = silence.filter(AccountSilence::at_risk) {
-            o.at_risk = true;
+        if let Some(silence) = silence.filter(|s| s.at_risk() || s.watch()) {
+            o.at_risk = silence.at_risk();
+            o.watch = silence.watch();
             o.risk = Some(silence.describe());
         }
         o
@@ -319,6 +335,30 @@ mod tests {
             )
         );
         assert_eq!((o.silent_days, o.silence_chance), (Some(45), Some(0.0004)));
+    }
+
+    #[test]
+    fn an_unusual_silence_short_of_risk_puts_the_account_on_watch() {
+        let outlook = |chance: f64| {
+            let silence = AccountSilence { days: 30, chance };
+            AccountOutlook::from_suggestions(account(), [], Some(silence))
+        };
+        let watched = outlook(0.02);
+        assert!(watched.watch && !watched.at_risk);
+        assert_eq!(
+            watched.risk.as_deref(),
+            Some(
+                "no order of anything for 30 days: at its usual pace that happens about once in 50"
+            )
+        );
+        // At risk is not also on watch; a usual silence is neither.
+        let lost = outlook(0.0005);
+        assert!(lost.at_risk && !lost.watch);
+        let usual = outlook(0.2);
+        assert!(!usual.at_risk && !usual.watch && usual.risk.is_none());
+        // The edges: the watch threshold itself is not unusual enough.
+        assert!(!outlook(AccountSilence::WATCH_CHANCE).watch);
+        assert!(outlook(AccountSilence::AT_RISK_CHANCE).watch);
     }
 
     #[test]

@@ -54,6 +54,21 @@ fn suggestion_sk(s: &ReorderSuggestion) -> String {
     format!("REORDER#{}#{unlikely:05}#{}", s.status.rank(), s.sku)
 }
 
+/// Which accounts' outlooks a worklist shows: at risk or not, on watch or not (either when
+/// `None`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutlookFilter {
+    pub at_risk: Option<bool>,
+    pub watch: Option<bool>,
+}
+
+impl OutlookFilter {
+    pub fn keeps(&self, outlook: &AccountOutlook) -> bool {
+        self.at_risk.is_none_or(|r| outlook.at_risk == r)
+            && self.watch.is_none_or(|w| outlook.watch == w)
+    }
+}
+
 /// What flipping the pointer to a run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Flip {
@@ -432,14 +447,14 @@ impl Store {
         &self,
         principal: &Principal,
         run_id: &str,
-        at_risk: Option<bool>,
+        filter: OutlookFilter,
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<AccountOutlook>, StoreError> {
         // Every cursor of a run's lists names the run: a page of a replaced run is refused.
         let after = after.map(|k| k.in_run(run_id)).transpose()?;
         Ok(self
-            .visible_outlooks_of_run(principal, run_id, at_risk, limit, after)
+            .visible_outlooks_of_run(principal, run_id, filter, limit, after)
             .await?
             .of_run(run_id))
     }
@@ -449,12 +464,12 @@ impl Store {
         &self,
         principal: &Principal,
         run_id: &str,
-        at_risk: Option<bool>,
+        filter: OutlookFilter,
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<AccountOutlook>, StoreError> {
         let Some(accounts) = principal.visible_accounts() else {
-            return self.all_outlooks(run_id, at_risk, limit, after).await;
+            return self.all_outlooks(run_id, filter, limit, after).await;
         };
         let start = after.as_ref().map(PageKey::account_after).transpose()?;
         let accounts: Vec<ScopedAccount> = accounts
@@ -465,7 +480,7 @@ impl Store {
             .account_outlooks(run_id, &accounts)
             .await?
             .into_iter()
-            .filter(|o| at_risk.is_none_or(|r| o.at_risk == r))
+            .filter(|o| filter.keeps(o))
             .collect();
         let more = matching.len() > limit;
         let items: Vec<(AccountOutlook, PageKey)> = matching
@@ -488,16 +503,32 @@ impl Store {
     async fn all_outlooks(
         &self,
         run_id: &str,
-        at_risk: Option<bool>,
+        filter: OutlookFilter,
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<AccountOutlook>, StoreError> {
         let mut spec = QuerySpec::new(None, keys::run_outlooks(run_id), SortKey::Any);
-        if let Some(at_risk) = at_risk {
+        if let Some(at_risk) = filter.at_risk {
             spec.filter
                 .and("#at_risk = :at_risk")
                 .name("#at_risk", "at_risk")
                 .value(":at_risk", AttributeValue::Bool(at_risk));
+        }
+        match filter.watch {
+            None => {}
+            Some(true) => {
+                spec.filter
+                    .and("#watch = :watch")
+                    .name("#watch", "watch")
+                    .value(":watch", AttributeValue::Bool(true));
+            }
+            // Runs published before the tier have no `watch`: none of theirs is watched.
+            Some(false) => {
+                spec.filter
+                    .and("(attribute_not_exists(#watch) OR #watch = :watch)")
+                    .name("#watch", "watch")
+                    .value(":watch", AttributeValue::Bool(false));
+            }
         }
         self.table.query_page_as(&spec, limit, after).await
     }

@@ -104,7 +104,7 @@ pub use documents::DownloadLink;
 pub use error::StoreError;
 pub use events::EventBus;
 pub use graph::PARTITIONS_IN_FLIGHT;
-pub use insights::{Flip, RUN_GRACE, RunItems, ServedRun};
+pub use insights::{Flip, OutlookFilter, RUN_GRACE, RunItems, ServedRun};
 pub use invoices::{InvoiceFilter, InvoiceStatusFilter, MAX_UNPAID_SUMMED, OpenBalance};
 pub use items::{Item, MAX_EVALUATED, MAX_QUERIES, Page};
 pub use lake::{Bucket, Lake, ObjectStream};

@@ -6,7 +6,7 @@
 //!   the seller's staff see, for an account at risk, every product lapsing and why
 //!   ([`AccountOutlook::staff_view`]): that judgement is the seller's, not the customer's.
 //! - `GET /worklist`: for staff, the caller's accounts with their outlook (due, overdue,
-//!   lapsing, at risk) and their most urgent suggestions; `status`, `account`, `at_risk`,
+//!   lapsing, at risk, on watch) and their most urgent suggestions; `status`, `account`, `at_risk`, `watch`,
 //!   `per_account`.
 //! - `GET /forecasts`, `GET /forecasts/{sku}`: demand forecasts per SKU and SKU × division,
 //!   for the seller's staff; `sku_prefix`, `division`.
@@ -23,7 +23,7 @@ use portal_domain::insights::{
 };
 use portal_domain::{AccessScope, AccountId, DivisionId, Principal, ScopedAccount, Sku};
 use portal_http::{ApiError, ApiResult, AppState, Caller, List, Paging, Path, Route};
-use portal_store::{Page, PageKey, ServedRun};
+use portal_store::{OutlookFilter, Page, PageKey, ServedRun};
 use serde::{Deserialize, Serialize};
 
 /// This function's routes.
@@ -179,7 +179,21 @@ struct WorklistQuery {
     account: Option<String>,
     status: Option<String>,
     at_risk: Option<String>,
+    watch: Option<String>,
     per_account: Option<u32>,
+}
+
+/// A `true` or `false` parameter.
+fn flag(name: &'static str, value: Option<&str>) -> Result<Option<bool>, ApiError> {
+    match value {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(ApiError::invalid_parameter(
+            name,
+            format!("must be true or false, got {other:?}"),
+        )),
+    }
 }
 
 /// One account on a worklist.
@@ -215,16 +229,9 @@ async fn worklist(
             ReorderStatus::Lapsing,
         ];
     }
-    let at_risk = match q.at_risk.as_deref() {
-        None => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(other) => {
-            return Err(ApiError::invalid_parameter(
-                "at_risk",
-                format!("must be true or false, got {other:?}"),
-            ));
-        }
+    let filter = OutlookFilter {
+        at_risk: flag("at_risk", q.at_risk.as_deref())?,
+        watch: flag("watch", q.watch.as_deref())?,
     };
     let per_account = q.per_account.unwrap_or(5);
     if !(1..=MAX_PER_ACCOUNT).contains(&per_account) {
@@ -241,7 +248,7 @@ async fn worklist(
         &run.run_id,
         requested.as_ref(),
         &statuses,
-        at_risk,
+        filter,
         per_account,
         paging.limit,
         after,
@@ -260,7 +267,7 @@ pub async fn worklist_page(
     run_id: &str,
     requested: Option<&AccountId>,
     statuses: &[ReorderStatus],
-    at_risk: Option<bool>,
+    filter: OutlookFilter,
     per_account: u32,
     limit: usize,
     after: Option<PageKey>,
@@ -291,11 +298,11 @@ pub async fn worklist_page(
         }
         (None, _) => {
             store
-                .visible_outlooks(principal, run_id, at_risk, limit, after)
+                .visible_outlooks(principal, run_id, filter, limit, after)
                 .await?
         }
     };
-    page.retain(|o| at_risk.is_none_or(|r| o.at_risk == r));
+    page.retain(|o| filter.keeps(o));
 
     // Each account's suggestions, a few accounts at a time.
     let mut suggestions: Vec<Vec<ReorderSuggestion>> = Vec::with_capacity(page.items().len());

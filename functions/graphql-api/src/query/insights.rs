@@ -82,6 +82,10 @@ impl InsightsQuery {
         account: Option<AccountId>,
         status: Option<Vec<ReorderStatus>>,
         at_risk: Option<bool>,
+        #[graphql(
+            desc = "Only accounts on watch (unusually silent, short of at risk), or only others."
+        )]
+        watch: Option<bool>,
         per_account: Option<u32>,
         first: Option<i32>,
         after: Option<String>,
@@ -108,12 +112,14 @@ impl InsightsQuery {
             account: Option<&'a AccountId>,
             statuses: Vec<&'static str>,
             at_risk: Option<bool>,
+            watch: Option<bool>,
             per_account: u32,
         }
         let binding = Binding {
             account: account.as_ref(),
             statuses: statuses.iter().map(|s| s.as_str()).collect(),
             at_risk,
+            watch,
             per_account,
         };
         let mut pager = Pager::new(c, "worklist", &binding, first, after.as_deref())?;
@@ -124,7 +130,7 @@ impl InsightsQuery {
             &run.run_id,
             account.as_ref(),
             &statuses,
-            at_risk,
+            portal_store::OutlookFilter { at_risk, watch },
             per_account,
             pager.limit(),
             pager.after(),
