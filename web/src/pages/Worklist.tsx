@@ -13,6 +13,7 @@ export interface Outlook {
   lapsing: number;
   notYetDue: number;
   atRisk: boolean;
+  watch: boolean;
   risk: string | null;
   silentDays: number | null;
   silenceChance: number | null;
@@ -33,10 +34,11 @@ function Entry(props: { entry: WorklistPage["nodes"][number] }) {
       <h3 id={`acct-${outlook.accountId}`}>
         <a href={href(`/accounts/${outlook.accountId}`)}>{outlook.accountId}</a>{" "}
         {outlook.atRisk && <Badge value="LAPSING" label="at risk" />}
+        {outlook.watch && <Badge value="DUE" label="on watch" />}
       </h3>
       <p class="muted">
         {outlook.overdue} overdue · {outlook.due} due · {outlook.lapsing} lapsing
-        {outlook.atRisk && outlook.silentDays !== null && (
+        {(outlook.atRisk || outlook.watch) && outlook.silentDays !== null && (
           <>
             {" "}
             · silent {outlook.silentDays} days ({percent(outlook.silenceChance)} chance of such a silence)
@@ -54,7 +56,7 @@ export function Worklist(props: { location: Location }) {
   const status = q.get("status") ?? "OVERDUE,DUE";
   const loaded = useLoad(
     () =>
-      graphql<{ atRisk: WorklistPage; others: WorklistPage }>(QUERY, {
+      graphql<{ atRisk: WorklistPage; onWatch: WorklistPage; others: WorklistPage }>(QUERY, {
         status: status.split(","),
         after: q.get("after") || undefined,
       }).then((r) => r.data),
@@ -74,13 +76,15 @@ export function Worklist(props: { location: Location }) {
         </label>
       </form>
       <Show loaded={loaded} what="the worklist">
-        {({ atRisk, others }) => (
+        {({ atRisk, onWatch, others }) => (
           <div data-loaded="worklist">
             <p class="muted">
               Run {others.runId}, from order history before {day(others.asOf)}.
             </p>
             <h2>Accounts at risk</h2>
             {atRisk.nodes.length === 0 ? <Empty>No account is at risk.</Empty> : atRisk.nodes.map((e) => <Entry entry={e} />)}
+            <h2>On watch: quieter than usual</h2>
+            {onWatch.nodes.length === 0 ? <Empty>No account is on watch.</Empty> : onWatch.nodes.map((e) => <Entry entry={e} />)}
             <h2>Due and overdue by account</h2>
             {others.nodes.length === 0 ? <Empty>Nothing is due.</Empty> : others.nodes.map((e) => <Entry entry={e} />)}
             <Pager

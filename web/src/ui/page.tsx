@@ -37,6 +37,7 @@ const HEADLINES: Record<string, string> = {
   UNAUTHENTICATED: "Signed out",
   NETWORK: "No connection",
   QUERY_TOO_COSTLY: "Too much at once",
+  RUN_REPLACED: "The list was updated",
 };
 
 /** What went wrong, in the API's words (its problem codes and messages). */
