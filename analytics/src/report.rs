@@ -67,6 +67,10 @@ impl RunReport {
                     "accounts_at_risk".to_string(),
                     run.accounts.iter().filter(|a| a.at_risk()).count(),
                 ),
+                (
+                    "accounts_on_watch".to_string(),
+                    run.accounts.iter().filter(|a| a.watch()).count(),
+                ),
                 ("forecasts".to_string(), run.forecasts.len()),
             ]),
             calibration: run.calibration.clone(),
@@ -127,7 +131,7 @@ pub fn reorder_frame(rows: &[ReorderRow]) -> Result<DataFrame, ReportError> {
     )
 }
 
-/// Every account's silence as a table, and whether it puts the account at risk.
+/// Every account's silence as a table, and whether it puts the account at risk or on watch.
 pub fn account_frame(rows: &[AccountRow]) -> Result<DataFrame, ReportError> {
     frame(
         "accounts",
@@ -145,6 +149,10 @@ pub fn account_frame(rows: &[AccountRow]) -> Result<DataFrame, ReportError> {
             Column::new(
                 "at_risk".into(),
                 rows.iter().map(|r| r.at_risk()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "watch".into(),
+                rows.iter().map(|r| r.watch()).collect::<Vec<_>>(),
             ),
         ],
     )
