@@ -69,6 +69,20 @@ impl OutlookFilter {
     }
 }
 
+/// A page of one of a run's lists: `after` opened for the run (a key of another run is
+/// `RunReplaced`), and the page's keys naming it (see [`PageKey::of_run`]).
+async fn of_run<T, F>(
+    run_id: &str,
+    after: Option<PageKey>,
+    read: impl FnOnce(Option<PageKey>) -> F,
+) -> Result<Page<T>, StoreError>
+where
+    F: std::future::Future<Output = Result<Page<T>, StoreError>>,
+{
+    let after = after.map(|k| k.in_run(run_id)).transpose()?;
+    Ok(read(after).await?.of_run(run_id))
+}
+
 /// What flipping the pointer to a run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Flip {
@@ -377,12 +391,10 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<ReorderSuggestion>, StoreError> {
-        // Every cursor of a run's lists names the run: a page of a replaced run is refused.
-        let after = after.map(|k| k.in_run(run_id)).transpose()?;
-        Ok(self
-            .reorder_suggestions_of_run(run_id, account, statuses, limit, after)
-            .await?
-            .of_run(run_id))
+        of_run(run_id, after, |after| {
+            self.reorder_suggestions_of_run(run_id, account, statuses, limit, after)
+        })
+        .await
     }
 
     /// [`Store::reorder_suggestions`], its keys without their run.
@@ -439,8 +451,8 @@ impl Store {
         Ok(found)
     }
 
-    /// The outlooks in a run of the accounts `principal` sees, by account id, only those at
-    /// risk (or not) when `at_risk` says so: every account's for an admin, paged by the query;
+    /// The outlooks in a run of the accounts `principal` sees, by account id, only those
+    /// `filter` keeps: every account's for an admin, paged by the query;
     /// a manager's assigned accounts (few) read whole, filtered, then paged, so that a filtered
     /// page is never empty while later accounts match.
     pub async fn visible_outlooks(
@@ -451,12 +463,10 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<AccountOutlook>, StoreError> {
-        // Every cursor of a run's lists names the run: a page of a replaced run is refused.
-        let after = after.map(|k| k.in_run(run_id)).transpose()?;
-        Ok(self
-            .visible_outlooks_of_run(principal, run_id, filter, limit, after)
-            .await?
-            .of_run(run_id))
+        of_run(run_id, after, |after| {
+            self.visible_outlooks_of_run(principal, run_id, filter, limit, after)
+        })
+        .await
     }
 
     /// [`Store::visible_outlooks`], its keys without their run.
@@ -498,8 +508,8 @@ impl Store {
         Ok(Page::new(items, next))
     }
 
-    /// Every account's outlook in a run, by account id; only those at risk (or not) when
-    /// `at_risk` says so.
+    /// Every account's outlook in a run, by account id; only those `filter` keeps (filtered by
+    /// the query).
     async fn all_outlooks(
         &self,
         run_id: &str,
@@ -543,12 +553,10 @@ impl Store {
         limit: usize,
         after: Option<PageKey>,
     ) -> Result<Page<SkuForecast>, StoreError> {
-        // Every cursor of a run's lists names the run: a page of a replaced run is refused.
-        let after = after.map(|k| k.in_run(run_id)).transpose()?;
-        Ok(self
-            .sku_forecasts_of_run(run_id, sku_prefix, division, limit, after)
-            .await?
-            .of_run(run_id))
+        of_run(run_id, after, |after| {
+            self.sku_forecasts_of_run(run_id, sku_prefix, division, limit, after)
+        })
+        .await
     }
 
     /// [`Store::sku_forecasts`], its keys without their run.
