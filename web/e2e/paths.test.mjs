@@ -85,3 +85,27 @@ test("a customer's user sent to the worklist is refused, by the page and by the 
   const direct = await graphql("demo-buyer", "{ worklist { runId } }");
   assert.equal(direct.errors[0].extensions.code, "FORBIDDEN");
 });
+
+test("the seller's admin changes an account's approval threshold; a manager reads the rules", async () => {
+  const account = (await graphql("demo-buyer", "{ me { accountIds } }")).data.me.accountIds[0];
+  const before = await graphql("demo-admin", `query($a: AccountId!) { checkoutSettings(account: $a) { version } }`, { a: account });
+  const admin = await signedIn(browser(), "demo-admin");
+  await open(admin, `#/accounts/${account}`, "account");
+  await admin.waitForSelector('[data-loaded="rules"]');
+  await admin.fill("input[name=threshold]", "12345");
+  await admin.getByRole("button", { name: "Save rules" }).click();
+  await admin.locator("[role=status]", { hasText: "Saved" }).waitFor();
+  const after = await graphql("demo-admin", `query($a: AccountId!) { checkoutSettings(account: $a) { approvalThreshold version } }`, {
+    a: account,
+  });
+  assert.equal(Number(after.data.checkoutSettings.approvalThreshold), 12345);
+  assert.equal(after.data.checkoutSettings.version, before.data.checkoutSettings.version + 1);
+  await screenshot(admin, "admin-account-rules");
+
+  const manager = await signedIn(browser(), "demo-manager");
+  await open(manager, `#/accounts/${account}`, "account");
+  await manager.waitForSelector('[data-loaded="rules"]');
+  assert.match(await manager.locator('[data-loaded="rules"]').textContent(), /wait for an approver/);
+  assert.equal(await manager.locator("input[name=threshold]").count(), 0, "a manager reads the rules");
+  assert.deepEqual(admin.errors, []);
+});

@@ -6,6 +6,7 @@ import { day, money, number, percent } from "../format";
 import { href, type PageProps } from "../router";
 import type { Balance, Suggestion } from "../types";
 import { Empty, Head, Page, Show } from "../ui/page";
+import { CheckoutRules } from "../ui/rules";
 import { Suggestions } from "../ui/suggestions";
 import HISTORY from "../operations/Rhythm.graphql?raw";
 import QUERY from "../operations/AccountView.graphql?raw";
@@ -143,6 +144,7 @@ export function AccountView(props: PageProps) {
                 <a href={href("/orders", { account: account.id })}>Orders</a> ·{" "}
                 <a href={href("/invoices", { account: account.id })}>Invoices</a>
               </p>
+              <CheckoutRules account={account.id} />
               {chosen && <Rhythm account={account.id} suggestion={chosen} />}
               <h2>Reorder suggestions</h2>
               <Suggestions suggestions={suggestions} chart={(s) => href(`/accounts/${account.id}`, { sku: s.sku })} />
