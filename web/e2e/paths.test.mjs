@@ -109,3 +109,22 @@ test("the seller's admin changes an account's approval threshold; a manager read
   assert.equal(await manager.locator("input[name=threshold]").count(), 0, "a manager reads the rules");
   assert.deepEqual(admin.errors, []);
 });
+
+test("a list pages on by its cursor in the address, and back to its first page", async () => {
+  const page = await signedIn(browser(), "demo-buyer");
+  await open(page, "#/orders", "orders");
+  const first = await page.locator("table tbody th a").first().textContent();
+  const firstLink = () => document.querySelector("table tbody th a")?.textContent;
+  await page.getByRole("button", { name: "Next page" }).click();
+  await page.waitForURL(/after=/);
+  // The next page starts after the first.
+  await page.waitForFunction((was) => document.querySelector("table tbody th a")?.textContent !== was, first);
+  const second = await page.evaluate(firstLink);
+  // The address is a deep link to that page.
+  const again = await signedIn(browser(), "demo-buyer");
+  await open(again, "#" + page.url().split("#")[1], "orders");
+  assert.equal(await again.locator("table tbody th a").first().textContent(), second);
+  await page.getByRole("button", { name: "First page" }).click();
+  await page.waitForURL((url) => !url.hash.includes("after="));
+  await page.waitForFunction((was) => document.querySelector("table tbody th a")?.textContent === was, first);
+});

@@ -69,11 +69,7 @@ export function Catalog(props: { location: Location }) {
                   </tbody>
                 </table>
               </div>
-              <Pager
-                hasNext={products.pageInfo.hasNextPage}
-                next={() => navigate("/catalog", { ...current, after: products.pageInfo.endCursor })}
-                first={q.get("after") ? () => navigate("/catalog", current) : undefined}
-              />
+              <Pager location={props.location} query={current} pageInfo={products.pageInfo} />
             </>
           )
         }

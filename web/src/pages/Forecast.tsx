@@ -78,11 +78,7 @@ export function Forecasts(props: { location: Location }) {
                   </tbody>
                 </table>
               </div>
-              <Pager
-                hasNext={page.pageInfo.hasNextPage}
-                next={() => navigate("/forecasts", { sku: prefix, after: page.pageInfo.endCursor })}
-                first={q.get("after") ? () => navigate("/forecasts", { sku: prefix }) : undefined}
-              />
+              <Pager location={props.location} query={{ sku: prefix }} pageInfo={page.pageInfo} />
             </>
           )
         }

@@ -98,11 +98,7 @@ export function Invoices(props: { location: Location }) {
                 </table>
               </div>
             )}
-            <Pager
-              hasNext={invoices.pageInfo.hasNextPage}
-              next={() => navigate("/invoices", { ...current, after: invoices.pageInfo.endCursor })}
-              first={q.get("after") ? () => navigate("/invoices", current) : undefined}
-            />
+            <Pager location={props.location} query={current} pageInfo={invoices.pageInfo} />
           </>
         )}
       </Show>

@@ -100,11 +100,7 @@ export function Orders(props: { location: Location }) {
                   </tbody>
                 </table>
               </div>
-              <Pager
-                hasNext={orders.pageInfo.hasNextPage}
-                next={() => navigate("/orders", { ...current, after: orders.pageInfo.endCursor })}
-                first={q.get("after") ? () => navigate("/orders", current) : undefined}
-              />
+              <Pager location={props.location} query={current} pageInfo={orders.pageInfo} />
             </>
           )
         }

@@ -64,11 +64,7 @@ export function Reorder(props: { location: Location }) {
         {(page) => (
           <div data-loaded="reorder">
             <Suggestions suggestions={page.nodes} />
-            <Pager
-              hasNext={page.pageInfo.hasNextPage}
-              next={() => navigate("/reorder", { status, after: page.pageInfo.endCursor })}
-              first={q.get("after") ? () => navigate("/reorder", { status }) : undefined}
-            />
+            <Pager location={props.location} query={{ status }} pageInfo={page.pageInfo} />
           </div>
         )}
       </Show>

@@ -87,11 +87,7 @@ export function Worklist(props: { location: Location }) {
             {onWatch.nodes.length === 0 ? <Empty>No account is on watch.</Empty> : onWatch.nodes.map((e) => <Entry entry={e} />)}
             <h2>Due and overdue by account</h2>
             {others.nodes.length === 0 ? <Empty>Nothing is due.</Empty> : others.nodes.map((e) => <Entry entry={e} />)}
-            <Pager
-              hasNext={others.pageInfo.hasNextPage}
-              next={() => navigate("/worklist", { status, after: others.pageInfo.endCursor })}
-              first={q.get("after") ? () => navigate("/worklist", { status }) : undefined}
-            />
+            <Pager location={props.location} query={{ status }} pageInfo={others.pageInfo} />
           </div>
         )}
       </Show>

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { ApiError, Loaded } from "../api";
+import { type Location, navigate } from "../router";
 
 /** A page: its title in the tab and as the heading, focused when the page opens (so a screen
  * reader announces it and the keyboard starts there). */
@@ -102,18 +103,26 @@ export function Badge(props: { value: string; label?: string }) {
   return <span class={`badge ${TONES[props.value] ?? ""}`}>{text}</span>;
 }
 
-/** "Next page" for a connection: its end cursor into the URL (so the page is a deep link). */
-export function Pager(props: { hasNext: boolean; next: () => void; first?: () => void }) {
-  if (!props.hasNext && !props.first) return null;
+/** A list's paging: "Next page" puts the connection's end cursor into the location's query
+ * (so every page is a deep link), "First page" takes it out; `query` is the list's own
+ * parameters. */
+export function Pager(props: {
+  location: Location;
+  query: Record<string, string | null | undefined>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}) {
+  const { location, query, pageInfo } = props;
+  const paged = location.query.get("after");
+  if (!pageInfo.hasNextPage && !paged) return null;
   return (
     <nav class="pager" aria-label="Pages">
-      {props.first && (
-        <button type="button" onClick={props.first}>
+      {paged && (
+        <button type="button" onClick={() => navigate(location.path, query)}>
           First page
         </button>
       )}
-      {props.hasNext && (
-        <button type="button" onClick={props.next}>
+      {pageInfo.hasNextPage && (
+        <button type="button" onClick={() => navigate(location.path, { ...query, after: pageInfo.endCursor })}>
           Next page
         </button>
       )}
