@@ -57,6 +57,9 @@ export async function signedIn(browser, user, options = {}) {
  * shows a failure. */
 export async function open(page, hash, loaded) {
   await page.goto(URL + "/" + hash);
+  // A new hash alone keeps the document (and the last page's content): load it afresh, so
+  // that what is waited for below is this page's.
+  await page.reload();
   await page.waitForSelector(loaded ? `[data-loaded="${loaded}"], .failure` : "main .page");
 }
 

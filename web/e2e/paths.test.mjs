@@ -118,7 +118,10 @@ test("a list pages on by its cursor in the address, and back to its first page",
   await page.getByRole("button", { name: "Next page" }).click();
   await page.waitForURL(/after=/);
   // The next page starts after the first.
-  await page.waitForFunction((was) => document.querySelector("table tbody th a")?.textContent !== was, first);
+  await page.waitForFunction((was) => {
+    const now = document.querySelector("table tbody th a")?.textContent;
+    return now && now !== was;
+  }, first);
   const second = await page.evaluate(firstLink);
   // The address is a deep link to that page.
   const again = await signedIn(browser(), "demo-buyer");
