@@ -51,6 +51,7 @@ async function pages() {
     ["/carts", "demo-buyer", "#/carts", "carts"],
     ["/carts/:id", "demo-buyer", `#/carts/${carts.data.carts.nodes[0].id}`, "cart"],
     ["/approvals", "demo-approver", "#/approvals", "approvals"],
+    ["/settings", "demo-account-admin", "#/settings", "settings"],
     ["/worklist", "demo-manager", "#/worklist", "worklist"],
     ["/accounts/:id", "demo-manager", `#/accounts/${manager.data.me.accountIds[0]}`, "account"],
     ["/forecasts", "demo-manager", "#/forecasts", "forecasts"],

@@ -131,3 +131,23 @@ test("a list pages on by its cursor in the address, and back to its first page",
   await page.waitForURL((url) => !url.hash.includes("after="));
   await page.waitForFunction((was) => document.querySelector("table tbody th a")?.textContent === was, first);
 });
+
+test("an account admin sets its account's rules; a buyer neither sees nor opens that page", async () => {
+  const page = await signedIn(browser(), "demo-account-admin");
+  await page.getByRole("link", { name: "Checkout rules" }).click();
+  await page.waitForSelector('[data-loaded="rules"]');
+  const account = (await graphql("demo-account-admin", "{ me { accountIds } }")).data.me.accountIds[0];
+  const rules = `query($a: AccountId!) { checkoutSettings(account: $a) { poRequired } }`;
+  const before = (await graphql("demo-account-admin", rules, { a: account })).data.checkoutSettings.poRequired;
+  await page.getByLabel("PO number required").setChecked(!before);
+  await page.getByRole("button", { name: "Save rules" }).click();
+  await page.locator("[role=status]", { hasText: "Saved" }).waitFor();
+  const after = (await graphql("demo-account-admin", rules, { a: account })).data.checkoutSettings.poRequired;
+  assert.equal(after, !before);
+  await screenshot(page, "account-admin-settings");
+
+  const buyer = await signedIn(browser(), "demo-buyer");
+  assert.ok(!(await buyer.locator("nav[aria-label=Main]").textContent()).includes("Checkout rules"));
+  await open(buyer, "#/settings");
+  assert.equal(await buyer.locator(".failure").getAttribute("data-code"), "FORBIDDEN");
+});

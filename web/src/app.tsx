@@ -31,7 +31,9 @@ export function App(props: { config: Config; me: Me }) {
       break;
     }
   }
-  const menu = ROUTES.filter((r) => r.menu && (r.who === "anyone" || r.who === audience));
+  const opens = (r: (typeof ROUTES)[number]) =>
+    (r.who === "anyone" || r.who === audience) && (!r.roles || r.roles.includes(me.role));
+  const menu = ROUTES.filter((r) => r.menu && opens(r));
   const section = "/" + location.path.split("/")[1];
 
   let content;
@@ -41,10 +43,10 @@ export function App(props: { config: Config; me: Me }) {
         <Failure error={new ApiError("NOT_FOUND", "no such page")} />
       </Page>
     );
-  } else if (found.route.who !== "anyone" && found.route.who !== audience) {
+  } else if (!opens(found.route)) {
     content = (
       <Page title="Not available">
-        <Failure error={new ApiError("FORBIDDEN", "this page is for the seller's staff")} />
+        <Failure error={new ApiError("FORBIDDEN", "this page is not for your role")} />
       </Page>
     );
   } else {

@@ -13,8 +13,10 @@ import { Invoices } from "./pages/Invoices";
 import { OrderDetail } from "./pages/OrderDetail";
 import { Orders } from "./pages/Orders";
 import { Reorder } from "./pages/Reorder";
+import { Settings } from "./pages/Settings";
 import { Worklist } from "./pages/Worklist";
 import type { PageProps } from "./router";
+import type { Role } from "./types";
 
 /** Who may open a page: a customer's user, the seller's staff, or both. */
 export type Audience = "customer" | "staff" | "anyone";
@@ -25,6 +27,8 @@ export interface Route {
   who: Audience;
   /** The menu's label, for pages in the menu. */
   menu?: string;
+  /** Only these roles of the audience (all of them when absent). */
+  roles?: Role[];
 }
 
 export const ROUTES: Route[] = [
@@ -38,6 +42,7 @@ export const ROUTES: Route[] = [
   { path: "/carts", page: Carts, who: "customer", menu: "Carts" },
   { path: "/carts/:id", page: CartPage, who: "customer" },
   { path: "/approvals", page: Approvals, who: "customer", menu: "Approvals" },
+  { path: "/settings", page: Settings, who: "customer", menu: "Checkout rules", roles: ["ACCOUNT_ADMIN"] },
   { path: "/worklist", page: Worklist, who: "staff", menu: "Worklist" },
   { path: "/accounts/:id", page: AccountView, who: "staff" },
   { path: "/forecasts", page: Forecasts, who: "staff", menu: "Forecasts" },

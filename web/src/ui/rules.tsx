@@ -25,7 +25,7 @@ interface Limit {
 }
 
 /** An account's checkout rules (approval threshold, PO numbers) and its buyers' monthly
- * limits; the seller's admins change the rules (the API says who may). */
+ * limits; the seller's admins and the account's admins change the rules (the API decides). */
 export function CheckoutRules(props: { account: string }) {
   const me = useMe();
   const [settings, setSettings] = useState<Settings | null>(null);
@@ -67,7 +67,7 @@ export function CheckoutRules(props: { account: string }) {
         {(data) => (
           <div data-loaded="rules">
             {settings &&
-              (me.role === "ADMIN" ? (
+              (me.role === "ADMIN" || me.role === "ACCOUNT_ADMIN" ? (
                 <form class="filters" onSubmit={save} aria-label="Checkout rules">
                   <label>
                     Approval above ({settings.currency})

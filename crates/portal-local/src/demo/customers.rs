@@ -18,13 +18,16 @@ pub const DEMO_OTHER_BUYER: &str = "demo-other-buyer";
 pub const DEMO_INTEGRATION: &str = "demo-erp";
 /// The approver of the demo buyer's account.
 pub const DEMO_APPROVER: &str = "demo-approver";
+/// The account admin of the demo buyer's account (its checkout rules and buyers' limits).
+pub const DEMO_ACCOUNT_ADMIN: &str = "demo-account-admin";
 
 /// The demo's users with what each is, in the order `portal demo` prints their tokens.
-pub const DEMO_USERS: [(&str, &str); 7] = [
+pub const DEMO_USERS: [(&str, &str); 8] = [
     (DEMO_BUYER, "buyer of ACC-10001"),
     (DEMO_VIEWER, "viewer of ACC-10001"),
     (DEMO_OTHER_BUYER, "buyer of ACC-10002"),
     (DEMO_APPROVER, "approver of ACC-10001"),
+    (DEMO_ACCOUNT_ADMIN, "account admin of ACC-10001"),
     (DEMO_MANAGER, "account manager, assigned accounts"),
     (DEMO_ADMIN, "seller admin, all accounts"),
     (
@@ -310,6 +313,14 @@ pub(super) fn users(g: &mut Gen, customers: &mut [Customer]) -> Vec<User> {
             name: "Demo Approver".into(),
             email: "approver@demo.example".into(),
             role: Role::Approver,
+            account_id: Some(first.account.id.clone()),
+            assigned_accounts: Vec::new(),
+        });
+        users.push(User {
+            id: UserId::parse(DEMO_ACCOUNT_ADMIN).expect("valid user id"),
+            name: "Demo Account Admin".into(),
+            email: "admin@demo.example".into(),
+            role: Role::AccountAdmin,
             account_id: Some(first.account.id.clone()),
             assigned_accounts: Vec::new(),
         });
