@@ -190,13 +190,12 @@ impl Store {
             keys::batch(batch),
             SortKey::BeginsWith("DOCUMENT#".to_owned()),
         );
-        let mut visible = Vec::new();
-        for document in self.table.query_all_as::<Document>(&spec).await? {
-            if self.may_see(principal, &document).await? {
-                visible.push(document);
-            }
-        }
-        Ok(visible)
+        let documents: Vec<Document> = self.table.query_all_as(&spec).await?;
+        let mut seen = self.seen_by(principal, &documents).await?.into_iter();
+        Ok(documents
+            .into_iter()
+            .filter(|_| seen.next().unwrap_or(false))
+            .collect())
     }
 
     /// A page of the certificates of one order line: its batch's (all on the first page: a
@@ -282,13 +281,22 @@ impl Store {
         principal: &Principal,
         mut page: Page<Document>,
     ) -> Result<Page<Document>, StoreError> {
-        let mut seen = Vec::with_capacity(page.items().len());
-        for document in page.items() {
-            seen.push(self.may_see(principal, document).await?);
-        }
-        let mut seen = seen.into_iter();
+        let mut seen = self.seen_by(principal, page.items()).await?.into_iter();
         page.retain(|_| seen.next().unwrap_or(false));
         Ok(page)
+    }
+
+    /// Whether `principal` may see each of `documents`, in order.
+    async fn seen_by(
+        &self,
+        principal: &Principal,
+        documents: &[Document],
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut seen = Vec::with_capacity(documents.len());
+        for document in documents {
+            seen.push(self.may_see(principal, document).await?);
+        }
+        Ok(seen)
     }
 
     /// A presigned GET URL for a document's file, valid for the configured time.

@@ -32,7 +32,9 @@
 //! - `graph`: batched reads for the GraphQL API (objects by id; children of many parents).
 //! - `checkout`: an account's checkout rules, spending limits and spend, approval queue and
 //!   decisions.
-//! - `accounts`, `carts`, `catalog`, `orders`, `shipments`, `invoices`, `documents`, `insights`,
+//! - `insights`: analytics runs, `runs` (publish, flip, retire) apart from `lists` (the served
+//!   run's suggestions, outlooks and forecasts, their cursors bound to the run).
+//! - `accounts`, `carts`, `catalog`, `orders`, `shipments`, `invoices`, `documents`,
 //!   `pricing`: one module per entity, with its access patterns.
 //!
 //! # Bounded work
