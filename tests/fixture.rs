@@ -631,6 +631,28 @@ fn suggestion(account: &str, sku: &str, status: ReorderStatus, p: f64) -> Reorde
     }
 }
 
+/// Publishes and serves the fixture's run again as a newer one (`<RUN_ID>-<suffix>`, a day
+/// later), its items changed by `edit` first.
+pub async fn serve_newer_run(
+    store: &Store,
+    suffix: &str,
+    edit: impl FnOnce(&mut RunItems),
+) -> AnalyticsRun {
+    let (mut run, mut items) = analytics_run();
+    run.run_id = format!("{RUN_ID}-{suffix}");
+    run.as_of = run.as_of.succ_opt().expect("date");
+    edit(&mut items);
+    store.put_run(&run, &items).await.expect("run stored");
+    assert!(
+        store
+            .flip_current_run(&run)
+            .await
+            .expect("flipped")
+            .served()
+    );
+    run
+}
+
 /// The fixture's analytics run: suggestions for A and B, forecasts for two SKUs.
 pub fn analytics_run() -> (AnalyticsRun, RunItems) {
     let suggestions = vec![

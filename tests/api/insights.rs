@@ -225,17 +225,15 @@ async fn a_run_published_with_the_risk_in_its_reasons_does_not_show_it_to_custom
     // Runs published before suggestions kept their own reasons carry the account's clause.
     let app = spawn_app_with(|store| async move {
         load(&store).await;
-        let (mut run, mut items) = analytics_run();
-        run.run_id = format!("{RUN_ID}-old");
-        run.as_of = run.as_of.succ_opt().expect("date");
-        for s in &mut items.suggestions {
-            if s.account_id.as_str() == ACCOUNT_B {
-                s.status = portal_domain::insights::ReorderStatus::Lapsing;
-                s.reason = format!("{}; the account has ordered nothing for 31 days", s.reason);
+        serve_newer_run(&store, "old", |items| {
+            for s in &mut items.suggestions {
+                if s.account_id.as_str() == ACCOUNT_B {
+                    s.status = portal_domain::insights::ReorderStatus::Lapsing;
+                    s.reason = format!("{}; the account has ordered nothing for 31 days", s.reason);
+                }
             }
-        }
-        store.put_run(&run, &items).await.expect("run stored");
-        assert!(store.flip_current_run(&run).await.expect("served").served());
+        })
+        .await;
     })
     .await;
     let own = app.get(B_BUYER, "/reorder-suggestions").await;
@@ -385,18 +383,7 @@ async fn a_cursor_of_a_run_that_was_replaced_asks_the_client_to_start_the_list_a
     };
 
     // A newer run is published and served while the clients page.
-    let (mut run, items) = analytics_run();
-    run.run_id = format!("{RUN_ID}-next");
-    run.as_of = run.as_of.succ_opt().expect("date");
-    let store = &app.local.state.store;
-    store.put_run(&run, &items).await.expect("staged");
-    assert!(
-        store
-            .flip_current_run(&run)
-            .await
-            .expect("flipped")
-            .served()
-    );
+    let run = serve_newer_run(&app.local.state.store, "next", |_| {}).await;
 
     for ((user, list), cursor) in lists.iter().zip(&cursors) {
         let stale = app.get(user, &format!("{list}&cursor={cursor}")).await;
@@ -505,28 +492,26 @@ async fn an_account_silent_longer_than_usual_is_on_watch_before_it_is_at_risk() 
     // A has been silent 20 days, a 1-in-50 silence at its pace: on watch; B is at risk.
     let app = spawn_app_with(|store| async move {
         load(&store).await;
-        let (mut run, mut items) = analytics_run();
-        run.run_id = format!("{RUN_ID}-watch");
-        run.as_of = run.as_of.succ_opt().expect("date");
-        for o in &mut items.outlooks {
-            if o.account_id.as_str() == ACCOUNT_A {
-                let silence = portal_domain::insights::AccountSilence {
-                    days: 20,
-                    chance: 0.02,
-                };
-                *o = portal_domain::insights::AccountOutlook::from_suggestions(
-                    o.account_id.clone(),
-                    items
-                        .suggestions
-                        .iter()
-                        .filter(|s| s.account_id == o.account_id)
-                        .map(|s| s.status),
-                    Some(silence),
-                );
+        serve_newer_run(&store, "watch", |items| {
+            for o in &mut items.outlooks {
+                if o.account_id.as_str() == ACCOUNT_A {
+                    let silence = portal_domain::insights::AccountSilence {
+                        days: 20,
+                        chance: 0.02,
+                    };
+                    *o = portal_domain::insights::AccountOutlook::from_suggestions(
+                        o.account_id.clone(),
+                        items
+                            .suggestions
+                            .iter()
+                            .filter(|s| s.account_id == o.account_id)
+                            .map(|s| s.status),
+                        Some(silence),
+                    );
+                }
             }
-        }
-        store.put_run(&run, &items).await.expect("run stored");
-        assert!(store.flip_current_run(&run).await.expect("served").served());
+        })
+        .await;
     })
     .await;
     let watched = app.get(ADMIN, "/worklist?watch=true").await;
