@@ -65,7 +65,7 @@ pub fn features(p: &ReorderPrediction, account: AccountSignals) -> [f64; FEATURE
     ]
 }
 
-fn logit(p: f64) -> f64 {
+pub(crate) fn logit(p: f64) -> f64 {
     let q = p.clamp(1e-4, 1.0 - 1e-4);
     (q / (1.0 - q)).ln()
 }
@@ -109,7 +109,8 @@ const MIN_ROWS: usize = 50;
 impl Calibrator {
     /// Fits on `(features, reordered)` rows, in the given order. Refuses (with the reason) when
     /// there is too little data or only one outcome to learn from.
-    pub fn fit(rows: &[([f64; FEATURES], bool)]) -> Result<Calibrator, String> {
+    /// Any number of features `N` (the renewal model's [`FEATURES`], or the likelihood mode's).
+    pub fn fit<const N: usize>(rows: &[([f64; N], bool)]) -> Result<Calibrator, String> {
         let positives = rows.iter().filter(|(_, y)| *y).count();
         let negatives = rows.len() - positives;
         if rows.len() < MIN_ROWS || positives.min(negatives) < MIN_ROWS / 10 {
@@ -119,9 +120,9 @@ impl Calibrator {
             ));
         }
         let step = rows.len().div_ceil(MAX_ROWS);
-        let features: Vec<[f64; FEATURES]> = rows.iter().step_by(step).map(|(x, _)| *x).collect();
+        let features: Vec<[f64; N]> = rows.iter().step_by(step).map(|(x, _)| *x).collect();
         let (mean, scale) = moments(&features);
-        let mut x = Array2::zeros((features.len(), FEATURES));
+        let mut x = Array2::zeros((features.len(), N));
         for (i, row) in features.iter().enumerate() {
             for (j, v) in standardise(row, &mean, &scale).into_iter().enumerate() {
                 x[[i, j]] = v;
@@ -148,7 +149,7 @@ impl Calibrator {
     }
 
     /// The calibrated probability for one row of features.
-    pub fn apply(&self, x: &[f64; FEATURES]) -> f64 {
+    pub fn apply<const N: usize>(&self, x: &[f64; N]) -> f64 {
         let z = self.intercept
             + standardise(x, &self.mean, &self.scale)
                 .iter()

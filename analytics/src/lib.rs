@@ -9,6 +9,7 @@
 //! generates order histories with known ground truth for tests and benchmarks.
 
 pub mod backtest;
+pub mod btyd;
 pub mod calibrate;
 pub mod classify;
 pub mod forecast;

@@ -8,6 +8,7 @@
 
 use super::Params;
 use super::accounts::AccountRow;
+use super::likelihood::{LikelihoodFit, LikelihoodSnapshot};
 use super::metrics::{
     AccountBacktest, CalibrationSummary, Metrics, ProbabilityScores, ReorderBacktest,
     class_backtests, class_name, level_corrections, round,
@@ -90,6 +91,9 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     let mut accounts = Vec::new();
     let mut account_snapshots = Vec::new();
     let mut snapshots = Vec::new();
+    // Every shard fits the same likelihood model from all pairs.
+    let likelihood = parts[0].likelihood.clone();
+    let mut likelihood_snapshots = Vec::new();
     let mut forecasts = Vec::new();
     let mut history = Vec::new();
     let mut scores = Vec::new();
@@ -101,6 +105,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         accounts.extend(p.accounts);
         account_snapshots.extend(p.account_snapshots);
         snapshots.extend(p.snapshots);
+        likelihood_snapshots.extend(p.likelihood_snapshots);
         forecasts.extend(p.forecasts);
         history.extend(p.history);
         scores.extend(p.scores);
@@ -110,6 +115,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     account_snapshots.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     mark_stopped_accounts(&mut reorders, &accounts);
     snapshots.sort_by(|a, b| (a.k, &a.account_id, &a.sku).cmp(&(b.k, &b.account_id, &b.sku)));
+    likelihood_snapshots.sort_by(|a, b| (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku)));
     forecasts.sort_by(|a, b| {
         (&a.sku, &a.division, a.period_start).cmp(&(&b.sku, &b.division, b.period_start))
     });
@@ -152,25 +158,19 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
             .then(|| errors.iter().sum::<f64>() / errors.len() as f64),
     };
 
-    // The production calibration learns from every origin.
-    let calibration = match production {
-        Ok(c) => {
-            for r in &mut reorders {
-                if let Some(x) = &r.features {
-                    r.p_reorder = c.apply(x);
-                }
-            }
-            CalibrationSummary {
-                method: "logistic".into(),
-                note: None,
-                calibrator: Some(c),
-            }
+    // The production calibration learns from every origin; without labels enough, from the
+    // likelihood fit and its short origin.
+    let calibration = match likelihood {
+        Some(Ok(fit)) => by_likelihood(fit, &likelihood_snapshots, &mut reorders),
+        Some(Err(why)) => {
+            let mut summary = by_labels(production, &mut reorders);
+            summary.note = Some(match summary.note {
+                Some(note) => format!("{note}; no likelihood fit: {why}"),
+                None => format!("few labels, and no likelihood fit: {why}"),
+            });
+            summary
         }
-        Err(why) => CalibrationSummary {
-            method: "none".into(),
-            note: Some(why),
-            calibrator: None,
-        },
+        None => by_labels(production, &mut reorders),
     };
     let corrections = level_corrections(&scores);
     for f in &mut forecasts {
@@ -184,6 +184,7 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
     // items) carries the same values.
     for r in &mut reorders {
         r.features = None;
+        r.likelihood = None;
         r.p_reorder = round(r.p_reorder, 4);
         r.p_model = round(r.p_model, 4);
         r.expected_quantity = round(r.expected_quantity, 2);
@@ -217,6 +218,71 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         metrics,
         timings_ms: timings,
     })
+}
+
+/// The calibration learnt from earlier origins applied to the reorders, or none.
+fn by_labels(
+    production: Result<Calibrator, String>,
+    reorders: &mut [ReorderRow],
+) -> CalibrationSummary {
+    match production {
+        Ok(c) => {
+            for r in reorders {
+                if let Some(x) = &r.features {
+                    r.p_reorder = c.apply(x);
+                }
+            }
+            CalibrationSummary {
+                method: "logistic".into(),
+                note: None,
+                calibrator: Some(c),
+                likelihood: None,
+            }
+        }
+        Err(why) => CalibrationSummary {
+            method: "none".into(),
+            note: Some(why),
+            calibrator: None,
+            likelihood: None,
+        },
+    }
+}
+
+/// The likelihood mode ([`super::likelihood`]): the calibration learnt at the short origin
+/// applied to the reorders' likelihood features; without one, the fitted model's probability.
+fn by_likelihood(
+    mut fit: LikelihoodFit,
+    snapshots: &[LikelihoodSnapshot],
+    reorders: &mut [ReorderRow],
+) -> CalibrationSummary {
+    let rows: Vec<_> = snapshots
+        .iter()
+        .map(|s| (s.features, s.reordered))
+        .collect();
+    fit.snapshots = rows.len();
+    fit.reordered = rows.iter().filter(|(_, y)| *y).count();
+    let calibrator = Calibrator::fit(&rows);
+    for r in reorders.iter_mut() {
+        if let Some(x) = &r.likelihood {
+            r.p_reorder = match &calibrator {
+                Ok(c) => c.apply(x),
+                Err(_) => 1.0 / (1.0 + (-x[0]).exp()),
+            };
+        }
+    }
+    let (calibrator, note) = match calibrator {
+        Ok(c) => (Some(c), None),
+        Err(why) => (
+            None,
+            Some(format!("{why}: the Pareto/NBD's probabilities as they are")),
+        ),
+    };
+    CalibrationSummary {
+        method: "likelihood".into(),
+        note,
+        calibrator,
+        likelihood: Some(fit),
+    }
 }
 
 /// An account at risk has probably stopped buying altogether: none of its products is due or

@@ -3,6 +3,7 @@
 //! corrections that backtest gives.
 
 use super::accounts::AccountSnapshot;
+use super::likelihood::LikelihoodFit;
 use super::shard::SeriesScore;
 use crate::calibrate::Calibrator;
 use crate::classify::DemandClass;
@@ -63,10 +64,14 @@ pub struct ClassBacktest {
 /// How the probabilities were calibrated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationSummary {
-    /// `logistic`, or `none` (the model's probabilities as they are).
+    /// `logistic` (learnt from earlier origins), `likelihood` (without labels enough: a
+    /// Pareto/NBD fitted to the history, see `likelihood`), or `none` (the renewal model's
+    /// probabilities as they are).
     pub method: String,
     pub note: Option<String>,
     pub calibrator: Option<Calibrator>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likelihood: Option<LikelihoodFit>,
 }
 
 /// Everything a run measured about itself.

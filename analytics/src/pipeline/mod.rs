@@ -11,6 +11,7 @@
 
 mod accounts;
 mod finish;
+mod likelihood;
 mod metrics;
 mod priors;
 mod shard;
@@ -19,6 +20,7 @@ mod tests;
 
 pub use accounts::{AccountRow, AccountSnapshot, MIN_ORDERING_WEEKS};
 pub use finish::{MergeError, RunResult, finish};
+pub use likelihood::{LIKELIHOOD_FEATURES, LikelihoodFit, LikelihoodSnapshot, MIN_LABELLED_PAIRS};
 pub use metrics::{
     AccountBacktest, CalibrationSummary, ClassBacktest, Metrics, ProbabilityScores,
     ReorderBacktest, level_corrections,

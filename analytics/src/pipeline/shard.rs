@@ -4,6 +4,7 @@
 
 use super::Params;
 use super::accounts::{AccountRow, AccountSnapshot, account_rows, account_snapshots};
+use super::likelihood::{LIKELIHOOD_FEATURES, Likelihood, LikelihoodFit, LikelihoodSnapshot};
 use super::priors::{PRIOR_ACTIVE, PRIOR_WEIGHT, Priors};
 use crate::backtest::{pinball, rmsse};
 use crate::calibrate::{FEATURES, features};
@@ -88,6 +89,9 @@ pub struct ReorderRow {
     /// The calibration layer's inputs.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub features: Option<[f64; FEATURES]>,
+    /// The likelihood mode's inputs, when the run calibrates without labels.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub likelihood: Option<[f64; LIKELIHOOD_FEATURES]>,
     /// For a product of an account at risk: its own status and reason, before the account's
     /// risk made it lapsing. What the account's own users are shown (the API publishes these
     /// and adds the account's judgement for the seller's staff only); never written to the
@@ -179,6 +183,12 @@ pub struct ShardResult {
     /// The shard's accounts at the latest backtest origin.
     pub account_snapshots: Vec<AccountSnapshot>,
     pub snapshots: Vec<Snapshot>,
+    /// When the history has too few labels: the likelihood fits (or why they failed), and the
+    /// shard's pairs at the short origin.
+    #[serde(default)]
+    pub likelihood: Option<Result<LikelihoodFit, String>>,
+    #[serde(default)]
+    pub likelihood_snapshots: Vec<LikelihoodSnapshot>,
     pub forecasts: Vec<ForecastRow>,
     /// The last [`HISTORY_PERIODS`] of each forecast series.
     #[serde(default)]
@@ -266,13 +276,18 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
     lap("prepare", &mut timings);
 
     let priors = Priors::at(orders, &all_pairs, params.as_of, params.horizon_days);
+    let likelihood = Likelihood::plan(&all_pairs, orders.skus.len(), &params);
     let reorders: Vec<ReorderRow> = owned
         .par_iter()
         .filter_map(|pair| {
             let origin = params.as_of;
             let p = predict_at(orders, &params, &priors, pair, origin)?;
             let x = features(&p, priors.account(pair, origin));
-            Some(row(orders, pair, p, x))
+            let mut row = row(orders, pair, p, x);
+            if let Some(Ok(l)) = &likelihood {
+                row.likelihood = l.features(pair);
+            }
+            Some(row)
         })
         .collect();
     let accounts = account_rows(orders, &all_pairs, params.as_of, |name| shard.owns(name));
@@ -307,6 +322,21 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
             .collect();
         snapshots.extend(at_origin);
     }
+    let likelihood_snapshots = match &likelihood {
+        Some(Ok(l)) => owned
+            .par_iter()
+            .filter_map(|pair| {
+                let (features, reordered) = l.snapshot(pair)?;
+                Some(LikelihoodSnapshot {
+                    account_id: orders.accounts[pair.account as usize].clone(),
+                    sku: orders.skus[pair.sku as usize].clone(),
+                    features,
+                    reordered,
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     lap("snapshots", &mut timings);
 
     let demand = series(orders, params.as_of, params.bucket, |sku| {
@@ -375,6 +405,8 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         accounts,
         account_snapshots,
         snapshots,
+        likelihood: likelihood.map(|l| l.map(|l| l.fit)),
+        likelihood_snapshots,
         forecasts,
         history,
         scores,
@@ -397,6 +429,7 @@ fn row(orders: &OrderLines, pair: &Pair, p: ReorderPrediction, x: [f64; FEATURES
         p_model: p.p_reorder,
         mean_gap_days: p.mean_gap_days,
         features: Some(x),
+        likelihood: None,
         own: None,
     }
 }

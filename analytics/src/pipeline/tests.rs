@@ -254,3 +254,119 @@ fn origins_step_back_one_horizon_at_a_time() {
     assert_eq!(p.origin(0), p.as_of);
     assert_eq!(p.origin(2).to_string(), "2024-01-31");
 }
+
+/// 600 accounts that first buy SKU 0 in January 2024, then at their own Poisson rate (a gap
+/// of 5 to 60 days on average) until they stop at their own exponential rate (after 150 days
+/// on average), up to 2024-11-01; the lines before as-of 2024-05-01, and which accounts order
+/// in the 180 days from as-of. Asked about the next 180 days, no earlier origin is followed by
+/// a whole horizon: there are no labels.
+fn new_portal() -> (OrderLines, BTreeMap<String, bool>) {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Exp, Gamma};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+    let as_of = NaiveDate::from_ymd_opt(2024, 5, 1).expect("date");
+    let rates = Gamma::new(2.0, 1.0 / 30.0).expect("gamma");
+    let (mut lines, mut ordered) = (Vec::new(), BTreeMap::new());
+    for account in 0..600u32 {
+        let rate: f64 = rates.sample(&mut rng);
+        let rate = rate.clamp(1.0 / 60.0, 1.0 / 5.0);
+        let stop: f64 = Exp::new(1.0 / 150.0).expect("exp").sample(&mut rng);
+        let mut day = f64::from(account % 31);
+        let mut after = false;
+        while day <= stop && day < 305.0 {
+            let date = start + Duration::days(day as i64);
+            if date < as_of {
+                lines.push(crate::input::Line {
+                    account,
+                    sku: 0,
+                    division: None,
+                    date,
+                    quantity: 1.0 + f64::from(account % 4),
+                });
+            } else {
+                after = true;
+            }
+            day += Exp::new(rate).expect("exp").sample(&mut rng).max(1.0);
+        }
+        ordered.insert(format!("A{account:03}"), after);
+    }
+    let orders = OrderLines {
+        accounts: (0..600).map(|a| format!("A{a:03}")).collect(),
+        skus: vec!["S0".into()],
+        divisions: Vec::new(),
+        pack_sizes: vec![None],
+        lines,
+    };
+    (orders, ordered)
+}
+
+#[test]
+fn a_history_shorter_than_its_horizon_is_calibrated_by_likelihood_and_says_so() {
+    let (orders, ordered) = new_portal();
+    let params = Params {
+        horizon_days: 180,
+        ..Params::new(NaiveDate::from_ymd_opt(2024, 5, 1).expect("date"))
+    };
+    let run = run(&orders, params).expect("run");
+    let calibration = &run.calibration;
+    assert_eq!(calibration.method, "likelihood", "{calibration:?}");
+    let fit = calibration
+        .likelihood
+        .as_ref()
+        .expect("the fit is reported");
+    assert_eq!(fit.pairs, run.reorders.len());
+    // Half the history (121 days) is shorter than the horizon: the short origin is 60 days back.
+    assert_eq!(
+        (fit.short_horizon_days, fit.short_origin.to_string()),
+        (60, "2024-03-02".to_owned())
+    );
+    assert!(fit.snapshots > 500 && fit.reordered > 100, "{fit:?}");
+    assert!(calibration.calibrator.is_some(), "{calibration:?}");
+    // Scored on what the accounts did next, it ranks them well, and better than the renewal
+    // model uncalibrated.
+    let scored = |p: fn(&ReorderRow) -> f64| {
+        let pairs: Vec<(f64, bool)> = run
+            .reorders
+            .iter()
+            .map(|r| (p(r), ordered[&r.account_id]))
+            .collect();
+        crate::probability_scores::roc_auc(&pairs).expect("both outcomes")
+    };
+    let (ours, model) = (scored(|r| r.p_reorder), scored(|r| r.p_model));
+    assert!(ours > 0.8 && ours > model, "{ours} against {model}");
+    assert!(
+        run.reorders
+            .iter()
+            .all(|r| (0.0..=1.0).contains(&r.p_reorder))
+    );
+    // Shards fit the same population and give the single run's results.
+    let shards: Vec<ShardResult> = (1..=3)
+        .map(|index| run_shard(&orders, params, Shard { index, count: 3 }))
+        .collect();
+    let sharded = finish(shards).expect("finish");
+    assert_eq!(sharded.reorders, run.reorders);
+    assert_eq!(sharded.calibration, run.calibration);
+}
+
+#[test]
+fn a_history_with_labels_enough_keeps_the_calibration_learnt_from_earlier_origins() {
+    let (mut orders, _) = new_portal();
+    // The same buyers, a year earlier too: 600 pairs seen over a whole horizon.
+    let earlier: Vec<crate::input::Line> = orders
+        .lines
+        .iter()
+        .map(|l| crate::input::Line {
+            date: l.date - Duration::days(365),
+            ..l.clone()
+        })
+        .collect();
+    orders.lines.extend(earlier);
+    let params = Params {
+        horizon_days: 180,
+        ..Params::new(NaiveDate::from_ymd_opt(2024, 5, 1).expect("date"))
+    };
+    let run = run(&orders, params).expect("run");
+    assert_eq!(run.calibration.method, "logistic", "{:?}", run.calibration);
+    assert_eq!(run.calibration.likelihood, None);
+}
