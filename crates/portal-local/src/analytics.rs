@@ -226,6 +226,13 @@ pub fn describe(run: &RunResult, out: &Path) -> String {
         fmt(m.reorder.calibrated.brier),
         fmt(m.reorder.calibrated.calibration_error),
     );
+    let c = &run.calibration;
+    let _ = writeln!(
+        text,
+        "calibration: {}{}",
+        c.method,
+        c.note.as_ref().map_or(String::new(), |n| format!(" ({n})"))
+    );
     for (class, b) in &m.forecast {
         let _ = writeln!(
             text,
