@@ -40,24 +40,25 @@ pub fn mse(pairs: &[(f64, f64)]) -> Option<f64> {
         .then(|| pairs.iter().map(|(f, y)| (y - f).powi(2)).sum::<f64>() / pairs.len() as f64)
 }
 
-/// The candidate with the lowest MSE over the last `holdout` origins, each origin's forecast
-/// scored on the next `horizon` periods ([`multi_step`]); ties go to the earlier candidate, so
-/// list the simpler methods first. `None` without candidates.
-pub fn select(
+/// The candidates with their MSE over the last `holdout` origins, each origin's forecast
+/// scored on the next `horizon` periods ([`multi_step`]), best first; ties keep the
+/// candidates' order, so list the simpler methods first.
+pub fn rank(
     series: &[f64],
     candidates: &[Method],
     holdout: usize,
     horizon: usize,
-) -> Option<Method> {
+) -> Vec<(Method, f64)> {
     let start = series.len().saturating_sub(holdout);
-    let mut best: Option<(f64, Method)> = None;
-    for candidate in candidates {
-        let score = mse(&multi_step(series, candidate, start, horizon)).unwrap_or(f64::INFINITY);
-        if best.is_none_or(|(b, _)| score < b) {
-            best = Some((score, *candidate));
-        }
-    }
-    best.map(|(_, method)| method)
+    let mut scored: Vec<(Method, f64)> = candidates
+        .iter()
+        .map(|c| {
+            let score = mse(&multi_step(series, c, start, horizon)).unwrap_or(f64::INFINITY);
+            (*c, score)
+        })
+        .collect();
+    scored.sort_by(|a, b| a.1.total_cmp(&b.1));
+    scored
 }
 
 /// The smoothing constant from `grid` with the lowest one-step MSE over the whole history.
@@ -124,17 +125,23 @@ mod tests {
     }
 
     #[test]
-    fn selection_prefers_the_method_that_forecast_the_holdout_best() {
+    fn ranking_puts_the_method_that_forecast_the_holdout_best_first() {
         // Alternating demand: the seasonal naive with period 2 is exact, the naive always wrong.
         let series = [1.0, 5.0, 1.0, 5.0, 1.0, 5.0, 1.0, 5.0];
-        let chosen = select(
+        let ranked = rank(
             &series,
             &[Method::Naive, Method::SeasonalNaive { period: 2 }],
             4,
             1,
         );
-        assert_eq!(chosen, Some(Method::SeasonalNaive { period: 2 }));
-        assert_eq!(select(&series, &[], 4, 1), None);
+        assert_eq!(
+            ranked,
+            vec![
+                (Method::SeasonalNaive { period: 2 }, 0.0),
+                (Method::Naive, 16.0)
+            ]
+        );
+        assert_eq!(rank(&series, &[], 4, 1), vec![]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! One series' forecast: classify it, pick the method that forecast its recent past best among
-//! the ones suited to its class, and turn the error of that backtest into quantiles.
+//! One series' forecast: classify it, combine the few methods that forecast its recent past best
+//! among the ones suited to its class, and turn the combination's backtest error into quantiles.
 
-use crate::backtest::{fit_alpha, mse, one_step, select};
+use crate::backtest::{fit_alpha, mse, rank};
 use crate::classify::{DemandClass, classify};
 use crate::methods::Method;
 use crate::quantiles::count_quantile;
@@ -22,10 +22,11 @@ pub struct ForecastConfig {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SeriesForecast {
     pub demand_class: DemandClass,
+    /// The method's name, or `combination` for several.
     pub method: &'static str,
-    /// The chosen method with its fitted parameters.
+    /// The methods combined (one when a single method is used).
     #[serde(skip)]
-    pub model: Method,
+    pub members: Vec<Member>,
     pub mean: f64,
     pub q50: f64,
     pub q90: f64,
@@ -84,33 +85,76 @@ pub fn is_seasonal(series: &[f64], season: usize) -> bool {
     acf(season) > 1.645 * ((1.0 + 2.0 * spread) / n as f64).sqrt()
 }
 
-/// How a class's candidates are scored: frequent demand on the forecast's whole horizon from
-/// each of the last `holdout` origins; intermittent demand one step ahead from the last
-/// `INTERMITTENT_HOLDOUT` origins (held flat over several periods of mostly zeros, every
-/// candidate scores alike and the choice turns to noise).
-fn scoring(class: DemandClass, config: ForecastConfig) -> (usize, usize) {
-    match class {
-        DemandClass::Smooth | DemandClass::Erratic => (config.holdout, config.horizon),
-        _ => (config.holdout.min(INTERMITTENT_HOLDOUT), 1),
-    }
+/// How many of the best candidates a forecast combines.
+pub const COMBINED: usize = 3;
+
+/// A combination: its members' forecasts weighed by the inverse of their backtest MSE.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Member {
+    pub method: Method,
+    /// The normalised weight (the weights sum to 1).
+    pub weight: f64,
+    /// The method's forecast for the next period.
+    pub next: f64,
 }
 
-const INTERMITTENT_HOLDOUT: usize = 6;
+/// The weighted mean of `values`, one per member.
+fn combine(members: &[Member], values: impl Iterator<Item = f64>) -> f64 {
+    members.iter().zip(values).map(|(m, v)| m.weight * v).sum()
+}
 
-/// Forecasts `history` (per-period demand, oldest first).
+/// Forecasts `history` (per-period demand, oldest first) with the combination of the
+/// [`COMBINED`] candidates suited to its class that forecast its last `holdout` periods best,
+/// each from every origin there over the whole horizon (the run's own rolling-origin backtest;
+/// never the periods it is scored on later). Weights are the inverse of each member's backtest
+/// MSE: the forecasting competitions' lesson that a combination of a few good methods beats
+/// picking one, whose choice on a short backtest is partly noise. The quantiles come from the
+/// combination's own one-step errors over the same periods.
 pub fn forecast_series(history: &[f64], config: ForecastConfig) -> SeriesForecast {
     let class = classify(history);
     let pool = candidates(history, class, config.season);
-    let (holdout, horizon) = scoring(class, config);
-    let method = select(history, &pool, holdout, horizon).unwrap_or(Method::Naive);
-    let mean = method.forecast(history).max(0.0);
+    let mut ranked = rank(history, &pool, config.holdout, config.horizon);
+    ranked.truncate(COMBINED);
+    if ranked.is_empty() {
+        ranked.push((Method::Naive, 1.0));
+    }
+    // A perfect backtest (MSE 0) weighs as much as an error of a millionth.
+    let inverse: Vec<f64> = ranked.iter().map(|(_, mse)| 1.0 / mse.max(1e-6)).collect();
+    let total: f64 = inverse.iter().sum();
+    let members: Vec<Member> = ranked
+        .iter()
+        .zip(&inverse)
+        .map(|((method, _), w)| Member {
+            method: *method,
+            weight: if total.is_finite() && total > 0.0 {
+                w / total
+            } else {
+                1.0 / ranked.len() as f64
+            },
+            next: method.forecast(history),
+        })
+        .collect();
+    let mean = combine(&members, members.iter().map(|m| m.next)).max(0.0);
     let start = history.len().saturating_sub(config.holdout).max(1);
-    let variance = mse(&one_step(history, &method, start)).unwrap_or(mean);
+    let backtests: Vec<Vec<f64>> = members
+        .iter()
+        .map(|m| m.method.forecasts_from(history, start))
+        .collect();
+    let pairs: Vec<(f64, f64)> = (start..history.len())
+        .map(|t| {
+            let forecast = combine(&members, backtests.iter().map(|f| f[t - start]));
+            (forecast, history[t])
+        })
+        .collect();
+    let variance = mse(&pairs).unwrap_or(mean);
     let q = |tau| count_quantile(mean, variance, tau);
     SeriesForecast {
         demand_class: class,
-        method: method.name(),
-        model: method,
+        method: match members.as_slice() {
+            [single] => single.method.name(),
+            _ => "combination",
+        },
+        members,
         mean,
         q50: q(0.5),
         q90: q(0.9),
@@ -120,17 +164,21 @@ pub fn forecast_series(history: &[f64], config: ForecastConfig) -> SeriesForecas
 
 impl SeriesForecast {
     /// The forecast for the `step`-th future period (0 is the next one): the same for every
-    /// period, except that a seasonal naive forecast repeats last season's values, quantiles
+    /// period, except that a seasonal naive member repeats last season's values, quantiles
     /// shifting with the point forecast.
     pub fn at(&self, history: &[f64], step: usize) -> SeriesForecast {
-        let Method::SeasonalNaive { period } = self.model else {
-            return self.clone();
+        let seasonal = |m: &Member| match m.method {
+            Method::SeasonalNaive { period } => history
+                .len()
+                .checked_sub(period.max(1))
+                .map(|first| history[first + step % period.max(1)]),
+            _ => None,
         };
-        let period = period.max(1);
-        let Some(first) = history.len().checked_sub(period) else {
+        if !self.members.iter().any(|m| seasonal(m).is_some()) {
             return self.clone();
-        };
-        let mean = history[first + step % period].max(0.0);
+        }
+        let values = self.members.iter().map(|m| seasonal(m).unwrap_or(m.next));
+        let mean = combine(&self.members, values).max(0.0);
         let shift = mean - self.mean;
         SeriesForecast {
             mean,
@@ -157,7 +205,12 @@ mod tests {
         let f = forecast_series(&[10.0; 24], MONTHLY);
         assert_eq!(f.demand_class, DemandClass::Smooth);
         assert_eq!(f.mean, 10.0);
-        assert_eq!(f.method, "ses", "ties go to the first candidate");
+        assert_eq!(f.method, "combination");
+        assert_eq!(
+            f.members[0].method.name(),
+            "ses",
+            "ties go to the first candidate"
+        );
         // No backtest error: the variance falls back to the mean (Poisson(10)): q50 = 10, q95 = 15.
         assert_eq!((f.q50, f.q95), (10.0, 15.0));
     }
@@ -169,17 +222,77 @@ mod tests {
             .collect();
         let f = forecast_series(&series, MONTHLY);
         assert_eq!(f.demand_class, DemandClass::Intermittent);
-        assert!(
-            ["croston", "sba", "tsb", "adida", "imapa"].contains(&f.method),
-            "{}",
-            f.method
-        );
+        for m in &f.members {
+            let name = m.method.name();
+            assert!(
+                ["croston", "sba", "tsb", "adida", "imapa"].contains(&name),
+                "{name}"
+            );
+        }
         assert!(
             (f.mean - 2.0).abs() < 0.5,
             "about 6 every 3 periods: {}",
             f.mean
         );
         assert!(f.q50 <= f.mean.ceil() && f.q95 > f.mean, "{f:?}");
+    }
+
+    /// A trend with noise: the candidates forecast it differently well.
+    fn drifting() -> Vec<f64> {
+        (0..36)
+            .map(|t| 20.0 + t as f64 * 0.8 + [3.0, -2.0, 4.0, -5.0, 1.0][t % 5])
+            .collect()
+    }
+
+    #[test]
+    fn a_forecast_combines_the_best_three_weighed_by_their_inverse_backtest_error() {
+        let history = drifting();
+        let config = ForecastConfig {
+            season: 12,
+            holdout: 12,
+            horizon: 3,
+        };
+        let f = forecast_series(&history, config);
+        let pool = candidates(&history, f.demand_class, 12);
+        let ranked = rank(&history, &pool, 12, 3);
+        assert!(ranked.len() >= COMBINED, "{ranked:?}");
+        assert_eq!(f.members.len(), COMBINED);
+        let inverse: Vec<f64> = ranked[..COMBINED].iter().map(|(_, e)| 1.0 / e).collect();
+        let total: f64 = inverse.iter().sum();
+        for ((member, (method, _)), w) in f.members.iter().zip(&ranked).zip(&inverse) {
+            assert_eq!(member.method, *method);
+            assert!((member.weight - w / total).abs() < 1e-12, "{member:?}");
+            assert_eq!(member.next, method.forecast(&history));
+        }
+        let expected: f64 = f.members.iter().map(|m| m.weight * m.next).sum();
+        assert!((f.mean - expected).abs() < 1e-12);
+        // The best member weighs most, and the mean lies between the members' forecasts.
+        assert!(f.members[0].weight >= f.members[2].weight);
+        let (lo, hi) = f.members.iter().fold((f64::MAX, f64::MIN), |(lo, hi), m| {
+            (lo.min(m.next), hi.max(m.next))
+        });
+        assert!(lo <= f.mean && f.mean <= hi, "{f:?}");
+    }
+
+    #[test]
+    fn a_seasonal_member_moves_the_combination_with_its_season() {
+        let seasonal: Vec<f64> = (0..36)
+            .map(|m| if m % 12 < 3 { 30.0 } else { 10.0 })
+            .collect();
+        let f = forecast_series(&seasonal, MONTHLY);
+        let member = f
+            .members
+            .iter()
+            .find(|m| matches!(m.method, Method::SeasonalNaive { .. }))
+            .expect("seasonal naive forecast this season best");
+        // Months 0..3 of next year are the high season: the seasonal member says 30 there.
+        let (high, low) = (f.at(&seasonal, 0), f.at(&seasonal, 6));
+        let gap = high.mean - low.mean;
+        assert!(
+            (gap - member.weight * 20.0).abs() < 1e-9,
+            "{gap} {member:?}"
+        );
+        assert!(high.q95 - low.q95 > 0.0);
     }
 
     #[test]

@@ -63,7 +63,10 @@ import polars as pl
 from orderlines import INTERVAL, SEASON, parse_date, read_orders, training_series
 
 # The statsforecast models, in the order of the output columns.
-MODELS = ["CrostonClassic", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "AutoETS", "SeasonalNaive"]
+MODELS = [
+    "CrostonClassic", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage", "AutoETS",
+    "SeasonalNaive",
+]  # fmt: skip
 # Calibration windows of the conformal intervals.
 CONFORMAL_WINDOWS = 2
 # Interval levels: the upper end of the 80 % interval is the 90 % quantile, of the 90 % the 95 %.
@@ -158,6 +161,7 @@ def forecast(series: pl.DataFrame, bucket: str, periods: int) -> tuple[pl.DataFr
         AutoETS,
         CrostonClassic,
         CrostonSBA,
+        HistoricAverage,
         Naive,
         SeasonalNaive,
     )
@@ -180,6 +184,7 @@ def forecast(series: pl.DataFrame, bucket: str, periods: int) -> tuple[pl.DataFr
             TSB(alpha_d=0.1, alpha_p=0.1, prediction_intervals=intervals),
             ADIDA(prediction_intervals=intervals),
             IMAPA(prediction_intervals=intervals),
+            HistoricAverage(prediction_intervals=intervals),
         ]
 
     def with_intervals():

@@ -358,7 +358,7 @@ fn a_history_with_labels_enough_keeps_the_calibration_learnt_from_earlier_origin
         .iter()
         .map(|l| crate::input::Line {
             date: l.date - Duration::days(365),
-            ..l.clone()
+            ..*l
         })
         .collect();
     orders.lines.extend(earlier);
