@@ -11,7 +11,8 @@ reorder side means nothing and is not reported. For A, score.py also scores an o
 knows the generator's truth per pair (the ceiling no model can pass on average), and three that
 know each pair's true rhythm but not, or only partly, when relationships end (one of them
 inferring endings from the history, as a model must).
-Dataset B12: the car parts with their last 12 months held out, as of 2001-04-01, forecast 12
+Dataset C: the public repeat-buying data (CDNOW), see repeat_buying.py. Dataset B12: the car
+parts with their last 12 months held out, as of 2001-04-01, forecast 12
 periods at once. All: bucket month, 6 periods (B12: 12), horizon 30 days.
 
 For each dataset, ours and the baseline run as child processes, one after the other, each
@@ -53,7 +54,7 @@ def main() -> None:
     started = time.perf_counter()
 
     datasets = []
-    wanted = args.datasets.split(",") if args.datasets else ["A", "B", "B12"]
+    wanted = args.datasets.split(",") if args.datasets else ["A", "B", "B12", "B1", "C"]
     if not args.skip_5m and "A" in wanted:
         name = f"A-{args.lines}-{args.accounts}-{args.skus}-seed7.parquet"
         orders = work / name
@@ -106,6 +107,14 @@ def main() -> None:
     datasets = [d for d in datasets if d["name"] in wanted]
     for dataset in datasets:
         results["datasets"][dataset["name"]] = bench_dataset(dataset, portal, work)
+    if "B1" in wanted and carparts.exists():
+        print("[B1] car parts one step ahead, 12 origins ...", flush=True)
+        results["one_step"] = one_step(work / "B-carparts.csv", portal, work / "B1")
+    if "C" in wanted:
+        import repeat_buying
+
+        print("[C] CDNOW, ours and BG/NBD, Pareto/NBD ...", flush=True)
+        results["repeat_buying"] = repeat_buying.run(work / "C", portal)
     results["seconds"] = round(time.perf_counter() - started, 1)
 
     (work / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
@@ -122,7 +131,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--accounts", type=int, default=5_000, help="dataset A's accounts")
     parser.add_argument("--skus", type=int, default=20_000, help="dataset A's SKUs")
     parser.add_argument("--skip-5m", action="store_true", help="run the car-parts sets only")
-    parser.add_argument("--datasets", help="a comma-separated choice of A, B, B12 (default all)")
+    parser.add_argument(
+        "--datasets", help="a comma-separated choice of A, B, B12, B1, C (default all)"
+    )
     parser.add_argument(
         "--carparts",
         default=str(REPO.parent / "shared" / "data" / "carparts.csv"),
@@ -166,6 +177,53 @@ def carparts_orders(source: Path, out: Path) -> Path:
         .write_csv(out)
     )
     return out
+
+
+def one_step(orders: Path, portal: Path, work: Path) -> dict:
+    """B12's held-out year forecast one month ahead at a time: both sides run as of each of its
+    12 months with one period, each scored by score.py; per class and model, the mean over the
+    origins of the per-origin means, weighted by the series scored (bias: of the sums)."""
+    totals: dict = {}
+    models: list = []
+    for m in range(12):
+        as_of = f"{2001 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}-01"
+        folder = work / as_of
+        folder.mkdir(parents=True, exist_ok=True)
+        common = ["--orders", orders, "--as-of", as_of, "--horizon-days", "30", "--bucket",
+                  "month", "--periods", "1"]  # fmt: skip
+        run_checked([portal, "analytics", "run", *common, "--out", folder / "ours"],
+                    folder / "ours.log")  # fmt: skip
+        run_checked([sys.executable, HERE / "baseline.py", *common, "--out", folder / "baseline"],
+                    folder / "baseline.log")  # fmt: skip
+        run_checked([sys.executable, HERE / "score.py", *common, "--ours", folder / "ours",
+                     "--baseline", folder / "baseline", "--out", folder / "scores.json"],
+                    folder / "score.log")  # fmt: skip
+        forecasts = json.loads((folder / "scores.json").read_text())["forecasts"]
+        models = forecasts["models"]
+        for c, entry in forecasts["classes"].items():
+            t = totals.setdefault(c, {"series": 0, "origins": 0, "methods": {}})
+            t["series"] += entry["series"]
+            t["origins"] += 1
+            for name, v in entry["methods"].items():
+                acc = t["methods"].setdefault(name, {"rmsse": [0.0, 0], "pinball": [0.0, 0]})
+                for metric in ("rmsse", "pinball"):
+                    if v.get(metric) is not None:
+                        acc[metric][0] += v[metric] * entry.get("scaled_series", entry["series"])
+                        acc[metric][1] += entry.get("scaled_series", entry["series"])
+    classes = {}
+    for c, t in totals.items():
+        methods = {
+            name: {metric: (a[0] / a[1] if a[1] else None) for metric, a in acc.items()}
+            | {"bias": None}
+            for name, acc in t["methods"].items()
+        }
+        entry = {"series": round(t["series"] / max(t["origins"], 1)), "methods": methods}
+        for metric in ("rmsse", "pinball"):
+            peers = [(v[metric], k) for k, v in methods.items() if k != "ours" and v[metric]]
+            best = min(peers) if peers else (None, None)
+            entry[f"best_statsforecast_{metric}"] = {"value": best[0], "model": best[1]}
+        classes[c] = entry
+    return {"models": models, "classes": classes}
 
 
 # --- Running and measuring ------------------------------------------------------------------
@@ -308,6 +366,16 @@ def report(results: dict, datasets: list[dict]) -> str:
         + ", ".join(f"{p} {v}" for p, v in results["packages"].items())
         + f". Total {results['seconds']:.0f} s.",
     ]
+    if "one_step" in results:
+        out += ["", "## Dataset B12 one step ahead: 12 origins, 2001-04 to 2002-03", "",
+                "Mean over the origins of each class's mean per-series RMSSE and scaled pinball "
+                "(series per origin on average; bias not aggregated):", ""]  # fmt: skip
+        out += accuracy_table(results["one_step"], ("rmsse", "pinball"))
+    if "repeat_buying" in results:
+        import repeat_buying
+
+        out += ["", "## Dataset C: CDNOW repeat buying, 39 weeks held out", ""]
+        out += repeat_buying.table(results["repeat_buying"])
     for dataset in datasets:
         r = results["datasets"][dataset["name"]]
         out += ["", f"## Dataset {dataset['name']}: {r['title']}, as of {r['as_of']}", ""]
@@ -350,11 +418,12 @@ def resources_table(r: dict) -> list[str]:
     return lines
 
 
-def accuracy_table(forecasts: dict) -> list[str]:
+def accuracy_table(forecasts: dict, metrics: tuple = ("rmsse", "pinball", "bias")) -> list[str]:
     models = forecasts["models"]
-    classes = [c for c in CLASS_ORDER if forecasts["classes"][c]["series"]]
+    classes = [c for c in CLASS_ORDER if c in forecasts["classes"] and forecasts["classes"][c]["series"]]
     lines = []
-    for metric, label in (("rmsse", "RMSSE"), ("pinball", "scaled pinball"), ("bias", "bias")):
+    labels = {"rmsse": "RMSSE", "pinball": "scaled pinball", "bias": "bias"}
+    for metric, label in ((m, labels[m]) for m in metrics):
         header = f"| {label} | series | ours |"
         if metric != "bias":
             header += " best statsforecast |"

@@ -46,7 +46,12 @@ HOLDOUT_WEEKS = HOLDOUT_DAYS / 7
 
 def main() -> None:
     args = parse_args()
-    work = Path(args.work)
+    results = run(Path(args.work), Path(args.portal))
+    print("\n".join(table(results)))
+
+
+def run(work: Path, portal: Path) -> dict:
+    """Runs both sides and scores them; the results also go to WORK/repeat_buying.json."""
     work.mkdir(parents=True, exist_ok=True)
     purchases = cdnow()
     orders = work / "cdnow_orders.csv"
@@ -71,7 +76,7 @@ def main() -> None:
     )  # fmt: skip
 
     out = work / "ours"
-    command = [args.portal, "analytics", "run", "--orders", orders, "--as-of", str(AS_OF),
+    command = [portal, "analytics", "run", "--orders", orders, "--as-of", str(AS_OF),
                "--horizon-days", str(HOLDOUT_DAYS), "--bucket", "week", "--periods", "39",
                "--out", out]  # fmt: skip
     start = time.perf_counter()
@@ -109,15 +114,26 @@ def main() -> None:
         "scores": rows,
     }
     (work / "repeat_buying.json").write_text(json.dumps(results, indent=2, default=str))
-    print(f"CDNOW: {outcome.height} customers, {int(y.sum())} bought in the 39-week holdout")
-    calibration = run["calibration"]
-    print(f"ours calibrated by {calibration['method']}: {calibration.get('likelihood')}")
-    print("| model | ROC-AUC | PR-AUC | Brier | seconds |")
-    print("|---|---:|---:|---:|---:|")
-    for name, r in rows.items():
+    return results
+
+
+def table(results: dict) -> list[str]:
+    """The results as Markdown."""
+    fit = results["calibration"].get("likelihood") or {}
+    out = [
+        f"CDNOW: {results['customers']:,} customers, {results['bought_in_holdout']:,} bought in "
+        f"the 39-week holdout. Ours calibrated by `{results['calibration']['method']}`"
+        + (f" (short origin {fit['short_origin']}, {fit['short_horizon_days']} days)" if fit else "")
+        + ".",
+        "",
+        "| model | ROC-AUC | PR-AUC | Brier | seconds |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in results["scores"].items():
         brier = f"{r['brier']:.4f}" if "expected" not in name else "(not a probability)"
-        print(f"| {name} | {r['roc_auc']:.3f} | {r['pr_auc']:.3f} | {brier} | "
-              f"{r['seconds']:.1f} |")  # fmt: skip
+        out.append(f"| {name} | {r['roc_auc']:.3f} | {r['pr_auc']:.3f} | {brier} | "
+                   f"{r['seconds']:.1f} |")  # fmt: skip
+    return out
 
 
 def parse_args() -> argparse.Namespace:

@@ -6,8 +6,9 @@
 //!
 //! One concern per submodule: `shard` runs one shard (reorder predictions, the snapshots at
 //! earlier origins, forecasts and their out-of-sample scores) from the global `priors` and
-//! measures its `accounts`' silence; `finish` combines the shards, calibrates, and names the run;
-//! `metrics` holds what a run measures about itself.
+//! measures its `accounts`' silence; `likelihood` calibrates a history without labels enough
+//! (a Pareto/NBD fitted to it, labelled at a shorter origin); `finish` combines the shards,
+//! calibrates, and names the run; `metrics` holds what a run measures about itself.
 
 mod accounts;
 mod finish;
