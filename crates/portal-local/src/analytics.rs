@@ -1,10 +1,10 @@
 //! `portal analytics`: the analytics job on this machine, file to file or over the data folder.
 
 use crate::LocalApp;
-use crate::analytics_cli::{Outcome, RunArgs, finish_files, run_files};
 use analytics::input::Format;
 use analytics::pipeline::{Params, RunResult};
 use analytics::{report, synthetic};
+use analytics_job::files::{Outcome, RunArgs, finish_files, run_files};
 use analytics_job::{LakeLine, Published};
 use anyhow::Context;
 use chrono::NaiveDate;

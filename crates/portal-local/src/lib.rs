@@ -12,7 +12,7 @@
 //! - `invoke`: a function's Lambda handler on an event file; `runtime_api`: a Lambda Runtime API
 //!   on loopback, under which built function binaries run (in
 //!   `functions/orders-api/tests/runtime.rs` and `cold_start`);
-//! - `analytics`: `portal analytics` (file to file, with `analytics_cli`'s arguments, over the
+//! - `analytics`: `portal analytics` (file to file, with `analytics_job::files`' arguments, over the
 //!   lake, `generate`), and demo orders
 //!   turned into lake lines;
 //! - `ingest`: `portal ingest`; `drops`: the local stand-in for the ingest bucket's trigger;
@@ -24,7 +24,6 @@
 //!   `bench_load` (the load test) and `cold_start`.
 
 pub mod analytics;
-pub mod analytics_cli;
 pub mod auth;
 pub mod bench;
 pub mod bench_graphql;

@@ -141,7 +141,7 @@ enum AnalyticsCommand {
         #[command(flatten)]
         data: DataArgs,
         #[command(flatten)]
-        args: portal_local::analytics_cli::RunArgs,
+        args: analytics_job::files::RunArgs,
     },
     /// Write a generated order history with known ground truth (for benchmarks and trials).
     Generate(portal_local::analytics::GenerateArgs),

@@ -15,12 +15,14 @@
 //! the served run, the one before it and any staged in the last day); their reports stay in
 //! the lake as the record of what was predicted.
 //!
-//! One concern per module: `step` is the state machine's events ([`handle`]), `input` pins and
+//! One concern per module: `files` is the file-to-file command line (`portal analytics run`,
+//! and this binary outside Lambda), `step` is the state machine's events ([`handle`]), `input` pins and
 //! reads the lake's order lines, `compact` rewrites a month's objects as one, `shard` computes a shard's
 //! part and finishes the run from the parts, `publish` stages and flips a run, and `items` turns a run into the
 //! items the API serves.
 
 mod compact;
+pub mod files;
 mod input;
 mod items;
 mod publish;

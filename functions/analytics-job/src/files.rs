@@ -1,8 +1,10 @@
-//! The command-line contract of `portal analytics`, file to file:
+//! The command-line contract of the analytics job, file to file:
 //!
 //! `run --orders FILE --as-of YYYY-MM-DD --out DIR [--horizon-days 30] [--bucket week|month]
-//! [--periods N] [--shard i/n]` and `merge --out DIR`. Here, not in the analytics library, so
-//! that the library links no command-line parser.
+//! [--periods N] [--shard i/n]` and `merge --out DIR`. `portal analytics` takes these
+//! arguments, and so does the job's own binary when started with them outside Lambda (the
+//! build SAM deploys, run on a file: [`main`]). Here, not in the analytics library, so that the
+//! library links no command-line parser.
 
 use analytics::history::Period;
 use analytics::input::{InputError, read_file};
@@ -129,4 +131,45 @@ pub fn finish_files(out: &Path) -> Result<RunResult, CliError> {
     let run = finish(read_shards(out)?)?;
     write_run(&run, out)?;
     Ok(run)
+}
+
+/// The job binary's commands outside Lambda.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "analytics-job",
+    about = "The analytics job. In Lambda it takes the state machine's steps; given a command, it runs file to file, as `portal analytics run` does."
+)]
+enum Command {
+    /// Reorder predictions and demand forecasts from an order-line file.
+    Run(RunArgs),
+    /// Combines the shard parts in DIR/shards/ into the run's outputs.
+    Merge {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// Runs the command given on the command line, printing what it wrote; the exit code says
+/// whether it worked.
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    let result = match Command::parse() {
+        Command::Run(args) => run_files(&args).map(|outcome| match outcome {
+            Outcome::Run(run) => format!("run {} written", run.run_id),
+            Outcome::Shard(path) => format!("wrote shard part {}", path.display()),
+        }),
+        Command::Merge { out } => {
+            finish_files(&out).map(|run| format!("run {} written", run.run_id))
+        }
+    };
+    match result {
+        Ok(said) => {
+            println!("{said}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
