@@ -103,22 +103,39 @@ fn combine(members: &[Member], values: impl Iterator<Item = f64>) -> f64 {
     members.iter().zip(values).map(|(m, v)| m.weight * v).sum()
 }
 
+/// Which origins rank a class's candidates, each origin's forecast scored over the whole
+/// horizon (or what of it the history holds): frequent demand from each of the last `holdout`
+/// origins; intermittent and lumpy demand from the last [`RECENT_ORIGINS`] only, as such demand
+/// changes by steps (a product discontinued, a new buyer) that a long window averages away.
+fn scoring(class: DemandClass, config: ForecastConfig) -> (usize, usize) {
+    match class {
+        DemandClass::Intermittent | DemandClass::Lumpy => {
+            (config.holdout.min(RECENT_ORIGINS), config.horizon)
+        }
+        _ => (config.holdout, config.horizon),
+    }
+}
+
+/// The origins that rank the candidates for sparse demand.
+const RECENT_ORIGINS: usize = 6;
+
 /// Forecasts `history` (per-period demand, oldest first) with the combination of the
-/// [`COMBINED`] candidates suited to its class that forecast its last `holdout` periods best,
-/// each from every origin there over the whole horizon (the run's own rolling-origin backtest;
-/// never the periods it is scored on later). Weights are the inverse of each member's backtest
+/// [`COMBINED`] candidates suited to its class that forecast its recent past best ([`scoring`]:
+/// the run's own rolling-origin backtest, never the periods it is scored on later). Weights are the inverse of each member's backtest
 /// MSE: the forecasting competitions' lesson that a combination of a few good methods beats
 /// picking one, whose choice on a short backtest is partly noise. The quantiles come from the
 /// combination's own one-step errors over the same periods.
 pub fn forecast_series(history: &[f64], config: ForecastConfig) -> SeriesForecast {
     let class = classify(history);
     let pool = candidates(history, class, config.season);
-    let mut ranked = rank(history, &pool, config.holdout, config.horizon);
+    let (holdout, horizon) = scoring(class, config);
+    let mut ranked = rank(history, &pool, holdout, horizon);
     ranked.truncate(COMBINED);
     if ranked.is_empty() {
         ranked.push((Method::Naive, 1.0));
     }
-    // A perfect backtest (MSE 0) weighs as much as an error of a millionth.
+    // A perfect backtest (MSE 0) weighs as much as an error of a millionth; without any
+    // backtest (a history too short), the members weigh alike.
     let inverse: Vec<f64> = ranked.iter().map(|(_, mse)| 1.0 / mse.max(1e-6)).collect();
     let total: f64 = inverse.iter().sum();
     let members: Vec<Member> = ranked
@@ -126,7 +143,7 @@ pub fn forecast_series(history: &[f64], config: ForecastConfig) -> SeriesForecas
         .zip(&inverse)
         .map(|((method, _), w)| Member {
             method: *method,
-            weight: if total.is_finite() && total > 0.0 {
+            weight: if total > 0.0 && total.is_finite() {
                 w / total
             } else {
                 1.0 / ranked.len() as f64
