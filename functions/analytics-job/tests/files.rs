@@ -1,11 +1,17 @@
 //! The job's binary outside Lambda: given a command it runs file to file, as `portal analytics
 //! run` does, so the deployed build can be checked on a file.
 
+use std::path::Path;
 use std::process::Command;
 
-fn job(args: &[&str]) -> std::process::Output {
+/// `analytics-job run --orders ORDERS --as-of 2024-06-01 --out OUT`.
+fn run(orders: &Path, out: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_analytics-job"))
-        .args(args)
+        .arg("run")
+        .arg("--orders")
+        .arg(orders)
+        .args(["--as-of", "2024-06-01", "--out"])
+        .arg(out)
         .output()
         .expect("the job's binary starts")
 }
@@ -22,16 +28,7 @@ fn the_job_binary_given_a_command_runs_file_to_file_and_refuses_bad_input_withou
     )
     .expect("write");
     let out = dir.path().join("out");
-    let path = |p: &std::path::Path| p.to_str().expect("utf-8").to_owned();
-    let said = job(&[
-        "run",
-        "--orders",
-        &path(&orders),
-        "--as-of",
-        "2024-06-01",
-        "--out",
-        &path(&out),
-    ]);
+    let said = run(&orders, &out);
     assert!(said.status.success(), "{said:?}");
     assert!(String::from_utf8_lossy(&said.stdout).starts_with("run 2024-06-01-"));
     let predictions = std::fs::read_to_string(out.join("reorder_predictions.csv")).expect("csv");
@@ -44,15 +41,7 @@ fn the_job_binary_given_a_command_runs_file_to_file_and_refuses_bad_input_withou
     )
     .expect("write");
     let refused = dir.path().join("refused");
-    let said = job(&[
-        "run",
-        "--orders",
-        &path(&orders),
-        "--as-of",
-        "2024-06-01",
-        "--out",
-        &path(&refused),
-    ]);
+    let said = run(&orders, &refused);
     assert!(!said.status.success());
     let error = String::from_utf8_lossy(&said.stderr);
     assert!(error.contains("someday"), "{error}");
