@@ -164,7 +164,8 @@ pub fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(said) => {
-            println!("{said}");
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{said}");
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
