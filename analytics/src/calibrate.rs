@@ -65,6 +65,11 @@ pub fn features(p: &ReorderPrediction, account: AccountSignals) -> [f64; FEATURE
     ]
 }
 
+/// The probability of log-odds `z`, the inverse of [`logit`].
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
 pub(crate) fn logit(p: f64) -> f64 {
     let q = p.clamp(1e-4, 1.0 - 1e-4);
     (q / (1.0 - q)).ln()
@@ -156,7 +161,7 @@ impl Calibrator {
                 .zip(&self.weights)
                 .map(|(v, w)| v * w)
                 .sum::<f64>();
-        1.0 / (1.0 + (-z).exp())
+        sigmoid(z)
     }
 }
 

@@ -16,7 +16,7 @@ use super::metrics::{
 use super::shard::{
     ForecastRow, HistoryRow, InputSummary, ReorderRow, Shard, ShardResult, Snapshot, hex,
 };
-use crate::calibrate::Calibrator;
+use crate::calibrate::{Calibrator, sigmoid};
 use crate::reorder::ReorderStatus;
 use portal_domain::insights::stopped_clause;
 use serde::{Deserialize, Serialize};
@@ -266,7 +266,7 @@ fn by_likelihood(
         if let Some(x) = &r.likelihood {
             r.p_reorder = match &calibrator {
                 Ok(c) => c.apply(x),
-                Err(_) => 1.0 / (1.0 + (-x[0]).exp()),
+                Err(_) => sigmoid(x[0]),
             };
         }
     }
