@@ -102,7 +102,7 @@ impl ReorderPrediction {
 /// A SKU's yearly reordering rhythm: `s(d) = exp(cos * cos θ + sin * sin θ)` with
 /// `θ = 2π d / 365` for the day of the year `d`. A gap that starts on day `d` is the pair's usual
 /// gap divided by `s(d)`. [`Season::NONE`] is 1 all year.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Season {
     pub cos: f64,
     pub sin: f64,

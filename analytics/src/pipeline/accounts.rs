@@ -67,27 +67,28 @@ pub struct AccountSnapshot {
     pub ordered: bool,
 }
 
-/// Every account's silence at `origin`, for the accounts `owns` picks. An account orders many
-/// products together, so their silences are not independent (as the calibration's joint silence
-/// treats them): the account's silence is judged against the rhythm of its own ordering weeks,
-/// any product, fitted like a pair's (shrunk toward the median account's gap). Weeks, not days:
-/// weekends, and orders split over a few days (one per division, say), are not its rhythm.
-pub(super) fn account_rows(
-    orders: &OrderLines,
+/// An account's ordering weeks before an origin.
+struct Ordering {
+    account: u32,
+    last: NaiveDate,
+    /// The Mondays of its ordering weeks, oldest first (as order events for `Rhythm`).
+    weeks: Vec<(NaiveDate, f64)>,
+}
+
+fn week(d: NaiveDate) -> NaiveDate {
+    d.week(Weekday::Mon).first_day()
+}
+
+/// The ordering weeks before `origin` of the accounts `keep` picks (pairs come ordered by
+/// account: one chunk per account).
+fn orderings(
     pairs: &[Pair],
     origin: NaiveDate,
-    owns: impl Fn(&str) -> bool + Sync,
-) -> Vec<AccountRow> {
-    struct Ordering {
-        account: u32,
-        last: NaiveDate,
-        /// The Mondays of its ordering weeks, oldest first (as order events for `Rhythm`).
-        weeks: Vec<(NaiveDate, f64)>,
-    }
-    let week = |d: NaiveDate| d.week(Weekday::Mon).first_day();
-    // Pairs come ordered by account: one chunk per account.
-    let accounts: Vec<Ordering> = pairs
+    keep: impl Fn(u32) -> bool + Sync,
+) -> Vec<Ordering> {
+    pairs
         .chunk_by(|a, b| a.account == b.account)
+        .filter(|chunk| keep(chunk[0].account))
         .collect::<Vec<_>>()
         .par_iter()
         .filter_map(|chunk| {
@@ -102,8 +103,14 @@ pub(super) fn account_rows(
                 weeks,
             })
         })
-        .collect();
-    let mut gaps: Vec<f64> = accounts
+        .collect()
+}
+
+/// The median account's gap between ordering weeks at `origin`, from every account (30 days
+/// without any): what an account's own few weeks are shrunk toward. Global: part of a plan's
+/// [`super::Globals`].
+pub(super) fn account_prior_gap(pairs: &[Pair], origin: NaiveDate) -> f64 {
+    let mut gaps: Vec<f64> = orderings(pairs, origin, |_| true)
         .iter()
         .filter(|a| a.weeks.len() >= 2)
         .map(|a| {
@@ -111,14 +118,28 @@ pub(super) fn account_rows(
             (w[w.len() - 1].0 - w[0].0).num_days() as f64 / (w.len() - 1) as f64
         })
         .collect();
-    let prior_gap = if gaps.is_empty() {
+    if gaps.is_empty() {
         30.0
     } else {
         median(&mut gaps)
-    };
-    accounts
+    }
+}
+
+/// Every account's silence at `origin`, for the accounts `owns` picks. An account orders many
+/// products together, so their silences are not independent (as the calibration's joint silence
+/// treats them): the account's silence is judged against the rhythm of its own ordering weeks,
+/// any product, fitted like a pair's (shrunk toward `prior_gap`, the median account's gap:
+/// [`account_prior_gap`]). Weeks, not days: weekends, and orders split over a few days (one per
+/// division, say), are not its rhythm.
+pub(super) fn account_rows(
+    orders: &OrderLines,
+    pairs: &[Pair],
+    origin: NaiveDate,
+    prior_gap: f64,
+    owns: impl Fn(&str) -> bool + Sync,
+) -> Vec<AccountRow> {
+    orderings(pairs, origin, |a| owns(&orders.accounts[a as usize]))
         .par_iter()
-        .filter(|a| owns(&orders.accounts[a.account as usize]))
         .filter_map(|a| {
             let recent = &a.weeks[a.weeks.len().saturating_sub(ACCOUNT_RECENT_WEEKS + 1)..];
             let rhythm = Rhythm::fit(recent, prior_gap, Season::NONE, PRIOR_WEIGHT)?;
@@ -142,6 +163,7 @@ pub(super) fn account_snapshots(
     orders: &OrderLines,
     pairs: &[Pair],
     params: &Params,
+    prior_gap: f64,
     owns: impl Fn(&str) -> bool + Sync,
 ) -> Vec<AccountSnapshot> {
     let origin = params.origin(1);
@@ -152,7 +174,7 @@ pub(super) fn account_snapshots(
         ordered[pair.account as usize] |=
             pair.before(end).last().is_some_and(|(d, _)| *d >= origin);
     }
-    account_rows(orders, pairs, origin, owns)
+    account_rows(orders, pairs, origin, prior_gap, owns)
         .into_iter()
         .map(|row| AccountSnapshot {
             ordered: orders

@@ -59,7 +59,8 @@ pub struct LikelihoodSnapshot {
     pub reordered: bool,
 }
 
-/// The fits and what the features need, for one run.
+/// The fits and what the features need, for one run (part of a plan's [`super::Globals`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct Likelihood {
     pub(super) fit: LikelihoodFit,
     horizon_days: i64,

@@ -14,6 +14,7 @@ mod accounts;
 mod finish;
 mod likelihood;
 mod metrics;
+mod plan;
 mod priors;
 mod shard;
 #[cfg(test)]
@@ -26,9 +27,10 @@ pub use metrics::{
     AccountBacktest, CalibrationSummary, ClassBacktest, Metrics, ProbabilityScores,
     ReorderBacktest, level_corrections,
 };
+pub use plan::{Globals, encode_lines};
 pub use shard::{
     ForecastRow, HISTORY_PERIODS, HistoryRow, InputSummary, ReorderRow, SeriesScore, Shard,
-    ShardResult, Snapshot, run_shard, summarise,
+    ShardResult, Snapshot, run_part, run_shard, summarise,
 };
 
 use crate::history::Period;

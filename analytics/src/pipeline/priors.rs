@@ -8,9 +8,11 @@ use crate::input::OrderLines;
 use crate::reorder::{Rhythm, Season, SeasonFit};
 use chrono::{Datelike, Duration, NaiveDate};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Priors as of one origin: typical gaps per SKU, per account and overall, and each account's
-/// last order.
+/// last order. Part of a plan's [`super::Globals`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct Priors {
     sku_gap: Vec<Option<f64>>,
     account_gap: Vec<Option<f64>>,

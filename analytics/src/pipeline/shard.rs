@@ -4,7 +4,8 @@
 
 use super::Params;
 use super::accounts::{AccountRow, AccountSnapshot, account_rows, account_snapshots};
-use super::likelihood::{LIKELIHOOD_FEATURES, Likelihood, LikelihoodFit, LikelihoodSnapshot};
+use super::likelihood::{LIKELIHOOD_FEATURES, LikelihoodFit, LikelihoodSnapshot};
+use super::plan::Globals;
 use super::priors::{PRIOR_ACTIVE, PRIOR_WEIGHT, Priors};
 use crate::backtest::{pinball, rmsse};
 use crate::calibrate::{FEATURES, features};
@@ -258,51 +259,84 @@ fn predict_at(
     )
 }
 
-/// Runs one shard on `orders` (the whole input: every shard reads all of it).
+/// Runs one shard on `orders`, the whole input: the globals computed from it, then the part.
 pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResult {
-    let mut timings = BTreeMap::new();
+    let started = Instant::now();
+    let all_pairs = pairs(orders, params.as_of);
+    let prepare = started.elapsed().as_secs_f64() * 1e3;
+    let mut globals = Globals::from_pairs(orders, &all_pairs, params);
+    globals.timings_ms.insert("prepare".into(), prepare);
+    part(orders, all_pairs, &globals, shard)
+}
+
+/// Runs one shard from its plan: `orders` are the lines the plan gave it
+/// ([`Globals::shard_orders`]: every line of the accounts and SKUs it owns, and maybe more).
+pub fn run_part(orders: &OrderLines, globals: &Globals, shard: Shard) -> ShardResult {
+    let started = Instant::now();
+    let all_pairs = pairs(orders, globals.params.as_of);
+    let prepare = started.elapsed().as_secs_f64() * 1e3;
+    let mut part = part(orders, all_pairs, globals, shard);
+    *part.timings_ms.entry("prepare".into()).or_default() += prepare;
+    part
+}
+
+/// The shard's part from `orders`' pairs and the run's globals.
+fn part(orders: &OrderLines, all_pairs: Vec<Pair>, globals: &Globals, shard: Shard) -> ShardResult {
+    let params = globals.params;
+    // The plan's stages count once in the run's timings: in the first shard's.
+    let mut timings = if shard.index == 1 {
+        globals.timings_ms.clone()
+    } else {
+        BTreeMap::new()
+    };
     let mut clock = Instant::now();
     let mut lap = |name: &str, timings: &mut BTreeMap<String, f64>| {
-        timings.insert(name.to_string(), clock.elapsed().as_secs_f64() * 1e3);
+        *timings.entry(name.to_string()).or_default() += clock.elapsed().as_secs_f64() * 1e3;
         clock = Instant::now();
     };
 
-    let input = summarise(orders, &params);
-    let all_pairs = pairs(orders, params.as_of);
+    let input = globals.input.clone();
     let owned: Vec<&Pair> = all_pairs
         .iter()
         .filter(|p| shard.owns(&orders.accounts[p.account as usize]))
         .collect();
-    lap("prepare", &mut timings);
+    let owns = |name: &str| shard.owns(name);
 
-    let priors = Priors::at(orders, &all_pairs, params.as_of, params.horizon_days);
-    let likelihood = Likelihood::plan(&all_pairs, orders.skus.len(), &params);
+    let priors = &globals.priors[0];
+    let likelihood = &globals.likelihood;
     let reorders: Vec<ReorderRow> = owned
         .par_iter()
         .filter_map(|pair| {
             let origin = params.as_of;
-            let p = predict_at(orders, &params, &priors, pair, origin)?;
+            let p = predict_at(orders, &params, priors, pair, origin)?;
             let x = features(&p, priors.account(pair, origin));
             let mut row = row(orders, pair, p, x);
-            if let Some(Ok(l)) = &likelihood {
+            if let Some(Ok(l)) = likelihood {
                 row.likelihood = l.features(pair);
             }
             Some(row)
         })
         .collect();
-    let accounts = account_rows(orders, &all_pairs, params.as_of, |name| shard.owns(name));
-    let account_snapshots = account_snapshots(orders, &all_pairs, &params, |name| shard.owns(name));
+    let accounts = account_rows(
+        orders,
+        &all_pairs,
+        params.as_of,
+        globals.account_gap[0],
+        owns,
+    );
+    let account_snapshots =
+        account_snapshots(orders, &all_pairs, &params, globals.account_gap[1], owns);
     lap("reorder", &mut timings);
 
     let mut snapshots = Vec::new();
     for k in 1..=params.origins {
         let origin = params.origin(k);
-        let priors = Priors::at(orders, &all_pairs, origin, params.horizon_days);
+        let priors = &globals.priors[k];
         let end = origin + Duration::days(params.horizon_days);
         let at_origin: Vec<Snapshot> = owned
             .par_iter()
             .filter_map(|pair| {
-                let p = predict_at(orders, &params, &priors, pair, origin)?;
+                let p = predict_at(orders, &params, priors, pair, origin)?;
                 let next_order = pair
                     .events
                     .iter()
@@ -322,7 +356,7 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
             .collect();
         snapshots.extend(at_origin);
     }
-    let likelihood_snapshots = match &likelihood {
+    let likelihood_snapshots = match likelihood {
         Some(Ok(l)) => owned
             .par_iter()
             .filter_map(|pair| {
@@ -405,7 +439,9 @@ pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResu
         accounts,
         account_snapshots,
         snapshots,
-        likelihood: likelihood.map(|l| l.map(|l| l.fit)),
+        likelihood: likelihood
+            .as_ref()
+            .map(|l| l.as_ref().map(|l| l.fit.clone()).map_err(Clone::clone)),
         likelihood_snapshots,
         forecasts,
         history,

@@ -150,9 +150,7 @@ fn a_run_lists_every_accounts_silence_and_only_the_stopped_one_is_at_risk() {
         (Some(1.0), Some(1.0))
     );
     // Sharded by account, each account is listed once, by the shard that owns it.
-    let shards: Vec<ShardResult> = (1..=2)
-        .map(|index| run_shard(&orders, params, Shard { index, count: 2 }))
-        .collect();
+    let shards = planned_parts(&orders, params, 2);
     assert_eq!(
         shards.iter().map(|s| s.accounts.len()).sum::<usize>(),
         2,
@@ -224,6 +222,79 @@ fn a_popular_product_ordered_yesterday_is_not_silent_however_many_buy_it() {
     let priors = Priors::at(&orders, &all, as_of, 30);
     assert_eq!(priors.sku_last[0], Some(as_of - Duration::days(1)));
     assert!(priors.sku_silence[0] > -0.01, "{}", priors.sku_silence[0]);
+}
+
+/// The parts of `count` shards as the job computes them: a plan's globals (through their JSON),
+/// and each shard's own lines (through their Parquet).
+fn planned_parts(orders: &OrderLines, params: Params, count: u32) -> Vec<ShardResult> {
+    let globals = Globals::of(orders, params);
+    let json = serde_json::to_vec(&globals).expect("globals as JSON");
+    let read: Globals = serde_json::from_slice(&json).expect("globals read back");
+    assert_eq!(read, globals, "the globals survive their JSON exactly");
+    (1..=count)
+        .map(|index| {
+            let shard = Shard { index, count };
+            let bytes = encode_lines(&globals.shard_lines(orders, shard)).expect("encoded");
+            let mine = read.shard_orders(&bytes).expect("decoded");
+            run_part(&mine, &read, shard)
+        })
+        .collect()
+}
+
+#[test]
+fn shards_reading_only_their_own_lines_finish_into_exactly_the_single_run() {
+    let history = crate::synthetic::generate(crate::synthetic::Spec {
+        seed: 11,
+        accounts: 60,
+        skus: 80,
+        lines: 40_000,
+        start: NaiveDate::from_ymd_opt(2022, 1, 1).expect("date"),
+        end: NaiveDate::from_ymd_opt(2024, 7, 1).expect("date"),
+    });
+    let frame = history.lines_frame().expect("frame");
+    let mut orders = crate::input::from_frame(&frame, "synthetic", crate::input::Format::Parquet)
+        .expect("lines");
+    // Some lines in divisions, so that division series are sharded too.
+    orders.divisions = vec!["D1".into(), "D2".into()];
+    for (i, line) in orders.lines.iter_mut().enumerate() {
+        line.division = [None, Some(0), Some(1)][i % 3];
+    }
+    let params = Params::new(NaiveDate::from_ymd_opt(2024, 6, 1).expect("date"));
+    let single = run(&orders, params).expect("single");
+    let count = 4;
+    let parts = planned_parts(&orders, params, count);
+    // Each shard read its own accounts' and SKUs' lines only, not the whole input.
+    let globals = Globals::of(&orders, params);
+    for index in 1..=count {
+        let read = globals.shard_lines(&orders, Shard { index, count }).len();
+        assert!(
+            read * 3 < orders.lines.len() * 2,
+            "shard {index} read {read} lines"
+        );
+    }
+    let sharded = finish(parts).expect("finish");
+    assert_eq!(sharded.run_id, single.run_id);
+    assert_eq!(sharded.input, single.input);
+    assert_eq!(sharded.reorders, single.reorders);
+    assert_eq!(sharded.accounts, single.accounts);
+    assert_eq!(sharded.forecasts, single.forecasts);
+    assert_eq!(sharded.history, single.history);
+    assert_eq!(sharded.calibration, single.calibration);
+    assert_eq!(sharded.metrics, single.metrics);
+    assert_eq!(sharded.shards, count);
+}
+
+#[test]
+fn a_shards_lines_from_another_plan_are_refused() {
+    let orders = two_accounts(NaiveDate::from_ymd_opt(2024, 9, 1).expect("date"));
+    let params = Params::new(NaiveDate::from_ymd_opt(2024, 11, 1).expect("date"));
+    let globals = Globals::of(&orders, params);
+    let mut foreign = orders.lines[..3].to_vec();
+    foreign[1].sku = 99;
+    let err = globals
+        .shard_orders(&encode_lines(&foreign).expect("encoded"))
+        .expect_err("an id outside the plan");
+    assert!(err.to_string().contains("outside their plan"), "{err}");
 }
 
 #[test]
@@ -341,10 +412,7 @@ fn a_history_shorter_than_its_horizon_is_calibrated_by_likelihood_and_says_so() 
             .all(|r| (0.0..=1.0).contains(&r.p_reorder))
     );
     // Shards fit the same population and give the single run's results.
-    let shards: Vec<ShardResult> = (1..=3)
-        .map(|index| run_shard(&orders, params, Shard { index, count: 3 }))
-        .collect();
-    let sharded = finish(shards).expect("finish");
+    let sharded = finish(planned_parts(&orders, params, 3)).expect("finish");
     assert_eq!(sharded.reorders, run.reorders);
     assert_eq!(sharded.calibration, run.calibration);
 }
