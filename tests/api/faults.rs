@@ -84,7 +84,11 @@ async fn orders_a_push_committed_but_never_wrote_to_the_lake_reach_it_before_the
 
     // The client never retries; the next run's plan writes the order's lines first.
     let job = app.local.job();
-    let compacted = job.plan("job-outbox").await.expect("planned");
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    let compacted = job
+        .plan("job-outbox", analytics::pipeline::Params::new(tomorrow), 1)
+        .await
+        .expect("planned");
     assert_eq!(compacted.outbox_orders, 1);
     let expected = vec![(SKU_HOSE.to_owned(), 1.0), (SKU_PUMP.to_owned(), 2.0)];
     assert_eq!(lake_lines(&app).await, expected);
@@ -392,7 +396,7 @@ async fn a_publish_that_fails_part_way_leaves_the_served_run_and_its_retry_publi
         .expect("lake written");
     let params = crate::publish::params();
     let served_before = crate::publish::served_run(&app).await;
-    job.plan("f").await.expect("planned");
+    job.plan("f", params, 1).await.expect("planned");
     job.run_shard(
         "f",
         params,

@@ -230,12 +230,12 @@ async fn reports_older_than_the_retention_are_removed_but_the_served_runs() {
 #[tokio::test]
 async fn n_shards_over_the_lake_finish_into_exactly_the_single_run() {
     let (_app, job) = app_with_lake().await;
-    job.plan("single").await.expect("planned");
+    job.plan("single", params(), 1).await.expect("planned");
     job.run_shard("single", params(), Shard::ALL)
         .await
         .expect("shard");
     let single = job.finish("single").await.expect("finished");
-    job.plan("three").await.expect("planned");
+    job.plan("three", params(), 3).await.expect("planned");
     for index in [3, 1, 2] {
         job.run_shard("three", params(), Shard { index, count: 3 })
             .await
@@ -254,7 +254,7 @@ async fn n_shards_over_the_lake_finish_into_exactly_the_single_run() {
 async fn a_run_staged_but_not_flipped_leaves_the_served_run_untouched() {
     let (app, job) = app_with_lake().await;
     let before = app.get(A_BUYER, "/reorder-suggestions").await.text;
-    job.plan("crash").await.expect("planned");
+    job.plan("crash", params(), 1).await.expect("planned");
     job.run_shard("crash", params(), Shard::ALL)
         .await
         .expect("shard");
@@ -271,7 +271,7 @@ async fn a_run_staged_but_not_flipped_leaves_the_served_run_untouched() {
 #[tokio::test]
 async fn a_failure_while_writing_the_runs_items_or_reading_the_lake_publishes_nothing() {
     let (app, job) = app_with_lake().await;
-    job.plan("fail").await.expect("planned");
+    job.plan("fail", params(), 1).await.expect("planned");
     job.run_shard("fail", params(), Shard::ALL)
         .await
         .expect("shard");
@@ -495,7 +495,7 @@ async fn a_bad_line_a_later_revision_replaced_does_not_keep_its_month_from_compa
 #[tokio::test]
 async fn every_shard_of_a_job_reads_the_lake_as_its_plan_found_it() {
     let (_app, job) = app_with_lake().await;
-    job.plan("pinned").await.expect("planned");
+    job.plan("pinned", params(), 2).await.expect("planned");
     job.run_shard("pinned", params(), Shard { index: 1, count: 2 })
         .await
         .expect("shard");
@@ -530,7 +530,7 @@ async fn every_shard_of_a_job_reads_the_lake_as_its_plan_found_it() {
 #[tokio::test]
 async fn compaction_waits_while_another_job_is_in_flight() {
     let (_app, job) = app_with_lake().await;
-    let first = job.plan("first").await.expect("planned");
+    let first = job.plan("first", params(), 1).await.expect("planned");
     assert_eq!(
         first,
         analytics_job::Compacted::default(),
@@ -540,7 +540,7 @@ async fn compaction_waits_while_another_job_is_in_flight() {
     let lines = in_month(&history(), month);
     add_object(&job, month, "ingest-erp-f1-000000.parquet", &lines[..3]).await;
     // The first job's shards have yet to read March: merging it now would take their objects.
-    let second = job.plan("second").await.expect("planned");
+    let second = job.plan("second", params(), 1).await.expect("planned");
     assert_eq!(second.months, 0, "{second:?}");
     assert_eq!(second.waited_for, vec!["first".to_owned()]);
     for id in ["first", "second"] {
@@ -550,25 +550,52 @@ async fn compaction_waits_while_another_job_is_in_flight() {
         job.publish(id).await.expect("published");
     }
     // With no job in flight, the next plan compacts.
-    let third = job.plan("third").await.expect("planned");
+    let third = job.plan("third", params(), 1).await.expect("planned");
     assert_eq!((third.months, third.waited_for.len()), (1, 0), "{third:?}");
 }
 
 #[tokio::test]
-async fn a_shard_names_an_object_its_plan_listed_that_is_gone() {
+async fn a_shard_reads_its_plans_lines_not_the_lake_and_names_what_is_missing() {
     let (_app, job) = app_with_lake().await;
     // Alone in its month (the history starts in July), so the plan does not compact it.
     let lines = in_month(&history(), "2024-03");
     let key = add_object(&job, "2022-06", "ingest-erp-f2-000000.parquet", &lines[..3]).await;
-    job.plan("raced").await.expect("planned");
-    // A compaction that raced the plan (or a person) removed it.
+    job.plan("raced", params(), 2).await.expect("planned");
+    // The lake changes after the plan (a compaction, a person): the shards read their plan.
     job.lake.delete(&key).await.expect("deleted");
+    let first = Shard { index: 1, count: 2 };
+    job.run_shard("raced", params(), first)
+        .await
+        .expect("the shard reads its plan's lines");
+    // A shard whose lines are gone, of another count, or with other parameters is refused.
+    let second = Shard { index: 2, count: 2 };
+    let lines = portal_store::lake::job_plan_key("raced", &analytics::pipeline::lines_file(second));
+    job.lake.delete(&lines).await.expect("deleted");
+    let err = job
+        .run_shard("raced", params(), second)
+        .await
+        .expect_err("its lines are gone");
+    assert!(err.to_string().contains(&lines), "{err}");
     let err = job
         .run_shard("raced", params(), Shard::ALL)
         .await
-        .expect_err("an object is gone");
-    assert!(err.to_string().contains(&key), "{err}");
-    assert!(err.to_string().contains("plan a new job"), "{err}");
+        .expect_err("planned for two");
+    assert!(
+        err.to_string().contains("not planned with 1 shards"),
+        "{err}"
+    );
+    let other = Params {
+        horizon_days: 60,
+        ..params()
+    };
+    let err = job
+        .run_shard("raced", other, first)
+        .await
+        .expect_err("other parameters");
+    assert!(
+        err.to_string().contains("other parameters than its plan"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -590,7 +617,7 @@ async fn a_plan_clears_away_what_a_job_that_failed_for_good_left() {
         .put(&part, "application/json", b"{}".to_vec())
         .await
         .expect("written");
-    let compacted = job.plan("alive").await.expect("planned");
+    let compacted = job.plan("alive", params(), 1).await.expect("planned");
     assert!(
         compacted.waited_for.is_empty(),
         "a stale job is not in flight"

@@ -27,7 +27,7 @@ pub use metrics::{
     AccountBacktest, CalibrationSummary, ClassBacktest, Metrics, ProbabilityScores,
     ReorderBacktest, level_corrections,
 };
-pub use plan::{Globals, encode_lines};
+pub use plan::{GLOBALS_FILE, Globals, encode_lines, lines_file};
 pub use shard::{
     ForecastRow, HISTORY_PERIODS, HistoryRow, InputSummary, ReorderRow, SeriesScore, Shard,
     ShardResult, Snapshot, run_part, run_shard, summarise,

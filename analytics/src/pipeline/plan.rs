@@ -26,6 +26,14 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::time::Instant;
 
+/// The globals' file (or object) in a plan's folder.
+pub const GLOBALS_FILE: &str = "globals.json";
+
+/// The file (or object) of a shard's lines in a plan's folder.
+pub fn lines_file(shard: Shard) -> String {
+    format!("lines-{}-of-{}.parquet", shard.index, shard.count)
+}
+
 /// What every shard of a run needs from the whole input (see the module doc).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Globals {

@@ -4,7 +4,9 @@ use crate::LocalApp;
 use analytics::input::Format;
 use analytics::pipeline::{Params, RunResult};
 use analytics::{report, synthetic};
-use analytics_job::files::{Outcome, RunArgs, finish_files, run_files};
+use analytics_job::files::{
+    Outcome, PlanArgs, RunArgs, ShardArgs, finish_files, plan_files, run_files, shard_files,
+};
 use analytics_job::{LakeLine, Published};
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -139,6 +141,27 @@ pub async fn finish_shards(out: PathBuf) -> anyhow::Result<String> {
         .await
         .context("finishing the run stopped")??;
     Ok(describe(&run, &out))
+}
+
+/// `portal analytics plan`: the globals and every shard's lines, for shards that each read
+/// only their own.
+pub async fn plan(args: PlanArgs) -> anyhow::Result<String> {
+    let shards = args.shards;
+    let dir = tokio::task::spawn_blocking(move || plan_files(&args.run, args.shards))
+        .await
+        .context("planning stopped")??;
+    Ok(format!(
+        "wrote the plan of {shards} shards to {}\n",
+        dir.display()
+    ))
+}
+
+/// `portal analytics shard`: one shard of a plan.
+pub async fn shard(args: ShardArgs) -> anyhow::Result<String> {
+    let path = tokio::task::spawn_blocking(move || shard_files(&args.out, args.shard))
+        .await
+        .context("the shard stopped")??;
+    Ok(format!("wrote shard part {}\n", path.display()))
 }
 
 /// `portal analytics generate`.

@@ -145,12 +145,18 @@ enum AnalyticsCommand {
     },
     /// Write a generated order history with known ground truth (for benchmarks and trials).
     Generate(portal_local::analytics::GenerateArgs),
-    /// Combine the parts that `run --shard i/n` left in DIR/shards/ into the run's outputs.
+    /// Combine the parts that `run --shard i/n` or `shard` left in DIR/shards/ into the run's
+    /// outputs.
     Merge {
         /// The folder the shards wrote to.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Plan a run of N shards that each read only their own accounts' and SKUs' lines: the
+    /// run's globals and every shard's lines, to DIR/plan/.
+    Plan(analytics_job::files::PlanArgs),
+    /// Compute one shard of a plan (DIR/plan/) and leave its part in DIR/shards/.
+    Shard(analytics_job::files::ShardArgs),
 }
 
 #[derive(Args)]
@@ -352,6 +358,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Analytics(AnalyticsCommand::Merge { out }) => {
             let text = portal_local::analytics::finish_shards(out).await?;
+            write_stdout(&text)
+        }
+        Command::Analytics(AnalyticsCommand::Plan(args)) => {
+            let text = portal_local::analytics::plan(args).await?;
+            write_stdout(&text)
+        }
+        Command::Analytics(AnalyticsCommand::Shard(args)) => {
+            let text = portal_local::analytics::shard(args).await?;
             write_stdout(&text)
         }
         Command::Ingest { data, args } => {

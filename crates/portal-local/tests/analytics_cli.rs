@@ -197,6 +197,69 @@ fn n_shards_finished_together_give_exactly_the_single_run() {
 }
 
 #[test]
+fn planned_shards_reading_only_their_own_lines_give_exactly_the_single_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let orders = history(dir.path(), "orders.parquet");
+    let single = dir.path().join("single");
+    run(&orders, &single, &[]);
+    let planned = dir.path().join("planned");
+    let said = ok(&[
+        "analytics",
+        "plan",
+        "--orders",
+        path(&orders),
+        "--as-of",
+        "2024-06-01",
+        "--out",
+        path(&planned),
+        "--shards",
+        "3",
+    ]);
+    assert!(said.contains("plan of 3 shards"), "{said}");
+    for shard in ["3/3", "1/3", "2/3"] {
+        ok(&[
+            "analytics",
+            "shard",
+            "--out",
+            path(&planned),
+            "--shard",
+            shard,
+        ]);
+    }
+    // A shard the plan did not write lines for is refused, naming the file.
+    let other = portal(&[
+        "analytics",
+        "shard",
+        "--out",
+        path(&planned),
+        "--shard",
+        "1/2",
+    ]);
+    assert!(!other.status.success());
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(stderr.contains("lines-1-of-2.parquet"), "{stderr}");
+    ok(&["analytics", "merge", "--out", path(&planned)]);
+    for file in ["reorder_predictions.csv", "forecasts.csv", "accounts.csv"] {
+        assert_eq!(
+            read(&single.join(file)),
+            read(&planned.join(file)),
+            "{file}"
+        );
+    }
+    let id = |d: &Path| {
+        let v: serde_json::Value = serde_json::from_str(&read(&d.join("run.json"))).expect("json");
+        (
+            v["run_id"].clone(),
+            v["metrics"].clone(),
+            v["shards"].clone(),
+        )
+    };
+    assert_eq!(id(&single).0, id(&planned).0);
+    assert_eq!(id(&single).1, id(&planned).1);
+    assert_eq!(id(&planned).2, 3);
+}
+
+#[test]
 fn merging_an_incomplete_set_of_shards_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let orders = history(dir.path(), "orders.csv");

@@ -7,6 +7,9 @@
 //!   the orders an ingested file touched (the job keeps each order's latest revision);
 //! - `analytics/jobs/{job_id}.input.json`: the order-line objects a job's plan pinned for its
 //!   shards to read, until it publishes;
+//! - `analytics/jobs/{job_id}/plan/globals.json` and `.../plan/lines-{i}-of-{n}.parquet`: what
+//!   a job's plan computed from the whole input for its shards, and each shard's own lines
+//!   (`analytics::pipeline::Globals`), until it publishes;
 //! - `analytics/jobs/{job_id}/shard-{i}-of-{n}.json`: a job's shard parts until it publishes;
 //! - `analytics/jobs/{job_id}.published.json`: what a job's publish did;
 //! - `analytics/runs/{run_id}/{file}`: a published run's `reorder_predictions`, `accounts`,
@@ -31,6 +34,16 @@ pub fn job_prefix(job_id: &str) -> String {
 /// A shard part's object.
 pub fn shard_key(job_id: &str, index: u32, count: u32) -> String {
     format!("{}shard-{index}-of-{count}.json", job_prefix(job_id))
+}
+
+/// Where a job's shard parts are (and nothing else).
+pub fn shard_parts_prefix(job_id: &str) -> String {
+    format!("{}shard-", job_prefix(job_id))
+}
+
+/// An object of a job's plan: `file` is its globals' or a shard's lines' file name.
+pub fn job_plan_key(job_id: &str, file: &str) -> String {
+    format!("{}plan/{file}", job_prefix(job_id))
 }
 
 /// The order-line objects a job's plan pinned: every shard of the job reads exactly these.

@@ -1,14 +1,19 @@
 //! The command-line contract of the analytics job, file to file:
 //!
 //! `run --orders FILE --as-of YYYY-MM-DD --out DIR [--horizon-days 30] [--bucket week|month]
-//! [--periods N] [--shard i/n]` and `merge --out DIR`. `portal analytics` takes these
+//! [--periods N] [--shard i/n]` and `merge --out DIR`; for shards that each read only their own
+//! lines, `plan ... --shards N` (the globals and every shard's lines, to `DIR/plan/`), then
+//! `shard --out DIR --shard i/n` for each shard, then `merge`. `portal analytics` takes these
 //! arguments, and so does the job's own binary when started with them outside Lambda (the
 //! build SAM deploys, run on a file: [`main`]). Here, not in the analytics library, so that the
 //! library links no command-line parser.
 
 use analytics::history::Period;
 use analytics::input::{InputError, read_file};
-use analytics::pipeline::{MergeError, Params, RunResult, Shard, finish, run_shard};
+use analytics::pipeline::{
+    GLOBALS_FILE, Globals, MergeError, Params, RunResult, Shard, encode_lines, finish, lines_file,
+    run_part, run_shard,
+};
 use analytics::report::{ReportError, read_shards, write_run, write_shard};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -92,7 +97,14 @@ pub enum CliError {
     Merge(#[from] MergeError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error("{path}: {message}")]
+    Plan { path: PathBuf, message: String },
+    #[error("{0}")]
+    Usage(&'static str),
 }
+
+/// The folder under `--out` where `plan` writes and `shard` reads.
+pub const PLAN_DIR: &str = "plan";
 
 /// What a file-to-file command produced.
 #[derive(Debug)]
@@ -126,6 +138,77 @@ pub fn run_files(args: &RunArgs) -> Result<Outcome, CliError> {
     Ok(Outcome::Run(Box::new(run)))
 }
 
+/// `plan --orders FILE ... --shards N`: reads and validates the input (nothing is written if it
+/// is bad), then writes the run's globals and each shard's lines to `DIR/plan/`. Returns the
+/// folder.
+pub fn plan_files(args: &RunArgs, shards: u32) -> Result<PathBuf, CliError> {
+    if args.shard.is_some() {
+        return Err(CliError::Usage(
+            "plan writes every shard's lines: give --shards N, and --shard i/N to `shard`",
+        ));
+    }
+    let orders_path = args
+        .orders
+        .as_deref()
+        .ok_or(CliError::Missing("--orders"))?;
+    let as_of = args.as_of.ok_or(CliError::Missing("--as-of"))?;
+    let out = args.out.as_deref().ok_or(CliError::Missing("--out"))?;
+    let started = std::time::Instant::now();
+    let orders = read_file(orders_path)?;
+    let read_ms = started.elapsed().as_secs_f64() * 1e3;
+    let mut globals = Globals::of(&orders, args.params(as_of));
+    globals.timings_ms.insert("read".into(), read_ms);
+    let dir = out.join(PLAN_DIR);
+    let failed = |path: &Path, message: String| CliError::Plan {
+        path: path.to_path_buf(),
+        message,
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| failed(&dir, e.to_string()))?;
+    for index in 1..=shards.max(1) {
+        let shard = Shard {
+            index,
+            count: shards.max(1),
+        };
+        let path = dir.join(lines_file(shard));
+        let bytes = encode_lines(&globals.shard_lines(&orders, shard))
+            .map_err(|e| failed(&path, e.to_string()))?;
+        std::fs::write(&path, bytes).map_err(|e| failed(&path, e.to_string()))?;
+    }
+    let path = dir.join(GLOBALS_FILE);
+    let json = serde_json::to_vec(&globals).map_err(|e| failed(&path, e.to_string()))?;
+    std::fs::write(&path, json).map_err(|e| failed(&path, e.to_string()))?;
+    Ok(dir)
+}
+
+/// `shard --out DIR --shard i/n`: computes shard `i/n` from `DIR/plan/` (the globals and the
+/// shard's own lines) and leaves its part in `DIR/shards/`.
+pub fn shard_files(out: &Path, shard: Shard) -> Result<PathBuf, CliError> {
+    let started = std::time::Instant::now();
+    let dir = out.join(PLAN_DIR);
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path).map_err(|e| CliError::Plan {
+            message: format!("{e} (plan with --shards {} first)", shard.count),
+            path,
+        })
+    };
+    let globals: Globals =
+        serde_json::from_slice(&read(GLOBALS_FILE)?).map_err(|e| CliError::Plan {
+            path: dir.join(GLOBALS_FILE),
+            message: format!("not a plan's globals: {e}"),
+        })?;
+    let orders = globals
+        .shard_orders(&read(&lines_file(shard))?)
+        .map_err(|e| CliError::Plan {
+            path: dir.join(lines_file(shard)),
+            message: e.to_string(),
+        })?;
+    let read_ms = started.elapsed().as_secs_f64() * 1e3;
+    let mut part = run_part(&orders, &globals, shard);
+    *part.timings_ms.entry("read".into()).or_default() += read_ms;
+    Ok(write_shard(&part, out)?)
+}
+
 /// `merge --out DIR`: finishes the run from the shard parts in `DIR/shards/`.
 pub fn finish_files(out: &Path) -> Result<RunResult, CliError> {
     let run = finish(read_shards(out)?)?;
@@ -147,6 +230,32 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Plans a run of N shards that each read only their own lines: the globals and every
+    /// shard's lines, to DIR/plan/.
+    Plan(PlanArgs),
+    /// Computes one shard of a plan (DIR/plan/) and leaves its part in DIR/shards/.
+    Shard(ShardArgs),
+}
+
+/// `plan`'s arguments: a run's, and the number of shards.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// How many shards to write lines for.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub shards: u32,
+}
+
+/// `shard`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShardArgs {
+    /// The folder `plan` wrote to (its plan/ folder is read; the part goes to shards/).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The shard, `i/n`, of a plan of n shards.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Shard,
 }
 
 /// Runs the command given on the command line, printing what it wrote; the exit code says
@@ -161,6 +270,15 @@ pub fn main() -> std::process::ExitCode {
         Command::Merge { out } => {
             finish_files(&out).map(|run| format!("run {} written", run.run_id))
         }
+        Command::Plan(args) => plan_files(&args.run, args.shards).map(|dir| {
+            format!(
+                "wrote the plan of {} shards to {}",
+                args.shards,
+                dir.display()
+            )
+        }),
+        Command::Shard(args) => shard_files(&args.out, args.shard)
+            .map(|path| format!("wrote shard part {}", path.display())),
     };
     match result {
         Ok(said) => {

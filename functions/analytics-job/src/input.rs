@@ -6,6 +6,7 @@ use crate::compact::Compacted;
 use crate::{Job, JobError, blocking};
 use analytics::input::{Format, OrderLines, from_frame};
 use analytics::lake::latest_orders;
+use analytics::pipeline::Params;
 use chrono::Utc;
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
 use portal_domain::{AccountId, DivisionId, Sku};
@@ -16,37 +17,13 @@ use serde::{Deserialize, Serialize};
 use std::io::Cursor;
 
 impl Job {
-    /// Reads every order-line object the lake holds now as one table (a job's shards read what
-    /// its plan pinned instead: [`Job::read_planned`]). When a row is bad, the error names the
-    /// object and the row within it.
+    /// Reads every order-line object the lake holds now as one table (a job's plan reads the
+    /// objects it pinned). When a row is bad, the error names the object and the row within it.
     pub async fn read_orders(&self) -> Result<OrderLines, JobError> {
         let keys = self.lake_objects().await?;
         self.read_keys(&keys, |gone| JobError::Data {
             what: gone,
             message: "listed and gone since (compacted or deleted): read again".into(),
-        })
-        .await
-    }
-
-    /// Reads the order-line objects `job_id`'s plan pinned ([`Job::plan`]), so that every shard
-    /// of a job reads the same orders while pushes and files keep landing in the lake.
-    pub async fn read_planned(&self, job_id: &str) -> Result<OrderLines, JobError> {
-        let key = job_input_key(job_id);
-        let Some(bytes) = self.lake.get_if_exists(&key).await? else {
-            return Err(JobError::Data {
-                what: key,
-                message: format!("job {job_id} was not planned, or has published already"),
-            });
-        };
-        let input: JobInput = serde_json::from_slice(&bytes).map_err(|e| JobError::Data {
-            what: key.clone(),
-            message: e.to_string(),
-        })?;
-        self.read_keys(&input.objects, |gone| JobError::Data {
-            what: gone,
-            message: format!(
-                "listed by job {job_id}'s plan and gone since (compacted or deleted): plan a new job"
-            ),
         })
         .await
     }
@@ -68,11 +45,18 @@ impl Job {
         blocking(move || read_objects(objects)).await
     }
 
-    /// Pins the lake for `job_id`: compacts it first unless another job is in flight (its
-    /// shards read objects a compaction would rewrite away), then records the order-line objects
-    /// the job's shards will read ([`Job::read_planned`]). Jobs that never published and were
-    /// planned more than [`IN_FLIGHT`] ago are cleared away (input and shard parts).
-    pub async fn plan(&self, job_id: &str) -> Result<Compacted, JobError> {
+    /// Plans job `job_id`: compacts the lake unless another job is in flight, pins the
+    /// order-line objects it reads (`analytics/jobs/{job_id}.input.json`, which marks the job as
+    /// in flight until it publishes), reads them, and leaves in the lake the run's globals and
+    /// each of `shards` shards' own lines ([`Job::run_shard`] reads only those), so that pushes
+    /// and files landing meanwhile wait for the next job. Jobs that never published and were
+    /// planned more than [`IN_FLIGHT`] ago are cleared away (input, plan and parts).
+    pub async fn plan(
+        &self,
+        job_id: &str,
+        params: Params,
+        shards: u32,
+    ) -> Result<Compacted, JobError> {
         let outbox_orders = self.drain_lake_outbox().await?;
         let in_flight = self.jobs_in_flight(job_id).await?;
         let mut compacted = if in_flight.is_empty() {
@@ -95,6 +79,15 @@ impl Job {
         })?;
         self.lake
             .put(&job_input_key(job_id), "application/json", bytes)
+            .await?;
+        let orders = self
+            .read_keys(&input.objects, |gone| JobError::Data {
+                what: gone,
+                message: "listed by the plan and gone since (compacted or deleted): plan again"
+                    .into(),
+            })
+            .await?;
+        self.write_plan(job_id, orders, params, shards.max(1))
             .await?;
         Ok(compacted)
     }

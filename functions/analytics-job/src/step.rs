@@ -38,8 +38,8 @@ impl Job {
         // Each local run starts afresh, forgetting an earlier publish under the same job id.
         self.lake.delete_prefix(&job_prefix(job_id)).await?;
         self.lake.delete_prefix(&job_published_key(job_id)).await?;
-        self.plan(job_id).await?;
         let count = shards.max(1);
+        self.plan(job_id, params, count).await?;
         for index in 1..=count {
             self.run_shard(job_id, params, Shard { index, count })
                 .await?;
@@ -109,7 +109,7 @@ pub async fn handle(job: &Job, step: Step) -> Result<serde_json::Value, JobError
                 params.as_of,
                 Utc::now().format("%Y%m%dT%H%M%S%.3f")
             );
-            let compacted = job.plan(&job_id).await?;
+            let compacted = job.plan(&job_id, params, count).await?;
             let plan = Plan {
                 job_id: job_id.clone(),
                 compacted,
