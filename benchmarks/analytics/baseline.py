@@ -2,7 +2,10 @@
 stack (polars, statsforecast, lifetimes, scikit-learn), with the same command-line contract:
 
     baseline.py --orders FILE --as-of YYYY-MM-DD --out DIR
-                [--horizon-days 30] [--bucket week|month] [--periods 6]
+                [--horizon-days 30] [--bucket week|month] [--periods 6] [--lean]
+
+With --lean, the lean stack: statsforecast's models and BG/NBD only (no classifier; the
+reorder file has p_bgnbd alone).
 
 It writes DIR/forecasts.csv (sku, period_start, and for every statsforecast model
 <model>_mean, <model>_q50, <model>_q90, <model>_q95), DIR/reorder_predictions.csv (account_id,
@@ -106,13 +109,15 @@ def main() -> None:
     p_bgnbd, notes["bgnbd"] = bgnbd(days, args.as_of, args.horizon_days)
     t = stage("bgnbd", t)
 
-    p_classifier, notes["classifier"] = classifier(days, args.as_of, args.horizon_days)
-    t = stage("classifier", t)
+    if args.lean:
+        reorders = p_bgnbd
+    else:
+        p_classifier, notes["classifier"] = classifier(days, args.as_of, args.horizon_days)
+        t = stage("classifier", t)
+        reorders = p_bgnbd.join(p_classifier, on=["account_id", "sku"], how="left")
 
     forecasts.write_csv(out / "forecasts.csv")
-    p_bgnbd.join(p_classifier, on=["account_id", "sku"], how="left").sort(
-        "account_id", "sku"
-    ).write_csv(out / "reorder_predictions.csv")
+    reorders.sort("account_id", "sku").write_csv(out / "reorder_predictions.csv")
     t = stage("write", t)
     timings["total"] = round(t - started, 3)
 
@@ -124,6 +129,7 @@ def main() -> None:
             "horizon_days": args.horizon_days,
             "bucket": args.bucket,
             "periods": args.periods,
+            "lean": args.lean,
         },
         "input": {"lines": orders.height, "series": series["sku"].n_unique()},
         **notes,
@@ -143,6 +149,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--horizon-days", type=int, default=30)
     parser.add_argument("--bucket", choices=["month", "week"], default="month")
     parser.add_argument("--periods", type=int, default=6)
+    parser.add_argument(
+        "--lean", action="store_true", help="statsforecast's models and BG/NBD only"
+    )
     return parser.parse_args()
 
 

@@ -13,7 +13,11 @@ know each pair's true rhythm but not, or only partly, when relationships end (on
 inferring endings from the history, as a model must).
 Dataset C: the public repeat-buying data (CDNOW), see repeat_buying.py. Dataset B12: the car
 parts with their last 12 months held out, as of 2001-04-01, forecast 12
-periods at once. All: bucket month, 6 periods (B12: 12), horizon 30 days.
+periods at once. Dataset W: the other shape, many accounts with few SKUs each, in weekly
+buckets (`generate` with --w-accounts 25,000 and --w-skus 17,000, the same lines and seed), as
+of 2024-07-01, 13 weekly periods. All others: bucket month, 6 periods (B12: 12), horizon 30
+days. On A and W the lean stack (baseline.py --lean: statsforecast's models and BG/NBD only)
+runs too, measured but not scored.
 
 For each dataset, ours and the baseline run as child processes, one after the other, each
 measured for wall time, CPU time (user + system, its children included), the peak RSS of its
@@ -54,26 +58,35 @@ def main() -> None:
     started = time.perf_counter()
 
     datasets = []
-    wanted = args.datasets.split(",") if args.datasets else ["A", "B", "B12", "B1", "C"]
-    if not args.skip_5m and "A" in wanted:
-        name = f"A-{args.lines}-{args.accounts}-{args.skus}-seed7.parquet"
+    wanted = args.datasets.split(",") if args.datasets else ["A", "W", "B", "B12", "B1", "C"]
+    shapes = [
+        ("A", args.accounts, args.skus, "month", 6),
+        ("W", args.w_accounts, args.w_skus, "week", 13),
+    ]
+    for key, accounts, skus, bucket, periods in shapes:
+        if args.skip_5m or key not in wanted:
+            continue
+        name = f"{key}-{args.lines}-{accounts}-{skus}-seed7.parquet"
         orders = work / name
         truth = work / name.replace(".parquet", "-truth.csv")
         if not (orders.exists() and truth.exists()):  # once per size; not measured
             run_checked(
                 [portal, "analytics", "generate", "--lines", args.lines, "--accounts",
-                 args.accounts, "--skus", args.skus, "--seed", "7", "--start", "2021-01-01",
+                 accounts, "--skus", skus, "--seed", "7", "--start", "2021-01-01",
                  "--end", "2025-01-01", "--out", orders, "--truth", truth],
                 work / "generate.log",
             )  # fmt: skip
         datasets.append(
             {
-                "name": "A",
-                "title": f"synthetic, {args.lines:,} lines, {args.accounts:,} accounts, "
-                f"{args.skus:,} SKUs",
+                "name": key,
+                "title": f"synthetic, {args.lines:,} lines, {accounts:,} accounts, "
+                f"{skus:,} SKUs, {bucket}ly",
                 "orders": orders,
                 "as_of": "2024-07-01",
+                "bucket": bucket,
+                "periods": periods,
                 "reorders": True,
+                "lean": True,
                 "truth": truth,
             }
         )
@@ -130,9 +143,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lines", type=int, default=5_000_000, help="dataset A's order lines")
     parser.add_argument("--accounts", type=int, default=5_000, help="dataset A's accounts")
     parser.add_argument("--skus", type=int, default=20_000, help="dataset A's SKUs")
+    parser.add_argument("--w-accounts", type=int, default=25_000, help="dataset W's accounts")
+    parser.add_argument("--w-skus", type=int, default=17_000, help="dataset W's SKUs")
     parser.add_argument("--skip-5m", action="store_true", help="run the car-parts sets only")
     parser.add_argument(
-        "--datasets", help="a comma-separated choice of A, B, B12, B1, C (default all)"
+        "--datasets", help="a comma-separated choice of A, W, B, B12, B1, C (default all)"
     )
     parser.add_argument(
         "--carparts",
@@ -234,20 +249,25 @@ def bench_dataset(dataset: dict, portal: Path, work: Path) -> dict:
     folder = work / name
     folder.mkdir(exist_ok=True)
     periods = str(dataset.get("periods", 6))
-    common = ["--orders", orders, "--as-of", as_of, "--horizon-days", "30", "--bucket", "month",
-              "--periods", periods]  # fmt: skip
+    common = ["--orders", orders, "--as-of", as_of, "--horizon-days", "30", "--bucket",
+              dataset.get("bucket", "month"), "--periods", periods]  # fmt: skip
     runs = {}
-    for side, command in (
+    sides = [
         ("ours", [portal, "analytics", "run", *common]),
         ("baseline", [sys.executable, HERE / "baseline.py", *common]),
-    ):
+    ]
+    if dataset.get("lean"):
+        sides.append(("lean", [sys.executable, HERE / "baseline.py", *common, "--lean"]))
+    for side, command in sides:
         out = folder / side
         clear(out)
         print(f"[{name}] {side} ...", flush=True)
         runs[side] = measure([*command, "--out", out], folder / f"{side}.log")
         print(f"[{name}] {side}: {runs[side]['wall_s']:.1f} s, "
               f"peak RSS {runs[side]['peak_rss_mib']:.0f} MiB", flush=True)  # fmt: skip
-    runs["baseline"]["stages_s"] = json.loads((folder / "baseline" / "timings.json").read_text())
+    for side in ("baseline", "lean"):
+        if side in runs:
+            runs[side]["stages_s"] = json.loads((folder / side / "timings.json").read_text())
     scores = folder / "scores.json"
     run_checked(
         [sys.executable, HERE / "score.py", *common, "--ours", folder / "ours", "--baseline",
@@ -266,6 +286,12 @@ def bench_dataset(dataset: dict, portal: Path, work: Path) -> dict:
             key: base[key] / ours[key] if ours[key] else None
             for key in ("wall_s", "cpu_s", "peak_rss_mib", "peak_tree_rss_mib")
         },
+        "ratios_lean_over_ours": {
+            key: runs["lean"][key] / ours[key] if ours[key] else None
+            for key in ("wall_s", "cpu_s", "peak_rss_mib", "peak_tree_rss_mib")
+        }
+        if "lean" in runs
+        else None,
         "scores": json.loads(scores.read_text()),
     }
 
@@ -384,7 +410,7 @@ def report(results: dict, datasets: list[dict]) -> str:
         cov = forecasts["coverage"]
         out += [
             "",
-            f"Forecasts: {cov['scored_series']:,} SKU series scored over {r['periods']} months "
+            f"Forecasts: {cov['scored_series']:,} SKU series scored over {r['periods']} periods "
             f"from "
             f"{cov['first_forecast_period']} (demand classes agreeing with ours: "
             f"{fmt_pct(cov['class_agreement_with_ours'])}). Mean per-series RMSSE and scaled "
@@ -407,14 +433,26 @@ def resources_table(r: dict) -> list[str]:
         ("peak RSS, largest process", "peak_rss_mib", "MiB", 0),
         ("peak RSS, process tree", "peak_tree_rss_mib", "MiB", 0),
     ]
-    lines = ["| | ours | baseline | baseline / ours |", "|---|---:|---:|---:|"]
+    lean, lean_ratio = r["runs"].get("lean"), r.get("ratios_lean_over_ours")
+    head = "| | ours | baseline | baseline / ours |"
+    rule = "|---|---:|---:|---:|"
+    if lean:
+        head += " lean stack | lean / ours |"
+        rule += "---:|---:|"
+    lines = [head, rule]
     for label, key, unit, digits in rows:
-        lines.append(
+        row = (
             f"| {label} | {ours[key]:,.{digits}f} {unit} | {base[key]:,.{digits}f} {unit} | "
             f"{ratio[key]:.1f}x |"
         )
-    stages = ", ".join(f"{k} {v:.1f} s" for k, v in base["stages_s"].items() if k != "total")
-    lines += ["", f"Baseline stages: {stages}."]
+        if lean:
+            row += f" {lean[key]:,.{digits}f} {unit} | {lean_ratio[key]:.1f}x |"
+        lines.append(row)
+    for side in ("baseline", "lean"):
+        if side in r["runs"]:
+            stages = r["runs"][side]["stages_s"].items()
+            listed = ", ".join(f"{k} {v:.1f} s" for k, v in stages if k != "total")
+            lines += ["", f"{'Baseline' if side == 'baseline' else 'Lean stack'} stages: {listed}."]
     return lines
 
 

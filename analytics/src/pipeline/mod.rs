@@ -1,14 +1,17 @@
-//! The run: one shard's work ([`run_shard`]) and the step that combines shards, calibrates and
-//! scores ([`finish()`]). A single run is one shard of one followed by `finish`, so `n` shards
-//! give exactly the single run's results: every shard sees the whole input (priors are global),
-//! owns the accounts (reorders) and SKUs (forecasts) its hash picks (FNV-1a, stable everywhere),
-//! and `finish` orders every combined collection before using it.
+//! The run: one shard's work ([`run_part`], [`run_shard`]) and the step that combines shards,
+//! calibrates and scores ([`finish()`]). A single run is one shard of one followed by `finish`,
+//! so `n` shards give exactly the single run's results: what needs the whole input (the priors,
+//! the accounts' typical gap, the likelihood fits, the input's fingerprint) is computed once, as
+//! the run's [`Globals`]; each shard owns the accounts (reorders) and SKUs (forecasts) its hash
+//! picks (FNV-1a, stable everywhere) and needs only their lines ([`Globals::shard_lines`]); and
+//! `finish` orders every combined collection before using it.
 //!
-//! One concern per submodule: `shard` runs one shard (reorder predictions, the snapshots at
-//! earlier origins, forecasts and their out-of-sample scores) from the global `priors` and
-//! measures its `accounts`' silence; `likelihood` calibrates a history without labels enough
-//! (a Pareto/NBD fitted to it, labelled at a shorter origin); `finish` combines the shards,
-//! calibrates, and names the run; `metrics` holds what a run measures about itself.
+//! One concern per submodule: `plan` computes the globals and splits the input into shards'
+//! lines; `shard` runs one shard (reorder predictions, the snapshots at earlier origins,
+//! forecasts and their out-of-sample scores) from the globals' `priors` and measures its
+//! `accounts`' silence; `likelihood` calibrates a history without labels enough (a Pareto/NBD
+//! fitted to it, labelled at a shorter origin); `finish` combines the shards, calibrates, and
+//! names the run; `metrics` holds what a run measures about itself.
 
 mod accounts;
 mod finish;

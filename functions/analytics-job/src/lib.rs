@@ -2,10 +2,10 @@
 //! from the lake bucket and publishing runs for the API.
 //!
 //! In AWS a Step Functions state machine (on an EventBridge schedule) drives three steps, each
-//! one invocation of this function: [`Step::Plan`] compacts the lake's order lines, pins the
-//! objects the job's shards will read ([`Job::plan`]) and names the job and its shards,
-//! [`Step::Shard`] (fanned out by a Distributed Map) computes one shard and leaves its part in
-//! the lake, and [`Step::Publish`] finishes the run from the parts and publishes the run. Locally,
+//! one invocation of this function: [`Step::Plan`] compacts the lake's order lines, pins and
+//! reads them, leaves the run's globals and each shard's own lines in the lake ([`Job::plan`])
+//! and names the job and its shards, [`Step::Shard`] (fanned out by a Distributed Map) computes
+//! one shard from its plan and leaves its part in the lake, and [`Step::Publish`] finishes the run from the parts and publishes the run. Locally,
 //! `portal analytics run` calls [`Job::run`], which takes the same steps in one process.
 //!
 //! Publishing is crash safe: reports go to `analytics/runs/{run_id}/`, the run's items to keys
@@ -17,8 +17,9 @@
 //!
 //! One concern per module: `files` is the file-to-file command line (`portal analytics run`,
 //! and this binary outside Lambda), `step` is the state machine's events ([`handle`]), `input` pins and
-//! reads the lake's order lines, `compact` rewrites a month's objects as one, `shard` computes a shard's
-//! part and finishes the run from the parts, `publish` stages and flips a run, and `items` turns a run into the
+//! reads the lake's order lines, `compact` rewrites a month's objects as one, `shard` writes the
+//! plan's globals and shards' lines, computes a shard's part from them and finishes the run from
+//! the parts, `publish` stages and flips a run, and `items` turns a run into the
 //! items the API serves.
 
 mod compact;
