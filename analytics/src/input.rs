@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 use polars::prelude::*;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::Path;
@@ -123,11 +124,15 @@ enum Numbers {
 }
 
 impl Numbers {
-    /// The row's number; `Err` with the text when it does not parse; `None` when empty.
-    fn get(&self, row: usize) -> Option<Result<f64, String>> {
+    /// Rows `offset..offset + len`: each row's number, `Err` with the text when it does not
+    /// parse, `None` when empty.
+    fn slice(&self, offset: i64, len: usize) -> Vec<Option<Result<f64, String>>> {
         match self {
-            Numbers::Float(c) => c.get(row).map(Ok),
-            Numbers::Text(c) => value(c, row).map(|v| v.parse::<f64>().map_err(|_| v.to_owned())),
+            Numbers::Float(c) => c.slice(offset, len).iter().map(|x| x.map(Ok)).collect(),
+            Numbers::Text(c) => values(&c.slice(offset, len))
+                .into_iter()
+                .map(|v| v.map(|v| v.parse::<f64>().map_err(|_| v.to_owned())))
+                .collect(),
         }
     }
 }
@@ -207,103 +212,233 @@ impl<'a> Columns<'a> {
     }
 }
 
+/// Rows validated together: pieces of the frame are validated in parallel, each with its own
+/// dictionaries, then merged.
+const PIECE_ROWS: usize = 1 << 18;
+
+/// The columns a frame's rows are validated from.
+struct RowColumns {
+    account: StringChunked,
+    sku: StringChunked,
+    date: StringChunked,
+    quantity: Numbers,
+    division: Option<StringChunked>,
+    unit_price: Option<Numbers>,
+    pack_size: Option<Numbers>,
+}
+
+/// One piece's valid lines, ids interned into its own dictionaries.
+#[derive(Default)]
+struct Piece {
+    interner: Interner,
+    lines: Vec<Line>,
+    /// Per SKU, the date and pack size of its latest line that names one.
+    packs: HashMap<u32, (NaiveDate, f64)>,
+}
+
 /// Validates a frame read from `what`.
 pub fn from_frame(frame: &DataFrame, what: &str, format: Format) -> Result<OrderLines, InputError> {
     let columns = Columns::new(frame, what);
-    let account = columns.required_text("account_id")?;
-    let sku = columns.required_text("sku")?;
-    let date = columns.required_text("order_date")?;
     let quantity = columns
         .numbers("quantity")?
         .ok_or_else(|| columns.missing("quantity"))?;
-    let division = columns.text("division")?;
-    let unit_price = columns.numbers("unit_price")?;
-    let pack_size = columns.numbers("pack_size")?;
-
-    let bad = |row: usize, problem: String| InputError::BadRow {
-        what: what.to_string(),
-        row: row + 1,
-        line: match format {
-            Format::Csv => format!(" (line {})", row + 2),
-            Format::Parquet => String::new(),
-        },
-        problem,
+    let rows = RowColumns {
+        account: columns.required_text("account_id")?,
+        sku: columns.required_text("sku")?,
+        date: columns.required_text("order_date")?,
+        quantity,
+        division: columns.text("division")?,
+        unit_price: columns.numbers("unit_price")?,
+        pack_size: columns.numbers("pack_size")?,
     };
-    let empty = |row: usize, name: &str| bad(row, format!("`{name}` is empty"));
-    let optional_number =
-        |column: Option<&Numbers>, row: usize, name: &str| match column.and_then(|c| c.get(row)) {
-            None => Ok(None),
-            Some(Ok(x)) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
-            Some(Ok(x)) => Err(bad(
-                row,
-                format!("`{name}` must be a non-negative number, got `{x}`"),
-            )),
-            Some(Err(v)) => Err(bad(
-                row,
-                format!("`{name}` must be a non-negative number, got `{v}`"),
-            )),
-        };
-
-    let mut dictionary = Interner::default();
-    let mut lines = Vec::with_capacity(frame.height());
-    // Per SKU, the pack size of its latest line that names one (a later row wins a tie), so
-    // that the rows' order, which the lake does not keep, does not matter.
-    let mut pack_by_sku: HashMap<u32, (NaiveDate, f64)> = HashMap::new();
-    for row in 0..frame.height() {
-        let account_id = value(&account, row).ok_or_else(|| empty(row, "account_id"))?;
-        let sku_id = value(&sku, row).ok_or_else(|| empty(row, "sku"))?;
-        let raw_date = value(&date, row).ok_or_else(|| empty(row, "order_date"))?;
-        let date = parse_date(raw_date).ok_or_else(|| {
-            bad(
-                row,
-                format!("`order_date` must be a date like 2024-03-31, got `{raw_date}`"),
-            )
-        })?;
-        let quantity = match quantity.get(row) {
-            None => return Err(empty(row, "quantity")),
-            Some(Ok(q)) if q.is_finite() && q >= 0.0 => q,
-            Some(Ok(q)) if q < 0.0 => {
-                return Err(bad(
-                    row,
-                    format!("`quantity` must not be negative, got `{q}`"),
-                ));
-            }
-            Some(Ok(q)) => return Err(bad(row, format!("`quantity` must be a number, got `{q}`"))),
-            Some(Err(raw)) => {
-                return Err(bad(
-                    row,
-                    format!("`quantity` must be a number, got `{raw}`"),
-                ));
-            }
-        };
-        optional_number(unit_price.as_ref(), row, "unit_price")?;
-        let pack = optional_number(pack_size.as_ref(), row, "pack_size")?.filter(|p| *p > 0.0);
-        let division = match division.as_ref().and_then(|c| c.get(row)).map(str::trim) {
-            None | Some("") => None,
-            Some(d) => Some(dictionary.divisions.intern(d)),
-        };
-        let sku = dictionary.skus.intern(sku_id);
-        if let Some(p) = pack {
-            let latest = pack_by_sku.entry(sku).or_insert((date, p));
-            if date >= latest.0 {
-                *latest = (date, p);
-            }
-        }
-        lines.push(Line {
-            account: dictionary.accounts.intern(account_id),
-            sku,
-            division,
-            date,
-            quantity,
-        });
-    }
-    let pack_by_sku = pack_by_sku.into_iter().map(|(k, (_, p))| (k, p)).collect();
-    Ok(dictionary.finish(lines, pack_by_sku))
+    let height = frame.height();
+    let starts: Vec<usize> = (0..height).step_by(PIECE_ROWS).collect();
+    let pieces: Vec<Result<Piece, InputError>> = starts
+        .par_iter()
+        .map(|&start| rows.piece(start, PIECE_ROWS.min(height - start), what, format))
+        .collect();
+    // The first bad row in the frame's order, whichever piece finished first.
+    let pieces = pieces
+        .into_iter()
+        .collect::<Result<Vec<Piece>, InputError>>()?;
+    Ok(merge(pieces))
 }
 
-/// A trimmed, non-empty value.
-fn value(column: &StringChunked, row: usize) -> Option<&str> {
-    column.get(row).map(str::trim).filter(|v| !v.is_empty())
+impl RowColumns {
+    /// Validates rows `start..start + len`.
+    fn piece(
+        &self,
+        start: usize,
+        len: usize,
+        what: &str,
+        format: Format,
+    ) -> Result<Piece, InputError> {
+        let bad = |i: usize, problem: String| {
+            let row = start + i;
+            InputError::BadRow {
+                what: what.to_string(),
+                row: row + 1,
+                line: match format {
+                    Format::Csv => format!(" (line {})", row + 2),
+                    Format::Parquet => String::new(),
+                },
+                problem,
+            }
+        };
+        let empty = |i: usize, name: &str| bad(i, format!("`{name}` is empty"));
+        let offset = start as i64;
+        let text = |c: &StringChunked| c.slice(offset, len);
+        let (account, sku, date) = (text(&self.account), text(&self.sku), text(&self.date));
+        let (account, sku, date) = (values(&account), values(&sku), values(&date));
+        let division = self.division.as_ref().map(text);
+        let division = division.as_ref().map(values);
+        let quantity = self.quantity.slice(offset, len);
+        let unit_price = self.unit_price.as_ref().map(|c| c.slice(offset, len));
+        let pack_size = self.pack_size.as_ref().map(|c| c.slice(offset, len));
+        let optional_number =
+            |column: Option<&Vec<Option<Result<f64, String>>>>, i: usize, name: &str| match column
+                .and_then(|c| c[i].as_ref())
+            {
+                None => Ok(None),
+                Some(Ok(x)) if x.is_finite() && *x >= 0.0 => Ok(Some(*x)),
+                Some(Ok(x)) => Err(bad(
+                    i,
+                    format!("`{name}` must be a non-negative number, got `{x}`"),
+                )),
+                Some(Err(v)) => Err(bad(
+                    i,
+                    format!("`{name}` must be a non-negative number, got `{v}`"),
+                )),
+            };
+        let mut piece = Piece {
+            lines: Vec::with_capacity(len),
+            ..Piece::default()
+        };
+        // Dates repeat from row to row: the last one parsed is kept.
+        let mut last_date: Option<(&str, NaiveDate)> = None;
+        for i in 0..len {
+            let account_id = account[i].ok_or_else(|| empty(i, "account_id"))?;
+            let sku_id = sku[i].ok_or_else(|| empty(i, "sku"))?;
+            let raw_date = date[i].ok_or_else(|| empty(i, "order_date"))?;
+            let date = match last_date {
+                Some((raw, day)) if raw == raw_date => day,
+                _ => {
+                    let day = parse_date(raw_date).ok_or_else(|| {
+                        bad(
+                            i,
+                            format!(
+                                "`order_date` must be a date like 2024-03-31, got `{raw_date}`"
+                            ),
+                        )
+                    })?;
+                    last_date = Some((raw_date, day));
+                    day
+                }
+            };
+            let quantity = match &quantity[i] {
+                None => return Err(empty(i, "quantity")),
+                Some(Ok(q)) if q.is_finite() && *q >= 0.0 => *q,
+                Some(Ok(q)) if *q < 0.0 => {
+                    return Err(bad(
+                        i,
+                        format!("`quantity` must not be negative, got `{q}`"),
+                    ));
+                }
+                Some(Ok(q)) => {
+                    return Err(bad(i, format!("`quantity` must be a number, got `{q}`")));
+                }
+                Some(Err(raw)) => {
+                    return Err(bad(i, format!("`quantity` must be a number, got `{raw}`")));
+                }
+            };
+            optional_number(unit_price.as_ref(), i, "unit_price")?;
+            let pack = optional_number(pack_size.as_ref(), i, "pack_size")?.filter(|p| *p > 0.0);
+            let division = match division.as_ref().and_then(|c| c[i]) {
+                None => None,
+                Some(d) => Some(piece.interner.divisions.intern(d)),
+            };
+            let sku = piece.interner.skus.intern(sku_id);
+            if let Some(p) = pack {
+                let latest = piece.packs.entry(sku).or_insert((date, p));
+                if date >= latest.0 {
+                    *latest = (date, p);
+                }
+            }
+            piece.lines.push(Line {
+                account: piece.interner.accounts.intern(account_id),
+                sku,
+                division,
+                date,
+                quantity,
+            });
+        }
+        Ok(piece)
+    }
+}
+
+/// A text column's trimmed values, `None` where empty.
+fn values(column: &StringChunked) -> Vec<Option<&str>> {
+    column
+        .iter()
+        .map(|v| v.map(str::trim).filter(|v| !v.is_empty()))
+        .collect()
+}
+
+/// The pieces' lines in order, over one sorted dictionary per kind of id. Per SKU, the pack
+/// size of its latest line that names one wins (a later row wins a tie), so that the rows'
+/// order, which the lake does not keep, does not matter.
+fn merge(pieces: Vec<Piece>) -> OrderLines {
+    let (accounts, account_maps) = union(pieces.iter().map(|p| &p.interner.accounts));
+    let (skus, sku_maps) = union(pieces.iter().map(|p| &p.interner.skus));
+    let (divisions, division_maps) = union(pieces.iter().map(|p| &p.interner.divisions));
+    let mut pack_sizes: Vec<Option<(NaiveDate, f64)>> = vec![None; skus.len()];
+    let mut lines = Vec::with_capacity(pieces.iter().map(|p| p.lines.len()).sum());
+    for (i, piece) in pieces.into_iter().enumerate() {
+        let (a, k, d) = (&account_maps[i], &sku_maps[i], &division_maps[i]);
+        lines.extend(piece.lines.into_iter().map(|l| Line {
+            account: a[l.account as usize],
+            sku: k[l.sku as usize],
+            division: l.division.map(|x| d[x as usize]),
+            ..l
+        }));
+        let mut packs: Vec<(u32, (NaiveDate, f64))> = piece.packs.into_iter().collect();
+        packs.sort_unstable_by_key(|(sku, _)| *sku);
+        for (sku, (date, pack)) in packs {
+            let latest = &mut pack_sizes[k[sku as usize] as usize];
+            if latest.is_none_or(|(d, _)| date >= d) {
+                *latest = Some((date, pack));
+            }
+        }
+    }
+    OrderLines {
+        accounts,
+        skus,
+        divisions,
+        pack_sizes: pack_sizes.into_iter().map(|p| p.map(|(_, p)| p)).collect(),
+        lines,
+    }
+}
+
+/// Every name of the dictionaries, sorted, and per dictionary the map from its indices to
+/// the sorted ones.
+fn union<'a>(
+    dictionaries: impl Iterator<Item = &'a Dictionary> + Clone,
+) -> (Vec<String>, Vec<Vec<u32>>) {
+    let mut names: Vec<&str> = dictionaries
+        .clone()
+        .flat_map(|d| d.names.iter().map(String::as_str))
+        .collect();
+    names.par_sort_unstable();
+    names.dedup();
+    let maps = dictionaries
+        .map(|d| {
+            d.names
+                .iter()
+                .map(|n| names.binary_search(&n.as_str()).unwrap_or_default() as u32)
+                .collect()
+        })
+        .collect();
+    (names.into_iter().map(str::to_owned).collect(), maps)
 }
 
 /// Parses `YYYY-MM-DD` (exactly: four-digit year, two-digit month and day), allowing a time
@@ -315,21 +450,21 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         Some(_) => return None,
     };
     let b = day.as_bytes();
-    let shaped = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shaped {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
+    let number = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
 #[derive(Default)]
 struct Dictionary {
-    index: HashMap<String, u32>,
+    index: HashMap<String, u32, foldhash::fast::FixedState>,
     names: Vec<String>,
 }
 
@@ -343,22 +478,6 @@ impl Dictionary {
         self.names.push(name.to_string());
         i
     }
-
-    /// Sorts the names; returns them and the map from old to new indices.
-    fn sorted(self) -> (Vec<String>, Vec<u32>) {
-        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
-        order.sort_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
-        let mut remap = vec![0; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            remap[old as usize] = new as u32;
-        }
-        let mut names = self.names;
-        let sorted = order
-            .iter()
-            .map(|&old| std::mem::take(&mut names[old as usize]))
-            .collect();
-        (sorted, remap)
-    }
 }
 
 #[derive(Default)]
@@ -366,30 +485,6 @@ struct Interner {
     accounts: Dictionary,
     skus: Dictionary,
     divisions: Dictionary,
-}
-
-impl Interner {
-    fn finish(self, mut lines: Vec<Line>, pack_by_sku: HashMap<u32, f64>) -> OrderLines {
-        let (accounts, account_map) = self.accounts.sorted();
-        let (skus, sku_map) = self.skus.sorted();
-        let (divisions, division_map) = self.divisions.sorted();
-        for line in &mut lines {
-            line.account = account_map[line.account as usize];
-            line.sku = sku_map[line.sku as usize];
-            line.division = line.division.map(|d| division_map[d as usize]);
-        }
-        let mut pack_sizes = vec![None; skus.len()];
-        for (old, pack) in pack_by_sku {
-            pack_sizes[sku_map[old as usize] as usize] = Some(pack);
-        }
-        OrderLines {
-            accounts,
-            skus,
-            divisions,
-            pack_sizes,
-            lines,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -409,6 +504,48 @@ mod tests {
         assert_eq!(parse_date("-999-01-01"), None);
         assert_eq!(parse_date("+12345-1-1"), None);
         assert_eq!(parse_date("2024-01-01é"), None);
+    }
+
+    #[test]
+    fn pieces_validated_in_parallel_report_the_first_bad_row_and_merge_in_order() {
+        use polars::prelude::{Column, DataFrame};
+        let rows = 2 * PIECE_ROWS + 10;
+        let account: Vec<String> = (0..rows).map(|i| format!("A{}", (rows - i) % 7)).collect();
+        let sku: Vec<String> = (0..rows).map(|i| format!("S{}", i % 5)).collect();
+        let mut date: Vec<&str> = vec!["2024-01-02"; rows];
+        let quantity: Vec<f64> = (0..rows).map(|i| i as f64).collect();
+        let frame = |date: &[&str]| {
+            DataFrame::new_infer_height(vec![
+                Column::new("account_id".into(), account.clone()),
+                Column::new("sku".into(), sku.clone()),
+                Column::new("order_date".into(), date.to_vec()),
+                Column::new("quantity".into(), quantity.clone()),
+            ])
+            .expect("frame")
+        };
+        let orders = from_frame(&frame(&date), "lines", Format::Parquet).expect("valid");
+        assert_eq!(
+            orders.accounts,
+            (0..7).map(|a| format!("A{a}")).collect::<Vec<_>>()
+        );
+        assert_eq!(orders.skus.len(), 5);
+        // Every row, in the frame's order, with the ids of its own row.
+        assert_eq!(orders.lines.len(), rows);
+        for i in [0, PIECE_ROWS - 1, PIECE_ROWS, rows - 1] {
+            let line = orders.lines[i];
+            assert_eq!(orders.accounts[line.account as usize], account[i]);
+            assert_eq!(orders.skus[line.sku as usize], sku[i]);
+            assert_eq!(line.quantity, i as f64);
+        }
+        // Bad rows in the second and third pieces: the second's is reported.
+        date[rows - 1] = "soon";
+        date[PIECE_ROWS + 3] = "2024-13-01";
+        let err = from_frame(&frame(&date), "lines", Format::Parquet).expect_err("bad");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("lines, row {}: ", PIECE_ROWS + 4)),
+            "{err}"
+        );
     }
 
     #[test]
