@@ -3,6 +3,7 @@
 
 use crate::input::{Line, OrderLines};
 use chrono::{Datelike, Duration, NaiveDate};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The forecast period. Fields holding it keep the name `bucket`: the `--bucket` flag and
@@ -77,7 +78,8 @@ pub fn pairs(orders: &OrderLines, as_of: NaiveDate) -> Vec<Pair> {
         .filter(|l| l.date < as_of && l.quantity > 0.0)
         .map(|l| (l.account, l.sku, l.date, l.quantity))
         .collect();
-    lines.sort_by_key(|l| (l.0, l.1, l.2));
+    // Stable: same-day lines add up in the input's order, in every shard.
+    lines.par_sort_by_key(|l| (l.0, l.1, l.2));
     let mut pairs: Vec<Pair> = Vec::new();
     for (account, sku, date, quantity) in lines {
         match pairs.last_mut() {

@@ -221,17 +221,31 @@ pub fn parquet_bytes(frame: &mut DataFrame) -> Result<Vec<u8>, ReportError> {
 
 /// A run's files, name and bytes, `run.json` last.
 pub fn files(run: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
-    let mut reorders = reorder_frame(&run.reorders)?;
-    let mut accounts = account_frame(&run.accounts)?;
-    let mut forecasts = forecast_frame(&run.forecasts)?;
+    type Bytes = Result<[Vec<u8>; 2], ReportError>;
+    // Each table's frame and files side by side.
+    let both = |frame: Result<DataFrame, ReportError>| -> Bytes {
+        let mut frame = frame?;
+        Ok([csv_bytes(&mut frame)?, parquet_bytes(&mut frame)?])
+    };
+    let (forecasts, (reorders, accounts)): (Bytes, (Bytes, Bytes)) = rayon::join(
+        || both(forecast_frame(&run.forecasts)),
+        || {
+            rayon::join(
+                || both(reorder_frame(&run.reorders)),
+                || both(account_frame(&run.accounts)),
+            )
+        },
+    );
+    let ([reorder_csv, reorder_parquet], [accounts_csv, accounts_parquet]) = (reorders?, accounts?);
+    let [forecasts_csv, forecasts_parquet] = forecasts?;
     let report = serde_json::to_vec_pretty(&RunReport::of(run)).unwrap_or_default();
     Ok(vec![
-        (REORDER_CSV, csv_bytes(&mut reorders)?),
-        (ACCOUNTS_CSV, csv_bytes(&mut accounts)?),
-        (FORECASTS_CSV, csv_bytes(&mut forecasts)?),
-        (REORDER_PARQUET, parquet_bytes(&mut reorders)?),
-        (ACCOUNTS_PARQUET, parquet_bytes(&mut accounts)?),
-        (FORECASTS_PARQUET, parquet_bytes(&mut forecasts)?),
+        (REORDER_CSV, reorder_csv),
+        (ACCOUNTS_CSV, accounts_csv),
+        (FORECASTS_CSV, forecasts_csv),
+        (REORDER_PARQUET, reorder_parquet),
+        (ACCOUNTS_PARQUET, accounts_parquet),
+        (FORECASTS_PARQUET, forecasts_parquet),
         (RUN_JSON, report),
     ])
 }

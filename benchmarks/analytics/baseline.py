@@ -4,8 +4,10 @@ stack (polars, statsforecast, lifetimes, scikit-learn), with the same command-li
     baseline.py --orders FILE --as-of YYYY-MM-DD --out DIR
                 [--horizon-days 30] [--bucket week|month] [--periods 6] [--lean]
 
-With --lean, the lean stack: statsforecast's models and BG/NBD only (no classifier; the
-reorder file has p_bgnbd alone).
+With --lean, the lean stack: statsforecast's models and BG/NBD only. Every series goes through
+one StatsForecast call for the models' point forecasts (no conformal intervals, no interval
+levels; Naive stands in where AutoETS refuses a series), the quantiles are the history's (the
+fallback below), and there is no classifier (the reorder file has p_bgnbd alone).
 
 It writes DIR/forecasts.csv (sku, period_start, and for every statsforecast model
 <model>_mean, <model>_q50, <model>_q90, <model>_q95), DIR/reorder_predictions.csv (account_id,
@@ -102,7 +104,7 @@ def main() -> None:
     series = training_series(orders, args.as_of, args.bucket)
     t = stage("series", t)
 
-    forecasts, notes["forecast"] = forecast(series, args.bucket, args.periods)
+    forecasts, notes["forecast"] = forecast(series, args.bucket, args.periods, args.lean)
     t = stage("forecast", t)
 
     days = order_days(orders, args.as_of)
@@ -158,7 +160,9 @@ def parse_args() -> argparse.Namespace:
 # --- Forecasts ------------------------------------------------------------------------------
 
 
-def forecast(series: pl.DataFrame, bucket: str, periods: int) -> tuple[pl.DataFrame, dict]:
+def forecast(
+    series: pl.DataFrame, bucket: str, periods: int, lean: bool = False
+) -> tuple[pl.DataFrame, dict]:
     """Every model's forecasts of every series: sku, period_start and the model columns."""
     # statsforecast's own warnings (e.g. about short series) are expected here.
     warnings.filterwarnings("ignore", module="statsforecast")
@@ -210,13 +214,19 @@ def forecast(series: pl.DataFrame, bucket: str, periods: int) -> tuple[pl.DataFr
     freq = INTERVAL[bucket]
 
     parts = []
-    if long.height:
+    if lean:
+        points = StatsForecast(
+            models=intermittent(None) + with_intervals(), freq=freq, n_jobs=-1,
+            fallback_model=Naive(),
+        )  # fmt: skip
+        parts.append(points.forecast(df=data, h=periods))
+    elif long.height:
         # One call for the long series: conformal intervals for the intermittent models. No
         # fallback model: a failure here is a failure of the baseline.
         conformal = ConformalIntervals(h=periods, n_windows=CONFORMAL_WINDOWS)
         sf = StatsForecast(models=intermittent(conformal) + with_intervals(), freq=freq, n_jobs=-1)
         parts.append(sf.forecast(df=long, h=periods, level=levels))
-    if short.height:
+    if short.height and not lean:
         # The short series: the intermittent models' points only (no interval can be had for
         # them), then AutoETS and SeasonalNaive with theirs, Naive standing in where AutoETS
         # refuses a series. Single process, so that the stand-ins can be counted.
@@ -265,7 +275,9 @@ def forecast(series: pl.DataFrame, bucket: str, periods: int) -> tuple[pl.DataFr
     notes = {
         "models": MODELS,
         "series": lengths.height,
-        "series_with_conformal_intervals": long.select(pl.col("unique_id").n_unique()).item(),
+        "series_with_conformal_intervals": 0
+        if lean
+        else long.select(pl.col("unique_id").n_unique()).item(),
         "min_periods_for_conformal": min_conformal,
         "autoets_series_replaced_by_naive": CountingNaive.calls,
         "fallback_rows": fallback_rows,

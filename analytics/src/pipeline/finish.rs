@@ -19,6 +19,7 @@ use super::shard::{
 use crate::calibrate::{Calibrator, sigmoid};
 use crate::reorder::ReorderStatus;
 use portal_domain::insights::stopped_clause;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -110,19 +111,31 @@ pub fn finish(mut parts: Vec<ShardResult>) -> Result<RunResult, MergeError> {
         history.extend(p.history);
         scores.extend(p.scores);
     }
-    reorders.sort_by(|a, b| (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku)));
-    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    account_snapshots.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    // Keys are unique, so an unstable sort orders every collection the same whatever the
+    // shards; a single run's come sorted already.
+    sort(&mut reorders, |a, b| {
+        (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku))
+    });
+    sort(&mut accounts, |a, b| a.account_id.cmp(&b.account_id));
+    sort(&mut account_snapshots, |a, b| {
+        a.account_id.cmp(&b.account_id)
+    });
     mark_stopped_accounts(&mut reorders, &accounts);
-    snapshots.sort_by(|a, b| (a.k, &a.account_id, &a.sku).cmp(&(b.k, &b.account_id, &b.sku)));
-    likelihood_snapshots.sort_by(|a, b| (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku)));
-    forecasts.sort_by(|a, b| {
+    sort(&mut snapshots, |a, b| {
+        (a.k, &a.account_id, &a.sku).cmp(&(b.k, &b.account_id, &b.sku))
+    });
+    sort(&mut likelihood_snapshots, |a, b| {
+        (&a.account_id, &a.sku).cmp(&(&b.account_id, &b.sku))
+    });
+    sort(&mut forecasts, |a, b| {
         (&a.sku, &a.division, a.period_start).cmp(&(&b.sku, &b.division, b.period_start))
     });
-    history.sort_by(|a, b| {
+    sort(&mut history, |a, b| {
         (&a.sku, &a.division, a.period_start).cmp(&(&b.sku, &b.division, b.period_start))
     });
-    scores.sort_by(|a, b| (&a.sku, &a.division).cmp(&(&b.sku, &b.division)));
+    sort(&mut scores, |a, b| {
+        (&a.sku, &a.division).cmp(&(&b.sku, &b.division))
+    });
 
     // Score the calibration honestly: trained on older origins, tested on the latest.
     let outcome = |s: &Snapshot| (s.features, s.next_order.is_some());
@@ -307,6 +320,13 @@ fn mark_stopped_accounts(reorders: &mut [ReorderRow], accounts: &[AccountRow]) {
 /// a rerun of the same input by the same code gets the same id (and writes identical items),
 /// while anything that changes the results (new data, a new model) gets a new id, so a served
 /// run is never rewritten with different content.
+/// Sorts by `order` (a total order on unique keys), unless sorted already.
+fn sort<T: Send>(items: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering + Sync) {
+    if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
+        items.par_sort_unstable_by(order);
+    }
+}
+
 fn run_id(
     params: &Params,
     input: &InputSummary,
@@ -314,13 +334,26 @@ fn run_id(
     accounts: &[AccountRow],
     forecasts: &[ForecastRow],
 ) -> String {
-    let mut digest = DigestWriter(Sha256::new());
-    digest.0.update(input.fingerprint.as_bytes());
-    let _ = serde_json::to_writer(&mut digest, params);
-    let _ = serde_json::to_writer(&mut digest, reorders);
-    let _ = serde_json::to_writer(&mut digest, accounts);
-    let _ = serde_json::to_writer(&mut digest, forecasts);
-    format!("{}-{}", params.as_of, &hex(&digest.0.finalize()[..6]))
+    fn digest_of(value: &impl Serialize) -> impl AsRef<[u8]> {
+        let mut digest = std::io::BufWriter::new(DigestWriter(Sha256::new()));
+        let _ = serde_json::to_writer(&mut digest, value);
+        match digest.into_inner() {
+            Ok(digest) => digest.0.finalize(),
+            Err(_) => Sha256::new().finalize(),
+        }
+    }
+    // The three outputs digested side by side, then together.
+    let (reorders, (accounts, forecasts)) = rayon::join(
+        || digest_of(&reorders),
+        || rayon::join(|| digest_of(&accounts), || digest_of(&forecasts)),
+    );
+    let mut digest = Sha256::new();
+    digest.update(input.fingerprint.as_bytes());
+    digest.update(serde_json::to_vec(params).unwrap_or_default());
+    for part in [reorders.as_ref(), accounts.as_ref(), forecasts.as_ref()] {
+        digest.update(part);
+    }
+    format!("{}-{}", params.as_of, &hex(&digest.finalize()[..6]))
 }
 
 /// Feeds what is written into a digest.

@@ -213,12 +213,24 @@ pub fn summarise(orders: &OrderLines, params: &Params) -> InputSummary {
     for p in &orders.pack_sizes {
         digest.update(p.unwrap_or(-1.0).to_le_bytes());
     }
-    for l in &orders.lines {
-        digest.update(l.account.to_le_bytes());
-        digest.update(l.sku.to_le_bytes());
-        digest.update(l.division.map_or(-1, i64::from).to_le_bytes());
-        digest.update(l.date.num_days_from_ce().to_le_bytes());
-        digest.update(l.quantity.to_le_bytes());
+    // The lines in pieces digested side by side, then in order.
+    let pieces: Vec<_> = orders
+        .lines
+        .par_chunks(1 << 16)
+        .map(|lines| {
+            let mut bytes = Vec::with_capacity(lines.len() * 28);
+            for l in lines {
+                bytes.extend_from_slice(&l.account.to_le_bytes());
+                bytes.extend_from_slice(&l.sku.to_le_bytes());
+                bytes.extend_from_slice(&l.division.map_or(-1, i64::from).to_le_bytes());
+                bytes.extend_from_slice(&l.date.num_days_from_ce().to_le_bytes());
+                bytes.extend_from_slice(&l.quantity.to_le_bytes());
+            }
+            Sha256::digest(&bytes)
+        })
+        .collect();
+    for piece in pieces {
+        digest.update(piece);
     }
     let used = orders.lines.iter().filter(|l| l.date < params.as_of);
     InputSummary {
@@ -381,14 +393,41 @@ fn part(orders: &OrderLines, all_pairs: Vec<Pair>, globals: &Globals, shard: Sha
         holdout: params.periods.max(12),
         horizon: params.periods,
     };
-    // Each series on its own, in parallel; `collect` keeps the series' order.
+    // A division's series that is its SKU's whole demand (the SKU sells in that division only)
+    // has the total's forecast and scores: each distinct series is forecast once.
+    let twin: Vec<Option<usize>> = (0..demand.len())
+        .map(|i| {
+            let s = &demand[i];
+            let total = (0..i)
+                .rev()
+                .take_while(|&j| demand[j].sku == s.sku)
+                .find(|&j| demand[j].division.is_none())?;
+            let t = &demand[total];
+            (s.division.is_some() && t.first == s.first && t.values == s.values).then_some(total)
+        })
+        .collect();
+    // Each distinct series on its own, in parallel; `collect` keeps the series' order.
+    let fits: Vec<Option<(SeriesForecast, Option<SeriesScore>)>> = demand
+        .par_iter()
+        .zip(&twin)
+        .map(|(s, twin)| {
+            twin.is_none().then(|| {
+                let f = forecast_series(&s.values, config);
+                (f, score_series(s, params.periods, config))
+            })
+        })
+        .collect();
     type Rows = (Vec<ForecastRow>, Vec<HistoryRow>, Option<SeriesScore>);
     let per_series: Vec<Rows> = demand
         .par_iter()
-        .map(|s| {
+        .zip(&twin)
+        .enumerate()
+        .map(|(i, (s, twin))| {
+            let Some((f, score)) = &fits[twin.unwrap_or(i)] else {
+                return (Vec::new(), Vec::new(), None);
+            };
             let sku = orders.skus[s.sku as usize].clone();
             let division = s.division.map(|d| orders.divisions[d as usize].clone());
-            let f = forecast_series(&s.values, config);
             let end = s.first + s.values.len() as i64;
             let rows = (0..params.periods)
                 .map(|step| {
@@ -417,7 +456,11 @@ fn part(orders: &OrderLines, all_pairs: Vec<Pair>, globals: &Globals, shard: Sha
                     demand: *demand,
                 })
                 .collect();
-            let score = score_series(s, sku, division, params.periods, config);
+            let score = score.clone().map(|score| SeriesScore {
+                sku,
+                division,
+                ..score
+            });
             (rows, history, score)
         })
         .collect();
@@ -473,14 +516,9 @@ fn row(orders: &OrderLines, pair: &Pair, p: ReorderPrediction, x: [f64; FEATURES
 /// Training periods a series needs before it is scored.
 const MIN_TRAIN: usize = 6;
 
-/// Scores a series out of sample: fit without its last `periods`, forecast them, compare.
-fn score_series(
-    s: &Series,
-    sku: String,
-    division: Option<String>,
-    periods: usize,
-    config: ForecastConfig,
-) -> Option<SeriesScore> {
+/// Scores a series out of sample: fit without its last `periods`, forecast them, compare. (The
+/// labels, `sku` and `division`, are left empty for the caller.)
+fn score_series(s: &Series, periods: usize, config: ForecastConfig) -> Option<SeriesScore> {
     let n = s.values.len();
     if periods == 0 || n < periods + MIN_TRAIN {
         return None;
@@ -508,8 +546,8 @@ fn score_series(
         ]
     });
     Some(SeriesScore {
-        sku,
-        division,
+        sku: String::new(),
+        division: None,
         demand_class: classify(train),
         rmsse: rmsse(train, &pairs),
         scaled_pinball,
