@@ -17,7 +17,10 @@ periods at once. Dataset W: the other shape, many accounts with few SKUs each, i
 buckets (`generate` with --w-accounts 25,000 and --w-skus 17,000, the same lines and seed), as
 of 2024-07-01, 13 weekly periods. All others: bucket month, 6 periods (B12: 12), horizon 30
 days. On A and W the lean stack (baseline.py --lean: statsforecast's models and BG/NBD only)
-runs too, measured but not scored.
+runs too, measured but not scored, and so does the deployed build (--deployed, the release
+profile's analytics-job, which SAM deploys), measured and checked to write the same outputs.
+Dataset S: the scale-out run of scale.py (50M generated lines, whole and in 16 shards that each
+read only their own lines; --scale-work).
 
 For each dataset, ours and the baseline run as child processes, one after the other, each
 measured for wall time, CPU time (user + system, its children included), the peak RSS of its
@@ -58,7 +61,13 @@ def main() -> None:
     started = time.perf_counter()
 
     datasets = []
-    wanted = args.datasets.split(",") if args.datasets else ["A", "W", "B", "B12", "B1", "C"]
+    wanted = (
+        args.datasets.split(",") if args.datasets else ["A", "W", "B", "B12", "B1", "C", "S"]
+    )
+    deployed = Path(args.deployed) if args.deployed else None
+    if deployed and not os.access(deployed, os.X_OK):
+        print(f"no deployed build at {deployed}: not measured", file=sys.stderr)
+        deployed = None
     shapes = [
         ("A", args.accounts, args.skus, "month", 6),
         ("W", args.w_accounts, args.w_skus, "week", 13),
@@ -119,7 +128,7 @@ def main() -> None:
     }
     datasets = [d for d in datasets if d["name"] in wanted]
     for dataset in datasets:
-        results["datasets"][dataset["name"]] = bench_dataset(dataset, portal, work)
+        results["datasets"][dataset["name"]] = bench_dataset(dataset, portal, work, deployed)
     if "B1" in wanted and carparts.exists():
         print("[B1] car parts one step ahead, 12 origins ...", flush=True)
         results["one_step"] = one_step(work / "B-carparts.csv", portal, work / "B1")
@@ -128,6 +137,11 @@ def main() -> None:
 
         print("[C] CDNOW, ours and BG/NBD, Pareto/NBD ...", flush=True)
         results["repeat_buying"] = repeat_buying.run(work / "C", portal)
+    if "S" in wanted:
+        import scale
+
+        scale_work = Path(args.scale_work).resolve()
+        results["scale"] = scale.run(scale_work, portal, 50_000_000, 50_000, 20_000, 16)
     results["seconds"] = round(time.perf_counter() - started, 1)
 
     (work / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
@@ -147,7 +161,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--w-skus", type=int, default=17_000, help="dataset W's SKUs")
     parser.add_argument("--skip-5m", action="store_true", help="run the car-parts sets only")
     parser.add_argument(
-        "--datasets", help="a comma-separated choice of A, W, B, B12, B1, C (default all)"
+        "--datasets", help="a comma-separated choice of A, W, B, B12, B1, C, S (default all)"
     )
     parser.add_argument(
         "--carparts",
@@ -159,6 +173,17 @@ def parse_args() -> argparse.Namespace:
         "--work",
         default=os.path.expanduser("~/.cache/b2b-portal/bench-analytics"),
         help="data, outputs, logs and results",
+    )
+    parser.add_argument(
+        "--deployed",
+        default=os.environ.get("DEPLOYED_BIN", os.path.join(target, "release", "analytics-job")),
+        help="the deployed build of the job (default $DEPLOYED_BIN, else the release profile's "
+        "analytics-job; measured on A and W when it exists)",
+    )
+    parser.add_argument(
+        "--scale-work",
+        default=os.path.expanduser("~/.cache/b2b-portal/bench-scale"),
+        help="dataset S's folder (its 50M-line history is generated there once)",
     )
     parser.add_argument(
         "--portal",
@@ -244,7 +269,7 @@ def one_step(orders: Path, portal: Path, work: Path) -> dict:
 # --- Running and measuring ------------------------------------------------------------------
 
 
-def bench_dataset(dataset: dict, portal: Path, work: Path) -> dict:
+def bench_dataset(dataset: dict, portal: Path, work: Path, deployed: Path | None) -> dict:
     name, orders, as_of = dataset["name"], dataset["orders"], dataset["as_of"]
     folder = work / name
     folder.mkdir(exist_ok=True)
@@ -258,6 +283,8 @@ def bench_dataset(dataset: dict, portal: Path, work: Path) -> dict:
     ]
     if dataset.get("lean"):
         sides.append(("lean", [sys.executable, HERE / "baseline.py", *common, "--lean"]))
+        if deployed:
+            sides.insert(1, ("deployed", [deployed, "run", *common]))
     for side, command in sides:
         out = folder / side
         clear(out)
@@ -268,6 +295,11 @@ def bench_dataset(dataset: dict, portal: Path, work: Path) -> dict:
     for side in ("baseline", "lean"):
         if side in runs:
             runs[side]["stages_s"] = json.loads((folder / side / "timings.json").read_text())
+    if "deployed" in runs:
+        runs["deployed"]["same_outputs"] = all(
+            (folder / "ours" / f).read_bytes() == (folder / "deployed" / f).read_bytes()
+            for f in ("reorder_predictions.csv", "forecasts.csv", "accounts.csv")
+        )
     scores = folder / "scores.json"
     run_checked(
         [sys.executable, HERE / "score.py", *common, "--ours", folder / "ours", "--baseline",
@@ -402,6 +434,10 @@ def report(results: dict, datasets: list[dict]) -> str:
 
         out += ["", "## Dataset C: CDNOW repeat buying, 39 weeks held out", ""]
         out += repeat_buying.table(results["repeat_buying"])
+    if "scale" in results:
+        import scale
+
+        out += ["", "## Dataset S: scale-out by memory", "", scale.report(results["scale"])]
     for dataset in datasets:
         r = results["datasets"][dataset["name"]]
         out += ["", f"## Dataset {dataset['name']}: {r['title']}, as of {r['as_of']}", ""]
@@ -448,6 +484,14 @@ def resources_table(r: dict) -> list[str]:
         if lean:
             row += f" {lean[key]:,.{digits}f} {unit} | {lean_ratio[key]:.1f}x |"
         lines.append(row)
+    if "deployed" in r["runs"]:
+        d = r["runs"]["deployed"]
+        lines += [
+            "",
+            f"Deployed build (release analytics-job): {d['wall_s']:.2f} s wall, "
+            f"{d['peak_rss_mib']:,.0f} MiB; {d['wall_s'] / ours['wall_s']:.2f}x the local "
+            f"profile's time; outputs {'identical' if d['same_outputs'] else 'DIFFERENT'}.",
+        ]
     for side in ("baseline", "lean"):
         if side in r["runs"]:
             stages = r["runs"][side]["stages_s"].items()

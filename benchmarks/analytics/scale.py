@@ -32,18 +32,31 @@ COMPARED = ["reorder_predictions.csv", "accounts.csv", "forecasts.csv"]
 
 def main() -> None:
     args = parse_args()
-    work = Path(args.work).resolve()
-    work.mkdir(parents=True, exist_ok=True)
     portal = Path(args.portal)
     if not os.access(portal, os.X_OK):
         sys.exit(f"no portal binary at {portal}: build it or pass --portal / set PORTAL_BIN")
-    orders = work / f"S-{args.lines}-{args.accounts}-{args.skus}-seed7.parquet"
+    work = Path(args.work).resolve()
+    results = run(work, portal, args.lines, args.accounts, args.skus, args.shards,
+                  args.skip_single)  # fmt: skip
+    (work / "scale.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    markdown = report(results)
+    (work / "scale.md").write_text(markdown)
+    print(markdown)
+
+
+def run(
+    work: Path, portal: Path, lines: int, accounts: int, skus: int, shards: int,
+    skip_single: bool = False,
+) -> dict:  # fmt: skip
+    """Generates the history once, then runs it whole and sharded; answers the measurements."""
+    work.mkdir(parents=True, exist_ok=True)
+    orders = work / f"S-{lines}-{accounts}-{skus}-seed7.parquet"
     if not orders.exists():  # once per size; not measured
         print(f"generating {orders.name} ...", flush=True)
         run_checked(
-            [portal, "analytics", "generate", "--lines", args.lines, "--accounts",
-             args.accounts, "--skus", args.skus, "--seed", "7", "--start", "2021-01-01",
-             "--end", "2025-01-01", "--out", orders],
+            [portal, "analytics", "generate", "--lines", lines, "--accounts", accounts,
+             "--skus", skus, "--seed", "7", "--start", "2021-01-01", "--end", "2025-01-01",
+             "--out", orders],
             work / "generate.log",
         )  # fmt: skip
     common = ["--orders", orders, "--as-of", "2024-07-01"]
@@ -53,18 +66,18 @@ def main() -> None:
         "portal": str(portal),
         "orders": orders.name,
         "orders_mib": round(orders.stat().st_size / 2**20, 1),
-        "shards": args.shards,
+        "shards": shards,
     }
-    if not args.skip_single:
+    if not skip_single:
         shutil.rmtree(single, ignore_errors=True)
-        print("[single] the whole input in one process ...", flush=True)
+        print("[S] the whole input in one process ...", flush=True)
         results["single"] = measure(
             [portal, "analytics", "run", *common, "--out", single], work / "single.log"
         )
     shutil.rmtree(sharded, ignore_errors=True)
-    print(f"[plan] globals and {args.shards} shards' lines ...", flush=True)
+    print(f"[S] plan: globals and {shards} shards' lines ...", flush=True)
     results["plan"] = measure(
-        [portal, "analytics", "plan", *common, "--out", sharded, "--shards", args.shards],
+        [portal, "analytics", "plan", *common, "--out", sharded, "--shards", shards],
         work / "plan.log",
     )
     plan_dir = sharded / "plan"
@@ -75,40 +88,35 @@ def main() -> None:
         ),
     }
     results["shard"] = []
-    for index in range(1, args.shards + 1):
-        shard = f"{index}/{args.shards}"
-        print(f"[shard {shard}] ...", flush=True)
+    for index in range(1, shards + 1):
+        shard = f"{index}/{shards}"
+        print(f"[S] shard {shard} ...", flush=True)
         measured = measure(
             [portal, "analytics", "shard", "--out", sharded, "--shard", shard],
             work / f"shard-{index}.log",
         )
         measured["lines_mib"] = round(
-            (plan_dir / f"lines-{index}-of-{args.shards}.parquet").stat().st_size / 2**20, 1
+            (plan_dir / f"lines-{index}-of-{shards}.parquet").stat().st_size / 2**20, 1
         )
         results["shard"].append(measured)
-    print("[merge] ...", flush=True)
-    results["merge"] = measure(
-        [portal, "analytics", "merge", "--out", sharded], work / "merge.log"
-    )
-    run = json.loads((sharded / "run.json").read_text())
-    results["run_id"] = run["run_id"]
-    results["timings_ms"] = run.get("timings_ms")
+    print("[S] merge ...", flush=True)
+    results["merge"] = measure([portal, "analytics", "merge", "--out", sharded], work / "merge.log")
+    run_json = json.loads((sharded / "run.json").read_text())
+    results["run_id"] = run_json["run_id"]
+    results["timings_ms"] = run_json.get("timings_ms")
     if (single / "run.json").exists():
         whole = json.loads((single / "run.json").read_text())
         same = {f: (single / f).read_bytes() == (sharded / f).read_bytes() for f in COMPARED}
-        same["run_id"] = whole["run_id"] == run["run_id"]
+        same["run_id"] = whole["run_id"] == run_json["run_id"]
         results["identical"] = same
-    (work / "scale.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    markdown = report(results)
-    (work / "scale.md").write_text(markdown)
-    print(markdown)
+    return results
 
 
 def report(r: dict) -> str:
     shards = r["shard"]
     peak = max(s["peak_rss_mib"] for s in shards)
     lines = [
-        f"# Scale-out: {r['orders']} ({r['orders_mib']} MiB), {r['shards']} shards",
+        f"Scale-out: {r['orders']} ({r['orders_mib']} MiB), {r['shards']} shards:",
         "",
         "| step | wall s | CPU s | peak RSS MiB |",
         "|---|---:|---:|---:|",
