@@ -185,12 +185,18 @@ def parse_args() -> argparse.Namespace:
         default=os.path.expanduser("~/.cache/b2b-portal/bench-scale"),
         help="dataset S's folder (its 50M-line history is generated there once)",
     )
+    add_portal_argument(parser)
+    return parser.parse_args()
+
+
+def add_portal_argument(parser: argparse.ArgumentParser) -> None:
+    """`--portal`: our binary, by default the local profile's build in the target folder."""
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/b2b-portal/target"))
     parser.add_argument(
         "--portal",
         default=os.environ.get("PORTAL_BIN", os.path.join(target, "local", "portal")),
         help="the portal binary (default $PORTAL_BIN, else the local profile's build)",
     )
-    return parser.parse_args()
 
 
 def version(package: str) -> str | None:

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import measure, run_checked
+from bench import add_portal_argument, measure, run_checked
 
 COMPARED = ["reorder_predictions.csv", "accounts.csv", "forecasts.csv"]
 
@@ -148,7 +148,6 @@ def report(r: dict) -> str:
 
 
 def parse_args() -> argparse.Namespace:
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/b2b-portal/target"))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=50_000_000)
     parser.add_argument("--accounts", type=int, default=50_000)
@@ -160,11 +159,7 @@ def parse_args() -> argparse.Namespace:
         default=os.path.expanduser("~/.cache/b2b-portal/bench-scale"),
         help="where the history and the outputs go",
     )
-    parser.add_argument(
-        "--portal",
-        default=os.environ.get("PORTAL_BIN", os.path.join(target, "local", "portal")),
-        help="the portal binary (default $PORTAL_BIN, else the local profile's build)",
-    )
+    add_portal_argument(parser)
     return parser.parse_args()
 
 

@@ -9,7 +9,7 @@
 //! library links no command-line parser.
 
 use analytics::history::Period;
-use analytics::input::{InputError, read_file};
+use analytics::input::{InputError, OrderLines, read_file};
 use analytics::pipeline::{
     GLOBALS_FILE, Globals, MergeError, Params, RunResult, Shard, encode_lines, finish, lines_file,
     run_part, run_shard,
@@ -115,9 +115,16 @@ pub enum Outcome {
     Shard(PathBuf),
 }
 
-/// `run --orders FILE ...`: reads, validates (nothing is written if the input is bad), runs and
-/// writes the outputs.
-pub fn run_files(args: &RunArgs) -> Result<Outcome, CliError> {
+/// A run's input, read and validated, and where its outputs go.
+struct Input<'a> {
+    orders: OrderLines,
+    params: Params,
+    out: &'a Path,
+    read_ms: f64,
+}
+
+/// Reads `--orders` (checked, with `--as-of` and `--out`), timing the read.
+fn read_input(args: &RunArgs) -> Result<Input<'_>, CliError> {
     let orders_path = args
         .orders
         .as_deref()
@@ -126,8 +133,23 @@ pub fn run_files(args: &RunArgs) -> Result<Outcome, CliError> {
     let out = args.out.as_deref().ok_or(CliError::Missing("--out"))?;
     let started = std::time::Instant::now();
     let orders = read_file(orders_path)?;
-    let read_ms = started.elapsed().as_secs_f64() * 1e3;
-    let params = args.params(as_of);
+    Ok(Input {
+        orders,
+        params: args.params(as_of),
+        out,
+        read_ms: started.elapsed().as_secs_f64() * 1e3,
+    })
+}
+
+/// `run --orders FILE ...`: reads, validates (nothing is written if the input is bad), runs and
+/// writes the outputs.
+pub fn run_files(args: &RunArgs) -> Result<Outcome, CliError> {
+    let Input {
+        orders,
+        params,
+        out,
+        read_ms,
+    } = read_input(args)?;
     let mut part = run_shard(&orders, params, args.shard.unwrap_or(Shard::ALL));
     part.timings_ms.insert("read".into(), read_ms);
     if args.shard.is_some() {
@@ -147,16 +169,13 @@ pub fn plan_files(args: &RunArgs, shards: u32) -> Result<PathBuf, CliError> {
             "plan writes every shard's lines: give --shards N, and --shard i/N to `shard`",
         ));
     }
-    let orders_path = args
-        .orders
-        .as_deref()
-        .ok_or(CliError::Missing("--orders"))?;
-    let as_of = args.as_of.ok_or(CliError::Missing("--as-of"))?;
-    let out = args.out.as_deref().ok_or(CliError::Missing("--out"))?;
-    let started = std::time::Instant::now();
-    let orders = read_file(orders_path)?;
-    let read_ms = started.elapsed().as_secs_f64() * 1e3;
-    let mut globals = Globals::of(&orders, args.params(as_of));
+    let Input {
+        orders,
+        params,
+        out,
+        read_ms,
+    } = read_input(args)?;
+    let mut globals = Globals::of(&orders, params);
     globals.timings_ms.insert("read".into(), read_ms);
     let dir = out.join(PLAN_DIR);
     let failed = |path: &Path, message: String| CliError::Plan {
