@@ -227,11 +227,10 @@ struct RowColumns {
     pack_size: Option<Numbers>,
 }
 
-/// One piece's valid lines, ids interned into its own dictionaries.
+/// One piece's dictionaries: its lines (written in place) name ids by their index here.
 #[derive(Default)]
 struct Piece {
     interner: Interner,
-    lines: Vec<Line>,
     /// Per SKU, the date and pack size of its latest line that names one.
     packs: HashMap<u32, (NaiveDate, f64)>,
 }
@@ -251,17 +250,26 @@ pub fn from_frame(frame: &DataFrame, what: &str, format: Format) -> Result<Order
         unit_price: columns.numbers("unit_price")?,
         pack_size: columns.numbers("pack_size")?,
     };
-    let height = frame.height();
-    let starts: Vec<usize> = (0..height).step_by(PIECE_ROWS).collect();
-    let pieces: Vec<Result<Piece, InputError>> = starts
-        .par_iter()
-        .map(|&start| rows.piece(start, PIECE_ROWS.min(height - start), what, format))
+    // Each piece writes its lines in place (ids by its own dictionaries' indices), so the lines
+    // are held once.
+    let placeholder = Line {
+        account: 0,
+        sku: 0,
+        division: None,
+        date: NaiveDate::MIN,
+        quantity: 0.0,
+    };
+    let mut lines = vec![placeholder; frame.height()];
+    let pieces: Vec<Result<Piece, InputError>> = lines
+        .par_chunks_mut(PIECE_ROWS)
+        .enumerate()
+        .map(|(k, lines)| rows.piece(k * PIECE_ROWS, lines, what, format))
         .collect();
     // The first bad row in the frame's order, whichever piece finished first.
     let pieces = pieces
         .into_iter()
         .collect::<Result<Vec<Piece>, InputError>>()?;
-    Ok(merge(pieces))
+    Ok(merge(pieces, lines))
 }
 
 impl RowColumns {
@@ -269,10 +277,11 @@ impl RowColumns {
     fn piece(
         &self,
         start: usize,
-        len: usize,
+        lines: &mut [Line],
         what: &str,
         format: Format,
     ) -> Result<Piece, InputError> {
+        let len = lines.len();
         let bad = |i: usize, problem: String| {
             let row = start + i;
             InputError::BadRow {
@@ -310,10 +319,7 @@ impl RowColumns {
                     format!("`{name}` must be a non-negative number, got `{v}`"),
                 )),
             };
-        let mut piece = Piece {
-            lines: Vec::with_capacity(len),
-            ..Piece::default()
-        };
+        let mut piece = Piece::default();
         // Dates repeat from row to row: the last one parsed is kept.
         let mut last_date: Option<(&str, NaiveDate)> = None;
         for i in 0..len {
@@ -364,13 +370,13 @@ impl RowColumns {
                     *latest = (date, p);
                 }
             }
-            piece.lines.push(Line {
+            lines[i] = Line {
                 account: piece.interner.accounts.intern(account_id),
                 sku,
                 division,
                 date,
                 quantity,
-            });
+            };
         }
         Ok(piece)
     }
@@ -384,23 +390,26 @@ fn values(column: &StringChunked) -> Vec<Option<&str>> {
         .collect()
 }
 
-/// The pieces' lines in order, over one sorted dictionary per kind of id. Per SKU, the pack
-/// size of its latest line that names one wins (a later row wins a tie), so that the rows'
-/// order, which the lake does not keep, does not matter.
-fn merge(pieces: Vec<Piece>) -> OrderLines {
+/// The lines (each piece's `PIECE_ROWS` in turn, ids by its dictionaries), over one sorted
+/// dictionary per kind of id. Per SKU, the pack size of its latest line that names one wins (a
+/// later row wins a tie), so that the rows' order, which the lake does not keep, does not
+/// matter.
+fn merge(pieces: Vec<Piece>, mut lines: Vec<Line>) -> OrderLines {
     let (accounts, account_maps) = union(pieces.iter().map(|p| &p.interner.accounts));
     let (skus, sku_maps) = union(pieces.iter().map(|p| &p.interner.skus));
     let (divisions, division_maps) = union(pieces.iter().map(|p| &p.interner.divisions));
+    lines
+        .par_chunks_mut(PIECE_ROWS)
+        .zip(account_maps.par_iter().zip(&sku_maps).zip(&division_maps))
+        .for_each(|(lines, ((a, k), d))| {
+            for l in lines {
+                l.account = a[l.account as usize];
+                l.sku = k[l.sku as usize];
+                l.division = l.division.map(|x| d[x as usize]);
+            }
+        });
     let mut pack_sizes: Vec<Option<(NaiveDate, f64)>> = vec![None; skus.len()];
-    let mut lines = Vec::with_capacity(pieces.iter().map(|p| p.lines.len()).sum());
-    for (i, piece) in pieces.into_iter().enumerate() {
-        let (a, k, d) = (&account_maps[i], &sku_maps[i], &division_maps[i]);
-        lines.extend(piece.lines.into_iter().map(|l| Line {
-            account: a[l.account as usize],
-            sku: k[l.sku as usize],
-            division: l.division.map(|x| d[x as usize]),
-            ..l
-        }));
+    for (piece, k) in pieces.into_iter().zip(&sku_maps) {
         let mut packs: Vec<(u32, (NaiveDate, f64))> = piece.packs.into_iter().collect();
         packs.sort_unstable_by_key(|(sku, _)| *sku);
         for (sku, (date, pack)) in packs {
