@@ -121,9 +121,10 @@ const RECENT_ORIGINS: usize = 6;
 
 /// Forecasts `history` (per-period demand, oldest first) with the combination of the
 /// [`COMBINED`] candidates suited to its class that forecast its recent past best ([`scoring`]:
-/// the run's own rolling-origin backtest, never the periods it is scored on later). Weights are the inverse of each member's backtest
-/// MSE: the forecasting competitions' lesson that a combination of a few good methods beats
-/// picking one, whose choice on a short backtest is partly noise. The quantiles come from the
+/// the run's own rolling-origin backtest, never the periods it is scored on later). Weights are
+/// the inverse of each member's backtest MSE: the forecasting competitions' lesson that a
+/// combination of a few good methods beats picking one, whose choice on a short backtest is
+/// partly noise. The quantiles come from the
 /// combination's own one-step errors over the same periods.
 pub fn forecast_series(history: &[f64], config: ForecastConfig) -> SeriesForecast {
     let class = classify(history);

@@ -316,10 +316,6 @@ fn mark_stopped_accounts(reorders: &mut [ReorderRow], accounts: &[AccountRow]) {
     }
 }
 
-/// `YYYY-MM-DD-` and twelve hex digits of a digest of the input, the parameters and the results:
-/// a rerun of the same input by the same code gets the same id (and writes identical items),
-/// while anything that changes the results (new data, a new model) gets a new id, so a served
-/// run is never rewritten with different content.
 /// Sorts by `order` (a total order on unique keys), unless sorted already.
 fn sort<T: Send>(items: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering + Sync) {
     if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
@@ -327,6 +323,10 @@ fn sort<T: Send>(items: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering +
     }
 }
 
+/// `YYYY-MM-DD-` and twelve hex digits of a digest of the input, the parameters and the results:
+/// a rerun of the same input by the same code gets the same id (and writes identical items),
+/// while anything that changes the results (new data, a new model) gets a new id, so a served
+/// run is never rewritten with different content.
 fn run_id(
     params: &Params,
     input: &InputSummary,

@@ -57,16 +57,22 @@ pub struct Globals {
 impl Globals {
     /// The globals of `orders` for `params`.
     pub fn of(orders: &OrderLines, params: Params) -> Globals {
+        Globals::with_pairs(orders, params).0
+    }
+
+    /// The globals of `orders`, and their pairs as of as-of (`history::pairs`), which a run of
+    /// the whole input as one shard goes on with.
+    pub(super) fn with_pairs(orders: &OrderLines, params: Params) -> (Globals, Vec<Pair>) {
         let started = Instant::now();
         let pairs = pairs(orders, params.as_of);
         let prepare = started.elapsed().as_secs_f64() * 1e3;
         let mut globals = Globals::from_pairs(orders, &pairs, params);
         globals.timings_ms.insert("prepare".into(), prepare);
-        globals
+        (globals, pairs)
     }
 
-    /// The globals from `orders` and their pairs (`history::pairs` as of as-of).
-    pub(super) fn from_pairs(orders: &OrderLines, pairs: &[Pair], params: Params) -> Globals {
+    /// The globals from `orders` and their pairs.
+    fn from_pairs(orders: &OrderLines, pairs: &[Pair], params: Params) -> Globals {
         let started = Instant::now();
         let origins: Vec<NaiveDate> = (0..=params.origins).map(|k| params.origin(k)).collect();
         // Every origin's priors at once: each is mostly one pass over the pairs.

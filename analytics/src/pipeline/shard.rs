@@ -273,11 +273,7 @@ fn predict_at(
 
 /// Runs one shard on `orders`, the whole input: the globals computed from it, then the part.
 pub fn run_shard(orders: &OrderLines, params: Params, shard: Shard) -> ShardResult {
-    let started = Instant::now();
-    let all_pairs = pairs(orders, params.as_of);
-    let prepare = started.elapsed().as_secs_f64() * 1e3;
-    let mut globals = Globals::from_pairs(orders, &all_pairs, params);
-    globals.timings_ms.insert("prepare".into(), prepare);
+    let (globals, all_pairs) = Globals::with_pairs(orders, params);
     part(orders, all_pairs, &globals, shard)
 }
 
@@ -394,38 +390,39 @@ fn part(orders: &OrderLines, all_pairs: Vec<Pair>, globals: &Globals, shard: Sha
         horizon: params.periods,
     };
     // A division's series that is its SKU's whole demand (the SKU sells in that division only)
-    // has the total's forecast and scores: each distinct series is forecast once.
-    let twin: Vec<Option<usize>> = (0..demand.len())
-        .map(|i| {
-            let s = &demand[i];
-            let total = (0..i)
-                .rev()
-                .take_while(|&j| demand[j].sku == s.sku)
-                .find(|&j| demand[j].division.is_none())?;
-            let t = &demand[total];
-            (s.division.is_some() && t.first == s.first && t.values == s.values).then_some(total)
-        })
-        .collect();
+    // has the total's forecast and scores: each distinct series is forecast once. `fit_of[i]`
+    // is series i's place among the distinct ones.
+    let mut distinct: Vec<&Series> = Vec::new();
+    let mut fit_of: Vec<usize> = Vec::with_capacity(demand.len());
+    for (i, s) in demand.iter().enumerate() {
+        let total = (0..i)
+            .filter(|_| s.division.is_some())
+            .rev()
+            .take_while(|&j| demand[j].sku == s.sku)
+            .find(|&j| demand[j].division.is_none())
+            .filter(|&j| demand[j].first == s.first && demand[j].values == s.values);
+        match total {
+            Some(j) => fit_of.push(fit_of[j]),
+            None => {
+                fit_of.push(distinct.len());
+                distinct.push(s);
+            }
+        }
+    }
     // Each distinct series on its own, in parallel; `collect` keeps the series' order.
-    let fits: Vec<Option<(SeriesForecast, Option<SeriesScore>)>> = demand
+    let fits: Vec<(SeriesForecast, Option<SeriesScore>)> = distinct
         .par_iter()
-        .zip(&twin)
-        .map(|(s, twin)| {
-            twin.is_none().then(|| {
-                let f = forecast_series(&s.values, config);
-                (f, score_series(s, params.periods, config))
-            })
+        .map(|s| {
+            let f = forecast_series(&s.values, config);
+            (f, score_series(s, params.periods, config))
         })
         .collect();
     type Rows = (Vec<ForecastRow>, Vec<HistoryRow>, Option<SeriesScore>);
     let per_series: Vec<Rows> = demand
         .par_iter()
-        .zip(&twin)
-        .enumerate()
-        .map(|(i, (s, twin))| {
-            let Some((f, score)) = &fits[twin.unwrap_or(i)] else {
-                return (Vec::new(), Vec::new(), None);
-            };
+        .zip(&fit_of)
+        .map(|(s, &fit)| {
+            let (f, score) = &fits[fit];
             let sku = orders.skus[s.sku as usize].clone();
             let division = s.division.map(|d| orders.divisions[d as usize].clone());
             let end = s.first + s.values.len() as i64;
